@@ -1,0 +1,3 @@
+from zuozhen.cli import main
+
+main()

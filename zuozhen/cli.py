@@ -1,0 +1,152 @@
+"""The command line: parse → call the library → render. Nothing else lives here.
+
+Global options (``--db``, ``--operator``, ``--today``) become an ``App`` on the Typer
+context. Every ``ZuozhenError`` becomes one Chinese line on stderr and exit code 1 in
+``ZuozhenGroup.invoke``; usage errors keep Click's exit code 2 with the message in
+Chinese; anything unexpected becomes one Chinese line, a crash log, and exit code 1.
+Command modules import the database stack inside their functions, so ``zuozhen --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import sys
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from zuozhen.cli_support import App
+from zuozhen.errors import ZuozhenError
+
+_USAGE_ZH = [
+    (r"Missing option '([^']+)'", r"缺少选项 \1"),
+    (r"Missing argument '([^']+)'", r"缺少参数 \1"),
+    (r"No such option: (\S+)", r"没有这个选项：\1"),
+    (r"No such command '([^']+)'", r"没有这个命令：\1"),
+    (r"Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
+    (r"Invalid value for '([^']+)': (.*)", r"选项 \1 的取值无效：\2"),
+    (r"Option '([^']+)' requires an argument", r"选项 \1 需要一个取值"),
+    (r"'(.+)' is not a valid integer", r"“\1”不是整数"),
+    (r"'(.+)' is not one of (.*)", r"“\1”不在可选范围内：\2"),
+    (r"Input should be a valid integer.*", "应为整数"),
+    (r"Did you mean '([^']+)'\?", r"是不是要用 \1？"),
+]
+
+
+def _zh_usage(message: str) -> str:
+    for pattern, repl in _USAGE_ZH:
+        message = re.sub(pattern, repl, message)
+    return message
+
+
+def crash_log(exc: BaseException) -> Path:
+    folder = Path(os.environ.get("ZUOZHEN_CRASH_DIR", tempfile.gettempdir()))
+    path = folder / f"zuozhen-crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    path.write_text(
+        f"zuozhen {' '.join(sys.argv[1:])}\n\n"
+        + "".join(traceback.format_exception(exc)),
+        encoding="utf-8",
+    )
+    return path
+
+
+class ZuozhenGroup(TyperGroup):
+    """Maps the project's one error base to exit code 1, in one place."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        from zuozhen import render
+
+        try:
+            return super().invoke(ctx)
+        except ZuozhenError as exc:
+            render.fail(str(exc))
+            raise typer.Exit(1) from None
+        except TyperException as exc:  # Click's usage errors (exit code 2)
+            if getattr(exc, "exit_code", 1) != 2:
+                raise
+            usage_error = type(typer.BadParameter("")).__mro__[1]
+            raise usage_error(_zh_usage(exc.format_message()), ctx=getattr(exc, "ctx", None)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            raise typer.Exit(1) from None
+        except Exception as exc:
+            path = crash_log(exc)
+            render.fail(f"程序内部出错（{type(exc).__name__}），案卷未被改动。详情已写入 {path}，请发给维护人员。")
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    name="zuozhen",
+    cls=ZuozhenGroup,
+    help="坐诊接诉案卷管理：挂号、分办、交办、承办、督办、销号、评价与通报。\n\n"
+    "示例：zuozhen --db 2026.db audit",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _globals(
+    ctx: typer.Context,
+    db: Annotated[
+        str, typer.Option("--db", envvar="ZUOZHEN_DB", help="案卷：SQLite 文件路径或 SQLAlchemy URL。")
+    ] = "zuozhen.db",
+    operator: Annotated[
+        str | None,
+        typer.Option("--operator", envvar="ZUOZHEN_OPERATOR", help="经办人（记入留痕），默认登录名。"),
+    ] = None,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", envvar="ZUOZHEN_TODAY", help="按哪一天办理（YYYY-MM-DD），默认今天。"),
+    ] = None,
+) -> None:
+    """坐诊接诉案卷管理。"""
+    if not operator:
+        try:
+            operator = getpass.getuser()
+        except Exception:
+            operator = "unknown"
+    ctx.obj = App(db=db, operator=operator, today_text=today)
+
+
+GROUPS = {
+    "calendar": "工作日历：到期日计算、月历、载入国务院放假安排。",
+    "session": "坐诊场次：安排、查看、取消或改期，记录坐诊结果。",
+    "assign": "交办、承办、反馈、延期（三办一销号）。",
+    "audit": "督办：每日到期与超期清单，回访。",
+    "report": "报表：服务事项清单、坐诊记录表、季度统计与通报。",
+}
+
+
+def _register() -> None:
+    """Each command module adds its commands to the app and to the shared groups."""
+    from zuozhen.commands import admin, calendar, handling, intake, reports, sessions
+
+    groups = {
+        name: typer.Typer(help=text, no_args_is_help=True, cls=TyperGroup)
+        for name, text in GROUPS.items()
+    }
+    for module in (admin, calendar, sessions, intake, handling, reports):
+        module.register(app, groups)
+    for name, group in groups.items():
+        if group.registered_commands or group.registered_callback:
+            app.add_typer(group, name=name)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="zuozhen")

@@ -1,0 +1,57 @@
+"""What command modules share: the ``App`` built from the global options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from zuozhen.reader import Reader
+    from zuozhen.storage import Act, CaseFile
+
+
+@dataclass
+class App:
+    """What every command needs: where the case file is, who acts, as of which day."""
+
+    db: str
+    operator: str
+    today_text: str | None
+    _reader: Reader | None = field(default=None, repr=False)
+
+    @property
+    def today(self) -> date:
+        if not self.today_text:
+            return date.today()
+        from zuozhen.validation import parse_date
+
+        return parse_date(self.today_text, "--today 日期")
+
+    @property
+    def act(self) -> Act:
+        from zuozhen.storage import Act
+
+        return Act(operator=self.operator, today=self.today)
+
+    def open(self) -> CaseFile:
+        from zuozhen.storage import open_case_file
+
+        self.today  # noqa: B018  (a bad --today is refused before the file is touched)
+        return open_case_file(self.db)
+
+    def reader(self) -> Reader:
+        from zuozhen.reader import Reader
+
+        self.today  # noqa: B018
+        return Reader(self.db)
+
+
+def get_app(ctx: typer.Context) -> App:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, App)
+    return obj
+
+

@@ -1,0 +1,153 @@
+"""calendar due | show | load: the official working-day calendar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.cli_support import get_app
+from zuozhen.commands.options import Json
+
+if TYPE_CHECKING:
+    from zuozhen.cli_support import App
+    from zuozhen.deadlines import WorkCalendar
+
+WEEKDAYS = "一二三四五六日"
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    group = groups["calendar"]
+    group.command("due")(due)
+    group.command("show")(show)
+    group.command("load")(load)
+
+
+def _calendar(a: App) -> WorkCalendar:
+    """The case file's calendar (with loaded schedules); the built-in one without a file."""
+    from zuozhen import render
+    from zuozhen.reader import sqlite_path
+
+    path = sqlite_path(a.db)
+    if path is not None and not path.exists():
+        from zuozhen.deadlines import default_calendar
+
+        render.hint(f"未找到案卷 {path}，按内置的官方日历计算（不含自行载入的放假安排）。")
+        return default_calendar()
+    with a.reader() as r:
+        return r.calendar
+
+
+def due(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Argument(help="起算日（该日不计入），YYYY-MM-DD。")],
+    n: Annotated[int, typer.Argument(help="工作日数 N（1–1000）。", min=1, max=1000)],
+    json: Json = False,
+) -> None:
+    """起算日之后第 N 个工作日（民法典第二百零一条：开始的当日不计入）。
+
+    示例：zuozhen calendar due 2026-09-24 15
+    """
+    from zuozhen import render
+    from zuozhen.validation import parse_date
+
+    a = get_app(ctx)
+    day = parse_date(start, "起算日")
+    result = _calendar(a).add_workdays(day, n)
+    if json:
+        render.emit_json({"start": day, "n": n, "due": result.date, "provisional": result.provisional})
+        return
+    wd = WEEKDAYS[result.date.weekday()]
+    render.out().print(f"{day.isoformat()} 起 {n} 个工作日 → [bold]{result.date.isoformat()}[/bold]（星期{wd}）")
+    if result.provisional:
+        render.warn(f"{result.date.year} 年的官方放假安排尚未载入，此日期为[bold]暂定[/bold]；"
+                    "国务院公布后请运行 zuozhen calendar load 文件.toml，系统会自动重算。")
+
+
+def show(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Argument(help="月份，YYYY-MM。")],
+) -> None:
+    """一个月的日历：工作日、法定节假日、调休上班日。
+
+    示例：zuozhen calendar show 2026-10
+    """
+    from rich.table import Table
+
+    from zuozhen import render
+    from zuozhen.validation import parse_month
+
+    a = get_app(ctx)
+    year, mon = parse_month(month)
+    cal = _calendar(a)
+    days = cal.month(year, mon)
+    table = Table(title=f"{year} 年 {mon} 月", show_lines=False, pad_edge=False)
+    for i, w in enumerate(WEEKDAYS):
+        table.add_column(w, justify="center", style="dim" if i >= 5 else None, min_width=6)
+    row: list[str] = [""] * days[0].date.weekday()
+    for d in days:
+        if d.kind == "holiday":
+            cell = f"[bold red]{d.date.day}[/bold red]\n[red]{(d.name or '休')[:3]}[/red]"
+        elif d.kind == "makeup":
+            cell = f"[bold yellow]{d.date.day}[/bold yellow]\n[yellow]班[/yellow]"
+        elif d.kind == "weekend":
+            cell = f"[dim]{d.date.day}[/dim]\n"
+        else:
+            cell = f"{d.date.day}\n"
+        row.append(cell)
+        if len(row) == 7:
+            table.add_row(*row)
+            row = []
+    if row:
+        table.add_row(*row, *[""] * (7 - len(row)))
+    con = render.out()
+    con.print(table)
+    workdays = [d for d in days if d.workday]
+    con.print(f"工作日 {len(workdays)} 天；[red]红色[/red]为法定节假日，[yellow]班[/yellow]为调休上班日。")
+    for d in days:
+        if d.kind == "holiday":
+            con.print(f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [red]{d.name or '休息'}[/red]")
+        elif d.kind == "makeup":
+            con.print(f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [yellow]调休上班[/yellow]")
+    if any(d.provisional for d in days):
+        render.warn(f"{year} 年的官方放假安排尚未载入：以上按《全国年节及纪念日放假办法》推算，"
+                    "不含调休，仅供参考。公布后请运行 zuozhen calendar load 文件.toml。")
+
+
+def load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="放假安排文件（TOML：year, source, holidays, workdays）。")],
+    json: Json = False,
+) -> None:
+    """载入国务院办公厅公布的某年放假安排，并重算该年的暂定期限。
+
+    示例：zuozhen calendar load data/holidays/2026.toml
+    """
+    from zuozhen import render
+    from zuozhen.errors import InputError
+    from zuozhen.holidays import load_schedule
+
+    a = get_app(ctx)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"无法读取文件 {file}：{exc}。请检查路径，并以 UTF-8 保存。") from None
+    case = a.open()
+    try:
+        result = load_schedule(case, a.act, text)
+    finally:
+        case.close()
+    if json:
+        render.emit_json(result)
+        return
+    verb = "更新" if result.replaced else "载入"
+    render.done(f"已{verb} {result.year} 年放假安排（{result.source}）：节假日 {result.holidays} 天，"
+                f"调休上班 {result.workdays} 天。")
+    if result.changed:
+        con = render.out()
+        con.print(f"重算了 {len(result.changed)} 个期限：")
+        for c in result.changed:
+            con.print(f"  {c.appeal}  {c.step}  {c.old.isoformat()} → {c.new.isoformat()}")
+    else:
+        render.hint("没有需要重算的期限。")

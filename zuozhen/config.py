@@ -1,0 +1,210 @@
+"""The programme's configuration: organiser, place, cadence, time limits and lists.
+
+Every rule that another province or city may set differently is configuration
+(domain.md, "Cadences"). ``init`` starts from a preset in ``data/presets/`` and merges an
+optional TOML file over it; the result is stored inside the case file as TOML text, so the
+case file is self-contained and every later command reads the same rules.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from zuozhen.errors import InputError
+from zuozhen.resources import data_path
+
+PRESETS = ("province", "city")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    booking_window: int
+    verify: int
+    notify_days: int
+    plan: int
+    report_single: int
+    report_joint: int
+    rate: int
+    revisit: int
+    due_soon: int
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    organiser: str
+    programme: str
+    place: str
+    online_window: str
+    counter: str
+    contacts: tuple[str, ...]
+    supervisors: tuple[str, ...]
+    cadence: str  # "monthly" | "weekly"
+    weekday: int
+    sessions_per_year: int | None
+    min_zhuchang: int
+    zhuanchang: tuple[int, int]
+    session_min_hours: float
+    default_start: str
+    default_end: str
+    limits: Limits
+    categories: tuple[str, ...]
+    themes: tuple[str, ...]
+    units: tuple[str, ...]
+    regions: tuple[str, ...]
+
+
+def preset_text(name: str) -> str:
+    if name not in PRESETS:
+        raise InputError(f"没有名为“{name}”的预设；可选：{'、'.join(PRESETS)}。")
+    return data_path("presets", f"{name}.toml").read_text(encoding="utf-8")
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _loads(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}不是有效的 TOML：{exc}。请修正后重试。") from exc
+
+
+def compose(preset: str, override_text: str | None = None) -> str:
+    """The configuration text to store: the preset, with an office's file merged over it."""
+    base = preset_text(preset)
+    if override_text is None:
+        parse(base)
+        return base
+    merged = _merge(_loads(base, "预设"), _loads(override_text, "配置文件"))
+    text = dumps(merged)
+    parse(text)  # validate before anything is written
+    return text
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """Write a two-level TOML document (tables of scalars and lists) canonically."""
+    lines: list[str] = []
+    for table, values in doc.items():
+        if not isinstance(values, dict):
+            lines.insert(0, f"{table} = {_value(values)}")
+            continue
+        lines.append(f"\n[{table}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_value(value)}")
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise InputError(f"配置中不支持的取值：{value!r}。")
+
+
+def _get(doc: dict[str, Any], table: str, key: str, kind: type, *, default: Any = None) -> Any:
+    section = doc.get(table, {})
+    if not isinstance(section, dict):
+        raise InputError(f"配置项 [{table}] 应是一个表。")
+    value = section.get(key, default)
+    if value is None:
+        raise InputError(f"配置缺少 [{table}] {key}，请在配置文件中补上。")
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if kind is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise InputError(f"配置项 [{table}] {key} 应是非空文字的列表。")
+        return tuple(v.strip() for v in value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise InputError(f"配置项 [{table}] {key} 的取值 {value!r} 类型不对。")
+    return value
+
+
+def _positive(doc: dict[str, Any], key: str) -> int:
+    value = _get(doc, "limits", key, int)
+    if not 1 <= value <= 365:
+        raise InputError(f"配置项 [limits] {key} = {value} 不合理：应为 1 到 365 之间的整数。")
+    return int(value)
+
+
+def _hhmm(doc: dict[str, Any], key: str) -> str:
+    from zuozhen.validation import parse_time
+
+    return parse_time(_get(doc, "cadence", key, str), f"[cadence] {key}")
+
+
+def parse(text: str) -> Config:
+    """Validate configuration text; every problem is an InputError naming the entry."""
+    doc = _loads(text, "配置")
+    cadence = _get(doc, "cadence", "kind", str)
+    if cadence not in ("monthly", "weekly"):
+        raise InputError(f"[cadence] kind 应为 monthly（每月）或 weekly（每周），而不是“{cadence}”。")
+    weekday = _get(doc, "cadence", "weekday", int, default=3)
+    if not 0 <= weekday <= 6:
+        raise InputError("[cadence] weekday 应为 0（周一）到 6（周日）。")
+    zc = _get(doc, "cadence", "zhuanchang", list, default=[2, 3])
+    if len(zc) != 2 or not all(isinstance(v, int) for v in zc) or zc[0] > zc[1] or zc[0] < 0:
+        raise InputError("[cadence] zhuanchang 应为 [最少, 最多] 两个整数，如 [2, 3]。")
+    per_year = doc.get("cadence", {}).get("sessions_per_year")
+    if per_year is not None and (not isinstance(per_year, int) or per_year < 1):
+        raise InputError("[cadence] sessions_per_year 应为正整数。")
+    hours = _get(doc, "cadence", "session_min_hours", float, default=3.0)
+    if not 0 < hours <= 12:
+        raise InputError("[cadence] session_min_hours 应在 0 到 12 小时之间。")
+    limits = Limits(
+        **{
+            name: _positive(doc, name)
+            for name in (
+                "booking_window",
+                "verify",
+                "notify_days",
+                "plan",
+                "report_single",
+                "report_joint",
+                "rate",
+                "revisit",
+                "due_soon",
+            )
+        }
+    )
+    if limits.booking_window > 20:
+        raise InputError("[limits] booking_window 不能超过 20 个工作日（一个月的工作日数）。")
+    config = Config(
+        organiser=_get(doc, "organiser", "name", str),
+        programme=_get(doc, "organiser", "programme", str),
+        place=_get(doc, "organiser", "place", str),
+        online_window=_get(doc, "organiser", "online_window", str),
+        counter=_get(doc, "organiser", "counter", str),
+        contacts=_get(doc, "organiser", "contacts", tuple, default=[]),
+        supervisors=_get(doc, "organiser", "supervisors", tuple, default=["督查室"]),
+        cadence=cadence,
+        weekday=weekday,
+        sessions_per_year=per_year,
+        min_zhuchang=_get(doc, "cadence", "min_zhuchang", int, default=1),
+        zhuanchang=(zc[0], zc[1]),
+        session_min_hours=hours,
+        default_start=_hhmm(doc, "default_start"),
+        default_end=_hhmm(doc, "default_end"),
+        limits=limits,
+        categories=_get(doc, "lists", "categories", tuple),
+        themes=_get(doc, "lists", "themes", tuple),
+        units=_get(doc, "lists", "units", tuple),
+        regions=_get(doc, "lists", "regions", tuple, default=[]),
+    )
+    if not config.units:
+        raise InputError("配置中 [lists] units 不能为空：请列出参与坐诊的单位。")
+    return config

@@ -1,0 +1,77 @@
+"""Stored time limits (the ``deadline`` table): opening, meeting and replacing them.
+
+Each step that the rules put under a time limit opens one row when its clock starts and
+closes it when the act is done (late if after ``due``). The daily audit only reads these
+rows. ``due`` is computed by the case file's WorkCalendar; ``provisional`` is kept so that
+loading an official holiday schedule recomputes exactly what was estimated.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import col, select
+
+from zuozhen.deadlines import Due
+from zuozhen.models import Deadline
+from zuozhen.storage import Tx
+
+RULES = ("wd", "cd", "before", "fixed")
+
+
+def compute(tx: Tx, start: date, count: int, rule: str) -> Due:
+    cal = tx.case.calendar
+    if rule == "wd":
+        return cal.add_workdays(start, count)
+    if rule == "cd":
+        return cal.add_calendar_days(start, count)
+    if rule == "before":
+        return cal.notify_by(start, count)
+    raise ValueError(rule)
+
+
+def open_duty(tx: Tx, appeal_id: str, step: str, start: date, count: int | None, rule: str, *,
+              unit: str | None = None, round: int = 1, due: date | None = None) -> Deadline:
+    """Start a time limit, replacing an open one of the same step and round."""
+    for old in _open(tx, appeal_id, step):
+        tx.session.delete(old)
+    if rule == "fixed":
+        assert due is not None
+        provisional = False
+    else:
+        assert count is not None
+        result = compute(tx, start, count, rule)
+        due, provisional = result.date, result.provisional
+    row = Deadline(appeal_id=appeal_id, round=round, step=step, unit=unit, start=start,
+                   count=count, rule=rule, due=due, provisional=provisional)
+    tx.session.add(row)
+    tx.session.flush()
+    return row
+
+
+def meet(tx: Tx, appeal_id: str, step: str, on: date) -> Deadline | None:
+    """The act was done on ``on``: close the open limit; returns it (``late`` set)."""
+    rows = _open(tx, appeal_id, step)
+    for row in rows:
+        row.done_on = on
+        row.late = on > row.due
+        tx.session.add(row)
+    return rows[0] if rows else None
+
+
+def drop(tx: Tx, appeal_id: str, step: str) -> None:
+    """The limit no longer applies (e.g. the appeal left the step another way)."""
+    for row in _open(tx, appeal_id, step):
+        tx.session.delete(row)
+
+
+def current(tx: Tx, appeal_id: str, step: str) -> Deadline | None:
+    rows = _open(tx, appeal_id, step)
+    return rows[0] if rows else None
+
+
+def _open(tx: Tx, appeal_id: str, step: str) -> list[Deadline]:
+    return list(tx.session.exec(
+        select(Deadline).where(Deadline.appeal_id == appeal_id, Deadline.step == step,
+                               col(Deadline.done_on).is_(None))
+    ).all())

@@ -1,0 +1,115 @@
+"""Loading an official holiday schedule into the case file (``calendar load``).
+
+The State Council publishes next year's schedule around November; until chinese-calendar
+ships it, deadlines in that year are computed on a provisional calendar and flagged. When
+the clerk loads the official schedule, it is stored in the case file (preferred over the
+package from then on) and every stored deadline that was provisional is recomputed from
+its start, count and rule; each change is recorded in the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from zuozhen.deadlines import Due, Schedule, WorkCalendar, parse_schedule
+from zuozhen.errors import RuleError
+from zuozhen.models import Deadline, Handoff, HolidaySchedule
+from zuozhen.storage import Act, CaseFile
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    appeal: str
+    step: str
+    old: date
+    new: date
+    provisional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    year: int
+    source: str
+    holidays: int
+    workdays: int
+    replaced: bool
+    recomputed: int
+    changed: list[Changed]
+
+
+def recompute(calendar: WorkCalendar, d: Deadline) -> Due | None:
+    """The deadline's due date on ``calendar``, or None for a fixed date."""
+    if d.count is None or d.rule == "fixed":
+        return None
+    if d.rule == "wd":
+        return calendar.add_workdays(d.start, d.count)
+    if d.rule == "cd":
+        return calendar.add_calendar_days(d.start, d.count)
+    if d.rule == "before":
+        return calendar.notify_by(d.start, d.count)
+    raise RuleError(f"未知的期限规则“{d.rule}”。")
+
+
+def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
+    schedule: Schedule = parse_schedule(toml_text)
+    with case.write(act) as tx:
+        s = tx.session
+        existing = tx.get(HolidaySchedule, schedule.year)
+        replaced = existing is not None
+        if existing is not None:
+            s.delete(existing)
+            s.flush()
+        s.add(HolidaySchedule(year=schedule.year, source=schedule.source, toml=toml_text,
+                              loaded_on=act.today, loaded_at=tx.at, loaded_by=act.operator))
+        s.flush()
+        others = [parse_schedule(r.toml) for r in s.exec(select(HolidaySchedule)).all()]
+        calendar = WorkCalendar(others)
+        tx.record("calendar.load", "holiday_schedule", str(schedule.year),
+                  {"source": schedule.source, "holidays": len(schedule.holidays),
+                   "workdays": len(schedule.workdays), "replaced": replaced})
+        changed: list[Changed] = []
+        rows = s.exec(select(Deadline).where(col(Deadline.provisional).is_(True))).all()
+        if replaced:  # a corrected official schedule: recompute that year's deadlines too
+            rows = list(rows) + list(
+                s.exec(select(Deadline).where(
+                    col(Deadline.provisional).is_(False),
+                    col(Deadline.due) >= date(schedule.year, 1, 1),
+                    col(Deadline.start) <= date(schedule.year, 12, 31),
+                )).all()
+            )
+        for d in rows:
+            due = recompute(calendar, d)
+            if due is None or (due.date == d.due and due.provisional == d.provisional):
+                continue
+            changed.append(Changed(d.appeal_id, d.step, d.due, due.date, due.provisional))
+            old = d.due
+            d.due, d.provisional = due.date, due.provisional
+            s.add(d)
+            if d.step in ("accept", "report"):
+                _sync_handoff(s, d, old)
+            tx.record("deadline.recompute", "appeal", d.appeal_id,
+                      {"step": d.step, "old": old, "new": due.date, "provisional": due.provisional,
+                       "year": schedule.year})
+    case.forget_calendar()
+    return LoadResult(schedule.year, schedule.source, len(schedule.holidays),
+                      len(schedule.workdays), replaced, len(rows), changed)
+
+
+def _sync_handoff(session: Session, d: Deadline, old: date) -> None:
+    """Handoff rows mirror their plan and report deadlines for the reports."""
+    h = session.exec(
+        select(Handoff).where(Handoff.appeal_id == d.appeal_id, Handoff.round == d.round)
+    ).first()
+    if h is None:
+        return
+    if d.step == "accept" and h.plan_due == old:
+        h.plan_due = d.due
+    if d.step == "report" and h.report_due == old:
+        h.report_due = d.due
+        if h.report_due_original == old:
+            h.report_due_original = d.due
+    h.provisional = d.provisional
+    session.add(h)

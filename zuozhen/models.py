@@ -1,0 +1,265 @@
+"""The case file's tables (SQLModel). One module, read top to bottom like the ten steps.
+
+Identifiers are short strings a clerk can type: booking ``202612-007``, appeal
+``202612-007-1``, session ``S202612-01``. Dates are ``date`` (the act's official day, which
+is ``--today``); ``*_at`` columns are real UTC timestamps of when the row was written.
+Lists (units of a session or hand-off) are JSON text, with the leading unit also kept in
+its own indexed column for filtering and statistics.
+
+Deadlines are stored, not recomputed per query: every time limit an appeal is under is one
+row of ``deadline`` (step, start, count, due, provisional, done), so the daily audit is one
+indexed range scan, and loading next year's official holiday schedule recomputes exactly
+the rows that were provisional.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class Setting(SQLModel, table=True):
+    """Key/value settings; ``config`` holds the programme's configuration as TOML text."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str
+
+
+class SchemaMigration(SQLModel, table=True):
+    __tablename__ = "schema_migration"
+    version: int = Field(primary_key=True)
+    name: str
+    applied_at: str
+
+
+class Counter(SQLModel, table=True):
+    """Number allocation (booking numbers per month, session numbers per month)."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: int = 0
+
+
+class HolidaySchedule(SQLModel, table=True):
+    """An official holiday schedule loaded by the clerk (``calendar load``)."""
+
+    __tablename__ = "holiday_schedule"
+    year: int = Field(primary_key=True)
+    source: str
+    toml: str
+    loaded_on: date
+    loaded_at: str
+    loaded_by: str
+
+
+class Enterprise(SQLModel, table=True):
+    """One enterprise per 统一社会信用代码, with its latest details."""
+
+    uscc: str = Field(primary_key=True, max_length=18)
+    name: str
+    contact: str
+    phone: str
+    region: str | None = None
+    industry: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class Consultation(SQLModel, table=True):
+    """A 坐诊 session: 主场, 专场 or 加诊, at least half a day."""
+
+    __tablename__ = "consultation"
+    __table_args__ = (Index("ix_consultation_date", "date"),)
+    id: str = Field(primary_key=True, max_length=16)
+    month: str = Field(index=True, max_length=7)
+    date: date
+    kind: str  # 主场 | 专场 | 加诊
+    theme: str
+    units: str  # JSON list; the first is the leading unit
+    lead: str | None = None  # the leading official (领衔坐诊)
+    start: str
+    end: str
+    place: str
+    status: str = "planned"  # planned | cancelled
+    postponed_from: date | None = None
+    note: str | None = None
+    created_at: str
+
+
+class Booking(SQLModel, table=True):
+    """A 挂号: one enterprise, one month, one or more appeals."""
+
+    __table_args__ = (UniqueConstraint("month", "uscc", name="uq_booking_month_uscc"),)
+    id: str = Field(primary_key=True, max_length=16)
+    month: str = Field(index=True, max_length=7)
+    seq: int
+    uscc: str = Field(foreign_key="enterprise.uscc", index=True)
+    booked_on: date
+    late_reason: str | None = None  # 加号: booked outside the booking window
+    source: str = "窗口"  # 窗口 | 导入
+    created_at: str
+
+
+class Appeal(SQLModel, table=True):
+    """A 诉求: the tracked case. ``status`` follows the state machine in workflow.py."""
+
+    __table_args__ = (
+        Index("ix_appeal_status", "status"),
+        Index("ix_appeal_lead_unit", "lead_unit"),
+        Index("ix_appeal_month", "month"),
+    )
+    id: str = Field(primary_key=True, max_length=24)
+    booking_id: str = Field(foreign_key="booking.id", index=True)
+    seq: int
+    month: str = Field(max_length=7)
+    text: str
+    category: str  # 政策咨询 | 服务需求 | 意见建议
+    status: str = "booked"
+    theme: str | None = None
+    problem_class: str | None = None  # 共性诉求 class
+    units: str = "[]"  # JSON list chosen at triage, then of the latest hand-off
+    lead_unit: str | None = None
+    session_id: str | None = Field(default=None, foreign_key="consultation.id", index=True)
+    verified_on: date | None = None
+    notified_on: date | None = None
+    notify_channel: str | None = None
+    renotify: bool = False  # the session moved or was cancelled: call up again
+    heard_on: date | None = None
+    heard_by: str | None = None  # attending official
+    hearing_note: str | None = None
+    round: int = 1  # hand-off round; a reopened appeal starts a new one
+    outcome: str | None = None  # 已解决 | 解释说明
+    resolved_on_spot: bool = False
+    result: str | None = None
+    closed_on: date | None = None
+    created_at: str
+    updated_at: str
+
+
+class Handoff(SQLModel, table=True):
+    """One 交办 round: units, the plan and report deadlines, 承办 and 反馈."""
+
+    __table_args__ = (UniqueConstraint("appeal_id", "round", name="uq_handoff_round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    round: int
+    handed_on: date
+    units: str  # JSON list, first = leading unit
+    lead_unit: str
+    joint: bool
+    plan_due: date
+    report_due: date  # current (after extensions)
+    report_due_original: date
+    provisional: bool = False
+    accepted_on: date | None = None
+    handler: str | None = None
+    measures: str | None = None
+    promised_by: date | None = None
+    accepted_late: bool = False
+    reported_on: date | None = None
+    report_text: str | None = None
+    reported_late: bool = False
+    extensions: int = 0
+    legal_basis: str | None = None  # 法律法规另有时限规定的，从其规定
+
+
+class Extension(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    round: int
+    granted_on: date
+    old_due: date
+    new_due: date
+    reason: str
+    basis: str | None = None
+
+
+class Notification(SQLModel, table=True):
+    """A 叫号 call-up made by phone or SMS."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    session_id: str = Field(foreign_key="consultation.id")
+    sent_on: date
+    channel: str  # 短信 | 电话
+    late: bool = False
+
+
+class Rating(SQLModel, table=True):
+    """诊后评价: the enterprise's own, once per round, never changed (triggers forbid it)."""
+
+    __table_args__ = (UniqueConstraint("appeal_id", "round", name="uq_rating_round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    round: int
+    service: str  # 满意 | 基本满意 | 不满意
+    handling: str
+    comment: str | None = None
+    rated_on: date
+    recorded_at: str
+
+
+class Revisit(SQLModel, table=True):
+    """督办回访 by the supervisors; ``reopened`` sends the appeal back for a new round."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    round: int
+    visited_on: date
+    note: str
+    reopened: bool = False
+
+
+class Deadline(SQLModel, table=True):
+    """One time limit of one appeal at one step.
+
+    ``step`` is one of verify, notify, accept, report, rate, revisit (cli.md). ``rule`` says
+    how ``due`` was computed from ``start`` and ``count`` so it can be recomputed when an
+    official holiday schedule replaces a provisional one: ``wd`` (working days after start),
+    ``cd`` (calendar days, art. 203), ``before`` (calendar days before a session, moved back
+    to a working day) or ``fixed`` (a date set by extension or by law; never recomputed).
+    """
+
+    __table_args__ = (
+        Index("ix_deadline_open_due", "due", sqlite_where=text("done_on IS NULL"),
+              postgresql_where=text("done_on IS NULL")),
+        Index("ix_deadline_appeal_step", "appeal_id", "step"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id")
+    round: int = 1
+    step: str
+    unit: str | None = None  # the unit answerable for it, for grouping the audit
+    start: date
+    count: int | None = None
+    rule: str  # wd | cd | before | fixed
+    due: date
+    provisional: bool = False
+    done_on: date | None = None
+    late: bool = False
+
+
+class Trail(SQLModel, table=True):
+    """留痕: the append-only, hash-chained audit trail (see trail.py)."""
+
+    __table_args__ = (Index("ix_trail_entity", "entity", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: str  # real UTC time of writing, ISO 8601
+    as_of: date  # the date the act was recorded as (--today)
+    operator: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str  # canonical JSON
+    prev_hash: str
+    hash: str
+
+
+class TrailHead(SQLModel, table=True):
+    """One row: the last trail id and hash. Locking it serialises appends on PostgreSQL."""
+
+    __tablename__ = "trail_head"
+    id: int = Field(default=1, primary_key=True)
+    last_id: int = 0
+    last_hash: str = ""

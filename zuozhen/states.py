@@ -1,0 +1,97 @@
+"""The state machine of an appeal (诉求), written once.
+
+    booked ─triage─► triaged ─triage --session─► scheduled ─notify --sent─► notified
+      │                                              │                         │
+      └──────────── triage --session ────────────────┘                         │
+    scheduled | notified ─hear --resolved─► closed (现场答复解决, 已销号)         │
+    scheduled | notified ─hear --refer────► referred (待交办) ◄─────────────────┘
+    referred | reopened ─assign to─► handed_off (已交办) ─assign accept─► undertaken (已承办)
+    undertaken ─assign report─► reported (已反馈) ─close─► closed (已销号) ─rate─► rated
+    closed | rated ─audit revisit --reopen─► reopened (重新交办) ─assign to─► handed_off …
+
+Every command that changes an appeal asks ``require`` first; an illegal step is refused
+with a message naming the appeal's state and what must happen first. Each transition is
+one transaction and one audit-trail event (the command's own ``tx.record``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zuozhen.errors import RuleError
+
+LABELS: dict[str, str] = {
+    "booked": "已挂号",
+    "triaged": "已分办",
+    "scheduled": "已排诊",
+    "notified": "已叫号",
+    "referred": "待交办",
+    "handed_off": "已交办",
+    "undertaken": "已承办",
+    "reported": "已反馈",
+    "closed": "已销号",
+    "rated": "已评价",
+    "reopened": "重新交办",
+}
+STATES = tuple(LABELS)
+OPEN_STATES = tuple(s for s in STATES if s not in ("closed", "rated"))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    label: str  # the clerk's word for the act
+    sources: tuple[str, ...]  # states it may start from
+    first: str  # what must happen first, when refused
+
+
+STEPS: dict[str, Step] = {
+    "triage": Step("分办", ("booked", "triaged", "scheduled", "notified"),
+                   "分办只能在坐诊之前进行"),
+    "notify": Step("叫号", ("scheduled", "notified"),
+                   "须先用 zuozhen triage 诉求号 --session 场次 排入坐诊场次"),
+    "hear": Step("记录坐诊结果", ("scheduled", "notified"),
+                 "须先排入坐诊场次（zuozhen triage 诉求号 --session 场次）"),
+    "hand_off": Step("交办", ("referred", "reopened"),
+                     "须先在坐诊中记录为现场不能解决（zuozhen session hear 诉求号 --refer）"),
+    "undertake": Step("承办", ("handed_off",), "须先交办（zuozhen assign to 诉求号 --unit 单位）"),
+    "report_back": Step("反馈", ("undertaken",),
+                        "须先由承办单位确认承办（zuozhen assign accept 诉求号 …）"),
+    "extend": Step("延期", ("handed_off", "undertaken"), "延期只能在交办之后、反馈之前申请"),
+    "close": Step("销号", ("reported",), "须先由承办单位反馈办理情况（zuozhen assign report 诉求号 …）"),
+    "rate": Step("评价", ("closed",), "须先销号（zuozhen close 诉求号 …）"),
+    "revisit": Step("回访", ("closed", "rated"), "回访针对已销号的诉求"),
+    "reopen": Step("重新交办", ("closed", "rated"), "只有已销号的诉求才能重新交办"),
+}
+
+
+def label(state: str) -> str:
+    return LABELS.get(state, state)
+
+
+def parse_status(value: str) -> str:
+    """Accept the code (handed_off) or the clerk's word (已交办)."""
+    text = value.strip()
+    if text in LABELS:
+        return text
+    for code, word in LABELS.items():
+        if text == word:
+            return code
+    raise RuleError(
+        f"没有“{value}”这种状态；可选：{'、'.join(f'{w}（{c}）' for c, w in LABELS.items())}。"
+    )
+
+
+def require(appeal_id: str, state: str, step: str) -> None:
+    rule = STEPS[step]
+    if state in rule.sources:
+        return
+    if step == "rate" and state == "rated":
+        raise RuleError(f"诉求 {appeal_id} 已评价：评价由企业自主作出，一经记录不能更改或重复评价。")
+    if step in ("hand_off",) and state in ("closed", "rated"):
+        raise RuleError(
+            f"诉求 {appeal_id} 已销号，不能直接交办：如需重新办理，请先回访并重新交办"
+            f"（zuozhen audit revisit {appeal_id} --note … --reopen）。"
+        )
+    raise RuleError(
+        f"诉求 {appeal_id} 当前状态为“{label(state)}”，不能{rule.label}：{rule.first}。"
+    )

@@ -1,0 +1,315 @@
+"""The case file: opening it, one transaction per change, and number allocation.
+
+``open_case_file`` is the one place a case file is opened; it refuses a missing file,
+refuses a file written by a newer zuozhen, backs up and migrates an older one. Every
+change goes through ``CaseFile.write(act)``: one transaction (``BEGIN IMMEDIATE`` on
+SQLite, so concurrent clerks queue behind a busy timeout instead of deadlocking) in which
+the domain code changes rows and appends to the audit trail through ``Tx.record``.
+
+SQLite gets its settings on every connection (foreign keys are per connection): WAL,
+``synchronous=FULL``, ``foreign_keys=ON``, a busy timeout. pysqlite's own transaction
+handling is switched off (``isolation_level=None``) and BEGIN is emitted explicitly, as
+SQLAlchemy's documentation recommends, so DDL is transactional too. PostgreSQL needs none
+of this; SQLite-only statements stay behind ``dialect`` checks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, SQLModel, select
+
+from zuozhen import migrations, trail
+from zuozhen.config import Config, parse
+from zuozhen.errors import CaseFileError, InputError
+from zuozhen.models import Counter, HolidaySchedule, SchemaMigration, Setting
+
+if TYPE_CHECKING:
+    from zuozhen.deadlines import WorkCalendar
+
+BUSY_TIMEOUT_MS = 60_000
+M = TypeVar("M", bound=SQLModel)
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """Who acts and as of which day (``--operator``, ``--today``)."""
+
+    operator: str
+    today: date
+
+
+def resolve_url(db: str) -> tuple[str, Path | None]:
+    """A SQLAlchemy URL and, for SQLite, the file's path."""
+    if "://" in db:
+        try:
+            url = make_url(db)
+        except Exception:
+            raise InputError(f"数据库地址“{db}”无法识别：请写 SQLite 文件路径或 SQLAlchemy URL。") from None
+        if url.get_backend_name() == "sqlite":
+            if not url.database or url.database == ":memory:":
+                raise InputError("案卷不能放在内存数据库中：请写一个文件路径。")
+            return str(url), Path(url.database).resolve()
+        return str(url), None
+    path = Path(db).expanduser().resolve()
+    return f"sqlite:///{path}", path
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("zuozhen_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ImportError as exc:
+        raise CaseFileError(
+            f"连接该数据库所需的驱动未安装（{exc.name}）：PostgreSQL 请安装 pip install 'zuozhen[postgres]'。"
+        ) from None
+
+
+class Tx:
+    """One write transaction: the session, who acts, and the audit trail."""
+
+    def __init__(self, session: Session, act: Act, case: CaseFile) -> None:
+        self.session = session
+        self.act = act
+        self.case = case
+        self.at = utcnow()
+
+    @property
+    def today(self) -> date:
+        return self.act.today
+
+    def record(self, action: str, entity: str, entity_id: str,
+               detail: dict[str, Any] | None = None) -> None:
+        trail.append(self.session, at=self.at, as_of=self.act.today, operator=self.act.operator,
+                     action=action, entity=entity, entity_id=entity_id, detail=detail)
+
+    def get(self, model: type[M], key: Any, *, lock: bool = True) -> M | None:
+        """Load a row to change it; on PostgreSQL the row is locked (SELECT … FOR UPDATE)."""
+        return self.session.get(model, key, with_for_update=lock or None)
+
+    def allocate(self, key: str) -> int:
+        """The next number of a counter, unique under concurrency on both engines."""
+        return allocate(self.session, key)
+
+
+def allocate(session: Session, key: str) -> int:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(Counter).values(key=key, value=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"value": Counter.__table__.c.value + 1}  # type: ignore[attr-defined]
+        )
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(Counter).values(key=key, value=1)  # type: ignore[assignment]
+        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+            index_elements=["key"], set_={"value": Counter.__table__.c.value + 1}  # type: ignore[attr-defined]
+        )
+    value = session.execute(stmt.returning(Counter.__table__.c.value)).scalar_one()  # type: ignore[attr-defined]
+    return int(value)
+
+
+@dataclass
+class CaseFile:
+    """An open case file. Cheap to make; the engine is disposed by ``close``."""
+
+    url: str
+    path: Path | None
+    engine: Engine
+    _write_engine: Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._write_engine = self.engine.execution_options(zuozhen_begin="IMMEDIATE")
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @cached_property
+    def config(self) -> Config:
+        with self.read() as s:
+            row = s.get(Setting, "config")
+        if row is None:
+            raise CaseFileError("案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。")
+        return parse(row.value)
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        from zuozhen.deadlines import WorkCalendar, parse_schedule
+
+        with self.read() as s:
+            rows = s.exec(select(HolidaySchedule)).all()
+        return WorkCalendar(parse_schedule(r.toml) for r in rows)
+
+    def forget_calendar(self) -> None:
+        self.__dict__.pop("calendar", None)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self, act: Act) -> Iterator[Tx]:
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            try:
+                with session.begin():
+                    yield Tx(session, act, self)
+            except OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise CaseFileError(
+                        "案卷正被其他同事长时间占用，本次操作未执行：请稍后重试。"
+                    ) from None
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _exists(engine: Engine) -> bool:
+    return inspect(engine).has_table("setting")
+
+
+def create_case_file(db: str, config_text: str, act: Act) -> CaseFile:
+    """``init``: a new case file holding its configuration; never overwrites."""
+    parse(config_text)
+    url, path = resolve_url(db)
+    if path is not None:
+        if path.exists():
+            raise CaseFileError(f"案卷 {path} 已存在，不会覆盖：如需新建请换一个文件名，或先移走旧文件。")
+        if not path.parent.is_dir():
+            raise InputError(f"目录 {path.parent} 不存在：请先创建它，或换一个位置。")
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # owner only (PIPL)
+        os.close(fd)
+    engine = make_engine(url)
+    case = CaseFile(url, path, engine)
+    try:
+        if path is None and _exists(engine):
+            raise CaseFileError("该数据库中已有 zuozhen 案卷，不会覆盖。")
+        with case.write(act) as tx:
+            conn = tx.session.connection()
+            migrations.create_schema(conn)
+            for m in migrations.MIGRATIONS:
+                tx.session.add(SchemaMigration(version=m.version, name=m.name, applied_at=tx.at))
+            tx.session.add(Setting(key="config", value=config_text))
+            tx.session.flush()
+            tx.record("init", "case_file", "config", {"schema": migrations.LATEST})
+    except BaseException:
+        engine.dispose()
+        if path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    return case
+
+
+def open_case_file(db: str) -> CaseFile:
+    """Open an existing case file, migrating it if it is older than this program."""
+    url, path = resolve_url(db)
+    if path is not None and not path.is_file():
+        raise CaseFileError(
+            f"找不到案卷 {path}：请先运行 zuozhen init 创建，或用 --db 指定已有的案卷。"
+        )
+    engine = make_engine(url)
+    case = CaseFile(url, path, engine)
+    try:
+        try:
+            with engine.connect() as conn:
+                if not inspect(conn).has_table("schema_migration"):
+                    raise CaseFileError(f"{path or url} 不是 zuozhen 案卷（没有结构版本记录）。")
+                version = migrations.current_version(conn)
+        except DBAPIError as exc:
+            raise CaseFileError(
+                f"无法读取案卷 {path or url}（{exc.orig.__class__.__name__}）：它可能不是 zuozhen "
+                "案卷、已损坏，或数据库无法连接。请用 zuozhen verify 检查，或从备份恢复。"
+            ) from None
+        if version > migrations.LATEST:
+            raise CaseFileError(
+                f"案卷由更新版本的 zuozhen 创建（结构版本 {version}），本程序只支持到版本 "
+                f"{migrations.LATEST}：请升级 zuozhen 后再打开，案卷未作任何改动。"
+            )
+        if version < migrations.LATEST:
+            _upgrade(case, version)
+    except BaseException:
+        engine.dispose()
+        raise
+    return case
+
+
+def snapshot(src: Path, dst: Path) -> None:
+    """A consistent, compact copy of a live SQLite case file (``VACUUM INTO``), owner-only."""
+    import sqlite3
+
+    if dst.exists():
+        raise CaseFileError(f"目标文件 {dst} 已存在，不会覆盖：请换一个文件名。")
+    conn = sqlite3.connect(src, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute("VACUUM INTO ?", (str(dst),))
+    finally:
+        conn.close()
+    dst.chmod(0o600)
+
+
+def backup_path(path: Path, version: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+
+
+def _upgrade(case: CaseFile, version: int) -> None:
+    if case.path is not None:
+        snapshot(case.path, backup_path(case.path, version))
+    for m in migrations.MIGRATIONS:
+        if m.version <= version:
+            continue
+        with case.write(Act("zuozhen", date.today())) as tx:
+            if m.upgrade is None:
+                raise CaseFileError(f"案卷结构版本 {version} 无法升级（缺少基线迁移）。")
+            m.upgrade(tx.session.connection())
+            tx.session.add(SchemaMigration(version=m.version, name=m.name, applied_at=tx.at))
+            tx.record("migrate", "case_file", str(m.version), {"name": m.name})
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    counts = {}
+    for name in sorted(SQLModel.metadata.tables):
+        counts[name] = int(session.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
+    return counts

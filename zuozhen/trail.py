@@ -1,0 +1,95 @@
+"""留痕: the audit trail of who did what, when, to which record.
+
+Rows are append-only (database triggers refuse UPDATE and DELETE, see migrations.py) and
+hash-chained: each row's ``hash`` is SHA-256 over the previous row's hash and this row's
+fields, so an edit or deletion made behind the tool's back (with the triggers dropped) is
+detected by ``verify_chain``. ``trail_head`` keeps the last id and hash; appends lock it
+first, which serialises writers on PostgreSQL (SQLite already serialises them with
+``BEGIN IMMEDIATE``) so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from zuozhen.models import Trail, TrailHead
+
+GENESIS = "0" * 64
+
+
+def canonical(detail: dict[str, Any]) -> str:
+    return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def row_hash(prev_hash: str, at: str, as_of: date, operator: str, action: str, entity: str,
+             entity_id: str, detail: str) -> str:
+    payload = "\x1f".join(
+        (prev_hash, at, as_of.isoformat(), operator, action, entity, entity_id, detail)
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append(session: Session, *, at: str, as_of: date, operator: str, action: str, entity: str,
+           entity_id: str, detail: dict[str, Any] | None = None) -> Trail:
+    # Lock the head row first (UPDATE takes the row lock on PostgreSQL).
+    session.execute(update(TrailHead).where(col(TrailHead.id) == 1).values(id=1))
+    head = session.get(TrailHead, 1)
+    if head is None:
+        head = TrailHead(id=1, last_id=0, last_hash=GENESIS)
+        session.add(head)
+    prev = head.last_hash or GENESIS
+    body = canonical(detail or {})
+    row = Trail(at=at, as_of=as_of, operator=operator, action=action, entity=entity,
+                entity_id=entity_id, detail=body, prev_hash=prev,
+                hash=row_hash(prev, at, as_of, operator, action, entity, entity_id, body))
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    head.last_id = row.id
+    head.last_hash = row.hash
+    session.add(head)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    trail_id: int
+    problem: str  # Chinese, for the clerk
+
+
+def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
+    """Walk the whole trail and report every row whose hash or link does not hold."""
+    problems: list[ChainProblem] = []
+    prev = GENESIS
+    last_id = 0
+    expected_id = None
+    while True:
+        rows = session.exec(
+            select(Trail).where(col(Trail.id) > last_id).order_by(col(Trail.id)).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            assert row.id is not None
+            if expected_id is not None and row.id != expected_id:
+                problems.append(ChainProblem(row.id, f"第 {expected_id}–{row.id - 1} 条留痕缺失"))
+            if row.prev_hash != prev:
+                problems.append(ChainProblem(row.id, "与上一条留痕的链接对不上（前面的记录被改动或删除）"))
+            actual = row_hash(row.prev_hash, row.at, row.as_of, row.operator, row.action,
+                              row.entity, row.entity_id, row.detail)
+            if actual != row.hash:
+                problems.append(ChainProblem(row.id, "内容与其哈希不符（此条记录被改动）"))
+            prev = row.hash
+            last_id = row.id
+            expected_id = row.id + 1
+    head = session.get(TrailHead, 1)
+    if head is not None and (head.last_id != last_id or (last_id and head.last_hash != prev)):
+        problems.append(ChainProblem(last_id, f"末尾的留痕被删除（应到第 {head.last_id} 条）"))
+    return problems

@@ -1,0 +1,153 @@
+"""Parsing and checking what the clerk types: dates, months, quarters, codes, phones.
+
+Every function returns a normalised value or raises ``InputError`` with a Chinese message
+that names the value, says what is wrong and what a correct one looks like.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from zuozhen.errors import InputError
+
+# GB 32100-2015: 统一社会信用代码 uses these 31 characters (no I, O, S, V, Z).
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_INDEX = {c: i for i, c in enumerate(USCC_CHARS)}
+
+MAX_TEXT = 4000
+
+
+def parse_date(value: str, what: str = "日期") -> date:
+    text = value.strip() if isinstance(value, str) else ""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise InputError(f"{what}“{value}”格式不对：请写成 YYYY-MM-DD，例如 2026-10-08。")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{what}“{value}”不是日历上存在的日期，请检查月份和日。") from None
+
+
+def parse_month(value: str, what: str = "月份") -> tuple[int, int]:
+    text = value.strip() if isinstance(value, str) else ""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise InputError(f"{what}“{value}”格式不对：请写成 YYYY-MM，例如 2026-10。")
+    year = int(m.group(1))
+    if not 1900 <= year <= 2100:
+        raise InputError(f"{what}“{value}”的年份超出范围（1900–2100）。")
+    return year, int(m.group(2))
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def parse_quarter(value: str) -> tuple[int, int]:
+    text = value.strip().upper() if isinstance(value, str) else ""
+    m = re.fullmatch(r"(\d{4})Q([1-4])", text)
+    if not m or not 1900 <= int(m.group(1)) <= 2100:
+        raise InputError(f"季度“{value}”格式不对：请写成 YYYYQn，例如 2026Q4。")
+    return int(m.group(1)), int(m.group(2))
+
+
+def parse_time(value: str, what: str = "时间") -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise InputError(f"{what}“{value}”格式不对：请写成 HH:MM，例如 09:00。")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def parse_timestamp(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_INDEX[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def normalize_uscc(value: str) -> str:
+    """统一社会信用代码: 18 characters, GB 32100-2015 check character verified."""
+    code = re.sub(r"[\s\-]", "", value or "").upper()
+    if len(code) != 18:
+        raise InputError(
+            f"统一社会信用代码“{value}”应为 18 位（现为 {len(code)} 位），请对照营业执照核对。"
+        )
+    bad = [c for c in code if c not in _USCC_INDEX]
+    if bad:
+        raise InputError(
+            f"统一社会信用代码“{value}”含有不允许的字符“{bad[0]}”"
+            "（代码不使用 I、O、S、V、Z），请对照营业执照核对。"
+        )
+    if not code[2:8].isdigit():
+        raise InputError(f"统一社会信用代码“{value}”第 3–8 位应为行政区划代码（数字）。")
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        raise InputError(
+            f"统一社会信用代码“{value}”校验位不对（按 GB 32100-2015 应为“{expected}”），"
+            "很可能有字符录错，请对照营业执照核对。"
+        )
+    return code
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalize_phone(value: str) -> str:
+    """A mainland mobile number (+86, spaces, hyphens removed) or a landline with area code."""
+    raw = (value or "").strip()
+    digits = re.sub(r"[\s\-()（）]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not digits.isdigit():
+        raise InputError(f"联系电话“{value}”含有非数字字符：请写手机号（11 位）或带区号的座机。")
+    if _MOBILE.fullmatch(digits):
+        return digits
+    if digits.startswith("0") and 10 <= len(digits) <= 12:
+        area_len = 3 if digits[1] in "12" else 4
+        area, local = digits[:area_len], digits[area_len:]
+        if 7 <= len(local) <= 8 and local[0] != "0":
+            return f"{area}-{local}"
+    raise InputError(
+        f"联系电话“{value}”不是有效的号码：手机号应为 1 开头的 11 位数字，"
+        "座机应带区号（如 0871-63100000）。"
+    )
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 / 0871-****0000: enough for the clerk to recognise, not to dial."""
+    if "-" in phone:
+        area, local = phone.split("-", 1)
+        return f"{area}-{'*' * (len(local) - 4)}{local[-4:]}"
+    if len(phone) == 11:
+        return f"{phone[:3]}****{phone[-4:]}"
+    return "*" * max(len(phone) - 4, 0) + phone[-4:]
+
+
+def mask_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        return name
+    return name[0] + "*" * max(len(name) - 1, 1)
+
+
+def clean_text(value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    if required and not text:
+        raise InputError(f"{what}不能为空，请填写内容。")
+    if len(text) > limit:
+        raise InputError(f"{what}过长（{len(text)} 字），请控制在 {limit} 字以内。")
+    return text
+
+
+def choose(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
+    text = (value or "").strip()
+    if text not in allowed:
+        raise InputError(f"{what}“{value}”不在可选范围内；可选：{'、'.join(allowed)}。")
+    return text
