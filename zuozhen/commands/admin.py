@@ -1,4 +1,4 @@
-"""Case-file commands: init."""
+"""Case-file commands: init, backup, verify."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Annotated
 import typer
 
 from zuozhen.cli_support import get_app
+from zuozhen.commands.options import Json
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     app.command("init")(init)
+    app.command("backup")(backup)
+    app.command("verify")(verify)
 
 
 def init(
@@ -47,3 +50,59 @@ def init(
     render.done(f"已创建案卷 {where}（{conf.organiser}·{conf.programme}，"
                 f"{'每周' if conf.cadence == 'weekly' else '每月'}坐诊）。")
     render.hint("下一步：zuozhen session plan … 安排坐诊场次，或 zuozhen calendar show 查看日历。")
+
+
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="备份文件路径（不能已存在）。")],
+    json: Json = False,
+) -> None:
+    """备份案卷：在他人继续办理时也能得到一致的副本，写完后校验。
+
+    示例：zuozhen backup 备份/zuozhen-2026-10-08.db
+    """
+    from zuozhen import render
+    from zuozhen.maintenance import backup as do_backup
+
+    case = get_app(ctx).open()
+    try:
+        result = do_backup(case, file)
+    finally:
+        case.close()
+    if json:
+        render.emit_json(result)
+        return
+    appeals = result.rows.get("appeal", 0)
+    render.done(f"已备份到 {result.target}（{result.bytes / 1024:.0f} KB，诉求 {appeals} 条，"
+                f"留痕 {result.rows.get('trail', 0)} 条），完整性校验通过。")
+    render.hint("恢复：停止使用当前案卷，把备份文件复制为案卷文件名即可（见 README“备份与恢复”）。")
+
+
+def verify(ctx: typer.Context, json: Json = False) -> None:
+    """检查案卷：数据库完整性、引用关系、留痕哈希链是否被改动。
+
+    示例：zuozhen verify
+    """
+    from zuozhen import render
+    from zuozhen.maintenance import verify as do_verify
+
+    case = get_app(ctx).open()
+    try:
+        result = do_verify(case)
+    finally:
+        case.close()
+    if json:
+        render.emit_json(result)
+    else:
+        con = render.out()
+        mark = {True: "[green]通过[/green]", False: "[red]未通过[/red]"}
+        con.print(f"数据库完整性：{mark[result.integrity == 'ok']}（{result.integrity}）")
+        con.print(f"引用关系：{mark[not result.foreign_keys]}")
+        for line in result.foreign_keys:
+            con.print(f"  · {line}")
+        con.print(f"留痕哈希链（{result.trail_rows} 条）：{mark[not result.trail_problems]}")
+        for line in result.trail_problems:
+            con.print(f"  · {line}")
+    if not result.ok:
+        render.fail("案卷检查未通过：请勿继续录入，联系管理员并从最近一次备份恢复。")
+        raise typer.Exit(1)

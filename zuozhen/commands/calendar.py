@@ -129,12 +129,12 @@ def load(
     from zuozhen.holidays import load_schedule
 
     a = get_app(ctx)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"无法读取文件 {file}：{exc}。请检查路径，并以 UTF-8 保存。") from None
     case = a.open()
     try:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"无法读取文件 {file}：{exc}。请检查路径，并以 UTF-8 保存。") from None
         result = load_schedule(case, a.act, text)
     finally:
         case.close()
