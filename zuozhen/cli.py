@@ -10,7 +10,6 @@ stays fast.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import sys
@@ -91,6 +90,7 @@ app = typer.Typer(
     help="坐诊接诉案卷管理：挂号、分办、交办、承办、督办、销号、评价与通报。\n\n"
     "示例：zuozhen --db 2026.db audit",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain Click help: --help must not import Rich's markdown stack
     pretty_exceptions_enable=False,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -114,6 +114,8 @@ def _globals(
 ) -> None:
     """坐诊接诉案卷管理。"""
     if not operator:
+        import getpass
+
         try:
             operator = getpass.getuser()
         except Exception:
@@ -135,7 +137,7 @@ def _register() -> None:
     from zuozhen.commands import admin, calendar, handling, intake, reports, sessions
 
     groups = {
-        name: typer.Typer(help=text, no_args_is_help=True, cls=TyperGroup)
+        name: typer.Typer(help=text, no_args_is_help=True, cls=TyperGroup, rich_markup_mode=None)
         for name, text in GROUPS.items()
     }
     for module in (admin, calendar, sessions, intake, handling, reports):
