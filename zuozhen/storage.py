@@ -63,8 +63,8 @@ def resolve_url(db: str) -> tuple[str, Path | None]:
         if url.get_backend_name() == "sqlite":
             if not url.database or url.database == ":memory:":
                 raise InputError("案卷不能放在内存数据库中：请写一个文件路径。")
-            return str(url), Path(url.database).resolve()
-        return str(url), None
+            return url.render_as_string(hide_password=False), Path(url.database).resolve()
+        return url.render_as_string(hide_password=False), None
     path = Path(db).expanduser().resolve()
     return f"sqlite:///{path}", path
 
@@ -159,6 +159,13 @@ class CaseFile:
 
     def __post_init__(self) -> None:
         self._write_engine = self.engine.execution_options(zuozhen_begin="IMMEDIATE")
+
+    @property
+    def where(self) -> str:
+        """Where the case file is, for messages (a URL's password hidden)."""
+        if self.path is not None:
+            return str(self.path)
+        return make_url(self.url).render_as_string(hide_password=True)
 
     @property
     def dialect(self) -> str:

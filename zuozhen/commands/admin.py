@@ -45,7 +45,7 @@ def init(
     text = cfg.compose(preset, override)
     case = create_case_file(a.db, text, a.act)
     conf = case.config
-    where = case.path or case.url
+    where = case.where
     case.close()
     render.done(f"已创建案卷 {where}（{conf.organiser}·{conf.programme}，"
                 f"{'每周' if conf.cadence == 'weekly' else '每月'}坐诊）。")
