@@ -1,0 +1,84 @@
+"""The same code on PostgreSQL: schema, append-only rules, numbering, the CLI."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from tests.conftest import run_cli
+from tests.pg import needs_pg, pg_db  # noqa: F401  (fixture)
+from zuozhen.config import compose
+from zuozhen.errors import CaseFileError
+from zuozhen.storage import Act, create_case_file, open_case_file
+from zuozhen.trail import verify_chain
+
+pytestmark = [pytest.mark.postgres, needs_pg]
+ACT = Act("甲", date(2026, 10, 8))
+
+
+def test_create_open_and_refuse_overwrite(pg_db: str) -> None:
+    create_case_file(pg_db, compose("province"), ACT).close()
+    with pytest.raises(CaseFileError, match="不会覆盖"):
+        create_case_file(pg_db, compose("province"), ACT)
+    case = open_case_file(pg_db)
+    assert case.config.limits.report_joint == 20
+    case.close()
+
+
+def test_trail_and_rating_are_append_only(pg_db: str) -> None:
+    case = create_case_file(pg_db, compose("province"), ACT)
+    with case.write(ACT) as tx:
+        tx.record("test", "x", "1", {"a": 1})
+    with pytest.raises(DBAPIError, match="留痕记录只能追加"), case.write(ACT) as tx:
+        tx.session.connection().exec_driver_sql("UPDATE trail SET operator = '乙'")
+    with pytest.raises(DBAPIError, match="留痕记录只能追加"), case.write(ACT) as tx:
+        tx.session.connection().exec_driver_sql("DELETE FROM trail")
+    with pytest.raises(DBAPIError, match="企业评价"), case.write(ACT) as tx:
+        tx.session.connection().exec_driver_sql("DELETE FROM rating")
+    with case.read() as s:
+        assert verify_chain(s) == []
+    case.close()
+
+
+def test_numbers_unique_under_concurrency(pg_db: str) -> None:
+    create_case_file(pg_db, compose("province"), ACT).close()
+    got: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        case = open_case_file(pg_db)
+        for _ in range(10):
+            with case.write(ACT) as tx:
+                n = tx.allocate("booking:2026-10")
+                tx.record("test", "counter", str(n))
+            with lock:
+                got.append(n)
+        case.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(got) == list(range(1, 41))
+    case = open_case_file(pg_db)
+    with case.read() as s:
+        assert verify_chain(s) == []  # the chain never forked
+    case.close()
+
+
+def test_cli_on_postgres(pg_db: str) -> None:
+    assert run_cli(pg_db, "init").code == 0
+    r = run_cli(pg_db, "calendar", "due", "2026-09-24", "20", "--json")
+    assert r.code == 0 and r.json()["due"] == "2026-10-29"
+    r = run_cli(pg_db, "verify", "--json")
+    assert r.code == 0 and r.json()["ok"] is True
+    from sqlalchemy.engine import make_url
+
+    password = make_url(pg_db).password
+    again = run_cli(pg_db, "init")
+    assert again.code == 1 and "不会覆盖" in again.stderr
+    assert password and password not in again.stderr + again.stdout
