@@ -255,15 +255,19 @@ def test_provisional_year_holidays_follow_2024_rules(cal: WorkCalendar) -> None:
     for d, n in s.holidays.items():
         names.setdefault(n, []).append(d)
     assert names["元旦"] == [D(2027, 1, 1)]
-    assert names["春节"] == [D(2027, 2, 5), D(2027, 2, 6), D(2027, 2, 7), D(2027, 2, 8)]
-    assert names["劳动节"] == [D(2027, 5, 1), D(2027, 5, 2)]
-    assert names["国庆节"] == [D(2027, 10, 1), D(2027, 10, 2), D(2027, 10, 3)]
+    # 除夕 02-05 through 初三 02-08; Sat 02-06 and Sun 02-07 made up on 02-09 and 02-10 (补假).
+    assert names["春节"] == [D(2027, 2, d) for d in (5, 6, 7, 8, 9, 10)]
+    # May 1–2 fall on Saturday and Sunday: made up on Monday and Tuesday.
+    assert names["劳动节"] == [D(2027, 5, 1), D(2027, 5, 2), D(2027, 5, 3), D(2027, 5, 4)]
+    assert names["国庆节"] == [D(2027, 10, d) for d in (1, 2, 3, 4, 5)]
     assert len(names["清明节"]) == len(names["端午节"]) == len(names["中秋节"]) == 1
     assert not s.workdays
     for d, n in s.holidays.items():
         info = cal.day(d)
         assert (info.workday, info.kind, info.name, info.provisional) == (False, "holiday", n, True)
-    assert cal.day(D(2027, 2, 9)).kind == "workday"
+    assert cal.day(D(2027, 2, 11)).kind == "workday"
+    # A holiday on a weekday needs no make-up day: 2027-01-01 is a Friday.
+    assert cal.day(D(2027, 1, 4)).kind == "workday"
 
 
 def test_any_year_1900_2100_works(cal: WorkCalendar) -> None:

@@ -150,7 +150,12 @@ def _package_data() -> tuple[dict[dt.date, str], frozenset[dt.date], int, int]:
 
 
 def _provisional_holidays(year: int) -> dict[dt.date, str]:
-    """Statutory holidays of ``year`` per the 2024 rules, without 调休 and 补休."""
+    """Statutory holidays of ``year`` per the 2024 rules, with 补假 but without 调休.
+
+    《全国年节及纪念日放假办法》 art. 6: a holiday for all citizens that falls on a
+    Saturday or Sunday is made up on a working day (补假); we give the first weekday after
+    the holiday block. The State Council's 调休 swaps cannot be predicted and are left out.
+    """
     out: dict[dt.date, str] = {dt.date(year, 1, 1): "元旦"}
     fest = festival_dates(year)
     if fest is not None:
@@ -164,6 +169,13 @@ def _provisional_holidays(year: int) -> dict[dt.date, str]:
         out[fest.mid_autumn] = "中秋节"
     for day in (1, 2, 3):  # 国庆节 wins where 中秋 falls on it
         out[dt.date(year, 10, day)] = "国庆节"
+    for day, name in sorted(out.items()):
+        if day.weekday() < 5:
+            continue
+        extra = day + dt.timedelta(days=1)
+        while extra in out or extra.weekday() >= 5:
+            extra += dt.timedelta(days=1)
+        out[extra] = name
     return out
 
 
