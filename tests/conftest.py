@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.pg import pg_db  # noqa: F401  (fixture: a fresh PostgreSQL database)
 from zuozhen.cli import app
 from zuozhen.config import compose
 from zuozhen.storage import Act, CaseFile, create_case_file, open_case_file
@@ -30,8 +31,7 @@ class Ran:
         return json.loads(self.stdout)
 
 
-def run_cli(db: str | Path, *args: str, today: str | None = None,
-            operator: str = OPERATOR) -> Ran:
+def run_cli(db: str | Path, *args: str, today: str | None = None, operator: str = OPERATOR) -> Ran:
     """Drive the real CLI the way a clerk types it."""
     argv = ["--db", str(db), "--operator", operator]
     if today:
@@ -69,9 +69,13 @@ def fingerprint(path: Path) -> str:
 
     conn = sqlite3.connect(path)
     h = hashlib.sha256()
-    tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'appeal_fts%' ORDER BY name")]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'appeal_fts%' ORDER BY name"
+        )
+    ]
     for t in tables:
         h.update(t.encode())
         for row in conn.execute(f'SELECT * FROM "{t}" ORDER BY 1'):

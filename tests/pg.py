@@ -26,8 +26,14 @@ def pg_db() -> Iterator[str]:
 
     url = make_url(PG_URL)
     name = f"zz_{uuid.uuid4().hex[:12]}"
-    admin = dict(host=url.host, port=url.port, user=url.username, password=url.password,
-                 dbname=url.database or "postgres", autocommit=True)
+    admin = dict(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        dbname=url.database or "postgres",
+        autocommit=True,
+    )
     with psycopg.connect(**admin) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield url.set(database=name).render_as_string(hide_password=False)

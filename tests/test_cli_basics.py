@@ -14,8 +14,9 @@ from zuozhen.cli import app
 
 
 def _all_commands() -> list[list[str]]:
-    from zuozhen.cli import app as root
     from typer.main import get_command
+
+    from zuozhen.cli import app as root
 
     group = get_command(root)
     paths: list[list[str]] = []

@@ -25,7 +25,9 @@ def test_city_preset_is_weekly_on_thursday() -> None:
 
 
 def test_override_merges_over_preset() -> None:
-    c = parse(compose("province", '[organiser]\nname = "贵州省发展改革委"\n[limits]\nverify = 10\n'))
+    c = parse(
+        compose("province", '[organiser]\nname = "贵州省发展改革委"\n[limits]\nverify = 10\n')
+    )
     assert c.organiser == "贵州省发展改革委" and c.limits.verify == 10
     assert c.limits.report_joint == 20
 

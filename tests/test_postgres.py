@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import run_cli
-from tests.pg import needs_pg, pg_db  # noqa: F401  (fixture)
+from tests.pg import needs_pg
 from zuozhen.config import compose
 from zuozhen.errors import CaseFileError
 from zuozhen.storage import Act, create_case_file, open_case_file

@@ -122,8 +122,11 @@ def test_failed_migration_leaves_file_unchanged_and_backed_up(
         conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("migration failed half way")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS,
-                                                   migrations.Migration(2, "broken", broken)])
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, migrations.Migration(2, "broken", broken)],
+    )
     monkeypatch.setattr(migrations, "LATEST", 2)
     before = fingerprint(db_path)
     with pytest.raises(RuntimeError, match="half way"):
@@ -143,8 +146,11 @@ def test_successful_migration_is_recorded(db_path: Path, monkeypatch: pytest.Mon
     def add_column(conn) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN extra TEXT")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS,
-                                                   migrations.Migration(2, "extra", add_column)])
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, migrations.Migration(2, "extra", add_column)],
+    )
     monkeypatch.setattr(migrations, "LATEST", 2)
     open_case_file(str(db_path)).close()
     conn = sqlite3.connect(db_path)

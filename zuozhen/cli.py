@@ -51,8 +51,7 @@ def crash_log(exc: BaseException) -> Path:
     folder = Path(os.environ.get("ZUOZHEN_CRASH_DIR", tempfile.gettempdir()))
     path = folder / f"zuozhen-crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     path.write_text(
-        f"zuozhen {' '.join(sys.argv[1:])}\n\n"
-        + "".join(traceback.format_exception(exc)),
+        f"zuozhen {' '.join(sys.argv[1:])}\n\n" + "".join(traceback.format_exception(exc)),
         encoding="utf-8",
     )
     return path
@@ -61,7 +60,7 @@ def crash_log(exc: BaseException) -> Path:
 class ZuozhenGroup(TyperGroup):
     """Maps the project's one error base to exit code 1, in one place."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         from zuozhen import render
 
         try:
@@ -73,14 +72,18 @@ class ZuozhenGroup(TyperGroup):
             if getattr(exc, "exit_code", 1) != 2:
                 raise
             usage_error = type(typer.BadParameter("")).__mro__[1]
-            raise usage_error(_zh_usage(exc.format_message()), ctx=getattr(exc, "ctx", None)) from None
+            raise usage_error(
+                _zh_usage(exc.format_message()), ctx=getattr(exc, "ctx", None)
+            ) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except BrokenPipeError:
             raise typer.Exit(1) from None
         except Exception as exc:
             path = crash_log(exc)
-            render.fail(f"程序内部出错（{type(exc).__name__}），案卷未被改动。详情已写入 {path}，请发给维护人员。")
+            render.fail(
+                f"程序内部出错（{type(exc).__name__}），案卷未被改动。详情已写入 {path}，请发给维护人员。"
+            )
             raise typer.Exit(1) from None
 
 
@@ -101,15 +104,20 @@ app = typer.Typer(
 def _globals(
     ctx: typer.Context,
     db: Annotated[
-        str, typer.Option("--db", envvar="ZUOZHEN_DB", help="案卷：SQLite 文件路径或 SQLAlchemy URL。")
+        str,
+        typer.Option("--db", envvar="ZUOZHEN_DB", help="案卷：SQLite 文件路径或 SQLAlchemy URL。"),
     ] = "zuozhen.db",
     operator: Annotated[
         str | None,
-        typer.Option("--operator", envvar="ZUOZHEN_OPERATOR", help="经办人（记入留痕），默认登录名。"),
+        typer.Option(
+            "--operator", envvar="ZUOZHEN_OPERATOR", help="经办人（记入留痕），默认登录名。"
+        ),
     ] = None,
     today: Annotated[
         str | None,
-        typer.Option("--today", envvar="ZUOZHEN_TODAY", help="按哪一天办理（YYYY-MM-DD），默认今天。"),
+        typer.Option(
+            "--today", envvar="ZUOZHEN_TODAY", help="按哪一天办理（YYYY-MM-DD），默认今天。"
+        ),
     ] = None,
 ) -> None:
     """坐诊接诉案卷管理。"""

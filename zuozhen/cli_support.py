@@ -53,5 +53,3 @@ def get_app(ctx: typer.Context) -> App:
     obj = ctx.find_root().obj
     assert isinstance(obj, App)
     return obj
-
-

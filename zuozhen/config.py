@@ -129,7 +129,7 @@ def _get(doc: dict[str, Any], table: str, key: str, kind: type, *, default: Any 
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise InputError(f"配置项 [{table}] {key} 应是非空文字的列表。")
         return tuple(v.strip() for v in value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise InputError(f"配置项 [{table}] {key} 的取值 {value!r} 类型不对。")
     return value
 
@@ -152,7 +152,9 @@ def parse(text: str) -> Config:
     doc = _loads(text, "配置")
     cadence = _get(doc, "cadence", "kind", str)
     if cadence not in ("monthly", "weekly"):
-        raise InputError(f"[cadence] kind 应为 monthly（每月）或 weekly（每周），而不是“{cadence}”。")
+        raise InputError(
+            f"[cadence] kind 应为 monthly（每月）或 weekly（每周），而不是“{cadence}”。"
+        )
     weekday = _get(doc, "cadence", "weekday", int, default=3)
     if not 0 <= weekday <= 6:
         raise InputError("[cadence] weekday 应为 0（周一）到 6（周日）。")

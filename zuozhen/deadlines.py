@@ -169,10 +169,10 @@ def _provisional_holidays(year: int) -> dict[dt.date, str]:
         out[fest.mid_autumn] = "中秋节"
     for day in (1, 2, 3):  # 国庆节 wins where 中秋 falls on it
         out[dt.date(year, 10, day)] = "国庆节"
-    for day, name in sorted(out.items()):
-        if day.weekday() < 5:
+    for when, name in sorted(out.items()):
+        if when.weekday() < 5:
             continue
-        extra = day + dt.timedelta(days=1)
+        extra = when + dt.timedelta(days=1)
         while extra in out or extra.weekday() >= 5:
             extra += dt.timedelta(days=1)
         out[extra] = name

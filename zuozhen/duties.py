@@ -30,8 +30,18 @@ def compute(tx: Tx, start: date, count: int, rule: str) -> Due:
     raise ValueError(rule)
 
 
-def open_duty(tx: Tx, appeal_id: str, step: str, start: date, count: int | None, rule: str, *,
-              unit: str | None = None, round: int = 1, due: date | None = None) -> Deadline:
+def open_duty(
+    tx: Tx,
+    appeal_id: str,
+    step: str,
+    start: date,
+    count: int | None,
+    rule: str,
+    *,
+    unit: str | None = None,
+    round: int = 1,
+    due: date | None = None,
+) -> Deadline:
     """Start a time limit, replacing an open one of the same step and round."""
     for old in _open(tx, appeal_id, step):
         tx.session.delete(old)
@@ -42,8 +52,17 @@ def open_duty(tx: Tx, appeal_id: str, step: str, start: date, count: int | None,
         assert count is not None
         result = compute(tx, start, count, rule)
         due, provisional = result.date, result.provisional
-    row = Deadline(appeal_id=appeal_id, round=round, step=step, unit=unit, start=start,
-                   count=count, rule=rule, due=due, provisional=provisional)
+    row = Deadline(
+        appeal_id=appeal_id,
+        round=round,
+        step=step,
+        unit=unit,
+        start=start,
+        count=count,
+        rule=rule,
+        due=due,
+        provisional=provisional,
+    )
     tx.session.add(row)
     tx.session.flush()
     return row
@@ -71,7 +90,12 @@ def current(tx: Tx, appeal_id: str, step: str) -> Deadline | None:
 
 
 def _open(tx: Tx, appeal_id: str, step: str) -> list[Deadline]:
-    return list(tx.session.exec(
-        select(Deadline).where(Deadline.appeal_id == appeal_id, Deadline.step == step,
-                               col(Deadline.done_on).is_(None))
-    ).all())
+    return list(
+        tx.session.exec(
+            select(Deadline).where(
+                Deadline.appeal_id == appeal_id,
+                Deadline.step == step,
+                col(Deadline.done_on).is_(None),
+            )
+        ).all()
+    )

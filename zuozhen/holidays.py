@@ -62,23 +62,41 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
         if existing is not None:
             s.delete(existing)
             s.flush()
-        s.add(HolidaySchedule(year=schedule.year, source=schedule.source, toml=toml_text,
-                              loaded_on=act.today, loaded_at=tx.at, loaded_by=act.operator))
+        s.add(
+            HolidaySchedule(
+                year=schedule.year,
+                source=schedule.source,
+                toml=toml_text,
+                loaded_on=act.today,
+                loaded_at=tx.at,
+                loaded_by=act.operator,
+            )
+        )
         s.flush()
         others = [parse_schedule(r.toml) for r in s.exec(select(HolidaySchedule)).all()]
         calendar = WorkCalendar(others)
-        tx.record("calendar.load", "holiday_schedule", str(schedule.year),
-                  {"source": schedule.source, "holidays": len(schedule.holidays),
-                   "workdays": len(schedule.workdays), "replaced": replaced})
+        tx.record(
+            "calendar.load",
+            "holiday_schedule",
+            str(schedule.year),
+            {
+                "source": schedule.source,
+                "holidays": len(schedule.holidays),
+                "workdays": len(schedule.workdays),
+                "replaced": replaced,
+            },
+        )
         changed: list[Changed] = []
         rows = s.exec(select(Deadline).where(col(Deadline.provisional).is_(True))).all()
         if replaced:  # a corrected official schedule: recompute that year's deadlines too
             rows = list(rows) + list(
-                s.exec(select(Deadline).where(
-                    col(Deadline.provisional).is_(False),
-                    col(Deadline.due) >= date(schedule.year, 1, 1),
-                    col(Deadline.start) <= date(schedule.year, 12, 31),
-                )).all()
+                s.exec(
+                    select(Deadline).where(
+                        col(Deadline.provisional).is_(False),
+                        col(Deadline.due) >= date(schedule.year, 1, 1),
+                        col(Deadline.start) <= date(schedule.year, 12, 31),
+                    )
+                ).all()
             )
         for d in rows:
             due = recompute(calendar, d)
@@ -90,12 +108,28 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
             s.add(d)
             if d.step in ("accept", "report"):
                 _sync_handoff(s, d, old)
-            tx.record("deadline.recompute", "appeal", d.appeal_id,
-                      {"step": d.step, "old": old, "new": due.date, "provisional": due.provisional,
-                       "year": schedule.year})
+            tx.record(
+                "deadline.recompute",
+                "appeal",
+                d.appeal_id,
+                {
+                    "step": d.step,
+                    "old": old,
+                    "new": due.date,
+                    "provisional": due.provisional,
+                    "year": schedule.year,
+                },
+            )
     case.forget_calendar()
-    return LoadResult(schedule.year, schedule.source, len(schedule.holidays),
-                      len(schedule.workdays), replaced, len(rows), changed)
+    return LoadResult(
+        schedule.year,
+        schedule.source,
+        len(schedule.holidays),
+        len(schedule.workdays),
+        replaced,
+        len(rows),
+        changed,
+    )
 
 
 def _sync_handoff(session: Session, d: Deadline, old: date) -> None:

@@ -36,15 +36,21 @@ class VerifyResult:
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'appeal_fts_%' ORDER BY name")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'appeal_fts_%' ORDER BY name"
+        )
+    ]
     return {n: int(conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
 
 
 def backup(case: CaseFile, target: Path) -> BackupResult:
     if case.path is None:
-        raise InputError("PostgreSQL 案卷请用数据库自带的 pg_dump 备份（见 README“多个单位共用一个数据库”）。")
+        raise InputError(
+            "PostgreSQL 案卷请用数据库自带的 pg_dump 备份（见 README“多个单位共用一个数据库”）。"
+        )
     target = target.expanduser().resolve()
     if target == case.path:
         raise InputError("备份文件不能与案卷是同一个文件：请换一个文件名。")

@@ -14,7 +14,7 @@ the rows that were provisional.
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -48,7 +48,7 @@ class HolidaySchedule(SQLModel, table=True):
     year: int = Field(primary_key=True)
     source: str
     toml: str
-    loaded_on: date
+    loaded_on: dt.date
     loaded_at: str
     loaded_by: str
 
@@ -73,7 +73,7 @@ class Consultation(SQLModel, table=True):
     __table_args__ = (Index("ix_consultation_date", "date"),)
     id: str = Field(primary_key=True, max_length=16)
     month: str = Field(index=True, max_length=7)
-    date: date
+    date: dt.date
     kind: str  # 主场 | 专场 | 加诊
     theme: str
     units: str  # JSON list; the first is the leading unit
@@ -82,7 +82,7 @@ class Consultation(SQLModel, table=True):
     end: str
     place: str
     status: str = "planned"  # planned | cancelled
-    postponed_from: date | None = None
+    postponed_from: dt.date | None = None
     note: str | None = None
     created_at: str
 
@@ -95,7 +95,7 @@ class Booking(SQLModel, table=True):
     month: str = Field(index=True, max_length=7)
     seq: int
     uscc: str = Field(foreign_key="enterprise.uscc", index=True)
-    booked_on: date
+    booked_on: dt.date
     late_reason: str | None = None  # 加号: booked outside the booking window
     source: str = "窗口"  # 窗口 | 导入
     created_at: str
@@ -121,18 +121,18 @@ class Appeal(SQLModel, table=True):
     units: str = "[]"  # JSON list chosen at triage, then of the latest hand-off
     lead_unit: str | None = None
     session_id: str | None = Field(default=None, foreign_key="consultation.id", index=True)
-    verified_on: date | None = None
-    notified_on: date | None = None
+    verified_on: dt.date | None = None
+    notified_on: dt.date | None = None
     notify_channel: str | None = None
     renotify: bool = False  # the session moved or was cancelled: call up again
-    heard_on: date | None = None
+    heard_on: dt.date | None = None
     heard_by: str | None = None  # attending official
     hearing_note: str | None = None
     round: int = 1  # hand-off round; a reopened appeal starts a new one
     outcome: str | None = None  # 已解决 | 解释说明
     resolved_on_spot: bool = False
     result: str | None = None
-    closed_on: date | None = None
+    closed_on: dt.date | None = None
     created_at: str
     updated_at: str
 
@@ -144,20 +144,20 @@ class Handoff(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: str = Field(foreign_key="appeal.id", index=True)
     round: int
-    handed_on: date
+    handed_on: dt.date
     units: str  # JSON list, first = leading unit
     lead_unit: str
     joint: bool
-    plan_due: date
-    report_due: date  # current (after extensions)
-    report_due_original: date
+    plan_due: dt.date
+    report_due: dt.date  # current (after extensions)
+    report_due_original: dt.date
     provisional: bool = False
-    accepted_on: date | None = None
+    accepted_on: dt.date | None = None
     handler: str | None = None
     measures: str | None = None
-    promised_by: date | None = None
+    promised_by: dt.date | None = None
     accepted_late: bool = False
-    reported_on: date | None = None
+    reported_on: dt.date | None = None
     report_text: str | None = None
     reported_late: bool = False
     extensions: int = 0
@@ -168,9 +168,9 @@ class Extension(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: str = Field(foreign_key="appeal.id", index=True)
     round: int
-    granted_on: date
-    old_due: date
-    new_due: date
+    granted_on: dt.date
+    old_due: dt.date
+    new_due: dt.date
     reason: str
     basis: str | None = None
 
@@ -181,7 +181,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: str = Field(foreign_key="appeal.id", index=True)
     session_id: str = Field(foreign_key="consultation.id")
-    sent_on: date
+    sent_on: dt.date
     channel: str  # 短信 | 电话
     late: bool = False
 
@@ -196,7 +196,7 @@ class Rating(SQLModel, table=True):
     service: str  # 满意 | 基本满意 | 不满意
     handling: str
     comment: str | None = None
-    rated_on: date
+    rated_on: dt.date
     recorded_at: str
 
 
@@ -206,7 +206,7 @@ class Revisit(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: str = Field(foreign_key="appeal.id", index=True)
     round: int
-    visited_on: date
+    visited_on: dt.date
     note: str
     reopened: bool = False
 
@@ -222,8 +222,12 @@ class Deadline(SQLModel, table=True):
     """
 
     __table_args__ = (
-        Index("ix_deadline_open_due", "due", sqlite_where=text("done_on IS NULL"),
-              postgresql_where=text("done_on IS NULL")),
+        Index(
+            "ix_deadline_open_due",
+            "due",
+            sqlite_where=text("done_on IS NULL"),
+            postgresql_where=text("done_on IS NULL"),
+        ),
         Index("ix_deadline_appeal_step", "appeal_id", "step"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -231,12 +235,12 @@ class Deadline(SQLModel, table=True):
     round: int = 1
     step: str
     unit: str | None = None  # the unit answerable for it, for grouping the audit
-    start: date
+    start: dt.date
     count: int | None = None
     rule: str  # wd | cd | before | fixed
-    due: date
+    due: dt.date
     provisional: bool = False
-    done_on: date | None = None
+    done_on: dt.date | None = None
     late: bool = False
 
 
@@ -246,7 +250,7 @@ class Trail(SQLModel, table=True):
     __table_args__ = (Index("ix_trail_entity", "entity", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: str  # real UTC time of writing, ISO 8601
-    as_of: date  # the date the act was recorded as (--today)
+    as_of: dt.date  # the date the act was recorded as (--today)
     operator: str
     action: str
     entity: str

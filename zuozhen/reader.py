@@ -115,8 +115,7 @@ class Reader:
         else:
             from sqlalchemy import text
 
-            for r in self._sa.execute(text(sql), dict(params or {})).mappings():
-                yield r
+            yield from self._sa.execute(text(sql), dict(params or {})).mappings()
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
         for r in self.iter(sql, params):
@@ -125,7 +124,9 @@ class Reader:
 
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         r = self.one(sql, params)
-        return None if r is None else r[0] if self._sqlite is not None else next(iter(r.values()))
+        if r is None:
+            return None
+        return r[0] if isinstance(r, sqlite3.Row) else next(iter(r.values()))
 
     @cached_property
     def config(self) -> Config:
@@ -133,7 +134,9 @@ class Reader:
 
         text = self.scalar("SELECT value FROM setting WHERE key = 'config'")
         if text is None:
-            raise CaseFileError("案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。")
+            raise CaseFileError(
+                "案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。"
+            )
         return parse(text)
 
     @cached_property

@@ -45,19 +45,32 @@ class Step:
 
 
 STEPS: dict[str, Step] = {
-    "triage": Step("分办", ("booked", "triaged", "scheduled", "notified"),
-                   "分办只能在坐诊之前进行"),
-    "notify": Step("叫号", ("scheduled", "notified"),
-                   "须先用 zuozhen triage 诉求号 --session 场次 排入坐诊场次"),
-    "hear": Step("记录坐诊结果", ("scheduled", "notified"),
-                 "须先排入坐诊场次（zuozhen triage 诉求号 --session 场次）"),
-    "hand_off": Step("交办", ("referred", "reopened"),
-                     "须先在坐诊中记录为现场不能解决（zuozhen session hear 诉求号 --refer）"),
+    "triage": Step(
+        "分办", ("booked", "triaged", "scheduled", "notified"), "分办只能在坐诊之前进行"
+    ),
+    "notify": Step(
+        "叫号",
+        ("scheduled", "notified"),
+        "须先用 zuozhen triage 诉求号 --session 场次 排入坐诊场次",
+    ),
+    "hear": Step(
+        "记录坐诊结果",
+        ("scheduled", "notified"),
+        "须先排入坐诊场次（zuozhen triage 诉求号 --session 场次）",
+    ),
+    "hand_off": Step(
+        "交办",
+        ("referred", "reopened"),
+        "须先在坐诊中记录为现场不能解决（zuozhen session hear 诉求号 --refer）",
+    ),
     "undertake": Step("承办", ("handed_off",), "须先交办（zuozhen assign to 诉求号 --unit 单位）"),
-    "report_back": Step("反馈", ("undertaken",),
-                        "须先由承办单位确认承办（zuozhen assign accept 诉求号 …）"),
+    "report_back": Step(
+        "反馈", ("undertaken",), "须先由承办单位确认承办（zuozhen assign accept 诉求号 …）"
+    ),
     "extend": Step("延期", ("handed_off", "undertaken"), "延期只能在交办之后、反馈之前申请"),
-    "close": Step("销号", ("reported",), "须先由承办单位反馈办理情况（zuozhen assign report 诉求号 …）"),
+    "close": Step(
+        "销号", ("reported",), "须先由承办单位反馈办理情况（zuozhen assign report 诉求号 …）"
+    ),
     "rate": Step("评价", ("closed",), "须先销号（zuozhen close 诉求号 …）"),
     "revisit": Step("回访", ("closed", "rated"), "回访针对已销号的诉求"),
     "reopen": Step("重新交办", ("closed", "rated"), "只有已销号的诉求才能重新交办"),
@@ -81,12 +94,27 @@ def parse_status(value: str) -> str:
     )
 
 
+# States in which a step has already been taken (refused as "done already", not "too early").
+_DONE: dict[str, tuple[str, ...]] = {
+    "hear": ("referred", "handed_off", "undertaken", "reported", "closed", "rated", "reopened"),
+    "undertake": ("undertaken", "reported"),
+    "report_back": ("reported",),
+    "close": ("closed", "rated"),
+}
+
+
 def require(appeal_id: str, state: str, step: str) -> None:
     rule = STEPS[step]
     if state in rule.sources:
         return
+    if state in _DONE.get(step, ()):
+        raise RuleError(
+            f"诉求 {appeal_id} 当前状态为“{label(state)}”：{rule.label}已经办过，不能重复办理。"
+        )
     if step == "rate" and state == "rated":
-        raise RuleError(f"诉求 {appeal_id} 已评价：评价由企业自主作出，一经记录不能更改或重复评价。")
+        raise RuleError(
+            f"诉求 {appeal_id} 已评价：评价由企业自主作出，一经记录不能更改或重复评价。"
+        )
     if step in ("hand_off",) and state in ("closed", "rated"):
         raise RuleError(
             f"诉求 {appeal_id} 已销号，不能直接交办：如需重新办理，请先回访并重新交办"

@@ -59,7 +59,9 @@ def resolve_url(db: str) -> tuple[str, Path | None]:
         try:
             url = make_url(db)
         except Exception:
-            raise InputError(f"数据库地址“{db}”无法识别：请写 SQLite 文件路径或 SQLAlchemy URL。") from None
+            raise InputError(
+                f"数据库地址“{db}”无法识别：请写 SQLite 文件路径或 SQLAlchemy URL。"
+            ) from None
         if url.get_backend_name() == "sqlite":
             if not url.database or url.database == ":memory:":
                 raise InputError("案卷不能放在内存数据库中：请写一个文件路径。")
@@ -114,10 +116,19 @@ class Tx:
     def today(self) -> date:
         return self.act.today
 
-    def record(self, action: str, entity: str, entity_id: str,
-               detail: dict[str, Any] | None = None) -> None:
-        trail.append(self.session, at=self.at, as_of=self.act.today, operator=self.act.operator,
-                     action=action, entity=entity, entity_id=entity_id, detail=detail)
+    def record(
+        self, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        trail.append(
+            self.session,
+            at=self.at,
+            as_of=self.act.today,
+            operator=self.act.operator,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
 
     def get(self, model: type[M], key: Any, *, lock: bool = True) -> M | None:
         """Load a row to change it; on PostgreSQL the row is locked (SELECT … FOR UPDATE)."""
@@ -129,23 +140,22 @@ class Tx:
 
 
 def allocate(session: Session, key: str) -> int:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    # INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement that takes the row lock on
+    # PostgreSQL and runs inside SQLite's single writer, so no two clerks get one number.
+    table = Counter.__table__  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(Counter).values(key=key, value=1)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"], set_={"value": Counter.__table__.c.value + 1}  # type: ignore[attr-defined]
+        pg = pg_insert(table).values(key=key, value=1)
+        stmt: Any = pg.on_conflict_do_update(
+            index_elements=["key"], set_={"value": table.c.value + 1}
         )
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(Counter).values(key=key, value=1)  # type: ignore[assignment]
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["key"], set_={"value": Counter.__table__.c.value + 1}  # type: ignore[attr-defined]
-        )
-    value = session.execute(stmt.returning(Counter.__table__.c.value)).scalar_one()  # type: ignore[attr-defined]
-    return int(value)
+        lite = sqlite_insert(table).values(key=key, value=1)
+        stmt = lite.on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + 1})
+    return int(session.execute(stmt.returning(table.c.value)).scalar_one())
 
 
 @dataclass
@@ -176,7 +186,9 @@ class CaseFile:
         with self.read() as s:
             row = s.get(Setting, "config")
         if row is None:
-            raise CaseFileError("案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。")
+            raise CaseFileError(
+                "案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。"
+            )
         return parse(row.value)
 
     @cached_property
@@ -222,7 +234,9 @@ def create_case_file(db: str, config_text: str, act: Act) -> CaseFile:
     url, path = resolve_url(db)
     if path is not None:
         if path.exists():
-            raise CaseFileError(f"案卷 {path} 已存在，不会覆盖：如需新建请换一个文件名，或先移走旧文件。")
+            raise CaseFileError(
+                f"案卷 {path} 已存在，不会覆盖：如需新建请换一个文件名，或先移走旧文件。"
+            )
         if not path.parent.is_dir():
             raise InputError(f"目录 {path.parent} 不存在：请先创建它，或换一个位置。")
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # owner only (PIPL)

@@ -25,19 +25,38 @@ GENESIS = "0" * 64
 
 
 def canonical(detail: dict[str, Any]) -> str:
-    return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return json.dumps(
+        detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
 
 
-def row_hash(prev_hash: str, at: str, as_of: date, operator: str, action: str, entity: str,
-             entity_id: str, detail: str) -> str:
+def row_hash(
+    prev_hash: str,
+    at: str,
+    as_of: date,
+    operator: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    detail: str,
+) -> str:
     payload = "\x1f".join(
         (prev_hash, at, as_of.isoformat(), operator, action, entity, entity_id, detail)
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def append(session: Session, *, at: str, as_of: date, operator: str, action: str, entity: str,
-           entity_id: str, detail: dict[str, Any] | None = None) -> Trail:
+def append(
+    session: Session,
+    *,
+    at: str,
+    as_of: date,
+    operator: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    detail: dict[str, Any] | None = None,
+) -> Trail:
     # Lock the head row first (UPDATE takes the row lock on PostgreSQL).
     session.execute(update(TrailHead).where(col(TrailHead.id) == 1).values(id=1))
     head = session.get(TrailHead, 1)
@@ -46,9 +65,17 @@ def append(session: Session, *, at: str, as_of: date, operator: str, action: str
         session.add(head)
     prev = head.last_hash or GENESIS
     body = canonical(detail or {})
-    row = Trail(at=at, as_of=as_of, operator=operator, action=action, entity=entity,
-                entity_id=entity_id, detail=body, prev_hash=prev,
-                hash=row_hash(prev, at, as_of, operator, action, entity, entity_id, body))
+    row = Trail(
+        at=at,
+        as_of=as_of,
+        operator=operator,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        detail=body,
+        prev_hash=prev,
+        hash=row_hash(prev, at, as_of, operator, action, entity, entity_id, body),
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -81,9 +108,19 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
             if expected_id is not None and row.id != expected_id:
                 problems.append(ChainProblem(row.id, f"第 {expected_id}–{row.id - 1} 条留痕缺失"))
             if row.prev_hash != prev:
-                problems.append(ChainProblem(row.id, "与上一条留痕的链接对不上（前面的记录被改动或删除）"))
-            actual = row_hash(row.prev_hash, row.at, row.as_of, row.operator, row.action,
-                              row.entity, row.entity_id, row.detail)
+                problems.append(
+                    ChainProblem(row.id, "与上一条留痕的链接对不上（前面的记录被改动或删除）")
+                )
+            actual = row_hash(
+                row.prev_hash,
+                row.at,
+                row.as_of,
+                row.operator,
+                row.action,
+                row.entity,
+                row.entity_id,
+                row.detail,
+            )
             if actual != row.hash:
                 problems.append(ChainProblem(row.id, "内容与其哈希不符（此条记录被改动）"))
             prev = row.hash

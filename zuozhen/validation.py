@@ -136,7 +136,9 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
-def clean_text(value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+def clean_text(
+    value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT
+) -> str:
     text = (value or "").strip()
     text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     if required and not text:

@@ -41,14 +41,18 @@ def init(
         try:
             override = config.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"无法读取配置文件 {config}：{exc}。请检查路径和编码（UTF-8）。") from None
+            raise InputError(
+                f"无法读取配置文件 {config}：{exc}。请检查路径和编码（UTF-8）。"
+            ) from None
     text = cfg.compose(preset, override)
     case = create_case_file(a.db, text, a.act)
     conf = case.config
     where = case.where
     case.close()
-    render.done(f"已创建案卷 {where}（{conf.organiser}·{conf.programme}，"
-                f"{'每周' if conf.cadence == 'weekly' else '每月'}坐诊）。")
+    render.done(
+        f"已创建案卷 {where}（{conf.organiser}·{conf.programme}，"
+        f"{'每周' if conf.cadence == 'weekly' else '每月'}坐诊）。"
+    )
     render.hint("下一步：zuozhen session plan … 安排坐诊场次，或 zuozhen calendar show 查看日历。")
 
 
@@ -73,8 +77,10 @@ def backup(
         render.emit_json(result)
         return
     appeals = result.rows.get("appeal", 0)
-    render.done(f"已备份到 {result.target}（{result.bytes / 1024:.0f} KB，诉求 {appeals} 条，"
-                f"留痕 {result.rows.get('trail', 0)} 条），完整性校验通过。")
+    render.done(
+        f"已备份到 {result.target}（{result.bytes / 1024:.0f} KB，诉求 {appeals} 条，"
+        f"留痕 {result.rows.get('trail', 0)} 条），完整性校验通过。"
+    )
     render.hint("恢复：停止使用当前案卷，把备份文件复制为案卷文件名即可（见 README“备份与恢复”）。")
 
 

@@ -56,13 +56,19 @@ def due(
     day = parse_date(start, "起算日")
     result = _calendar(a).add_workdays(day, n)
     if json:
-        render.emit_json({"start": day, "n": n, "due": result.date, "provisional": result.provisional})
+        render.emit_json(
+            {"start": day, "n": n, "due": result.date, "provisional": result.provisional}
+        )
         return
     wd = WEEKDAYS[result.date.weekday()]
-    render.out().print(f"{day.isoformat()} 起 {n} 个工作日 → [bold]{result.date.isoformat()}[/bold]（星期{wd}）")
+    render.out().print(
+        f"{day.isoformat()} 起 {n} 个工作日 → [bold]{result.date.isoformat()}[/bold]（星期{wd}）"
+    )
     if result.provisional:
-        render.warn(f"{result.date.year} 年的官方放假安排尚未载入，此日期为[bold]暂定[/bold]；"
-                    "国务院公布后请运行 zuozhen calendar load 文件.toml，系统会自动重算。")
+        render.warn(
+            f"{result.date.year} 年的官方放假安排尚未载入，此日期为[bold]暂定[/bold]；"
+            "国务院公布后请运行 zuozhen calendar load 文件.toml，系统会自动重算。"
+        )
 
 
 def show(
@@ -104,20 +110,30 @@ def show(
     con = render.out()
     con.print(table)
     workdays = [d for d in days if d.workday]
-    con.print(f"工作日 {len(workdays)} 天；[red]红色[/red]为法定节假日，[yellow]班[/yellow]为调休上班日。")
+    con.print(
+        f"工作日 {len(workdays)} 天；[red]红色[/red]为法定节假日，[yellow]班[/yellow]为调休上班日。"
+    )
     for d in days:
         if d.kind == "holiday":
-            con.print(f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [red]{d.name or '休息'}[/red]")
+            con.print(
+                f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [red]{d.name or '休息'}[/red]"
+            )
         elif d.kind == "makeup":
-            con.print(f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [yellow]调休上班[/yellow]")
+            con.print(
+                f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [yellow]调休上班[/yellow]"
+            )
     if any(d.provisional for d in days):
-        render.warn(f"{year} 年的官方放假安排尚未载入：以上按《全国年节及纪念日放假办法》推算，"
-                    "不含调休，仅供参考。公布后请运行 zuozhen calendar load 文件.toml。")
+        render.warn(
+            f"{year} 年的官方放假安排尚未载入：以上按《全国年节及纪念日放假办法》推算，"
+            "不含调休，仅供参考。公布后请运行 zuozhen calendar load 文件.toml。"
+        )
 
 
 def load(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="放假安排文件（TOML：year, source, holidays, workdays）。")],
+    file: Annotated[
+        Path, typer.Argument(help="放假安排文件（TOML：year, source, holidays, workdays）。")
+    ],
     json: Json = False,
 ) -> None:
     """载入国务院办公厅公布的某年放假安排，并重算该年的暂定期限。
@@ -142,8 +158,10 @@ def load(
         render.emit_json(result)
         return
     verb = "更新" if result.replaced else "载入"
-    render.done(f"已{verb} {result.year} 年放假安排（{result.source}）：节假日 {result.holidays} 天，"
-                f"调休上班 {result.workdays} 天。")
+    render.done(
+        f"已{verb} {result.year} 年放假安排（{result.source}）：节假日 {result.holidays} 天，"
+        f"调休上班 {result.workdays} 天。"
+    )
     if result.changed:
         con = render.out()
         con.print(f"重算了 {len(result.changed)} 个期限：")
