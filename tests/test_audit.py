@@ -1,0 +1,174 @@
+"""The daily audit list on a seeded case file, checked item by item at several dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import OPERATOR, fingerprint
+from tests.helpers_handling import scheduled_appeal
+from zuozhen import duties, workflow
+from zuozhen.audit import DailyList, daily_list, write_notices
+from zuozhen.errors import InputError
+from zuozhen.reader import Reader
+from zuozhen.storage import Act, CaseFile
+
+D0 = date(2026, 9, 24)
+A, B, C = "202609-001-1", "202609-001-2", "202609-001-3"
+D = "202609-002-1"
+
+
+def act(day: date) -> Act:
+    return Act(OPERATOR, day)
+
+
+def items(result: DailyList, which: str) -> list[tuple[str, str, str, int]]:
+    rows = result.overdue if which == "overdue" else result.due_soon
+    return [
+        (i.appeal, i.step, i.due.isoformat(), i.days_overdue if which == "overdue" else i.days_left)
+        for i in rows
+    ]
+
+
+def audit(db: Path, today: date, within: int | None = None, unit: str | None = None) -> DailyList:
+    with Reader(str(db)) as r:
+        return daily_list(r, today, within, unit)
+
+
+@pytest.fixture
+def seeded(db_path: Path, case: CaseFile) -> Path:
+    """A: single hand-off; B: joint, undertaken on time; C: resolved on the spot and rated
+    不满意; D: scheduled for 09-30, neither verified nor called up."""
+    scheduled_appeal(
+        db_path,
+        "202609-001",
+        session="S202609-01",
+        session_day=D0,
+        texts=("电费补贴未兑现", "用地审批慢", "融资难"),
+    )
+    scheduled_appeal(
+        db_path,
+        "202609-002",
+        session="S202609-02",
+        session_day=date(2026, 9, 30),
+        enterprise="昆明某物流公司",
+        texts=("车辆通行证办理难",),
+        status="scheduled",
+    )
+    with case.write(act(date(2026, 9, 1))) as tx:
+        duties.open_duty(tx, D, "verify", date(2026, 9, 1), 7, "wd")  # → 09-10
+        duties.open_duty(tx, D, "notify", date(2026, 9, 30), 3, "before")  # → 09-24
+    for aid in (A, B):
+        workflow.hear(case, act(D0), aid, refer=True)
+    workflow.hand_off(case, act(D0), A, ["省财政厅"])
+    workflow.hand_off(case, act(D0), B, ["省自然资源厅", "省住房城乡建设厅"])
+    workflow.hear(case, act(D0), C, resolved="现场答复：已对接银行")
+    # later acts (they do not touch the 09-24 window)
+    workflow.undertake(case, act(date(2026, 10, 9)), B, handler="周五", measures="分工核查")
+    workflow.rate(case, act(date(2026, 10, 12)), C, service="满意", handling="不满意")
+    return db_path
+
+
+def test_audit_on_hand_off_day(seeded: Path) -> None:
+    r = audit(seeded, D0)
+    assert r.horizon == date(2026, 9, 30)
+    assert items(r, "overdue") == [(D, "verify", "2026-09-10", 11)]
+    assert items(r, "due_soon") == [(D, "notify", "2026-09-24", 0)]
+    assert [i.unit for i in r.overdue] == ["云南省发展改革委"]
+    assert r.overdue[0].enterprise == "昆明某物流公司"
+
+
+def test_audit_after_the_break(seeded: Path) -> None:
+    r = audit(seeded, date(2026, 10, 12))
+    assert r.horizon == date(2026, 10, 15)
+    # 10-10 is a make-up Saturday: A's plan limit (10-09) is 2 working days overdue on 10-12
+    assert items(r, "overdue") == [
+        (D, "verify", "2026-09-10", 18),
+        (D, "notify", "2026-09-24", 7),
+        (A, "accept", "2026-10-09", 2),
+    ]
+    assert items(r, "due_soon") == []
+    assert [(x.appeal, x.revisit_due) for x in r.dissatisfied] == [(C, date(2026, 10, 26))]
+
+    r = audit(seeded, date(2026, 10, 20))
+    assert [x[:3] for x in items(r, "overdue")][-1] == (A, "accept", "2026-10-09")
+    assert items(r, "due_soon") == [(A, "report", "2026-10-22", 2)]
+
+    wide = audit(seeded, date(2026, 10, 20), within=7)
+    assert wide.horizon == date(2026, 10, 29)
+    assert items(wide, "due_soon") == [
+        (A, "report", "2026-10-22", 2),
+        (C, "revisit", "2026-10-26", 4),
+        (B, "report", "2026-10-29", 7),
+    ]
+    by_unit = wide.by_unit()
+    assert by_unit[0][0] == "云南省发展改革委"  # its verify item is the oldest
+    assert [u for u, _ in by_unit] == ["云南省发展改革委", "省财政厅", "省自然资源厅"]
+
+    only = audit(seeded, date(2026, 10, 20), within=7, unit="省财政厅")
+    assert [(i.appeal, i.step) for i in [*only.overdue, *only.due_soon]] == [
+        (A, "accept"),
+        (A, "report"),
+    ]
+
+
+def test_done_items_leave_the_list(seeded: Path, case: CaseFile) -> None:
+    workflow.undertake(case, act(date(2026, 10, 12)), A, handler="李四", measures="核查")
+    workflow.report_back(case, act(date(2026, 10, 20)), A, text="已兑现")
+    r = audit(seeded, date(2026, 10, 20), within=7)
+    assert all(i.appeal != A for i in [*r.overdue, *r.due_soon])
+    workflow.hear(case, act(date(2026, 9, 30)), D, refer=True)  # drops verify and notify
+    r = audit(seeded, date(2026, 10, 20))
+    assert r.overdue == []
+
+
+def test_audit_within_zero_and_bad_value(seeded: Path) -> None:
+    r = audit(seeded, D0, within=0)
+    assert r.horizon == D0 and items(r, "due_soon") == [(D, "notify", "2026-09-24", 0)]
+    with pytest.raises(InputError):
+        audit(seeded, D0, within=-1)
+
+
+def test_audit_cli_json_and_fail_on_overdue(seeded: Path, cli: Any) -> None:
+    before = fingerprint(seeded)
+    ran = cli(seeded, "audit", "--json", today="2026-10-20")
+    assert ran.code == 0
+    doc = ran.json()
+    assert [(x["appeal"], x["step"], x["due"]) for x in doc["overdue"]] == [
+        (D, "verify", "2026-09-10"),
+        (D, "notify", "2026-09-24"),
+        (A, "accept", "2026-10-09"),
+    ]
+    assert [(x["appeal"], x["step"], x["due"]) for x in doc["due_soon"]] == [
+        (A, "report", "2026-10-22")
+    ]
+    assert doc["overdue"][2]["days_overdue"] == 8 and doc["overdue"][2]["unit"] == "省财政厅"
+    ran = cli(seeded, "audit", "--fail-on-overdue", today="2026-10-20")
+    assert ran.code == 3 and "省财政厅" in ran.stdout and "超期 8 个工作日" in ran.stdout
+    ran = cli(seeded, "audit", "--fail-on-overdue", "--unit", "省自然资源厅", today="2026-10-20")
+    assert ran.code == 0
+    assert fingerprint(seeded) == before
+
+
+def test_audit_empty_case_file(db_path: Path, cli: Any) -> None:
+    ran = cli(db_path, "audit", "--fail-on-overdue", today="2026-10-20")
+    assert ran.code == 0 and "没有超期" in ran.stdout
+
+
+def test_notices_one_per_unit(seeded: Path, tmp_path: Path, cli: Any) -> None:
+    out = tmp_path / "督办单"
+    with Reader(str(seeded)) as r:
+        notices = write_notices(r, date(2026, 10, 23), out)
+    # A accept and A report are overdue on 10-23; D's organiser steps get no notice
+    assert [(n.unit, n.items) for n in notices] == [("省财政厅", 2)]
+    text = notices[0].path.read_text(encoding="utf-8")
+    assert "督办单（省财政厅）" in text and A in text and "2026-10-09" in text
+    assert "2026-10-22" in text and D not in text
+    assert sorted(p.name for p in out.iterdir()) == ["督办单-2026-10-23-省财政厅.md"]
+    ran = cli(
+        seeded, "audit", "notices", "--output", str(tmp_path / "x"), "--json", today="2026-09-24"
+    )
+    assert ran.code == 0 and ran.json() == {"notices": []}
