@@ -304,7 +304,11 @@ def _step_label(step: str) -> str:
     return STEP_LABELS.get(step, step)
 
 
-def _print_list(result: DailyList) -> None:
+#: Rows shown per unit in the human view unless --all or --unit is given.
+PER_UNIT = 30
+
+
+def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     from rich.table import Table
 
     from zuozhen import render
@@ -321,7 +325,8 @@ def _print_list(result: DailyList) -> None:
         table = Table(title=unit, title_justify="left", pad_edge=False, show_edge=False)
         for col in ("诉求号", "企业", "环节", "期限", "情况"):
             table.add_column(col, no_wrap=col != "企业", overflow="fold")
-        for i in items:
+        shown = items if limit is None else items[:limit]
+        for i in shown:
             if i.days_overdue:
                 state = f"[red]超期 {i.days_overdue} 个工作日[/red]"
             elif i.due < result.today:
@@ -334,6 +339,11 @@ def _print_list(result: DailyList) -> None:
             table.add_row(i.appeal, render.escape(i.enterprise), _step_label(i.step), due, state)
         con.print()
         con.print(table)
+        if len(shown) < len(items):
+            con.print(
+                f"  [dim]…另有 {len(items) - len(shown)} 项：zuozhen audit --unit "
+                f"{render.escape(unit)} 或 --all 查看全部[/dim]"
+            )
     if result.dissatisfied:
         con.print()
         con.print(f"[bold]不满意评价待回访[/bold]（{len(result.dissatisfied)} 项）")
@@ -353,6 +363,9 @@ def audit_list(
         int | None, typer.Option("--within", help="列出 N 个工作日内到期的事项（默认取配置）。")
     ] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="只看某个单位。")] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="列出全部事项（默认每个单位最多 30 项）。")
+    ] = False,
     fail_on_overdue: Annotated[
         bool,
         typer.Option(
@@ -378,7 +391,7 @@ def audit_list(
     if json:
         render.emit_json(result)
     else:
-        _print_list(result)
+        _print_list(result, None if all_ or unit else PER_UNIT)
     if fail_on_overdue and result.overdue:
         raise typer.Exit(EXIT_OVERDUE)
 
