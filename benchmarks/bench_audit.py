@@ -337,7 +337,7 @@ def main() -> None:
             res = daily_list(r, TODAY)
             counts = (len(res.overdue), len(res.due_soon), len(list_appeals(r, month="2026-10")))
 
-        def lib(fn: Callable[[Reader], object]) -> Callable[[], object]:
+        def lib(fn: Callable[[Reader], object], db: Path = db) -> Callable[[], object]:
             def run() -> None:
                 with Reader(str(db)) as r:
                     fn(r)
@@ -346,7 +346,7 @@ def main() -> None:
 
         audit_lib = best_of(5, lib(lambda r: daily_list(r, TODAY)))
         list_lib = best_of(5, lib(lambda r: list_appeals(r, month="2026-10")))
-        show_lib = best_of(5, lib(lambda r: show_appeal(r, some)))
+        show_lib = best_of(5, lib(lambda r, some=some: show_appeal(r, some)))
         audit_cli = best_of(3, cli(db, "audit", "--json"))
         audit_human = best_of(3, cli(db, "audit"))
         list_cli = best_of(3, cli(db, "list", "--month", "2026-10", "--json"))
