@@ -38,7 +38,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     app.command("history")(history)
     app.command("search")(search)
     audit = groups["audit"]
-    audit.callback(invoke_without_command=True, no_args_is_help=False)(audit_list)
+    audit.callback(invoke_without_command=True, no_args_is_help=False, help=audit_list.__doc__)(
+        audit_list
+    )
     audit.command("revisit")(audit_revisit)
     audit.command("notices")(audit_notices)
     groups["report"].command("record")(report_record)
@@ -544,7 +546,7 @@ def show(
         ("办结", f"{d['outcome'] or '—'}  {d['closed_on'] or ''}  {d['result'] or ''}"),
     ]
     for k, v in lines:
-        con.print(f"  {k:　<5} {e(str(v))}")
+        con.print(f"  {k}：{e(str(v))}")
     if d["deadlines"]:
         con.print("[bold]期限[/bold]")
         for x in d["deadlines"]:
