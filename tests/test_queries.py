@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import OPERATOR, fingerprint
 from tests.helpers_handling import scheduled_appeal
+from tests.pg import needs_pg
 from zuozhen import queries, workflow
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.reader import Reader
@@ -163,3 +164,39 @@ def test_session_record_sheet(filed: Path, tmp_path: Path, cli: Any) -> None:
     assert rows[2][:2] == ["202609-001-2", "云南某某科技有限公司"] and rows[2][6] == "是"
     ran = cli(filed, "report", "record", "--session", "S202609-09")
     assert ran.code == 1 and "S202609-01" in ran.stderr
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_read_path_on_postgresql(pg_db: str) -> None:
+    """audit, list, show, history and search with the same SQL on PostgreSQL (ILIKE search)."""
+    from zuozhen.audit import daily_list
+    from zuozhen.config import compose
+    from zuozhen.storage import create_case_file
+
+    case = create_case_file(pg_db, compose("province"), act(date(2026, 9, 1)))
+    try:
+        scheduled_appeal(
+            pg_db,
+            "202609-001",
+            session="S202609-01",
+            session_day=D0,
+            texts=("企业电费补贴迟迟未兑现", "厂房用地审批慢"),
+        )
+        workflow.hear(case, act(D0), "202609-001-1", refer=True)
+        workflow.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
+        workflow.hear(case, act(D0), "202609-001-2", resolved="已现场协调")
+        workflow.rate(case, act(D0), "202609-001-2", service="满意", handling="不满意")
+    finally:
+        case.close()
+    with Reader(pg_db) as r:
+        res = daily_list(r, date(2026, 10, 12), 3)
+        assert [(i.appeal, i.step, i.days_overdue) for i in res.overdue] == [
+            ("202609-001-1", "accept", 2)
+        ]
+        assert [x.appeal for x in res.dissatisfied] == ["202609-001-2"]
+        assert [x["id"] for x in queries.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
+        assert queries.show_appeal(r, "202609-001-1").data["handoffs"][0]["joint"] is True
+        assert [x["action"] for x in queries.history(r, "202609-001-1")][-1] == "assign.to"
+        assert [x["id"] for x in queries.search(r, "电费补贴")] == ["202609-001-1"]
+        assert [x["id"] for x in queries.search(r, "用地")] == ["202609-001-2"]
