@@ -83,6 +83,9 @@ class Consultation(SQLModel, table=True):
     place: str
     status: str = "planned"  # planned | cancelled
     postponed_from: dt.date | None = None
+    # Weekly cadence: the regular weekday this session stands for (a holiday Thursday is
+    # postponed, 顺延); re-running ``session plan --weekly`` skips days already planned.
+    cadence_day: dt.date | None = None
     note: str | None = None
     created_at: str
 

@@ -1,0 +1,569 @@
+"""Step 5 叫号提醒 (call-up): who must be told the session's time, place and slot, by when.
+
+Seed 002 §三(五): the enterprise's responsible person is told by phone or SMS **at least
+3 days before** the session (``limits.notify_days``). The limit is stored as the appeal's
+'notify' deadline (rule ``before``: the session day minus N calendar days, moved back to
+a working day because nobody phones on a rest day); ``late`` means today is past it.
+
+* An appeal is *to be called up* while it is ``scheduled`` on a planned session that has
+  not yet taken place; ``renotify`` marks those whose session moved (the message then says
+  so). Appeals already ``notified`` are listed separately, as done.
+* Slots (顺序号) follow the booking order within the session: one slot per booking (an
+  enterprise with two appeals comes once), numbered 1..n.
+* ``export_batch`` writes the SMS gateway's batch file: it carries full mobile numbers
+  (that is its purpose), so it is written only on request, never over an existing file
+  unless forced, and the export is recorded in the audit trail (who, file, how many).
+* ``record_sent`` records the call-up of many appeals in one transaction.
+
+SMS length: a message of up to 70 characters is one SMS; a longer one is sent as a
+concatenated SMS of 67-character segments (the rest of each 70 carries the join header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.validation import mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from zuozhen.config import Config
+    from zuozhen.deadlines import WorkCalendar
+    from zuozhen.reader import Reader
+    from zuozhen.storage import Act, CaseFile, Tx
+
+CHANNELS = ("短信", "电话")
+SMS_SINGLE = 70
+SMS_SEGMENT = 67
+EXPORT_HEADER = (
+    "手机号码",
+    "短信内容",
+    "诉求号",
+    "企业名称",
+    "联系人",
+    "场次",
+    "坐诊日期",
+    "顺序号",
+)
+
+Rows = Callable[[str, Mapping[str, Any]], Sequence[Mapping[str, Any]]]
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def sms_segments(text: str) -> int:
+    n = len(text)
+    if n <= SMS_SINGLE:
+        return 1
+    return math.ceil(n / SMS_SEGMENT)
+
+
+def is_mobile(phone: str) -> bool:
+    return len(phone) == 11 and phone.isdigit() and phone.startswith("1")
+
+
+@dataclass(frozen=True, slots=True)
+class CallItem:
+    """One appeal to call up (or already called up) for one session."""
+
+    appeal: str
+    booking: str
+    enterprise: str
+    contact: str  # full; masked in every output but the gateway batch
+    phone: str  # full; masked in every output but the gateway batch
+    session: str
+    session_date: date
+    start: str
+    end: str
+    place: str
+    slot: int
+    notify_by: date
+    late: bool
+    renotify: bool
+    status: str
+    text: str
+    notified_on: date | None = None
+    channel: str | None = None
+
+    @property
+    def contact_masked(self) -> str:
+        return mask_name(self.contact)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+    @property
+    def segments(self) -> int:
+        return sms_segments(self.text)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "appeal": self.appeal,
+            "booking": self.booking,
+            "enterprise": self.enterprise,
+            "contact": self.contact_masked,
+            "phone": self.phone_masked,
+            "session": self.session,
+            "session_date": self.session_date,
+            "start": self.start,
+            "end": self.end,
+            "place": self.place,
+            "slot": self.slot,
+            "notify_by": self.notify_by,
+            "late": self.late,
+            "renotify": self.renotify,
+            "status": self.status,
+            "notified_on": self.notified_on,
+            "channel": self.channel,
+            "text": self.text,
+            "chars": self.chars,
+            "segments": self.segments,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CallList:
+    """``notify``: the pending call-ups, those done, and appeals stranded on cancelled sessions."""
+
+    today: date
+    session: str | None
+    items: list[CallItem]
+    done: list[CallItem]
+    stranded: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today,
+            "session": self.session,
+            "items": [i.as_json() for i in self.items],
+            "notified": [i.as_json() for i in self.done],
+            "stranded": self.stranded,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    file: Path
+    numbers: int
+    appeals: list[str]
+    skipped: list[str]  # appeals without a mobile number (call them instead)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": str(self.file),
+            "numbers": self.numbers,
+            "appeals": self.appeals,
+            "skipped": self.skipped,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SentItem:
+    appeal: str
+    session: str
+    notify_by: date
+    late: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    channel: str
+    sent_on: date
+    items: list[SentItem]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "sent_on": self.sent_on,
+            "items": [
+                {"appeal": i.appeal, "session": i.session, "notify_by": i.notify_by, "late": i.late}
+                for i in self.items
+            ],
+            "late": sum(1 for i in self.items if i.late),
+            "warnings": self.warnings,
+        }
+
+
+# -- the message -------------------------------------------------------------------------
+
+
+def message(
+    config: Config,
+    *,
+    enterprise: str,
+    day: date,
+    start: str,
+    end: str,
+    place: str,
+    slot: int,
+    renotify: bool,
+) -> str:
+    """The call-up text (Chinese). No personal name in it: the batch may be reviewed."""
+    when = f"{day.month}月{day.day}日（星期{_WEEKDAYS[day.weekday()]}）{start}—{end}"
+    change = "时间有变更，现改" if renotify else ""
+    contact = f"咨询：{config.contacts[0]}。" if config.contacts else ""
+    return (
+        f"【{config.organiser}】{enterprise}：您好！您预约的“{config.programme}”{change}"
+        f"定于{when}在{place}举行，您的顺序号为{slot}号，请企业负责人携带相关材料准时到场。"
+        f"{contact}"
+    )
+
+
+# -- reading ---------------------------------------------------------------------------
+
+_SQL = """
+SELECT a.id, a.status, a.renotify, a.booking_id, a.seq, a.notified_on, a.notify_channel,
+       b.booked_on, e.name AS enterprise, e.contact, e.phone,
+       c.id AS session_id, c.date AS session_date, c.start, c."end" AS session_end, c.place,
+       (SELECT min(d.due) FROM deadline d
+         WHERE d.appeal_id = a.id AND d.step = 'notify' AND d.done_on IS NULL) AS notify_due
+FROM appeal a
+JOIN booking b ON b.id = a.booking_id
+JOIN enterprise e ON e.uscc = b.uscc
+JOIN consultation c ON c.id = a.session_id
+WHERE {where}
+ORDER BY c.date, c.start, c.id, b.booked_on, b.id, a.seq
+"""
+
+
+def _session_row(rows: Rows, session_id: str) -> Mapping[str, Any]:
+    key = (session_id or "").strip().upper()
+    found = rows("SELECT id, date, status FROM consultation WHERE id = :id", {"id": key})
+    if not found:
+        raise NotFoundError(
+            f"没有场次 {session_id}：场次号形如 S202610-01，可用 zuozhen session list 查看。"
+        )
+    return found[0]
+
+
+def call_list(
+    rows: Rows, config: Config, cal: WorkCalendar, today: date, session_id: str | None = None
+) -> CallList:
+    """Who must be called up for one session, or for every planned session from today on."""
+    from zuozhen.reader import as_bool, as_date
+
+    stranded: list[str] = []
+    if session_id is not None:
+        s = _session_row(rows, session_id)
+        if s["status"] == "cancelled":
+            ids = [
+                r["id"]
+                for r in rows(
+                    "SELECT id FROM appeal WHERE session_id = :s AND status IN ('scheduled', 'notified')"
+                    " ORDER BY id",
+                    {"s": s["id"]},
+                )
+            ]
+            raise RuleError(
+                f"场次 {s['id']} 已取消，不能叫号"
+                + (
+                    f"：其诉求 {'、'.join(ids)} 须先改排到其他场次（zuozhen triage 诉求号 --session 场次）。"
+                    if ids
+                    else "。"
+                )
+            )
+        where, params = "c.id = :sid", {"sid": s["id"]}
+    else:
+        where, params = "c.status = 'planned' AND c.date >= :today", {"today": today}
+        stranded = [
+            r["id"]
+            for r in rows(
+                "SELECT a.id FROM appeal a JOIN consultation c ON c.id = a.session_id "
+                "WHERE c.status = 'cancelled' AND a.status IN ('scheduled', 'notified') "
+                "ORDER BY a.id",
+                {},
+            )
+        ]
+    items: list[CallItem] = []
+    done: list[CallItem] = []
+    slots: dict[tuple[str, str], int] = {}
+    per_session: dict[str, int] = {}
+    for r in rows(_SQL.format(where=where), params):
+        sid = r["session_id"]
+        key = (sid, r["booking_id"])
+        if key not in slots:
+            per_session[sid] = per_session.get(sid, 0) + 1
+            slots[key] = per_session[sid]
+        status = r["status"]
+        if status not in ("scheduled", "notified"):
+            continue  # heard already: keeps its slot, nothing to call up
+        day = as_date(r["session_date"])
+        assert day is not None
+        due = as_date(r["notify_due"]) or cal.notify_by(day, config.limits.notify_days).date
+        renotify = as_bool(r["renotify"])
+        item = CallItem(
+            appeal=r["id"],
+            booking=r["booking_id"],
+            enterprise=r["enterprise"],
+            contact=r["contact"],
+            phone=r["phone"],
+            session=sid,
+            session_date=day,
+            start=r["start"],
+            end=r["session_end"],
+            place=r["place"],
+            slot=slots[key],
+            notify_by=due,
+            late=today > due,
+            renotify=renotify,
+            status=status,
+            text=message(
+                config,
+                enterprise=r["enterprise"],
+                day=day,
+                start=r["start"],
+                end=r["session_end"],
+                place=r["place"],
+                slot=slots[key],
+                renotify=renotify,
+            ),
+            notified_on=as_date(r["notified_on"]),
+            channel=r["notify_channel"],
+        )
+        (items if status == "scheduled" else done).append(item)
+    return CallList(
+        today, session_id.strip().upper() if session_id else None, items, done, stranded
+    )
+
+
+def reader_rows(r: Reader) -> Rows:
+    return lambda sql, params: r.rows(sql, params)
+
+
+def tx_rows(tx: Tx) -> Rows:
+    from sqlalchemy import text
+
+    conn = tx.session.connection()
+
+    def rows(sql: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return [dict(m) for m in conn.execute(text(sql), dict(params)).mappings()]
+
+    return rows
+
+
+def pending(r: Reader, today: date, session_id: str | None = None) -> CallList:
+    """``notify`` without --sent: read-only."""
+    return call_list(reader_rows(r), r.config, r.calendar, today, session_id)
+
+
+# -- acts --------------------------------------------------------------------------------
+
+
+def _neutral(value: str) -> str:
+    # A cell that Excel/WPS would read as a formula is prefixed with an apostrophe.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def batch_csv(items: Sequence[CallItem]) -> tuple[str, list[str], list[str]]:
+    """The gateway batch (full numbers), the appeals in it and those without a mobile."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(EXPORT_HEADER)
+    included: list[str] = []
+    skipped: list[str] = []
+    for i in items:
+        if not is_mobile(i.phone):
+            skipped.append(i.appeal)
+            continue
+        included.append(i.appeal)
+        w.writerow(
+            (
+                i.phone,
+                i.text,
+                i.appeal,
+                _neutral(i.enterprise),
+                _neutral(i.contact),
+                i.session,
+                i.session_date.isoformat(),
+                i.slot,
+            )
+        )
+    return buf.getvalue(), included, skipped
+
+
+def write_atomic(path: Path, data: bytes, *, force: bool = False, mode: int = 0o600) -> None:
+    """Write a file in one step (temp file in the same folder + os.replace).
+
+    Owner-only by default (a batch with phone numbers); a public document passes 0o644.
+    """
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"目录 {folder} 不存在：请先创建它，或换一个位置。")
+    if path.exists() and not force:
+        raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_batch(
+    case: CaseFile,
+    act: Act,
+    file: Path,
+    *,
+    session_id: str | None = None,
+    appeals: Sequence[str] = (),
+    force: bool = False,
+) -> Exported:
+    """Write the SMS gateway batch (UTF-8 with BOM) and record the export (留痕)."""
+    path = file.expanduser().resolve()
+    if path.exists() and not force:
+        raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
+    with case.write(act) as tx:
+        listing = call_list(tx_rows(tx), case.config, case.calendar, act.today, session_id)
+        items = _select(listing.items, appeals)
+        if not items:
+            raise RuleError(
+                "没有需要叫号的诉求，未生成文件：请先用 zuozhen triage 诉求号 --session 场次 排诊。"
+            )
+        text, included, skipped = batch_csv(items)
+        if not included:
+            raise RuleError(
+                f"待叫号的诉求（{'、'.join(skipped)}）都只有座机号码，无法发短信，未生成文件："
+                "请电话通知后用 zuozhen notify --sent --channel 电话 记录。"
+            )
+        tx.record(
+            "notify.export",
+            "session",
+            listing.session or "upcoming",
+            {
+                "file": str(path),
+                "numbers": len(included),
+                "appeals": included,
+                "skipped": skipped,
+                "full_numbers": True,
+            },
+        )
+        write_atomic(path, text.encode("utf-8-sig"), force=force)
+    return Exported(path, len(included), included, skipped)
+
+
+def _select(items: list[CallItem], appeals: Sequence[str]) -> list[CallItem]:
+    if not appeals:
+        return items
+    wanted = [a.strip() for a in appeals]
+    by_id = {i.appeal: i for i in items}
+    missing = [a for a in wanted if a not in by_id]
+    if missing:
+        raise RuleError(
+            f"诉求 {'、'.join(missing)} 不在本次待叫号名单中：请用 zuozhen notify 查看名单，"
+            "或先排诊（zuozhen triage 诉求号 --session 场次）。"
+        )
+    return [by_id[a] for a in dict.fromkeys(wanted)]
+
+
+def record_sent(
+    case: CaseFile,
+    act: Act,
+    *,
+    channel: str,
+    session_id: str | None = None,
+    appeals: Sequence[str] = (),
+) -> Sent:
+    """Record the call-up (叫号) of the listed appeals, or of every pending one in scope."""
+    from zuozhen import duties, states
+    from zuozhen.models import Appeal, Consultation, Notification
+
+    way = (channel or "").strip()
+    if way not in CHANNELS:
+        raise InputError(f"叫号方式“{channel}”不对：应为 {'、'.join(CHANNELS)} 之一。")
+    config = case.config
+    warnings: list[str] = []
+    with case.write(act) as tx:
+        if appeals:
+            ids = list(dict.fromkeys(a.strip() for a in appeals))
+        else:
+            listing = call_list(tx_rows(tx), config, case.calendar, act.today, session_id)
+            ids = [i.appeal for i in listing.items]
+            if not ids:
+                raise RuleError("没有待叫号的诉求，未作记录：可用 zuozhen notify 查看名单。")
+        out: list[SentItem] = []
+        for aid in ids:
+            a = tx.get(Appeal, aid)
+            if a is None:
+                raise NotFoundError(
+                    f"没有诉求 {aid}：诉求号形如 202610-007-1，可用 zuozhen list 查找。"
+                )
+            states.require(a.id, a.status, "notify")
+            assert a.session_id is not None
+            s = tx.get(Consultation, a.session_id, lock=False)
+            assert s is not None
+            if session_id is not None and s.id != session_id.strip().upper():
+                raise RuleError(f"诉求 {a.id} 排在场次 {s.id}，不在场次 {session_id} 中，请核对。")
+            if s.status == "cancelled":
+                raise RuleError(
+                    f"诉求 {a.id} 所在场次 {s.id} 已取消，不能叫号：请先改排到其他场次"
+                    f"（zuozhen triage {a.id} --session 场次）。"
+                )
+            if act.today > s.date:
+                raise RuleError(
+                    f"诉求 {a.id} 的场次 {s.id} 已于 {s.date.isoformat()} 举行，不能再叫号；"
+                    f"请记录坐诊结果（zuozhen session hear {a.id} …）。"
+                )
+            met = duties.meet(tx, a.id, "notify", act.today)
+            if met is not None:
+                due, late = met.due, met.late
+            else:  # called up again (no open limit): judge against the rule itself
+                due = case.calendar.notify_by(s.date, config.limits.notify_days).date
+                late = act.today > due
+            tx.session.add(
+                Notification(
+                    appeal_id=a.id, session_id=s.id, sent_on=act.today, channel=way, late=late
+                )
+            )
+            was = a.status
+            a.status, a.notified_on, a.notify_channel, a.renotify = (
+                "notified",
+                act.today,
+                way,
+                False,
+            )
+            a.updated_at = tx.at
+            tx.session.add(a)
+            if way == "短信":
+                b_phone = _phone_of(tx, a.booking_id)
+                if b_phone is not None and not is_mobile(b_phone):
+                    warnings.append(
+                        f"诉求 {a.id} 的联系电话是座机，无法接收短信，请确认已电话通知。"
+                    )
+            tx.record(
+                "notify.sent",
+                "appeal",
+                a.id,
+                {"session": s.id, "channel": way, "notify_by": due, "late": late, "was": was},
+            )
+            out.append(SentItem(a.id, s.id, due, late))
+    return Sent(way, act.today, out, warnings)
+
+
+def _phone_of(tx: Tx, booking_id: str) -> str | None:
+    from zuozhen.models import Booking, Enterprise
+
+    b = tx.get(Booking, booking_id, lock=False)
+    if b is None:
+        return None
+    e = tx.get(Enterprise, b.uscc, lock=False)
+    return e.phone if e is not None else None

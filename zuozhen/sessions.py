@@ -1,0 +1,756 @@
+"""Step 6's calendar: planning 坐诊 sessions (主场, 专场, 加诊), cancelling and postponing them.
+
+Rules (seed 002 §三(六), seed 000):
+
+* a session is held on a working day of the official calendar (make-up days count) and
+  lasts at least half a day (``cadence.session_min_hours``, 3 h by default);
+* a month should have at least ``cadence.min_zhuchang`` 主场 and a number of 专场 within
+  ``cadence.zhuanchang`` (2–3); 加诊 are extra. These are warnings, not refusals: the
+  clerk plans the month one session at a time;
+* the city cadence (``--weekly``) holds a session every ``cadence.weekday`` (Thursday);
+  a Thursday that is a rest day is postponed (顺延) to the next working day that has no
+  session. Each weekly session remembers the Thursday it stands for (``cadence_day``),
+  so re-running the plan never duplicates, and a cancelled weekly session is not
+  re-created. City departments take turns (市级部门轮流坐诊): without ``--unit`` the
+  weekly sessions rotate through ``lists.units`` in order across the year;
+* cancelling or postponing a session keeps its appeals. Their call-up must be redone:
+  an appeal already called up goes back to ``scheduled`` with ``renotify`` set; on a
+  postponement the 'notify' time limit is re-opened for the new date; on a cancellation
+  the limit is dropped and the appeals stay on the cancelled session until the clerk
+  re-schedules them (``zuozhen triage 诉求号 --session 场次``).
+
+Dates in the past are accepted (a clerk may record history) with a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.validation import clean_text, parse_time
+
+if TYPE_CHECKING:
+    from zuozhen.config import Config
+    from zuozhen.deadlines import WorkCalendar
+    from zuozhen.reader import Reader
+    from zuozhen.storage import Act, CaseFile, Tx
+
+KINDS = ("主场", "专场", "加诊")
+WEEKLY_THEME = "综合"
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def weekday_zh(d: date) -> str:
+    return f"星期{WEEKDAYS_ZH[d.weekday()]}"
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One session as the clerk reads it."""
+
+    id: str
+    date: dt.date
+    kind: str
+    theme: str
+    units: list[str]
+    lead: str | None
+    start: str
+    end: str
+    place: str
+    status: str = "planned"
+    postponed_from: dt.date | None = None
+    cadence_day: dt.date | None = None
+    note: str | None = None
+    appeals: int = 0
+
+    @property
+    def weekday(self) -> str:
+        return weekday_zh(self.date)
+
+    @property
+    def month_key(self) -> str:
+        return month_of(self.date)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "date": self.date,
+            "weekday": self.weekday,
+            "kind": self.kind,
+            "theme": self.theme,
+            "units": self.units,
+            "lead": self.lead,
+            "start": self.start,
+            "end": self.end,
+            "place": self.place,
+            "status": self.status,
+            "postponed_from": self.postponed_from,
+            "cadence_day": self.cadence_day,
+            "note": self.note,
+            "appeals": self.appeals,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """``session plan --date``: the new session and what the clerk should look at."""
+
+    session: SessionInfo
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.session.as_json(), "warnings": self.warnings}
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyPlan:
+    """``session plan --month --weekly``: sessions created, regular days already covered."""
+
+    month: str
+    sessions: list[SessionInfo]
+    skipped: list[date]  # regular weekdays that already had their session
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "sessions": [s.as_json() for s in self.sessions],
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedAppeal:
+    appeal: str
+    status: str
+    renotify: bool
+    notify_by: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """``session cancel`` / ``session postpone``: the session and its appeals."""
+
+    action: str  # cancel | postpone
+    session: SessionInfo
+    old_date: date
+    reason: str
+    appeals: list[AffectedAppeal]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "id": self.session.id,
+            "date": self.session.date,
+            "old_date": self.old_date,
+            "status": self.session.status,
+            "reason": self.reason,
+            "session": self.session.as_json(),
+            "appeals": [
+                {
+                    "appeal": a.appeal,
+                    "status": a.status,
+                    "renotify": a.renotify,
+                    "notify_by": a.notify_by,
+                }
+                for a in self.appeals
+            ],
+            "warnings": self.warnings,
+        }
+
+
+# -- checks ----------------------------------------------------------------------------
+
+
+def check_kind(kind: str) -> str:
+    text = (kind or "").strip()
+    if text not in KINDS:
+        raise InputError(
+            f"坐诊类型“{kind}”不对：应为 {'、'.join(KINDS)} 之一"
+            "（主场由厅局主要负责同志领衔，专场按主题开设，加诊为临时增加）。"
+        )
+    return text
+
+
+def check_workday(cal: WorkCalendar, day: date) -> None:
+    """A session is held on a working day; say why a rest day is one and what to pick."""
+    info = cal.day(day)
+    if info.workday:
+        return
+    why = f"法定节假日（{info.name}）" if info.name else "周末"
+    if info.kind == "holiday" and not info.name:
+        why = "法定节假日"
+    nxt = cal.next_workday(day, include=False)
+    raise RuleError(
+        f"{day.isoformat()}（{weekday_zh(day)}）是{why}，不安排坐诊："
+        f"最近的工作日是 {nxt.isoformat()}（{weekday_zh(nxt)}），请改用该日或其他工作日。"
+    )
+
+
+def check_hours(start: str, end: str, minimum: float) -> tuple[str, str]:
+    s = parse_time(start, "开始时间")
+    e = parse_time(end, "结束时间")
+    minutes = _minutes(e) - _minutes(s)
+    if minutes <= 0:
+        raise InputError(f"结束时间 {e} 应晚于开始时间 {s}，请检查 --start 和 --end。")
+    if minutes < minimum * 60:
+        raise RuleError(
+            f"坐诊时长 {s}–{e} 只有 {_hours(minutes)}，少于半天（至少 {_hours(int(minimum * 60))}）："
+            f"请延长时间，例如 --start {s} --end {_add(s, int(minimum * 60))}。"
+        )
+    return s, e
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _add(hhmm: str, minutes: int) -> str:
+    total = min(_minutes(hhmm) + minutes, 23 * 60 + 59)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def _hours(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    return f"{h} 小时" + (f" {m} 分钟" if m else "")
+
+
+def clean_units(units: list[str] | None, config: Config) -> tuple[list[str], list[str]]:
+    """Units as typed (blank and repeated entries dropped) and warnings for unknown ones."""
+    out: list[str] = []
+    warnings: list[str] = []
+    for raw in units or []:
+        name = clean_text(raw, "坐诊单位", limit=100)
+        if name in out:
+            continue
+        out.append(name)
+        if name not in config.units:
+            close = difflib.get_close_matches(name, config.units, n=3, cutoff=0.4)
+            tip = f"是不是：{'、'.join(close)}？" if close else "请核对单位全称。"
+            warnings.append(f"单位“{name}”不在配置的单位名单中，{tip}（已按所填名称记录）")
+    return out, warnings
+
+
+def month_of(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def month_warnings(kinds: list[str], month: str, config: Config) -> list[str]:
+    """主场/专场 counts of a month's planned sessions against the work plan (seed 002)."""
+    out: list[str] = []
+    zhu = kinds.count("主场")
+    zhuan = kinds.count("专场")
+    lo, hi = config.zhuanchang
+    if zhu < config.min_zhuchang:
+        out.append(
+            f"{month} 目前{'没有' if zhu == 0 else f'只有 {zhu} 场'}主场"
+            f"（工作方案要求每月至少 {config.min_zhuchang} 场主场），请补充安排。"
+        )
+    if not lo <= zhuan <= hi:
+        side = "少于" if zhuan < lo else "多于"
+        out.append(
+            f"{month} 目前有 {zhuan} 场专场，{side}工作方案要求的 {lo}–{hi} 场"
+            "（临时增加的请记为加诊）。"
+        )
+    return out
+
+
+# -- rows ------------------------------------------------------------------------------
+
+
+def _info(row: Any, appeals: int = 0) -> SessionInfo:
+    from zuozhen.reader import as_date
+
+    def get(key: str) -> Any:
+        return getattr(row, key) if hasattr(row, "model_fields") else row[key]
+
+    day = as_date(get("date"))
+    assert day is not None
+    return SessionInfo(
+        id=get("id"),
+        date=day,
+        kind=get("kind"),
+        theme=get("theme"),
+        units=list(json.loads(get("units") or "[]")),
+        lead=get("lead"),
+        start=get("start"),
+        end=get("end"),
+        place=get("place"),
+        status=get("status"),
+        postponed_from=as_date(get("postponed_from")),
+        cadence_day=as_date(get("cadence_day")),
+        note=get("note"),
+        appeals=appeals,
+    )
+
+
+def _month_kinds(tx: Tx, month: str) -> list[str]:
+    from sqlmodel import select
+
+    from zuozhen.models import Consultation
+
+    rows = tx.session.exec(
+        select(Consultation.kind).where(
+            Consultation.month == month, Consultation.status == "planned"
+        )
+    ).all()
+    return list(rows)
+
+
+def _new_id(tx: Tx, day: date) -> str:
+    n = tx.allocate(f"session:{month_of(day)}")
+    return f"S{day.year:04d}{day.month:02d}-{n:02d}"
+
+
+def _insert(
+    tx: Tx,
+    *,
+    day: date,
+    kind: str,
+    theme: str,
+    units: list[str],
+    lead: str | None,
+    start: str,
+    end: str,
+    cadence_day: date | None = None,
+    note: str | None = None,
+) -> SessionInfo:
+    from zuozhen.models import Consultation
+
+    row = Consultation(
+        id=_new_id(tx, day),
+        month=month_of(day),
+        date=day,
+        kind=kind,
+        theme=theme,
+        units=json.dumps(units, ensure_ascii=False),
+        lead=lead,
+        start=start,
+        end=end,
+        place=tx.case.config.place,
+        cadence_day=cadence_day,
+        note=note,
+        created_at=tx.at,
+    )
+    tx.session.add(row)
+    tx.session.flush()
+    tx.record(
+        "session.plan",
+        "session",
+        row.id,
+        {
+            "date": day,
+            "kind": kind,
+            "theme": theme,
+            "units": units,
+            "lead": lead,
+            "start": start,
+            "end": end,
+            "weekly": cadence_day is not None,
+            "cadence_day": cadence_day,
+        },
+    )
+    return _info(row)
+
+
+def _past_warning(day: date, today: date) -> list[str]:
+    if day < today:
+        return [
+            f"{day.isoformat()} 早于今天（{today.isoformat()}），按补录历史场次处理；"
+            "如是笔误请取消后重新安排。"
+        ]
+    return []
+
+
+# -- acts ------------------------------------------------------------------------------
+
+
+def plan_session(
+    case: CaseFile,
+    act: Act,
+    *,
+    day: date,
+    kind: str,
+    theme: str,
+    units: list[str],
+    lead: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    note: str | None = None,
+) -> Planned:
+    """安排一场坐诊: refuse a rest day, less than half a day, an unknown kind, no units."""
+    config = case.config
+    kind = check_kind(kind)
+    theme = clean_text(theme, "坐诊主题", limit=100)
+    names, warnings = clean_units(units, config)
+    if not names:
+        raise InputError("请至少指定一个联合坐诊单位：--unit 单位（可写多次，第一个为牵头单位）。")
+    who = clean_text(lead, "领衔坐诊领导", required=False, limit=100) or None
+    memo = clean_text(note, "备注", required=False, limit=500) or None
+    s, e = check_hours(
+        start or config.default_start, end or config.default_end, config.session_min_hours
+    )
+    check_workday(case.calendar, day)
+    if theme not in config.themes:
+        close = difflib.get_close_matches(theme, config.themes, n=3, cutoff=0.4)
+        if close:
+            warnings.append(
+                f"主题“{theme}”不在配置的主题名单中，是不是：{'、'.join(close)}？（已按所填记录）"
+            )
+    warnings += _past_warning(day, act.today)
+    with case.write(act) as tx:
+        same_day = _planned_on(tx, day)
+        if same_day:
+            warnings.append(
+                f"{day.isoformat()} 已有场次 {'、'.join(same_day)}，请确认两场时间、场地不冲突。"
+            )
+        info = _insert(
+            tx, day=day, kind=kind, theme=theme, units=names, lead=who, start=s, end=e, note=memo
+        )
+        warnings += month_warnings(_month_kinds(tx, info.month_key), info.month_key, config)
+    return Planned(info, warnings)
+
+
+def _planned_on(tx: Tx, day: date) -> list[str]:
+    from sqlmodel import select
+
+    from zuozhen.models import Consultation
+
+    return list(
+        tx.session.exec(
+            select(Consultation.id).where(
+                Consultation.date == day, Consultation.status == "planned"
+            )
+        ).all()
+    )
+
+
+def plan_weekly(
+    case: CaseFile,
+    act: Act,
+    *,
+    year: int,
+    month: int,
+    kind: str = "专场",
+    theme: str | None = None,
+    units: list[str] | None = None,
+    lead: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> WeeklyPlan:
+    """The city cadence for a month: every configured weekday, a rest day postponed (顺延).
+
+    Same rule as ``WorkCalendar.weekly_dates``, with the month's existing sessions as
+    ``taken``: a regular weekday that already has its weekly session (``cadence_day``) or
+    is a working day with any session is skipped, so re-running creates nothing new.
+    """
+    from sqlmodel import col, select
+
+    from zuozhen.models import Consultation
+
+    config = case.config
+    cal = case.calendar
+    kind = check_kind(kind)
+    subject = clean_text(theme, "坐诊主题", required=False, limit=100) or WEEKLY_THEME
+    names, warnings = clean_units(units, config)
+    who = clean_text(lead, "领衔坐诊领导", required=False, limit=100) or None
+    s, e = check_hours(
+        start or config.default_start, end or config.default_end, config.session_min_hours
+    )
+    # The regular days and the postponement rule come from the calendar.
+    regular_dates = [d.date for d in cal.month(year, month) if d.date.weekday() == config.weekday]
+    key = f"{year:04d}-{month:02d}"
+    created: list[SessionInfo] = []
+    skipped: list[date] = []
+    with case.write(act) as tx:
+        existing = tx.session.exec(
+            select(Consultation).where(
+                col(Consultation.date) >= regular_dates[0],
+                col(Consultation.date) <= regular_dates[-1] + _days(40),
+            )
+        ).all()
+        covered = {c.cadence_day for c in existing if c.cadence_day is not None}
+        taken = {c.date for c in existing if c.status == "planned"}
+        working_regular = {d for d in regular_dates if cal.is_workday(d)}
+        rotation = _rotation_start(tx, year) if not names else 0
+        chosen: list[tuple[date, date]] = []  # (session day, regular day it stands for)
+        for d in regular_dates:
+            if d in covered or (d in working_regular and d in taken):
+                skipped.append(d)
+                continue
+            if d in working_regular:
+                day = d
+            else:
+                day = cal.next_workday(d, include=False)
+                while day in taken or day in working_regular:
+                    day = cal.next_workday(day, include=False)
+            taken.add(day)
+            chosen.append((day, d))
+        for day, d in sorted(chosen):  # numbers follow the dates
+            if names:
+                these = names
+            else:
+                these = [config.units[rotation % len(config.units)]]
+                rotation += 1
+            created.append(
+                _insert(
+                    tx,
+                    day=day,
+                    kind=kind,
+                    theme=subject,
+                    units=these,
+                    lead=who,
+                    start=s,
+                    end=e,
+                    cadence_day=d,
+                    note=None if day == d else f"{d.isoformat()}（{weekday_zh(d)}）遇节假日顺延",
+                )
+            )
+        if not created:
+            warnings.append(f"{key} 的每周坐诊已全部安排过，本次没有新增场次。")
+        if config.sessions_per_year is not None:
+            count = _weekly_in_year(tx, year)
+            if count > config.sessions_per_year:
+                warnings.append(
+                    f"{year} 年已安排每周坐诊 {count} 场，超过配置的全年 "
+                    f"{config.sessions_per_year} 场，请确认。"
+                )
+    warnings += [w for w in _past_warning(min(regular_dates), act.today) if created]
+    return WeeklyPlan(key, created, skipped, warnings)
+
+
+def _days(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+def _rotation_start(tx: Tx, year: int) -> int:
+    """How many weekly sessions the year already has: the next unit in the turn."""
+    return _weekly_in_year(tx, year)
+
+
+def _weekly_in_year(tx: Tx, year: int) -> int:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from zuozhen.models import Consultation
+
+    return int(
+        tx.session.exec(
+            select(func.count()).where(
+                col(Consultation.cadence_day).is_not(None),
+                col(Consultation.cadence_day) >= date(year, 1, 1),
+                col(Consultation.cadence_day) <= date(year, 12, 31),
+            )
+        ).one()
+    )
+
+
+def _load(tx: Tx, session_id: str) -> Any:
+    from zuozhen.models import Consultation
+
+    key = (session_id or "").strip().upper()
+    row = tx.get(Consultation, key)
+    if row is None:
+        raise NotFoundError(
+            f"没有场次 {session_id}：场次号形如 S202610-01，可用 zuozhen session list 查看。"
+        )
+    return row
+
+
+def _appeals_of(tx: Tx, session_id: str) -> list[Any]:
+    from sqlmodel import select
+
+    from zuozhen.models import Appeal
+
+    return list(
+        tx.session.exec(
+            select(Appeal).where(Appeal.session_id == session_id).order_by(Appeal.id)
+        ).all()
+    )
+
+
+_HEARD = ("referred", "handed_off", "undertaken", "reported", "closed", "rated", "reopened")
+
+
+def _refuse_if_held(appeals: list[Any], session_id: str, verb: str) -> None:
+    heard = [a.id for a in appeals if a.heard_on is not None or a.status in _HEARD]
+    if heard:
+        raise RuleError(
+            f"场次 {session_id} 已有诉求记录了坐诊结果（{'、'.join(heard[:5])}"
+            f"{'等' if len(heard) > 5 else ''}），说明已经举行，不能{verb}。"
+        )
+
+
+def cancel_session(case: CaseFile, act: Act, session_id: str, *, reason: str) -> Changed:
+    """取消场次: its appeals stay on it, their call-up limit is dropped, 叫号 to be redone."""
+    from zuozhen import duties
+
+    why = clean_text(reason, "取消原因", limit=500)
+    with case.write(act) as tx:
+        row = _load(tx, session_id)
+        if row.status == "cancelled":
+            raise RuleError(f"场次 {row.id} 已经取消过了，无需再次取消。")
+        appeals = _appeals_of(tx, row.id)
+        _refuse_if_held(appeals, row.id, "取消")
+        row.status = "cancelled"
+        row.note = f"已取消：{why}"
+        tx.session.add(row)
+        affected: list[AffectedAppeal] = []
+        for a in appeals:
+            if a.status not in ("scheduled", "notified"):
+                continue
+            was = a.status
+            a.renotify = True
+            a.status = "scheduled"
+            a.updated_at = tx.at
+            tx.session.add(a)
+            duties.drop(tx, a.id, "notify")
+            tx.record(
+                "session.cancelled",
+                "appeal",
+                a.id,
+                {"session": row.id, "reason": why, "was": was, "renotify": True},
+            )
+            affected.append(AffectedAppeal(a.id, a.status, True, None))
+        tx.record(
+            "session.cancel",
+            "session",
+            row.id,
+            {"date": row.date, "reason": why, "appeals": [x.appeal for x in affected]},
+        )
+        info = _info(row, len(appeals))
+        warnings = month_warnings(_month_kinds(tx, row.month), row.month, case.config)
+    return Changed("cancel", info, info.date, why, affected, warnings)
+
+
+def postpone_session(
+    case: CaseFile,
+    act: Act,
+    session_id: str,
+    *,
+    to: date,
+    reason: str,
+    start: str | None = None,
+    end: str | None = None,
+) -> Changed:
+    """改期: same session number, new date; every appeal must be called up again."""
+    from zuozhen import duties
+
+    why = clean_text(reason, "改期原因", limit=500)
+    config = case.config
+    check_workday(case.calendar, to)
+    warnings = _past_warning(to, act.today)
+    with case.write(act) as tx:
+        row = _load(tx, session_id)
+        if row.status == "cancelled":
+            raise RuleError(
+                f"场次 {row.id} 已取消，不能改期：请重新安排一场（zuozhen session plan …）。"
+            )
+        old = row.date
+        s, e = check_hours(start or row.start, end or row.end, config.session_min_hours)
+        if to == old and s == row.start and e == row.end:
+            raise InputError(f"场次 {row.id} 本来就定于 {old.isoformat()} {s}–{e}，无需改期。")
+        appeals = _appeals_of(tx, row.id)
+        _refuse_if_held(appeals, row.id, "改期")
+        same_day = [x for x in _planned_on(tx, to) if x != row.id]
+        if same_day:
+            warnings.append(
+                f"{to.isoformat()} 已有场次 {'、'.join(same_day)}，请确认两场时间、场地不冲突。"
+            )
+        old_month = row.month
+        if row.postponed_from is None:
+            row.postponed_from = old
+        row.date, row.month, row.start, row.end = to, month_of(to), s, e
+        row.note = f"改期：{why}"
+        tx.session.add(row)
+        affected: list[AffectedAppeal] = []
+        for a in appeals:
+            if a.status not in ("scheduled", "notified"):
+                continue
+            was = a.status
+            a.renotify = a.renotify or was == "notified"
+            a.status = "scheduled"
+            a.updated_at = tx.at
+            tx.session.add(a)
+            due = duties.open_duty(tx, a.id, "notify", to, config.limits.notify_days, "before")
+            tx.record(
+                "session.postponed",
+                "appeal",
+                a.id,
+                {
+                    "session": row.id,
+                    "from": old,
+                    "to": to,
+                    "reason": why,
+                    "was": was,
+                    "renotify": a.renotify,
+                    "notify_by": due.due,
+                },
+            )
+            affected.append(AffectedAppeal(a.id, a.status, a.renotify, due.due))
+        tx.record(
+            "session.postpone",
+            "session",
+            row.id,
+            {
+                "from": old,
+                "to": to,
+                "start": s,
+                "end": e,
+                "reason": why,
+                "appeals": [x.appeal for x in affected],
+            },
+        )
+        info = _info(row, len(appeals))
+        for m in sorted({old_month, row.month}):
+            warnings += month_warnings(_month_kinds(tx, m), m, config)
+    return Changed("postpone", info, old, why, affected, warnings)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def list_sessions(
+    r: Reader, *, month: str | None = None, include_cancelled: bool = True
+) -> list[SessionInfo]:
+    """Sessions (of a month), by date and time, with how many appeals each carries."""
+    where = []
+    params: dict[str, Any] = {}
+    if month is not None:
+        where.append("c.month = :month")
+        params["month"] = month
+    if not include_cancelled:
+        where.append("c.status = 'planned'")
+    sql = (
+        "SELECT c.*, (SELECT count(*) FROM appeal a WHERE a.session_id = c.id) AS n "
+        "FROM consultation c"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY c.date, c.start, c.id"
+    )
+    return [_info(row, int(row["n"] or 0)) for row in r.rows(sql, params)]
+
+
+def month_check(r: Reader, month: str) -> list[str]:
+    """The 主场/专场 warnings of a month, for listings."""
+    kinds = [
+        row["kind"]
+        for row in r.rows(
+            "SELECT kind FROM consultation WHERE month = :m AND status = 'planned'", {"m": month}
+        )
+    ]
+    if not kinds:
+        return []
+    return month_warnings(kinds, month, r.config)
