@@ -272,8 +272,10 @@ def month_warnings(kinds: list[str], month: str, config: Config) -> list[str]:
 def _info(row: Any, appeals: int = 0) -> SessionInfo:
     from zuozhen.reader import as_date
 
+    mapping = hasattr(row, "keys")  # a result row; otherwise a Consultation
+
     def get(key: str) -> Any:
-        return getattr(row, key) if hasattr(row, "model_fields") else row[key]
+        return row[key] if mapping else getattr(row, key)
 
     day = as_date(get("date"))
     assert day is not None

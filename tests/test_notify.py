@@ -1,0 +1,285 @@
+"""叫号提醒: the call-up list, notify_by, late, the SMS batch export and recording the call-up."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fingerprint
+from tests.helpers_sessions import act, add_appeal, plan
+from zuozhen import notify
+from zuozhen.errors import InputError, RuleError
+from zuozhen.reader import Reader
+from zuozhen.sessions import cancel_session, postpone_session
+from zuozhen.storage import open_case_file
+
+TODAY = date(2026, 10, 8)
+
+
+def _pending(db: Path, today: date = TODAY, session: str | None = None) -> notify.CallList:
+    with Reader(str(db)) as r:
+        return notify.pending(r, today, session)
+
+
+@pytest.fixture
+def scheduled(db_path: Path) -> tuple[Path, str, list[str]]:
+    """A session on Wednesday 2026-10-21 with three appeals of two bookings."""
+    sid = plan(db_path, date(2026, 10, 21))
+    a = add_appeal(db_path, sid, "202610-002", booked_on=date(2026, 10, 9),
+                   enterprise="昆明乙公司", phone="13900001111")  # fmt: skip
+    b = add_appeal(db_path, sid, "202610-001", booked_on=date(2026, 10, 8),
+                   enterprise="昆明甲公司", contact="李四")  # fmt: skip
+    c = add_appeal(db_path, sid, "202610-001", k=2, booked_on=date(2026, 10, 8))
+    return db_path, sid, [a, b, c]
+
+
+def test_notify_by_on_weekend_moves_back_to_friday(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, _, _ = scheduled
+    listing = _pending(db)
+    # 10-21 (Wed) minus 3 days = Sunday 10-18 → Friday 10-16
+    assert {i.notify_by for i in listing.items} == {date(2026, 10, 16)}
+    assert not any(i.late for i in listing.items)
+    assert all(i.late for i in _pending(db, date(2026, 10, 17)).items)
+
+
+def test_slots_follow_booking_order(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, _, (a, b, c) = scheduled
+    items = _pending(db).items
+    assert [(i.appeal, i.slot) for i in items] == [(b, 1), (c, 1), (a, 2)]
+
+
+def test_items_mask_personal_data_and_carry_sms(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, _, _ = scheduled
+    item = _pending(db).items[0]
+    doc = item.as_json()
+    assert doc["phone"] == "138****5678" and doc["contact"] == "李*"
+    assert "13812345678" not in str(doc) and "李四" not in str(doc)
+    assert "10月21日（星期三）09:00—12:00" in item.text and "顺序号为1号" in item.text
+    assert doc["chars"] == len(item.text)
+    assert doc["segments"] == notify.sms_segments(item.text)
+
+
+def test_sms_segments() -> None:
+    assert notify.sms_segments("字" * 70) == 1
+    assert notify.sms_segments("字" * 71) == 2
+    assert notify.sms_segments("字" * 134) == 2
+    assert notify.sms_segments("字" * 135) == 3
+
+
+def test_all_upcoming_sessions_and_not_past_ones(db_path: Path) -> None:
+    past = plan(db_path, date(2026, 10, 9))
+    future = plan(db_path, date(2026, 10, 21))
+    add_appeal(db_path, past, "202610-001")
+    add_appeal(db_path, future, "202610-002")
+    assert [i.session for i in _pending(db_path, date(2026, 10, 12)).items] == [future]
+
+
+def test_sent_records_late_after_notify_by(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, sid, (a, b, c) = scheduled
+    case = open_case_file(str(db))
+    try:
+        on_time = notify.record_sent(case, act(date(2026, 10, 16)), channel="电话", appeals=[b])
+        late = notify.record_sent(case, act(date(2026, 10, 17)), channel="短信", session_id=sid)
+    finally:
+        case.close()
+    assert [(i.appeal, i.late) for i in on_time.items] == [(b, False)]
+    assert sorted((i.appeal, i.late) for i in late.items) == sorted([(a, True), (c, True)])
+    conn = sqlite3.connect(db)
+    notes = conn.execute(
+        "SELECT appeal_id, channel, late, sent_on FROM notification ORDER BY appeal_id"
+    ).fetchall()
+    appeals = conn.execute(
+        "SELECT id, status, notified_on, renotify FROM appeal ORDER BY id"
+    ).fetchall()
+    duties = conn.execute(
+        "SELECT appeal_id, done_on, late FROM deadline WHERE step='notify' ORDER BY appeal_id"
+    ).fetchall()
+    trail = conn.execute(
+        "SELECT entity_id FROM trail WHERE action='notify.sent' ORDER BY entity_id"
+    ).fetchall()
+    conn.close()
+    assert notes == [
+        (b, "电话", 0, "2026-10-16"),
+        (c, "短信", 1, "2026-10-17"),
+        (a, "短信", 1, "2026-10-17"),
+    ]
+    assert {r[1] for r in appeals} == {"notified"} and {r[3] for r in appeals} == {0}
+    assert duties == [(b, "2026-10-16", 0), (c, "2026-10-17", 1), (a, "2026-10-17", 1)]
+    assert sorted(r[0] for r in trail) == sorted([a, b, c])
+    # called up: no longer pending, listed as done
+    listing = _pending(db, date(2026, 10, 18))
+    assert listing.items == [] and len(listing.done) == 3
+
+
+def test_sent_refuses_appeal_not_scheduled_nothing_changed(db_path: Path) -> None:
+    sid = plan(db_path, date(2026, 10, 21))
+    ok = add_appeal(db_path, sid, "202610-001")
+    bad = add_appeal(db_path, sid, "202610-002", status="referred")
+    before = fingerprint(db_path)
+    case = open_case_file(str(db_path))
+    try:
+        with pytest.raises(RuleError) as e:
+            notify.record_sent(case, act(TODAY), channel="短信", appeals=[ok, bad])
+        with pytest.raises(InputError):
+            notify.record_sent(case, act(TODAY), channel="微信", appeals=[ok])
+    finally:
+        case.close()
+    assert bad in str(e.value)
+    assert fingerprint(db_path) == before
+
+
+def test_sent_refused_after_the_session(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, _, (a, _, _) = scheduled
+    before = fingerprint(db)
+    case = open_case_file(str(db))
+    try:
+        with pytest.raises(RuleError):
+            notify.record_sent(case, act(date(2026, 10, 22)), channel="电话", appeals=[a])
+    finally:
+        case.close()
+    assert fingerprint(db) == before
+
+
+def test_postponed_session_needs_new_call_up(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, sid, (a, b, c) = scheduled
+    case = open_case_file(str(db))
+    try:
+        notify.record_sent(case, act(TODAY), channel="短信", session_id=sid)
+        postpone_session(case, act(TODAY), sid, to=date(2026, 10, 27), reason="改期")
+    finally:
+        case.close()
+    items = _pending(db).items
+    assert sorted(i.appeal for i in items) == sorted([a, b, c])
+    assert all(i.renotify and "时间有变更" in i.text for i in items)
+    assert {i.notify_by for i in items} == {date(2026, 10, 23)}  # Tue 10-27 - 3 = Sat → Fri
+
+
+def test_cancelled_session_appeals_are_stranded(scheduled: tuple[Path, str, list[str]]) -> None:
+    db, sid, appeals = scheduled
+    case = open_case_file(str(db))
+    try:
+        cancel_session(case, act(TODAY), sid, reason="取消")
+    finally:
+        case.close()
+    listing = _pending(db)
+    assert listing.items == [] and sorted(listing.stranded) == sorted(appeals)
+    with pytest.raises(RuleError):
+        _pending(db, session=sid)
+
+
+def test_export_has_full_numbers_bom_and_is_recorded(
+    scheduled: tuple[Path, str, list[str]], tmp_path: Path
+) -> None:
+    db, sid, _ = scheduled
+    target = tmp_path / "batch.csv"
+    case = open_case_file(str(db))
+    try:
+        result = notify.export_batch(case, act(TODAY), target, session_id=sid)
+    finally:
+        case.close()
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:2] == ["手机号码", "短信内容"]
+    assert {r[0] for r in rows[1:]} == {"13812345678", "13900001111"}
+    assert result.numbers == 3
+    assert target.stat().st_mode & 0o077 == 0  # owner only: it holds personal data
+    conn = sqlite3.connect(db)
+    trail = conn.execute(
+        "SELECT operator, entity_id, detail FROM trail WHERE action='notify.export'"
+    ).fetchall()
+    conn.close()
+    assert len(trail) == 1 and trail[0][0] == "测试员" and trail[0][1] == sid
+    assert str(target) in trail[0][2] and '"numbers":3' in trail[0][2]
+
+
+def test_export_refuses_to_overwrite(
+    scheduled: tuple[Path, str, list[str]], tmp_path: Path
+) -> None:
+    db, sid, _ = scheduled
+    target = tmp_path / "batch.csv"
+    target.write_text("keep", encoding="utf-8")
+    before = fingerprint(db)
+    case = open_case_file(str(db))
+    try:
+        with pytest.raises(InputError):
+            notify.export_batch(case, act(TODAY), target, session_id=sid)
+        assert target.read_text(encoding="utf-8") == "keep"
+        assert fingerprint(db) == before
+        notify.export_batch(case, act(TODAY), target, session_id=sid, force=True)
+    finally:
+        case.close()
+    assert target.read_text(encoding="utf-8-sig").startswith("手机号码")
+
+
+def test_export_skips_landlines(db_path: Path, tmp_path: Path) -> None:
+    sid = plan(db_path, date(2026, 10, 21))
+    mobile = add_appeal(db_path, sid, "202610-001")
+    landline = add_appeal(db_path, sid, "202610-002", phone="0871-63100000")
+    case = open_case_file(str(db_path))
+    try:
+        result = notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+    finally:
+        case.close()
+    assert result.appeals == [mobile] and result.skipped == [landline]
+
+
+def test_export_neutralises_formula_cells(db_path: Path, tmp_path: Path) -> None:
+    sid = plan(db_path, date(2026, 10, 21))
+    add_appeal(db_path, sid, "202610-001", enterprise="=HYPERLINK(1)")
+    case = open_case_file(str(db_path))
+    try:
+        notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+    finally:
+        case.close()
+    rows = list(csv.reader((tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][3] == "'=HYPERLINK(1)"
+
+
+# -- CLI ------------------------------------------------------------------------------------
+
+
+def test_cli_json_items(scheduled: tuple[Path, str, list[str]], cli) -> None:  # type: ignore[no-untyped-def]
+    db, sid, _ = scheduled
+    ran = cli(db, "notify", "--session", sid, "--json", today="2026-10-17")
+    assert ran.code == 0, ran.stderr
+    items = ran.json()["items"]
+    assert len(items) == 3
+    assert {i["notify_by"] for i in items} == {"2026-10-16"}
+    assert all(i["late"] is True for i in items)
+    assert "13812345678" not in ran.stdout
+
+
+def test_cli_sent_and_refusals(scheduled: tuple[Path, str, list[str]], cli) -> None:  # type: ignore[no-untyped-def]
+    db, sid, (a, _, _) = scheduled
+    before = fingerprint(db)
+    for args in (
+        ("notify", "--sent"),
+        ("notify", "--channel", "短信"),
+        ("notify", "--sent", "--channel", "传真"),
+        ("notify", "--appeal", "202699-001-1", "--sent", "--channel", "短信"),
+    ):
+        ran = cli(db, *args, today="2026-10-08")
+        assert ran.code == 1, args
+        assert "Traceback" not in ran.stderr and ran.stderr.strip()
+    assert fingerprint(db) == before
+    ran = cli(db, "notify", "--appeal", a, "--sent", "--channel", "短信", "--json",
+              today="2026-10-08")  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert ran.json()["items"] == [
+        {"appeal": a, "session": sid, "notify_by": "2026-10-16", "late": False}
+    ]
+
+
+def test_cli_export(scheduled: tuple[Path, str, list[str]], cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, _, _ = scheduled
+    target = tmp_path / "叫号.csv"
+    ran = cli(db, "notify", "--export", str(target), today="2026-10-08")
+    assert ran.code == 0, ran.stderr
+    assert "13812345678" in target.read_text(encoding="utf-8-sig")
+    again = cli(db, "notify", "--export", str(target), today="2026-10-08")
+    assert again.code == 1 and "--force" in again.stderr
