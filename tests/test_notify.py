@@ -58,7 +58,7 @@ def test_items_mask_personal_data_and_carry_sms(scheduled: tuple[Path, str, list
     doc = item.as_json()
     assert doc["phone"] == "138****5678" and doc["contact"] == "李*"
     assert "13812345678" not in str(doc) and "李四" not in str(doc)
-    assert "10月21日（星期三）09:00—12:00" in item.text and "顺序号为1号" in item.text
+    assert "10月21日（周三）09:00—12:00" in item.text and "顺序号1号" in item.text
     assert doc["chars"] == len(item.text)
     assert doc["segments"] == notify.sms_segments(item.text)
 

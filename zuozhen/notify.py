@@ -214,13 +214,12 @@ def message(
     renotify: bool,
 ) -> str:
     """The call-up text (Chinese). No personal name in it: the batch may be reviewed."""
-    when = f"{day.month}月{day.day}日（星期{_WEEKDAYS[day.weekday()]}）{start}—{end}"
+    when = f"{day.month}月{day.day}日（周{_WEEKDAYS[day.weekday()]}）{start}—{end}"
     change = "时间有变更，现改" if renotify else ""
     contact = f"咨询：{config.contacts[0]}。" if config.contacts else ""
     return (
-        f"【{config.organiser}】{enterprise}：您好！您预约的“{config.programme}”{change}"
-        f"定于{when}在{place}举行，您的顺序号为{slot}号，请企业负责人携带相关材料准时到场。"
-        f"{contact}"
+        f"【{config.organiser}】{enterprise}：您预约的“{config.programme}”{change}定于{when}"
+        f"在{place}举行，顺序号{slot}号，请企业负责人携带材料准时到场。{contact}"
     )
 
 

@@ -369,34 +369,37 @@ def announce(
 
 
 def _call_table(listing: CallList) -> None:
+    from rich import box
     from rich.table import Table
 
     from zuozhen import render
+    from zuozhen.notify import is_mobile
 
-    table = Table(pad_edge=False, show_lines=True, title=f"待叫号（{len(listing.items)} 条）")
+    table = Table(pad_edge=False, box=box.SIMPLE_HEAD, title=f"待叫号（{len(listing.items)} 条）")
     table.add_column("诉求", no_wrap=True)
-    table.add_column("企业")
-    table.add_column("联系人", no_wrap=True)
-    table.add_column("电话", no_wrap=True)
-    table.add_column("场次 / 时间", no_wrap=True)
-    table.add_column("号", justify="right", no_wrap=True)
+    table.add_column("企业 / 联系人 / 电话", min_width=14, overflow="fold")
+    table.add_column("场次 / 时间 / 顺序号", no_wrap=True)
     table.add_column("叫号期限", no_wrap=True)
-    table.add_column("短信内容（字数/条数）")
     for i in listing.items:
         due = i.notify_by.isoformat()
-        due = f"[bold red]{due} 已超期[/bold red]" if i.late else due
-        again = "[yellow]改期重叫[/yellow] " if i.renotify else ""
+        due = f"[bold red]{due}\n已超期[/bold red]" if i.late else due
+        if i.renotify:
+            due += "\n[yellow]改期重叫[/yellow]"
         table.add_row(
             i.appeal,
-            render.escape(i.enterprise),
-            render.escape(i.contact_masked),
-            i.phone_masked,
-            f"{i.session}\n{i.session_date.isoformat()} {i.start}–{i.end}",
-            str(i.slot),
+            f"{render.escape(i.enterprise)}\n{render.escape(i.contact_masked)} {i.phone_masked}"
+            + ("" if is_mobile(i.phone) else "\n[yellow]座机，请电话通知[/yellow]"),
+            f"{i.session} 第 {i.slot} 号\n{i.session_date.isoformat()} {i.start}–{i.end}",
             due,
-            f"{again}{render.escape(i.text)}\n[dim]{i.chars} 字，{i.segments} 条短信[/dim]",
         )
-    render.out().print(table)
+    con = render.out()
+    con.print(table)
+    con.print("短信内容：")
+    for i in listing.items:
+        con.print(
+            f"[bold]{i.appeal}[/bold]（{i.chars} 字，{i.segments} 条短信）{render.escape(i.text)}",
+            soft_wrap=True,
+        )
 
 
 def notify(
