@@ -364,3 +364,10 @@ def test_cli_cancel_and_postpone(db_path: Path, cli) -> None:  # type: ignore[no
     assert ran.json()["date"] == "2026-10-22"
     ran = cli(db_path, "session", "cancel", sid, "--reason", "取消", today="2026-09-20")
     assert ran.code == 0 and "已取消" in ran.stderr
+
+
+def test_provisional_year_session_warns(db_path: Path) -> None:
+    planned = _plan(db_path, date(2027, 3, 4))
+    assert any("暂定" in w and "2027" in w for w in planned.warnings)  # type: ignore[attr-defined]
+    current = _plan(db_path, date(2026, 10, 15))
+    assert not any("暂定" in w for w in current.warnings)  # type: ignore[attr-defined]

@@ -366,6 +366,16 @@ def _insert(
     return _info(row)
 
 
+def _provisional_warning(cal: WorkCalendar, days: list[date]) -> list[str]:
+    years = sorted({d.year for d in days if cal.is_provisional(d)})
+    if not years:
+        return []
+    return [
+        f"{'、'.join(map(str, years))} 年的国务院放假安排尚未载入，是否工作日按暂定日历判断；"
+        "公布后请运行 zuozhen calendar load 文件.toml，并核对已安排的场次。"
+    ]
+
+
 def _past_warning(day: date, today: date) -> list[str]:
     if day < today:
         return [
@@ -411,6 +421,7 @@ def plan_session(
                 f"主题“{theme}”不在配置的主题名单中，是不是：{'、'.join(close)}？（已按所填记录）"
             )
     warnings += _past_warning(day, act.today)
+    warnings += _provisional_warning(case.calendar, [day])
     with case.write(act) as tx:
         same_day = _planned_on(tx, day)
         if same_day:
@@ -529,6 +540,7 @@ def plan_weekly(
                     f"{config.sessions_per_year} 场，请确认。"
                 )
     warnings += [w for w in _past_warning(min(regular_dates), act.today) if created]
+    warnings += _provisional_warning(cal, [c.date for c in created])
     return WeeklyPlan(key, created, skipped, warnings)
 
 
@@ -654,7 +666,7 @@ def postpone_session(
     why = clean_text(reason, "改期原因", limit=500)
     config = case.config
     check_workday(case.calendar, to)
-    warnings = _past_warning(to, act.today)
+    warnings = _past_warning(to, act.today) + _provisional_warning(case.calendar, [to])
     with case.write(act) as tx:
         row = _load(tx, session_id)
         if row.status == "cancelled":
