@@ -173,3 +173,11 @@ def test_default_month_is_next_month(october: Path, cli) -> None:  # type: ignor
 def test_bad_format_refused(october: Path, cli) -> None:  # type: ignore[no-untyped-def]
     ran = cli(october, "announce", "--month", "2026-10", "--format", "pdf")
     assert ran.code == 1 and "md" in ran.stderr
+
+
+def test_markdown_table_survives_a_pipe_in_a_theme(db_path: Path) -> None:
+    plan(db_path, date(2026, 10, 15), theme="融资|信贷")
+    text = announce.render(_build(db_path, 2026, 10), "md")
+    row = next(line for line in text.splitlines() if line.startswith("| 10月15日"))
+    assert "融资\\|信贷" in row
+    assert row.replace("\\|", "").count("|") == 7

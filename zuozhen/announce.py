@@ -253,6 +253,8 @@ def render(ann: Announcement, fmt: str) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # A Markdown table cell: a "|" or a line break in a name would break the table.
+    env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
     try:
         template = env.get_template(f"announce.{fmt}")
         text = template.render(**ann.view())
