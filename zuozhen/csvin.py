@@ -66,12 +66,13 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
     try:
         text = data.decode("utf-8-sig")
         return text, "UTF-8 (BOM)" if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_at = exc.start
     try:
         return data.decode("gb18030"), "GB18030"
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # The encoding that got further is the one the file is mostly in.
+        line = data[: max(exc.start, utf8_at)].count(b"\n") + 1
         raise InputError(
             f"{where} 第 {line} 行有无法识别的字符：文件既不是 UTF-8 也不是 GB18030 编码。"
             "请在 Excel/WPS 中“另存为”“CSV UTF-8（逗号分隔）”后再导入。"

@@ -643,8 +643,6 @@ def _import(
     s = tx.session
     today, config = tx.today, tx.case.config
     month = month_key(today.year, today.month)
-    if strict and bad:
-        raise _refuse(table, bad, strict)
 
     # What the case file already knows: the enterprises named, the month's bookings.
     codes = list(dict.fromkeys(x.who.uscc for x in good))
