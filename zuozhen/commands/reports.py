@@ -1,9 +1,341 @@
-"""Commands of this area (parse → call → render)."""
+"""report quarterly | items | bulletin: the figures the leadership reads (step 10).
+
+Read-only: everything comes through the Reader; the one exception is an export that
+carries contact names and phone numbers (``report items --with-contacts``), which is
+recorded in the audit trail in its own write transaction.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from zuozhen.cli_support import get_app
+from zuozhen.commands.options import Json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from rich.text import Text
+
+    from zuozhen.reports import QuarterlyReport, ServiceItem
+
+Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件。")]
+QuarterOpt = Annotated[str, typer.Option("--quarter", help="季度，YYYYQn，例如 2026Q4。")]
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
-    """Add this module's commands to the app and the shared groups."""
+    group = groups["report"]
+    group.command("quarterly")(quarterly)
+    group.command("items")(items)
+    group.command("bulletin")(bulletin)
+
+
+def _bar(rate: float | None, width: int = 10) -> Text:
+    """A small horizontal bar for a percentage: green ≥ 90, yellow ≥ 70, red below."""
+    from rich.text import Text
+
+    if rate is None:
+        return Text("—".ljust(width) + "      ", style="dim")
+    style = "green" if rate >= 90 else ("yellow" if rate >= 70 else "red")
+    eighths = round(rate / 100 * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + ("▏▎▍▌▋▊▉"[part - 1] if part else "")
+    text = Text(bar.ljust(width), style=style)
+    text.append(f" {rate:5.1f}%", style="bold" if rate < 70 else "")
+    return text
+
+
+def _print_quarterly(rep: QuarterlyReport) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from zuozhen import render
+    from zuozhen.reports import BY_LABEL
+
+    con = render.out()
+    title = f"{rep.quarter.title}坐诊接诉统计（按{BY_LABEL[rep.by]}）"
+    table = Table(title=title, box=box.SIMPLE_HEAVY, show_footer=False, pad_edge=False)
+    head = rep.header()
+    table.add_column(head[0], no_wrap=True, max_width=24)
+    for h in head[1:]:
+        table.add_column(h, justify="right", no_wrap=False, min_width=4, max_width=8)
+    for i, cells in enumerate(rep.table()):
+        last = i == len(rep.rows)
+        shown = [render.escape(str(cells[0]))] + [
+            "" if c == "" else (f"{c:.1f}" if isinstance(c, float) else str(c)) for c in cells[1:]
+        ]
+        table.add_row(*shown, style="bold" if last else None, end_section=i == len(rep.rows) - 1)
+    con.print(table)
+    glance = Table(
+        title="一览：按期办结率 与 满意率（绿 ≥90%，黄 ≥70%，红 <70%）",
+        box=box.SIMPLE,
+        pad_edge=False,
+    )
+    glance.add_column(head[0], no_wrap=True, max_width=24)
+    glance.add_column("按期办结率", no_wrap=True)
+    glance.add_column("满意率", no_wrap=True)
+    for f in [*rep.rows, rep.total]:
+        glance.add_row(
+            render.escape(f.group),
+            _bar(f.on_time_rate),
+            _bar(f.satisfaction_rate),
+            style="bold" if f is rep.total else None,
+        )
+    con.print(glance)
+    con.print(
+        f"[dim]超期未办结按 {rep.as_of.isoformat()} 计算；各项口径见 zuozhen report quarterly --help。[/dim]"
+    )
+
+
+def quarterly(
+    ctx: typer.Context,
+    quarter: QuarterOpt,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", help="分组：unit（单位）、theme（主题）、region（地区）、class（问题类别）。"
+        ),
+    ] = "unit",
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="导出 CSV（UTF-8 带 BOM，Excel/WPS 直接打开）。")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="导出 Excel 工作簿（.xlsx）。")
+    ] = None,
+    force: Force = False,
+    json: Json = False,
+) -> None:
+    """季度统计：受理、现场解决、交办、办结、按期、超期、延期、满意率等，按单位/主题/地区/类别。
+
+    口径：诉求按挂号月份归入季度，按当前牵头单位归属（交办后为最近一轮交办的牵头单位）；
+    已办结含现场解决；按期办结指在（延期后的）反馈期限内销号，现场解决视为按期；
+    超期未办结指季度末（或今天，取较早者）已过反馈期限仍未销号；平均办理工作日为交办次日
+    至销号日的工作日数的平均值；满意率 =（满意 + 基本满意）/ 评价数，按“办理情况”评价计。
+
+    示例：zuozhen report quarterly --quarter 2026Q4 --csv 2026Q4.csv
+    """
+    from zuozhen import render
+    from zuozhen.csvout import check_target
+    from zuozhen.reports import Quarter, check_by
+    from zuozhen.reports import quarterly as compute
+
+    a = get_app(ctx)
+    q = Quarter.parse(quarter)
+    check_by(by)
+    today = a.today
+    for target in (csv, xlsx):
+        if target is not None:
+            check_target(target, overwrite=force)
+    with a.reader() as r:
+        rep = compute(r, q, by=by, today=today)
+    if csv is not None:
+        from zuozhen.csvout import write_csv
+
+        n = write_csv(csv, rep.header(), rep.table(), overwrite=force)
+        render.done(f"已导出 {csv}（{n} 行，含合计；UTF-8 带 BOM，可直接用 Excel/WPS 打开）。")
+    if xlsx is not None:
+        from zuozhen.xlsx import write_xlsx
+
+        n = write_xlsx(xlsx, rep.header(), rep.table(), title=f"{q.code}统计", overwrite=force)
+        render.done(f"已导出 {xlsx}（{n} 行，含合计）。")
+    if json:
+        render.emit_json(rep)
+        return
+    if not rep.rows:
+        render.warn(f"{q.title}（{'、'.join(q.months)}）没有挂号受理的诉求。")
+        return
+    if csv is None and xlsx is None:
+        _print_quarterly(rep)
+        render.hint(
+            f"导出：zuozhen report quarterly --quarter {q.code} --csv {q.code}.csv；"
+            f"季度通报：zuozhen report bulletin --quarter {q.code} --output {q.code}通报.html"
+        )
+
+
+def items(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option("--month", help="月份，YYYY-MM。")],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="导出 CSV（UTF-8 带 BOM，含完整诉求内容）。")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="导出 Excel 工作簿（.xlsx）。")
+    ] = None,
+    with_contacts: Annotated[
+        bool,
+        typer.Option("--with-contacts", help="包含联系人和联系电话（个人信息：导出会记入留痕）。"),
+    ] = False,
+    force: Force = False,
+    json: Json = False,
+) -> None:
+    """当月《“厅局长坐诊接诉”服务事项清单》：诉求、企业、类别、主题、承办单位、场次、状态、期限。
+
+    默认不含联系人和电话；加 --with-contacts 才包含，并把谁在何时导出了哪个文件、多少行记入留痕。
+
+    示例：zuozhen report items --month 2026-10 --csv 2026-10服务事项清单.csv
+    """
+    from zuozhen import render
+    from zuozhen.csvout import check_target
+    from zuozhen.reports import item_header, record_contacts_export, service_items
+    from zuozhen.validation import month_key, parse_month
+
+    a = get_app(ctx)
+    m = month_key(*parse_month(month))
+    for target in (csv, xlsx):
+        if target is not None:
+            check_target(target, overwrite=force)
+    title = f"{m[:4]}年{int(m[5:])}月“厅局长坐诊接诉”服务事项清单"
+    head = item_header(with_contacts=with_contacts)
+    files = [str(p) for p in (csv, xlsx) if p is not None]
+
+    def export(items: Callable[[], Iterable[ServiceItem]]) -> int:
+        """Write the requested files; ``items`` is called once per file (streamed)."""
+        n = 0
+        if csv is not None:
+            from zuozhen.csvout import write_csv
+
+            n = write_csv(
+                csv, head, (i.cells(with_contacts=with_contacts) for i in items()), overwrite=force
+            )
+        if xlsx is not None:
+            from zuozhen.xlsx import write_xlsx
+
+            codes = [0, 2]  # appeal number, credit code
+            if with_contacts:
+                codes.append(4)  # phone
+            n = write_xlsx(
+                xlsx,
+                head,
+                (i.cells(with_contacts=with_contacts) for i in items()),
+                title=f"{m}服务事项清单",
+                text_columns=codes,
+                overwrite=force,
+            )
+        return n
+
+    if with_contacts:
+        # Personal data leaves the case file: read, write and record in one transaction,
+        # so a failed write records nothing and no export is left unrecorded.
+        case = a.open()
+        try:
+            with a.reader() as r, case.write(a.act) as tx:
+                rows = list(service_items(r, m, with_contacts=True))
+                n = export(lambda: rows)
+                where = "、".join(files) or ("JSON 输出" if json else "终端显示")
+                record_contacts_export(tx, month=m, target=where, rows=len(rows), columns=head)
+        finally:
+            case.close()
+        render.warn(
+            f"本次输出含联系人和联系电话（{len(rows)} 行），已记入留痕；请妥善保管，勿外传。"
+        )
+    else:
+        with a.reader() as r:
+            n = export(lambda: service_items(r, m))
+            rows = list(service_items(r, m)) if (json or not files) else []
+    if files:
+        extra = "含联系人和电话" if with_contacts else "不含联系人和电话"
+        render.done(f"已导出 {'、'.join(files)}（{n} 行；{extra}）。")
+        if n == 0:
+            render.warn(f"{m} 没有挂号的诉求，清单只有表头。")
+    if json:
+        render.emit_json({"month": m, "items": rows})
+        return
+    if files:
+        return
+    if not rows:
+        render.warn(f"{m} 没有挂号的诉求。")
+        render.hint("挂号：zuozhen book --enterprise … --uscc … --contact … --phone … --appeal …")
+        return
+    _print_items(title, rows, with_contacts=with_contacts)
+    render.hint(f"导出完整清单：zuozhen report items --month {m} --csv {m}服务事项清单.csv")
+
+
+def _print_items(title: str, rows: list[ServiceItem], *, with_contacts: bool) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from zuozhen import render
+
+    def short(text: str, n: int = 16) -> str:
+        return text if len(text) <= n else text[: n - 1] + "…"
+
+    table = Table(title=title, box=box.SIMPLE_HEAVY, pad_edge=False)
+    table.add_column("诉求编号", no_wrap=True)
+    table.add_column("企业", max_width=16)
+    if with_contacts:
+        table.add_column("联系人", no_wrap=True)
+        table.add_column("电话", no_wrap=True)
+    table.add_column("类别", no_wrap=True)
+    table.add_column("诉求内容", max_width=18)
+    table.add_column("主题", max_width=8)
+    table.add_column("承办单位", max_width=16)
+    table.add_column("坐诊", no_wrap=True)
+    table.add_column("状态", no_wrap=True)
+    table.add_column("反馈期限", no_wrap=True)
+    for i in rows:
+        cells = [i.appeal, render.escape(short(i.enterprise, 16))]
+        if with_contacts:
+            cells += [render.escape(i.contact or ""), i.phone or ""]
+        session = (
+            f"{i.session_date.month}-{i.session_date.day:02d} {i.session_kind}"
+            if i.session_date
+            else "—"
+        )
+        cells += [
+            i.category,
+            render.escape(short(i.text)),
+            render.escape(i.theme or "—"),
+            render.escape("、".join(i.units) or "—"),
+            session,
+            i.status_label,
+            i.report_due.isoformat() if i.report_due else "",
+        ]
+        table.add_row(*cells)
+    render.out().print(table)
+    render.out().print(f"共 {len(rows)} 项。")
+
+
+def bulletin(
+    ctx: typer.Context,
+    quarter: QuarterOpt,
+    fmt: Annotated[str, typer.Option("--format", help="格式：html（默认）或 md。")] = "html",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="写入文件（默认输出到屏幕）。")
+    ] = None,
+    force: Force = False,
+) -> None:
+    """季度通报：主要指标、各单位情况表与柱状图、超期事项、共性诉求、按主题和地区分布。
+
+    HTML 为单个自包含文件（内嵌样式和图表，无脚本），可在浏览器中打开并按 A4 打印。
+
+    示例：zuozhen report bulletin --quarter 2026Q4 --output 2026Q4通报.html
+    """
+    import sys
+
+    from zuozhen import render
+    from zuozhen.bulletin import build, render_bulletin, write_text
+    from zuozhen.csvout import check_target
+    from zuozhen.reports import Quarter
+    from zuozhen.validation import choose
+
+    a = get_app(ctx)
+    q = Quarter.parse(quarter)
+    kind = choose(fmt, ("html", "md"), "通报格式")
+    today = a.today
+    if output is not None:
+        check_target(output, overwrite=force)
+    with a.reader() as r:
+        doc = build(r, q, today=today)
+    text = render_bulletin(doc, kind)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_text(output, text, overwrite=force)
+        render.done(f"已生成 {q.title}通报：{output}")
+        if kind == "html":
+            render.hint("用浏览器打开即可查看，打印时选择 A4 纸张。")
+    if doc.total.appeals == 0:
+        render.warn(f"{q.title}没有挂号受理的诉求，通报中各项均为 0。")

@@ -1,0 +1,377 @@
+"""report quarterly and report items: every cell computed by hand (see helpers_reports)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import fingerprint, run_cli
+from tests.helpers_reports import (
+    CONTACTS,
+    DEADLINES,
+    HYPERLINK,
+    T1,
+    T2,
+    TODAY,
+    U1,
+    U2,
+    U3,
+    build_quarter,
+)
+from zuozhen.reader import Reader
+from zuozhen.reports import Quarter, header, quarterly, service_items
+
+HEADER = "单位,受理诉求,现场解决,交办,已办结,按期办结,超期未办结,延期,解释说明,平均办理工作日,评价数,满意率"
+Q4 = Quarter(2026, 4)
+
+# group, 受理诉求, 现场解决, 交办, 已办结, 按期办结, 超期未办结, 延期, 解释说明,
+# 平均办理工作日, 评价数, 满意率 — worked out by hand from the scenario table.
+BY_UNIT = [
+    # 001-1 spot, 001-2 (14 WD), 002-2 spot, 012-001-1 解释说明 (5 WD): avg 19/2; 3 rated, 3 ok
+    [U1, 4, 2, 2, 4, 4, 0, 0, 1, 9.5, 3, 100.0],
+    # 002-1 late (17 WD), 011-001-1 extended, on time (26 WD), 012-002-1 triaged: 43/2
+    [U2, 3, 0, 2, 2, 1, 0, 1, 0, 21.5, 1, 0.0],
+    # 011-002-1 overdue, 011-002-2 not yet due, 010-003-1 round 2 not yet due
+    [U3, 3, 0, 3, 0, 0, 1, 0, 0, "", 0, ""],
+    ["（未分办）", 1, 0, 0, 0, 0, 0, 0, 0, "", 0, ""],
+    # avg (14 + 5 + 17 + 26) / 4 = 15.5; 满意率 3/4
+    ["合计", 11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0],
+]
+BY_THEME = [
+    # 001-1, 001-2, 002-1, 002-2, 012-002-1, 012-002-2: avg (14+17)/2; 满意 2 of 3 → 66.7
+    [T1, 6, 2, 2, 4, 3, 0, 0, 0, 15.5, 3, 66.7],
+    # 003-1, 011-001-1, 011-002-1, 011-002-2, 012-001-1: avg (26+5)/2
+    [T2, 5, 0, 5, 2, 2, 1, 1, 1, 15.5, 1, 100.0],
+    ["合计", 11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0],
+]
+PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|158 ?8712")
+
+
+@pytest.fixture
+def quarter_db(db_path: Path) -> Path:
+    build_quarter(db_path)
+    return db_path
+
+
+def _cells(db: Path, by: str, today: date = TODAY) -> list[list[object]]:
+    with Reader(str(db)) as r:
+        return list(quarterly(r, Q4, by=by, today=today).table())
+
+
+def test_scenario_deadlines_match_the_calendar() -> None:
+    from zuozhen.deadlines import default_calendar
+
+    cal = default_calendar()
+    for start, n, due in DEADLINES:
+        assert cal.add_workdays(start, n).date == due
+
+
+def test_quarterly_by_unit_every_cell(quarter_db: Path) -> None:
+    assert _cells(quarter_db, "unit") == BY_UNIT
+
+
+def test_quarterly_by_theme_every_cell(quarter_db: Path) -> None:
+    assert _cells(quarter_db, "theme") == BY_THEME
+
+
+def test_quarterly_by_region_and_class(quarter_db: Path) -> None:
+    regions = {row[0]: row for row in _cells(quarter_db, "region")}
+    # 昆明: 001-1, 001-2, 003-1, 011-002-1, 011-002-2, 012-002-1, 012-002-2
+    assert regions["昆明市"] == ["昆明市", 7, 1, 4, 2, 2, 1, 0, 0, 14.0, 2, 100.0]
+    # 曲靖: 002-1 (late, 不满意), 002-2 spot, 011-001-1, 012-001-1
+    assert regions["曲靖市"] == ["曲靖市", 4, 1, 3, 4, 3, 0, 1, 1, 16.0, 2, 50.0]
+    classes = {row[0]: row[1] for row in _cells(quarter_db, "class")}
+    assert classes == {
+        "电费补贴兑现": 3,
+        "用地审批": 2,
+        "@融资难": 1,
+        "+资质认定": 1,
+        "（未归类）": 4,
+        "合计": 11,
+    }
+
+
+def test_overdue_is_judged_at_quarter_end_when_today_is_later(quarter_db: Path) -> None:
+    # On 2027-02-01 the cut-off is 2026-12-31: 011-002-2 (due 12-17) and 010-003-1 (due
+    # 12-15) are overdue too.
+    rows = _cells(quarter_db, "unit", today=date(2027, 2, 1))
+    assert rows[2][:7] == [U3, 3, 0, 3, 0, 0, 3]
+    assert rows[-1][6] == 3
+    # On the due day itself nothing is overdue yet (a deadline runs to the end of its day).
+    assert _cells(quarter_db, "unit", today=date(2026, 11, 30))[2][6] == 0
+    assert _cells(quarter_db, "unit", today=date(2026, 12, 1))[2][6] == 1
+
+
+def test_other_quarter_and_empty_quarter(quarter_db: Path) -> None:
+    with Reader(str(quarter_db)) as r:
+        q3 = quarterly(r, Quarter(2026, 3), today=TODAY)
+        assert [row.cells() for row in q3.rows] == [[U1, 1, 1, 0, 1, 1, 0, 0, 0, "", 0, ""]]
+        empty = quarterly(r, Quarter(2025, 1), today=TODAY)
+    assert empty.rows == [] and empty.total.cells()[1:] == [0] * 8 + ["", 0, ""]
+
+
+def test_header_is_fixed() -> None:
+    assert ",".join(header("unit")) == HEADER
+    assert header("theme")[0] == "主题"
+    assert header("region")[0] == "地区"
+    assert header("class")[0] == "问题类别"
+
+
+# -- CSV and XLSX ------------------------------------------------------------------------
+
+
+def _read_csv(path: Path) -> tuple[bytes, list[list[str]]]:
+    raw = path.read_bytes()
+    return raw, list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def _no_formula(rows: list[list[str]]) -> None:
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def _no_personal_data(text: str) -> None:
+    assert not PHONE.search(text), PHONE.search(text)
+    for contact, phone, _name, _region in CONTACTS.values():
+        assert contact not in text
+        assert phone not in text
+
+
+def test_quarterly_csv(quarter_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "2026Q4.csv"
+    ran = run_cli(
+        quarter_db,
+        "report",
+        "quarterly",
+        "--quarter",
+        "2026Q4",
+        "--csv",
+        str(out),
+        today="2026-12-10",
+    )
+    assert ran.code == 0, ran.stderr
+    raw, rows = _read_csv(out)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert raw.decode("utf-8-sig").splitlines()[0] == HEADER
+    assert b"\r\n" in raw
+    assert rows[1:] == [[str(c) for c in row] for row in BY_UNIT]
+    # Numbers are not quoted; text with a comma would be.
+    assert "\r\n省发展改革委,4,2,2,4,4,0,0,1,9.5,3,100.0\r\n" in raw.decode("utf-8-sig")
+    _no_personal_data(raw.decode("utf-8-sig"))
+    _no_formula(rows)
+
+
+def test_quarterly_csv_by_class_neutralises_formulas(quarter_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "class.csv"
+    ran = run_cli(
+        quarter_db,
+        "report", "quarterly", "--quarter", "2026Q4", "--by", "class", "--csv", str(out),
+        today="2026-12-10",
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    _raw, rows = _read_csv(out)
+    assert rows[0][0] == "问题类别"
+    groups = [r[0] for r in rows[1:]]
+    assert "'@融资难" in groups and "'+资质认定" in groups
+    _no_formula(rows)
+
+
+def test_csv_refuses_to_overwrite(quarter_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "q.csv"
+    out.write_text("old", encoding="utf-8")
+    before = fingerprint(quarter_db)
+    args = ("report", "quarterly", "--quarter", "2026Q4", "--csv", str(out))
+    ran = run_cli(quarter_db, *args, today="2026-12-10")
+    assert ran.code == 1 and "已存在" in ran.stderr and "--force" in ran.stderr
+    assert out.read_text(encoding="utf-8") == "old"
+    assert fingerprint(quarter_db) == before
+    ran = run_cli(quarter_db, *args, "--force", today="2026-12-10")
+    assert ran.code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_quarterly_xlsx(quarter_db: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "q.xlsx"
+    args = ("report", "quarterly", "--quarter", "2026Q4", "--by", "class", "--xlsx", str(out))
+    ran = run_cli(quarter_db, *args, today="2026-12-10")
+    assert ran.code == 0, ran.stderr
+    ws = load_workbook(out).active
+    assert ws.freeze_panes == "A2"
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[0] == header("class")
+    total = rows[-1]
+    assert total[0] == "合计" and total[1:] == [11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0]
+    assert all(isinstance(v, int) for v in total[1:9])
+    assert isinstance(total[9], float)
+    # A class starting with @ or + is a text cell, never a formula.
+    cells = {
+        ws.cell(row=i, column=1).value: ws.cell(row=i, column=1) for i in range(2, ws.max_row + 1)
+    }
+    assert cells["@融资难"].data_type == "s" and cells["+资质认定"].data_type == "s"
+    assert ws.column_dimensions["A"].width > 8
+
+
+def test_quarterly_json_and_terminal(quarter_db: Path) -> None:
+    ran = run_cli(
+        quarter_db, "report", "quarterly", "--quarter", "2026Q4", "--json", today="2026-12-10"
+    )
+    assert ran.code == 0, ran.stderr
+    doc = ran.json()
+    assert doc["quarter"] == "2026Q4" and doc["as_of"] == "2026-12-10"
+    assert doc["header"] == HEADER.split(",")
+    assert doc["total"]["satisfaction_rate"] == 75.0 and doc["total"]["on_time_rate"] == 83.3
+    assert [r["group"] for r in doc["rows"]] == [U1, U2, U3, "（未分办）"]
+    ran = run_cli(quarter_db, "report", "quarterly", "--quarter", "2026Q4", today="2026-12-10")
+    assert ran.code == 0
+    for word in ("合计", U1, "按期办结率", "█", "75.0%"):
+        assert word in ran.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--quarter", "2026Q5"),
+        ("--quarter", "2026-4"),
+        ("--quarter", "2026Q4", "--by", "部门"),
+    ],
+)
+def test_quarterly_bad_input(quarter_db: Path, args: tuple[str, ...]) -> None:
+    before = fingerprint(quarter_db)
+    ran = run_cli(quarter_db, "report", "quarterly", *args)
+    assert ran.code == 1
+    assert re.search(r"[\u4e00-\u9fff]", ran.stderr) and "Traceback" not in ran.stderr
+    assert fingerprint(quarter_db) == before
+
+
+def test_missing_case_file(tmp_path: Path) -> None:
+    ran = run_cli(tmp_path / "none.db", "report", "quarterly", "--quarter", "2026Q4")
+    assert ran.code == 1 and "zuozhen init" in ran.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+# -- report items ------------------------------------------------------------------------
+
+ITEM_COLUMNS = [
+    "诉求编号", "企业名称", "统一社会信用代码", "诉求类别", "诉求内容", "主题", "承办单位",
+    "坐诊日期", "坐诊场次", "状态", "交办日期", "承办期限", "反馈期限", "办结日期",
+]  # fmt: skip
+
+
+def test_items_library(quarter_db: Path) -> None:
+    with Reader(str(quarter_db)) as r:
+        items = list(service_items(r, "2026-11"))
+    assert [i.appeal for i in items] == ["202611-001-1", "202611-002-1", "202611-002-2"]
+    first = items[0]
+    assert first.units == [U2, U3] and first.status_label == "已销号"
+    assert first.report_due == date(2026, 12, 28) and first.session_kind == "专场"
+    assert first.contact is None and first.phone is None
+    assert items[1].cells()[:4] == [
+        "202611-002-1",
+        "云南彩云数字科技有限公司",
+        "91530100MA6K0004XD",
+        "服务需求",
+    ]
+
+
+def test_items_csv_without_contacts(quarter_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "items.csv"
+    before = fingerprint(quarter_db)
+    ran = run_cli(quarter_db, "report", "items", "--month", "2026-12", "--csv", str(out))
+    assert ran.code == 0, ran.stderr
+    raw, rows = _read_csv(out)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert rows[0] == ITEM_COLUMNS
+    assert [r[0] for r in rows[1:]] == ["202612-001-1", "202612-002-1", "202612-002-2"]
+    first = rows[1]
+    assert first[4] == "'" + HYPERLINK  # full text, neutralised
+    assert first[6] == U1 and first[7] == "2026-12-01" and first[8] == "加诊 S202612-01"
+    assert first[9] == "已评价" and first[10:] == [
+        "2026-12-01",
+        "2026-12-01",
+        "2026-12-22",
+        "2026-12-08",
+    ]
+    assert rows[3][6] == "" and rows[3][9] == "已挂号" and rows[3][12] == ""
+    _no_personal_data(raw.decode("utf-8-sig"))
+    _no_formula(rows)
+    assert fingerprint(quarter_db) == before  # a plain export records nothing
+
+
+def test_items_terminal_and_json_have_no_contacts(quarter_db: Path) -> None:
+    ran = run_cli(quarter_db, "report", "items", "--month", "2026-10")
+    assert ran.code == 0, ran.stderr
+    assert "202610-001-1" in ran.stdout and "已评价" in ran.stdout
+    _no_personal_data(ran.stdout + ran.stderr)
+    ran = run_cli(quarter_db, "report", "items", "--month", "2026-10", "--json")
+    doc = ran.json()
+    assert len(doc["items"]) == 5 and "phone" not in doc["items"][0]
+    _no_personal_data(ran.stdout)
+
+
+def _trail(db: Path) -> list[dict[str, object]]:
+    with Reader(str(db)) as r:
+        return [
+            {**dict(row), "detail": json.loads(row["detail"])}
+            for row in r.rows(
+                "SELECT operator, action, entity_id, as_of, detail FROM trail "
+                "WHERE action = 'export.contacts' ORDER BY id"
+            )
+        ]
+
+
+def test_items_with_contacts_is_recorded(quarter_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "full.csv"
+    ran = run_cli(
+        quarter_db,
+        "report", "items", "--month", "2026-10", "--csv", str(out), "--with-contacts",
+        today="2026-12-10", operator="王科员",
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    _raw, rows = _read_csv(out)
+    assert rows[0][:5] == ["诉求编号", "企业名称", "统一社会信用代码", "联系人", "联系电话"]
+    assert rows[1][3:5] == ["李建国", "13987654321"]
+    assert len(rows) == 6
+    [event] = _trail(quarter_db)
+    assert event["operator"] == "王科员" and event["entity_id"] == "items:2026-10"
+    assert event["as_of"] == "2026-12-10"
+    detail = event["detail"]
+    assert isinstance(detail, dict)
+    assert detail["file"] == str(out) and detail["rows"] == 5 and detail["month"] == "2026-10"
+
+
+def test_items_with_contacts_refused_records_nothing(quarter_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "exists.csv"
+    out.write_text("x", encoding="utf-8")
+    before = fingerprint(quarter_db)
+    ran = run_cli(
+        quarter_db, "report", "items", "--month", "2026-10", "--csv", str(out), "--with-contacts"
+    )
+    assert ran.code == 1 and "已存在" in ran.stderr
+    assert fingerprint(quarter_db) == before and out.read_text(encoding="utf-8") == "x"
+
+
+def test_items_xlsx_codes_are_text(quarter_db: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "items.xlsx"
+    ran = run_cli(quarter_db, "report", "items", "--month", "2026-12", "--xlsx", str(out))
+    assert ran.code == 0, ran.stderr
+    ws = load_workbook(out).active
+    assert [c.value for c in ws[1]] == ITEM_COLUMNS
+    code, uscc, text = ws["A2"], ws["C2"], ws["E2"]
+    assert code.value == "202612-001-1" and code.data_type == "s" and code.number_format == "@"
+    assert uscc.value == "91530300MA6K0002XB" and uscc.number_format == "@"
+    assert text.value == HYPERLINK and text.data_type == "s"  # text, not a formula
+
+
+def test_items_bad_month(quarter_db: Path) -> None:
+    ran = run_cli(quarter_db, "report", "items", "--month", "2026/12")
+    assert ran.code == 1 and "YYYY-MM" in ran.stderr

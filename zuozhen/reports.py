@@ -1,0 +1,623 @@
+"""Step 10 通报报告: quarterly statistics, and the month's 《服务事项清单》.
+
+Everything here reads through the ``Reader`` with a few aggregate SQL queries (GROUP BY),
+never ORM objects, so a quarter of a million appeals is counted in seconds; the SQL runs
+on SQLite and PostgreSQL alike. Nothing here prints.
+
+How each figure of ``report quarterly`` is defined (the README quotes this):
+
+* **Which appeals.** An appeal belongs to the quarter of its booking month (the month of
+  its 挂号), and to its *current leading unit*: the unit chosen at triage until it is
+  handed off, then the first (leading) unit of its latest hand-off. Appeals with no unit
+  are shown as “（未分办）”. By theme, region (the enterprise's 所属地区) or problem class
+  (共性诉求), appeals without one are shown as “（未分类）”, “（未填地区）”, “（未归类）”.
+  Statuses are those on the day the report is made.
+* **受理诉求** — the appeals.
+* **现场解决** — appeals answered and resolved on the spot at the session.
+* **交办** — appeals handed off (交办) to a unit at least once.
+* **已办结** — appeals closed (销号, status 已销号 or 已评价), those resolved on the spot
+  included.
+* **按期办结** — closed appeals closed on or before the report deadline of their latest
+  hand-off round, as extended (延期) or set by law; an appeal resolved on the spot counts
+  as closed on time.
+* **超期未办结** — appeals not closed whose current hand-off round's report deadline had
+  passed at the end of the quarter, or at the report date if that is earlier (a deadline
+  runs to the end of its day). Appeals never handed off are not counted here.
+* **延期** — appeals granted at least one extension.
+* **解释说明** — closed appeals whose outcome is 解释说明 (unreasonable or unsolvable,
+  closed with an explanation to the enterprise).
+* **平均办理工作日** — over closed appeals that were handed off, the mean number of working
+  days after the hand-off date of the latest round up to and including the closing date
+  (official calendar, holidays and make-up days applied); one decimal, rounded half up;
+  empty when there is none.
+* **评价数** — appeals rated by the enterprise in their latest round.
+* **满意率** — (满意 + 基本满意) / 评价数 on the rating of the *handling*, as a percentage
+  with one decimal, rounded half up; empty when nothing was rated.
+* **合计** — the same figures over all appeals of the quarter.
+
+Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 / 受理诉求,
+按期办结率 = 按期办结 / 已办结, both percentages with one decimal.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from zuozhen import states
+from zuozhen.errors import InputError
+from zuozhen.reader import Reader, as_bool, as_date
+from zuozhen.validation import month_key, parse_month, parse_quarter
+
+BY = ("unit", "theme", "region", "class")
+BY_LABEL = {"unit": "单位", "theme": "主题", "region": "地区", "class": "问题类别"}
+NONE_LABEL = {
+    "unit": "（未分办）",
+    "theme": "（未分类）",
+    "region": "（未填地区）",
+    "class": "（未归类）",
+}
+TOTAL = "合计"
+FIGURES = (
+    "受理诉求",
+    "现场解决",
+    "交办",
+    "已办结",
+    "按期办结",
+    "超期未办结",
+    "延期",
+    "解释说明",
+    "平均办理工作日",
+    "评价数",
+    "满意率",
+)
+_KEY_SQL = {
+    "unit": "a.lead_unit",
+    "theme": "a.theme",
+    "region": "e.region",
+    "class": "a.problem_class",
+}
+_CLOSED = "a.status IN ('closed', 'rated')"
+
+
+def header(by: str = "unit") -> list[str]:
+    """The CSV header; for ``unit``: 单位,受理诉求,现场解决,…,满意率 (fixed by cli.md)."""
+    return [BY_LABEL[by], *FIGURES]
+
+
+def one_decimal(numerator: int, denominator: int, scale: int = 1) -> float | None:
+    """numerator * scale / denominator, one decimal rounded half up; None if nothing to divide."""
+    if not denominator:
+        return None
+    value = Decimal(numerator * scale) / Decimal(denominator)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    return one_decimal(numerator, denominator, 100)
+
+
+# -- the quarter ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        year, q = parse_quarter(text)
+        return cls(year, q)
+
+    @property
+    def months(self) -> list[str]:
+        return [month_key(self.year, m) for m in range(3 * self.q - 2, 3 * self.q + 1)]
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        month = 3 * self.q
+        return date(self.year, month, _cal.monthrange(self.year, month)[1])
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.q - 1]}季度"
+
+    def params(self) -> dict[str, Any]:
+        return {f"m{i}": m for i, m in enumerate(self.months)}
+
+    @property
+    def month_in(self) -> str:
+        return "a.month IN (:m0, :m1, :m2)"
+
+    def cutoff(self, today: date) -> date:
+        """The day overdue is judged on: the quarter's last day, or today if earlier."""
+        return min(self.last_day, today)
+
+
+# -- quarterly statistics --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Figures:
+    """One row of the quarterly statistics (one unit, theme, region or class, or 合计)."""
+
+    group: str
+    appeals: int = 0
+    resolved_on_spot: int = 0
+    handed_off: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    extended: int = 0
+    explained: int = 0
+    rated: int = 0
+    satisfied: int = 0  # 满意 + 基本满意 on the handling
+    workdays_total: int = 0  # sum over closed handed-off appeals
+    workdays_count: int = 0
+
+    @property
+    def avg_workdays(self) -> float | None:
+        return one_decimal(self.workdays_total, self.workdays_count)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return percent(self.satisfied, self.rated)
+
+    @property
+    def closure_rate(self) -> float | None:
+        return percent(self.closed, self.appeals)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return percent(self.closed_on_time, self.closed)
+
+    def add(self, other: Figures) -> None:
+        for name in (
+            "appeals",
+            "resolved_on_spot",
+            "handed_off",
+            "closed",
+            "closed_on_time",
+            "overdue",
+            "extended",
+            "explained",
+            "rated",
+            "satisfied",
+            "workdays_total",
+            "workdays_count",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def cells(self) -> list[object]:
+        """The CSV row: group, then the eleven figures (numbers; empty string for none)."""
+        return [
+            self.group,
+            self.appeals,
+            self.resolved_on_spot,
+            self.handed_off,
+            self.closed,
+            self.closed_on_time,
+            self.overdue,
+            self.extended,
+            self.explained,
+            _blank(self.avg_workdays),
+            self.rated,
+            _blank(self.satisfaction_rate),
+        ]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "appeals": self.appeals,
+            "resolved_on_spot": self.resolved_on_spot,
+            "handed_off": self.handed_off,
+            "closed": self.closed,
+            "closed_on_time": self.closed_on_time,
+            "overdue": self.overdue,
+            "extended": self.extended,
+            "explained": self.explained,
+            "avg_workdays": self.avg_workdays,
+            "rated": self.rated,
+            "satisfaction_rate": self.satisfaction_rate,
+            "closure_rate": self.closure_rate,
+            "on_time_rate": self.on_time_rate,
+        }
+
+
+def _blank(value: float | None) -> object:
+    return "" if value is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterlyReport:
+    quarter: Quarter
+    by: str
+    as_of: date  # the day overdue was judged on (quarter end or the report date)
+    rows: list[Figures]
+    total: Figures
+
+    def header(self) -> list[str]:
+        return header(self.by)
+
+    def table(self) -> Iterator[list[object]]:
+        for row in self.rows:
+            yield row.cells()
+        yield self.total.cells()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "quarter": self.quarter.code,
+            "by": self.by,
+            "as_of": self.as_of.isoformat(),
+            "header": self.header(),
+            "rows": [r.as_json() for r in self.rows],
+            "total": self.total.as_json(),
+        }
+
+
+def _from(by: str) -> str:
+    """The FROM clause: the appeal with its latest hand-off round and rating of that round."""
+    region = (
+        " JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc"
+        if by == "region"
+        else ""
+    )
+    return (
+        f"appeal a{region}"
+        " LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round"
+        " LEFT JOIN rating r ON r.appeal_id = a.id AND r.round = a.round"
+    )
+
+
+def _group_key(by: str) -> str:
+    col = _KEY_SQL[by]
+    return f"COALESCE(NULLIF({col}, ''), '{NONE_LABEL[by]}')"
+
+
+def check_by(by: str) -> str:
+    if by not in BY:
+        raise InputError(
+            f"不能按“{by}”分组：可选 unit（单位）、theme（主题）、region（地区）、class（问题类别）。"
+        )
+    return by
+
+
+def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> QuarterlyReport:
+    """The quarter's figures per group and in total, as the module docstring defines them."""
+    check_by(by)
+    cutoff = quarter.cutoff(today)
+    params = {**quarter.params(), "cutoff": cutoff}
+    key = _group_key(by)
+    # One pass over the quarter's appeals: each row's 0/1 flags, summed per group. The flags
+    # are computed in a derived table so the aggregate contains no subquery (PostgreSQL).
+    sql = f"""
+        SELECT grp, COUNT(*) AS appeals, SUM(on_spot) AS on_spot, SUM(handed) AS handed,
+               SUM(closed) AS closed, SUM(on_time) AS on_time, SUM(overdue) AS overdue,
+               SUM(extended) AS extended, SUM(explained) AS explained,
+               SUM(rated) AS rated, SUM(satisfied) AS satisfied
+        FROM (
+            SELECT {key} AS grp,
+                CASE WHEN a.resolved_on_spot THEN 1 ELSE 0 END AS on_spot,
+                CASE WHEN EXISTS (SELECT 1 FROM handoff x WHERE x.appeal_id = a.id)
+                     THEN 1 ELSE 0 END AS handed,
+                CASE WHEN {_CLOSED} THEN 1 ELSE 0 END AS closed,
+                CASE WHEN {_CLOSED} AND (
+                        (h.id IS NULL AND a.resolved_on_spot)
+                        OR (h.id IS NOT NULL AND a.closed_on <= h.report_due))
+                     THEN 1 ELSE 0 END AS on_time,
+                CASE WHEN NOT {_CLOSED} AND h.id IS NOT NULL AND h.report_due < :cutoff
+                     THEN 1 ELSE 0 END AS overdue,
+                CASE WHEN EXISTS (SELECT 1 FROM extension x WHERE x.appeal_id = a.id)
+                     THEN 1 ELSE 0 END AS extended,
+                CASE WHEN {_CLOSED} AND a.outcome = '解释说明' THEN 1 ELSE 0 END AS explained,
+                CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
+                CASE WHEN r.handling IN ('满意', '基本满意') THEN 1 ELSE 0 END AS satisfied
+            FROM {_from(by)}
+            WHERE {quarter.month_in}
+        ) t
+        GROUP BY grp
+    """
+    groups: dict[str, Figures] = {}
+    for row in r.iter(sql, params):
+        g = str(row["grp"])
+        groups[g] = Figures(
+            group=g,
+            appeals=int(row["appeals"]),
+            resolved_on_spot=int(row["on_spot"] or 0),
+            handed_off=int(row["handed"] or 0),
+            closed=int(row["closed"] or 0),
+            closed_on_time=int(row["on_time"] or 0),
+            overdue=int(row["overdue"] or 0),
+            extended=int(row["extended"] or 0),
+            explained=int(row["explained"] or 0),
+            rated=int(row["rated"] or 0),
+            satisfied=int(row["satisfied"] or 0),
+        )
+    # Working days need the official calendar: fetch only the two dates per closed
+    # handed-off appeal and count with the calendar's rank index (O(1) per pair).
+    cal = r.calendar
+    pairs = f"""
+        SELECT {key} AS grp, h.handed_on, a.closed_on
+        FROM {_from(by)}
+        WHERE {quarter.month_in} AND {_CLOSED} AND h.id IS NOT NULL AND a.closed_on IS NOT NULL
+    """
+    for row in r.iter(pairs, params):
+        fig = groups[str(row["grp"])]
+        handed, closed = as_date(row["handed_on"]), as_date(row["closed_on"])
+        assert handed is not None and closed is not None
+        fig.workdays_total += cal.workdays_between(handed, closed)
+        fig.workdays_count += 1
+    none = NONE_LABEL[by]
+    rows = sorted(groups.values(), key=lambda f: (f.group == none, -f.appeals, f.group))
+    total = Figures(group=TOTAL)
+    for f in rows:
+        total.add(f)
+    return QuarterlyReport(quarter, by, cutoff, rows, total)
+
+
+# -- figures for the bulletin ---------------------------------------------------------------
+
+
+def enterprises_served(r: Reader, quarter: Quarter) -> int:
+    """Distinct enterprises (统一社会信用代码) with an appeal booked in the quarter."""
+    return int(
+        r.scalar(
+            f"SELECT COUNT(DISTINCT b.uscc) FROM appeal a JOIN booking b ON b.id = a.booking_id "
+            f"WHERE {quarter.month_in}",
+            quarter.params(),
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    appeal: str
+    unit: str
+    due: date
+    days_overdue: int  # working days after the due day up to the cut-off day
+
+
+def overdue_items(r: Reader, quarter: Quarter, *, today: date) -> list[OverdueItem]:
+    """The appeals counted in 超期未办结, most overdue first (no personal data)."""
+    cutoff = quarter.cutoff(today)
+    cal = r.calendar
+    items = []
+    for row in r.iter(
+        f"""
+        SELECT a.id, h.lead_unit, h.report_due
+        FROM appeal a JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
+        WHERE {quarter.month_in} AND NOT {_CLOSED} AND h.report_due < :cutoff
+        ORDER BY h.report_due, a.id
+        """,
+        {**quarter.params(), "cutoff": cutoff},
+    ):
+        due = as_date(row["report_due"])
+        assert due is not None
+        items.append(
+            OverdueItem(
+                str(row["id"]), str(row["lead_unit"]), due, cal.workdays_between(due, cutoff)
+            )
+        )
+    items.sort(key=lambda i: (-i.days_overdue, i.due, i.appeal))
+    return items
+
+
+def problem_classes(r: Reader, quarter: Quarter, *, limit: int = 10) -> list[tuple[str, int]]:
+    """共性诉求: the most frequent problem classes of the quarter with their counts."""
+    rows = r.rows(
+        f"""
+        SELECT a.problem_class AS cls, COUNT(*) AS n FROM appeal a
+        WHERE {quarter.month_in} AND a.problem_class IS NOT NULL AND a.problem_class <> ''
+        GROUP BY a.problem_class
+        ORDER BY COUNT(*) DESC, a.problem_class
+        LIMIT {int(limit)}
+        """,
+        quarter.params(),
+    )
+    return [(str(x["cls"]), int(x["n"])) for x in rows]
+
+
+# -- the month's service item list (服务事项清单) ----------------------------------------------
+
+ITEM_HEADER = [
+    "诉求编号",
+    "企业名称",
+    "统一社会信用代码",
+    "诉求类别",
+    "诉求内容",
+    "主题",
+    "承办单位",
+    "坐诊日期",
+    "坐诊场次",
+    "状态",
+    "交办日期",
+    "承办期限",
+    "反馈期限",
+    "办结日期",
+]
+CONTACT_HEADER = ["联系人", "联系电话"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceItem:
+    appeal: str
+    enterprise: str
+    uscc: str
+    category: str
+    text: str
+    theme: str | None
+    units: list[str]
+    session: str | None
+    session_date: date | None
+    session_kind: str | None
+    status: str
+    handed_on: date | None
+    plan_due: date | None
+    report_due: date | None
+    closed_on: date | None
+    contact: str | None = field(default=None)
+    phone: str | None = field(default=None)
+
+    @property
+    def status_label(self) -> str:
+        return states.label(self.status)
+
+    @property
+    def session_text(self) -> str:
+        if self.session is None:
+            return ""
+        return f"{self.session_kind or ''} {self.session}".strip()
+
+    def cells(self, *, with_contacts: bool = False) -> list[object]:
+        row: list[object] = [
+            self.appeal,
+            self.enterprise,
+            self.uscc,
+            self.category,
+            self.text,
+            self.theme or "",
+            "、".join(self.units),
+            self.session_date,
+            self.session_text,
+            self.status_label,
+            self.handed_on,
+            self.plan_due,
+            self.report_due,
+            self.closed_on,
+        ]
+        if with_contacts:
+            row[3:3] = [self.contact or "", self.phone or ""]
+        return row
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "appeal": self.appeal,
+            "enterprise": self.enterprise,
+            "uscc": self.uscc,
+            "category": self.category,
+            "text": self.text,
+            "theme": self.theme,
+            "units": self.units,
+            "session": self.session,
+            "session_date": self.session_date,
+            "session_kind": self.session_kind,
+            "status": self.status,
+            "status_label": self.status_label,
+            "handed_on": self.handed_on,
+            "plan_due": self.plan_due,
+            "report_due": self.report_due,
+            "closed_on": self.closed_on,
+        }
+        if self.contact is not None or self.phone is not None:
+            out["contact"], out["phone"] = self.contact, self.phone
+        return out
+
+
+def item_header(*, with_contacts: bool = False) -> list[str]:
+    if not with_contacts:
+        return list(ITEM_HEADER)
+    return [*ITEM_HEADER[:3], *CONTACT_HEADER, *ITEM_HEADER[3:]]
+
+
+def _unit_list(text: str | None) -> list[str]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(u) for u in value] if isinstance(value, list) else []
+
+
+def count_items(r: Reader, month: str) -> int:
+    return int(r.scalar("SELECT COUNT(*) FROM appeal WHERE month = :m", {"m": month}) or 0)
+
+
+def service_items(r: Reader, month: str, *, with_contacts: bool = False) -> Iterator[ServiceItem]:
+    """The month's appeals in booking order, streamed; contact and phone only if asked."""
+    year, mon = parse_month(month)
+    contacts = ", e.contact, e.phone" if with_contacts else ""
+    for row in r.iter(
+        f"""
+        SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, a.session_id,
+               c.date AS session_date, c.kind AS session_kind, a.status,
+               h.handed_on, h.plan_due, h.report_due, a.closed_on{contacts}
+        FROM appeal a
+        JOIN booking b ON b.id = a.booking_id
+        JOIN enterprise e ON e.uscc = b.uscc
+        LEFT JOIN consultation c ON c.id = a.session_id
+        LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
+        WHERE a.month = :m
+        ORDER BY b.seq, a.seq
+        """,
+        {"m": month_key(year, mon)},
+    ):
+        yield ServiceItem(
+            appeal=str(row["id"]),
+            enterprise=str(row["name"]),
+            uscc=str(row["uscc"]),
+            category=str(row["category"]),
+            text=str(row["text"]),
+            theme=row["theme"],
+            units=_unit_list(row["units"]),
+            session=row["session_id"],
+            session_date=as_date(row["session_date"]),
+            session_kind=row["session_kind"],
+            status=str(row["status"]),
+            handed_on=as_date(row["handed_on"]),
+            plan_due=as_date(row["plan_due"]),
+            report_due=as_date(row["report_due"]),
+            closed_on=as_date(row["closed_on"]),
+            contact=row["contact"] if with_contacts else None,
+            phone=row["phone"] if with_contacts else None,
+        )
+
+
+def record_contacts_export(
+    tx: Any, *, month: str, target: str, rows: int, columns: Sequence[str]
+) -> None:
+    """留痕 for an export that carries contact names and phone numbers (PIPL)."""
+    tx.record(
+        "export.contacts",
+        "report",
+        f"items:{month}",
+        {
+            "report": "服务事项清单",
+            "month": month,
+            "file": target,
+            "rows": rows,
+            "columns": list(columns),
+        },
+    )
+
+
+__all__ = [
+    "BY",
+    "FIGURES",
+    "Figures",
+    "OverdueItem",
+    "Quarter",
+    "QuarterlyReport",
+    "ServiceItem",
+    "as_bool",
+    "enterprises_served",
+    "header",
+    "item_header",
+    "overdue_items",
+    "problem_classes",
+    "quarterly",
+    "service_items",
+]
