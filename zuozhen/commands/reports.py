@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from zuozhen.reports import QuarterlyReport, ServiceItem
 
 Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件。")]
+# Two-line column heads so the statistics fit an 80-column terminal.
+TERMINAL_HEADS = {
+    "受理诉求": "受理\n诉求",
+    "现场解决": "现场\n解决",
+    "按期办结": "按期\n办结",
+    "超期未办结": "超期\n未办结",
+    "解释说明": "解释\n说明",
+    "平均办理工作日": "平均\n工作日",
+    "评价数": "评价\n数",
+    "满意率": "满意\n率%",
+}
 QuarterOpt = Annotated[str, typer.Option("--quarter", help="季度，YYYYQn，例如 2026Q4。")]
 
 
@@ -57,11 +68,11 @@ def _print_quarterly(rep: QuarterlyReport) -> None:
 
     con = render.out()
     title = f"{rep.quarter.title}坐诊接诉统计（按{BY_LABEL[rep.by]}）"
-    table = Table(title=title, box=box.SIMPLE_HEAVY, show_footer=False, pad_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAVY, pad_edge=False, padding=(0, 0))
     head = rep.header()
-    table.add_column(head[0], no_wrap=True, max_width=24)
+    table.add_column(head[0], min_width=8, max_width=16)
     for h in head[1:]:
-        table.add_column(h, justify="right", no_wrap=False, min_width=4, max_width=8)
+        table.add_column(TERMINAL_HEADS.get(h, h), justify="right", no_wrap=True)
     for i, cells in enumerate(rep.table()):
         last = i == len(rep.rows)
         shown = [render.escape(str(cells[0]))] + [
