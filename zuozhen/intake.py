@@ -764,7 +764,8 @@ def _import(
                 }
             )
         s.execute(insert(Booking.__table__), rows_b)  # type: ignore[attr-defined]
-    extended = [bookings[code] for code in latest if code not in fresh]
+    is_new = set(fresh)
+    extended = [bookings[code] for code in latest if code not in is_new]
 
     # Appeals and their verify duties.
     due = duties.compute(tx, timing.verify_start, config.limits.verify, "wd")
@@ -847,7 +848,7 @@ def _import(
                     "uscc": code,
                     "enterprise": names[code],
                     "appeals": [aid for aid, _ in items],
-                    "merged": bid not in created,
+                    "merged": code not in is_new,
                     "late_reason": timing.late_reason,
                     "verify_start": timing.verify_start,
                     "verify_due": due.date,
