@@ -78,6 +78,8 @@ NAME_LIMIT = 200
 ID_HINT = "诉求号形如 202610-007-1（挂号号-序号）；可用 zuozhen list 或 zuozhen search 关键词 查找"
 _CHUNK = 500  # IN-list size for bulk look-ups (well under every engine's parameter limit)
 
+#: Called as rows are checked: (rows checked, rows in the file); done == total means the
+#: check is over and the (shorter to describe, longer to run) write phase begins.
 Progress = Callable[[int, int], None]
 
 
@@ -573,6 +575,8 @@ def _check_rows(
             regions[region] = regions.get(region, 0) + 1
         who = Applicant(name, code, contact, phone, region or None, industry or None)
         good.append(_Line(row.line, who, cat, text))
+    if progress is not None:
+        progress(total, total)  # checked; writing follows
     warnings = []
     for region, count in sorted(regions.items()):
         for w in region_warnings(config, region):
@@ -614,10 +618,7 @@ def import_csv(
     if late is not None and timing.late_reason is None:
         warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     with case.write(act) as tx:
-        result = _import(tx, table, timing, good, bad, warnings, strict)
-    if progress is not None:
-        progress(len(table.rows), len(table.rows))
-    return result
+        return _import(tx, table, timing, good, bad, warnings, strict)
 
 
 def _refuse(table: csvin.Table, bad: list[Rejected], strict: bool) -> ImportRefused:
@@ -843,7 +844,6 @@ def _import(
                 bid,
                 {
                     "file": name,
-                    "sha256": table.sha256,
                     "lines": [line for _, line in items],
                     "uscc": code,
                     "enterprise": names[code],

@@ -233,16 +233,21 @@ def _with_progress(run: Callable[[Progress], Imported]) -> Imported:
     from zuozhen import render
 
     with Progress(
-        TextColumn("核对数据行"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=render.err(),
         transient=True,
     ) as bar:
-        task = bar.add_task("import", total=None)
+        task = bar.add_task("核对数据行", total=None)
 
         def step(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if done >= total:
+                bar.update(
+                    task, description=f"已核对 {total} 行，写入案卷", completed=0, total=None
+                )
+            else:
+                bar.update(task, completed=done, total=total)
 
         return run(step)
 
