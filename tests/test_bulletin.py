@@ -117,3 +117,20 @@ def test_empty_quarter(quarter_db: Path) -> None:
     ran = run_cli(quarter_db, "report", "bulletin", "--quarter", "2025Q1", "--format", "md")
     assert ran.code == 0 and "没有挂号受理的诉求" in ran.stdout
     assert "没有挂号受理的诉求" in ran.stderr
+
+
+def test_overdue_list_is_capped_most_overdue_first(
+    quarter_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import date
+
+    import zuozhen.bulletin as bulletin
+    from zuozhen.reports import overdue_items
+
+    later = date(2027, 2, 1)  # cut-off 2026-12-31: three appeals overdue
+    with Reader(str(quarter_db)) as r:
+        top = overdue_items(r, Q4, today=later, limit=2)
+        monkeypatch.setattr(bulletin, "OVERDUE_SHOWN", 1)
+        md = render_bulletin(build(r, Q4, today=later), "md")
+    assert [(o.appeal, o.days_overdue) for o in top] == [("202611-002-1", 23), ("202610-003-1", 12)]
+    assert "以上列出超期最久的 1 件；超期未办结共 3 件" in md

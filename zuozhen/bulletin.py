@@ -29,10 +29,11 @@ from zuozhen.reports import (
     enterprises_served,
     overdue_items,
     problem_classes,
-    quarterly,
+    quarterly_many,
 )
 
 FORMATS = ("html", "md")
+OVERDUE_SHOWN = 30  # the bulletin lists the most overdue; the table gives the full count
 ON_TIME_COLOUR = "#2f5d9e"
 SATISFACTION_COLOUR = "#3a8f5c"
 
@@ -57,16 +58,17 @@ class Bulletin:
 
 def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
     cfg = r.config
+    reports = quarterly_many(r, quarter, ("unit", "theme", "region"), today=today)
     return Bulletin(
         quarter=quarter,
         organiser=cfg.organiser,
         programme=cfg.programme,
         as_of=quarter.cutoff(today),
         enterprises=enterprises_served(r, quarter),
-        by_unit=quarterly(r, quarter, by="unit", today=today),
-        by_theme=quarterly(r, quarter, by="theme", today=today),
-        by_region=quarterly(r, quarter, by="region", today=today),
-        overdue=overdue_items(r, quarter, today=today),
+        by_unit=reports["unit"],
+        by_theme=reports["theme"],
+        by_region=reports["region"],
+        overdue=overdue_items(r, quarter, today=today, limit=OVERDUE_SHOWN),
         classes=problem_classes(r, quarter, limit=10),
     )
 
@@ -202,6 +204,8 @@ def view(b: Bulletin) -> dict[str, Any]:
             }
             for o in b.overdue
         ],
+        "overdue_more": max(0, t.overdue - len(b.overdue)),
+        "overdue_total": t.overdue,
         "classes": [{"name": n, "count": c} for n, c in b.classes],
         "chart": chart_svg(b.by_unit.rows),
         "empty": t.appeals == 0,

@@ -51,7 +51,7 @@ from typing import Any
 
 from zuozhen import states
 from zuozhen.errors import InputError
-from zuozhen.reader import Reader, as_bool, as_date
+from zuozhen.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_month, parse_quarter
 
 BY = ("unit", "theme", "region", "class")
@@ -269,11 +269,11 @@ class QuarterlyReport:
         }
 
 
-def _from(by: str) -> str:
+def _from(bys: Sequence[str]) -> str:
     """The FROM clause: the appeal with its latest hand-off round and rating of that round."""
     region = (
         " JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc"
-        if by == "region"
+        if "region" in bys
         else ""
     )
     return (
@@ -298,19 +298,29 @@ def check_by(by: str) -> str:
 
 def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> QuarterlyReport:
     """The quarter's figures per group and in total, as the module docstring defines them."""
-    check_by(by)
+    return quarterly_many(r, quarter, (check_by(by),), today=today)[by]
+
+
+def quarterly_many(
+    r: Reader, quarter: Quarter, bys: Sequence[str], *, today: date
+) -> dict[str, QuarterlyReport]:
+    """Several break-downs in one pass: grouped by every key at once, rolled up here."""
+    for by in bys:
+        check_by(by)
     cutoff = quarter.cutoff(today)
     params = {**quarter.params(), "cutoff": cutoff}
-    key = _group_key(by)
-    # One pass over the quarter's appeals: each row's 0/1 flags, summed per group. The flags
-    # are computed in a derived table so the aggregate contains no subquery (PostgreSQL).
+    keys = ", ".join(f"{_group_key(by)} AS k{i}" for i, by in enumerate(bys))
+    names = ", ".join(f"k{i}" for i in range(len(bys)))
+    # One pass over the quarter's appeals: each row's 0/1 flags, summed per combination of
+    # keys (a few hundred rows at most). The flags are computed in a derived table so the
+    # aggregate contains no subquery (PostgreSQL).
     sql = f"""
-        SELECT grp, COUNT(*) AS appeals, SUM(on_spot) AS on_spot, SUM(handed) AS handed,
+        SELECT {names}, COUNT(*) AS appeals, SUM(on_spot) AS on_spot, SUM(handed) AS handed,
                SUM(closed) AS closed, SUM(on_time) AS on_time, SUM(overdue) AS overdue,
                SUM(extended) AS extended, SUM(explained) AS explained,
                SUM(rated) AS rated, SUM(satisfied) AS satisfied
         FROM (
-            SELECT {key} AS grp,
+            SELECT {keys},
                 CASE WHEN a.resolved_on_spot THEN 1 ELSE 0 END AS on_spot,
                 CASE WHEN EXISTS (SELECT 1 FROM handoff x WHERE x.appeal_id = a.id)
                      THEN 1 ELSE 0 END AS handed,
@@ -326,16 +336,15 @@ def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> 
                 CASE WHEN {_CLOSED} AND a.outcome = '解释说明' THEN 1 ELSE 0 END AS explained,
                 CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
                 CASE WHEN r.handling IN ('满意', '基本满意') THEN 1 ELSE 0 END AS satisfied
-            FROM {_from(by)}
+            FROM {_from(bys)}
             WHERE {quarter.month_in}
         ) t
-        GROUP BY grp
+        GROUP BY {names}
     """
-    groups: dict[str, Figures] = {}
+    groups: list[dict[str, Figures]] = [{} for _ in bys]
     for row in r.iter(sql, params):
-        g = str(row["grp"])
-        groups[g] = Figures(
-            group=g,
+        part = Figures(
+            group="",
             appeals=int(row["appeals"]),
             resolved_on_spot=int(row["on_spot"] or 0),
             handed_off=int(row["handed"] or 0),
@@ -347,26 +356,34 @@ def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> 
             rated=int(row["rated"] or 0),
             satisfied=int(row["satisfied"] or 0),
         )
+        for i in range(len(bys)):
+            g = str(row[f"k{i}"])
+            groups[i].setdefault(g, Figures(group=g)).add(part)
     # Working days need the official calendar: fetch only the two dates per closed
     # handed-off appeal and count with the calendar's rank index (O(1) per pair).
     cal = r.calendar
     pairs = f"""
-        SELECT {key} AS grp, h.handed_on, a.closed_on
-        FROM {_from(by)}
+        SELECT {keys}, h.handed_on, a.closed_on
+        FROM {_from(bys)}
         WHERE {quarter.month_in} AND {_CLOSED} AND h.id IS NOT NULL AND a.closed_on IS NOT NULL
     """
     for row in r.iter(pairs, params):
-        fig = groups[str(row["grp"])]
         handed, closed = as_date(row["handed_on"]), as_date(row["closed_on"])
         assert handed is not None and closed is not None
-        fig.workdays_total += cal.workdays_between(handed, closed)
-        fig.workdays_count += 1
-    none = NONE_LABEL[by]
-    rows = sorted(groups.values(), key=lambda f: (f.group == none, -f.appeals, f.group))
-    total = Figures(group=TOTAL)
-    for f in rows:
-        total.add(f)
-    return QuarterlyReport(quarter, by, cutoff, rows, total)
+        days = cal.workdays_between(handed, closed)
+        for i in range(len(bys)):
+            fig = groups[i][str(row[f"k{i}"])]
+            fig.workdays_total += days
+            fig.workdays_count += 1
+    out = {}
+    for i, by in enumerate(bys):
+        none = NONE_LABEL[by]
+        rows = sorted(groups[i].values(), key=lambda f: (f.group == none, -f.appeals, f.group))
+        total = Figures(group=TOTAL)
+        for f in rows:
+            total.add(f)
+        out[by] = QuarterlyReport(quarter, by, cutoff, rows, total)
+    return out
 
 
 # -- figures for the bulletin ---------------------------------------------------------------
@@ -392,7 +409,9 @@ class OverdueItem:
     days_overdue: int  # working days after the due day up to the cut-off day
 
 
-def overdue_items(r: Reader, quarter: Quarter, *, today: date) -> list[OverdueItem]:
+def overdue_items(
+    r: Reader, quarter: Quarter, *, today: date, limit: int | None = None
+) -> list[OverdueItem]:
     """The appeals counted in 超期未办结, most overdue first (no personal data)."""
     cutoff = quarter.cutoff(today)
     cal = r.calendar
@@ -402,7 +421,7 @@ def overdue_items(r: Reader, quarter: Quarter, *, today: date) -> list[OverdueIt
         SELECT a.id, h.lead_unit, h.report_due
         FROM appeal a JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
         WHERE {quarter.month_in} AND NOT {_CLOSED} AND h.report_due < :cutoff
-        ORDER BY h.report_due, a.id
+        ORDER BY h.report_due, a.id{f" LIMIT {int(limit)}" if limit is not None else ""}
         """,
         {**quarter.params(), "cutoff": cutoff},
     ):
@@ -413,8 +432,7 @@ def overdue_items(r: Reader, quarter: Quarter, *, today: date) -> list[OverdueIt
                 str(row["id"]), str(row["lead_unit"]), due, cal.workdays_between(due, cutoff)
             )
         )
-    items.sort(key=lambda i: (-i.days_overdue, i.due, i.appeal))
-    return items
+    return items  # the earliest deadline is the most working days overdue
 
 
 def problem_classes(r: Reader, quarter: Quarter, *, limit: int = 10) -> list[tuple[str, int]]:
@@ -542,10 +560,6 @@ def _unit_list(text: str | None) -> list[str]:
     return [str(u) for u in value] if isinstance(value, list) else []
 
 
-def count_items(r: Reader, month: str) -> int:
-    return int(r.scalar("SELECT COUNT(*) FROM appeal WHERE month = :m", {"m": month}) or 0)
-
-
 def service_items(r: Reader, month: str, *, with_contacts: bool = False) -> Iterator[ServiceItem]:
     """The month's appeals in booking order, streamed; contact and phone only if asked."""
     year, mon = parse_month(month)
@@ -602,22 +616,3 @@ def record_contacts_export(
             "columns": list(columns),
         },
     )
-
-
-__all__ = [
-    "BY",
-    "FIGURES",
-    "Figures",
-    "OverdueItem",
-    "Quarter",
-    "QuarterlyReport",
-    "ServiceItem",
-    "as_bool",
-    "enterprises_served",
-    "header",
-    "item_header",
-    "overdue_items",
-    "problem_classes",
-    "quarterly",
-    "service_items",
-]
