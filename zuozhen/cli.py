@@ -142,13 +142,13 @@ GROUPS = {
 
 def _register() -> None:
     """Each command module adds its commands to the app and to the shared groups."""
-    from zuozhen.commands import admin, calendar, handling, intake, reports, sessions
+    from zuozhen.commands import admin, calendar, demo, handling, intake, reports, sessions
 
     groups = {
         name: typer.Typer(help=text, no_args_is_help=True, cls=TyperGroup, rich_markup_mode=None)
         for name, text in GROUPS.items()
     }
-    for module in (admin, calendar, sessions, intake, handling, reports):
+    for module in (admin, demo, calendar, sessions, intake, handling, reports):
         module.register(app, groups)
     for name, group in groups.items():
         if group.registered_commands or group.registered_callback:

@@ -1,0 +1,403 @@
+"""``zuozhen demo``: a realistic case file built through the library, then walked through.
+
+Four months of a provincial programme (July–October 2026, across the National Day break):
+sessions of every kind, about 80 fictional Yunnan enterprises with valid credit codes and
+about 100 appeals covering every outcome — answered on the spot, single and joint
+hand-offs, a late undertaking, extensions with and without a legal basis, explanations,
+a reopened appeal, every rating. Everything is seeded, so two runs build the same file.
+
+Each appeal is a *story*: a generator that yields the date of its next act and performs
+the act when resumed. The stories run interleaved in date order (a heap), so the audit
+trail reads like a real office's: every act goes through the same library function the
+CLI calls, with ``--today`` set to the day it happens.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import tomllib
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from zuozhen import intake, notify, sessions, workflow
+from zuozhen.config import compose
+from zuozhen.deadlines import WorkCalendar
+from zuozhen.resources import data_path
+from zuozhen.storage import Act, CaseFile, create_case_file
+from zuozhen.validation import USCC_CHARS, uscc_check_char
+
+MONTHS = ((2026, 7), (2026, 8), (2026, 9), (2026, 10))
+TODAY = date(2026, 10, 27)  # the day the walk-through shows
+CLERK = "协调员王敏"
+SUPERVISOR = "省政府督查室"
+
+# A story yields the date of its next act, or a list of stories to run alongside it.
+Story = Generator["date | list[Story]", None, None]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    path: Path
+    today: date
+    enterprises: int
+    appeals: int
+    sessions: int
+    acts: int
+
+
+@dataclass
+class _Firm:
+    name: str
+    uscc: str
+    region: str
+    industry: str
+    contact: str
+    phone: str
+
+
+@dataclass
+class _World:
+    case: CaseFile
+    cal: WorkCalendar
+    rng: random.Random
+    content: dict[str, Any]
+    acts: int = 0
+    sessions_by_month: dict[str, list[tuple[str, date, str, list[str]]]] = field(
+        default_factory=dict
+    )
+
+    def act(self, when: date, who: str = CLERK) -> Act:
+        self.acts += 1
+        return Act(who, when)
+
+    def wd(self, start: date, n: int) -> date:
+        return self.cal.add_workdays(start, n).date if n > 0 else start
+
+
+def _firms(rng: random.Random, content: dict[str, Any], count: int) -> list[_Firm]:
+    e = content["enterprises"]
+    names: set[str] = set()
+    firms: list[_Firm] = []
+    while len(firms) < count:
+        region, code = rng.choice(e["regions"])
+        industry, trade = rng.choice(e["industries"])
+        brand = rng.choice(e["brands"])
+        city = region.removesuffix("市").removesuffix("州")
+        name = f"{city}{brand}{trade}{rng.choice(e['suffixes'])}"
+        if name in names:
+            continue
+        names.add(name)
+        body = "91" + code + "".join(rng.choice(USCC_CHARS[:10] + "ABCDEFGH") for _ in range(9))
+        uscc = body + uscc_check_char(body)
+        contact = rng.choice(e["surnames"]) + rng.choice(e["given"])
+        phone = f"1{rng.choice('3578')}{rng.randrange(10**8, 10**9)}"
+        firms.append(_Firm(name, uscc, region, industry, contact, phone))
+    return firms
+
+
+def _plan_month(w: _World, year: int, month: int) -> None:
+    """One 主场 and two 专场 (a 加诊 in August), in the second half of the month."""
+    config = w.case.config
+    themes = list(w.content["appeals"])
+    w.rng.shuffle(themes)
+    plan = [("主场", 17, "综合"), ("专场", 21, themes[0]), ("专场", 24, themes[1])]
+    if month == 8:
+        plan.append(("加诊", 27, themes[2]))
+    planned: list[tuple[str, date, str, list[str]]] = []
+    for kind, day, theme in plan:
+        when = w.cal.next_workday(date(year, month, day))
+        units = w.rng.sample(list(config.units[:12]), 3)
+        lead = "省发展改革委主要负责同志" if kind == "主场" else f"{units[0]}分管负责同志"
+        # Sessions are planned at the end of the previous month (step 2, 发布公告).
+        planned_on = date(year, month, 1) - timedelta(days=5)
+        result = sessions.plan_session(
+            w.case, w.act(planned_on), day=when, kind=kind, theme=theme, units=units, lead=lead
+        )
+        planned.append((result.session.id, when, theme, units))
+    w.sessions_by_month[f"{year:04d}-{month:02d}"] = planned
+
+
+def _story(w: _World, firm: _Firm, year: int, month: int, texts: list[list[str]]) -> Story:
+    """One booking and the life of its appeals, yielding the date of each next act."""
+    rng, config = w.rng, w.case.config
+    window, _ = w.cal.first_workdays(year, month, config.limits.booking_window)
+    late = rng.random() < 0.06
+    booked_on = w.wd(window[-1], rng.randint(1, 3)) if late else rng.choice(window)
+    yield booked_on
+    themes = {t: rows for t, rows in w.content["appeals"].items()}
+    booking = intake.book(
+        w.case,
+        w.act(booked_on),
+        enterprise=firm.name,
+        uscc=firm.uscc,
+        contact=firm.contact,
+        phone=firm.phone,
+        appeals=[t[1] for t in texts],
+        category=texts[0][0],
+        region=firm.region,
+        industry=firm.industry,
+        late="企业错过挂号时间，经窗口审核同意加号" if late else None,
+    )
+    month_sessions = w.sessions_by_month[f"{year:04d}-{month:02d}"]
+    children: list[Story] = []
+    for appeal_id, (_category, text, klass) in zip(booking.appeals, texts, strict=True):
+        theme = next(t for t, rows in themes.items() if any(r[1] == text for r in rows))
+        session = next((s for s in month_sessions if s[2] == theme), month_sessions[0])
+        children.append(_appeal_story(w, appeal_id, booked_on, theme, klass, session))
+    yield children
+
+
+def _appeal_story(
+    w: _World,
+    appeal_id: str,
+    booked_on: date,
+    theme: str,
+    klass: str,
+    session: tuple[str, date, str, list[str]],
+) -> Story:
+    rng, config = w.rng, w.case.config
+    session_id, session_day, _, session_units = session
+    unit = rng.choice(session_units)
+    # 接诊: classify, pick the unit and session, verify with the enterprise.
+    latest = w.cal.previous_workday(session_day - timedelta(days=4))
+    triaged_on = max(booked_on, min(w.wd(booked_on, rng.randint(1, 4)), latest))
+    yield triaged_on
+    intake.triage(
+        w.case,
+        w.act(triaged_on),
+        appeal_id,
+        theme=theme,
+        units=[unit],
+        session=session_id,
+        problem_class=klass,
+        verified=rng.random() < 0.95,
+    )
+    # 叫号: at least three days before the session; now and then a day late.
+    notify_by = w.cal.notify_by(session_day, config.limits.notify_days).date
+    called = (
+        notify_by + timedelta(days=1)
+        if rng.random() < 0.05
+        else notify_by - timedelta(days=rng.randint(0, 2))
+    )
+    yield max(called, triaged_on)
+    notify.record_sent(
+        w.case,
+        w.act(max(called, triaged_on)),
+        channel=rng.choice(("短信", "短信", "电话")),
+        appeals=[appeal_id],
+    )
+    # 坐诊.
+    yield session_day
+    answers = w.content["answers"]
+    if rng.random() < 0.33:
+        workflow.hear(
+            w.case, w.act(session_day), appeal_id, resolved=rng.choice(answers["on_spot"])
+        )
+        yield from _rating(
+            w, appeal_id, session_day, reopenable=True, unit=unit, pool=session_units
+        )
+        return
+    workflow.hear(w.case, w.act(session_day), appeal_id, refer=True)
+    yield from _handling(w, appeal_id, session_day, unit, session_units, round_=1)
+
+
+def _handling(
+    w: _World, appeal_id: str, start: date, unit: str, pool: list[str], round_: int
+) -> Story:
+    """三办一销号 for one round: hand off, undertake, maybe extend, report, close, rate."""
+    rng, config = w.rng, w.case.config
+    answers = w.content["answers"]
+    handed_on = w.wd(start, rng.randint(1, 2))
+    yield handed_on
+    joint = rng.random() < 0.35
+    units = [unit, *[u for u in pool if u != unit][: rng.randint(1, 2)]] if joint else [unit]
+    handed = workflow.hand_off(w.case, w.act(handed_on), appeal_id, units)
+    late_accept = rng.random() < 0.08
+    accepted_on = w.wd(
+        handed_on, config.limits.plan + rng.randint(1, 3) if late_accept else rng.randint(1, 4)
+    )
+    yield accepted_on
+    report_due = handed.report_due
+    workflow.undertake(
+        w.case,
+        w.act(accepted_on, f"{units[0]}承办处室"),
+        appeal_id,
+        handler=rng.choice(w.content["enterprises"]["surnames"]) + "科长",
+        measures=rng.choice(answers["measures"]),
+        by=w.cal.add_workdays(accepted_on, 5).date
+        if w.cal.add_workdays(accepted_on, 5).date <= report_due
+        else None,
+    )
+    if rng.random() < 0.12:
+        asked_on = w.wd(accepted_on, 2)
+        yield asked_on
+        new_due = w.wd(report_due, 10)
+        with_basis = rng.random() < 0.5
+        workflow.extend(
+            w.case,
+            w.act(asked_on, f"{units[0]}承办处室"),
+            appeal_id,
+            to=new_due,
+            reason="需现场踏勘并征求相关部门意见，承办单位书面申请延期",
+            basis="《优化营商环境条例》及行业主管部门规定的办理时限" if with_basis else None,
+        )
+        report_due = new_due
+    total = w.cal.workdays_between(handed_on, report_due)
+    roll = rng.random()
+    if roll < 0.08:  # stalled: still unreported weeks after the deadline (督办 material)
+        overrun = rng.randint(20, 40)
+    elif roll < 0.18:  # reported a few days late
+        overrun = rng.randint(1, 4)
+    else:
+        overrun = -rng.randint(0, max(total - max(total // 3, 3), 0))
+    reported_on = w.wd(handed_on, total + overrun)
+    yield reported_on
+    explain = rng.random() < 0.1
+    workflow.report_back(
+        w.case,
+        w.act(reported_on, f"{units[0]}承办处室"),
+        appeal_id,
+        text=rng.choice(answers["explanations"] if explain else answers["reports"]),
+    )
+    closed_on = w.wd(reported_on, rng.randint(1, 2))
+    yield closed_on
+    workflow.close_out(
+        w.case,
+        w.act(closed_on),
+        appeal_id,
+        outcome="解释说明" if explain else "已解决",
+        result=rng.choice(answers["explanations"] if explain else answers["reports"]),
+    )
+    yield from _rating(w, appeal_id, closed_on, reopenable=round_ == 1, unit=unit, pool=pool)
+
+
+def _rating(
+    w: _World,
+    appeal_id: str,
+    closed_on: date,
+    *,
+    reopenable: bool = False,
+    unit: str | None = None,
+    pool: list[str] | None = None,
+) -> Story:
+    rng = w.rng
+    if rng.random() < 0.12:  # some enterprises never rate
+        return
+    rated_on = w.wd(closed_on, rng.randint(1, 6))
+    yield rated_on
+    roll = rng.random()
+    handling = "满意" if roll < 0.7 else "基本满意" if roll < 0.9 else "不满意"
+    service = "满意" if rng.random() < 0.85 else "基本满意"
+    if handling == "不满意" and rng.random() < 0.5:
+        service = "不满意"
+    workflow.rate(
+        w.case,
+        w.act(rated_on, "企业（服务专窗）"),
+        appeal_id,
+        service=service,
+        handling=handling,
+        comment="问题尚未真正解决，希望再跟进" if handling == "不满意" else None,
+    )
+    if handling != "不满意":
+        return
+    visited_on = w.wd(rated_on, rng.randint(2, 6))
+    yield visited_on
+    reopen = reopenable and unit is not None and pool is not None and rng.random() < 0.7
+    workflow.revisit(
+        w.case,
+        w.act(visited_on, SUPERVISOR),
+        appeal_id,
+        note="回访核实：企业反映的问题确未解决到位，需重新办理"
+        if reopen
+        else "回访核实：已向企业说明办理情况，企业表示理解",
+        reopen=reopen,
+    )
+    if reopen:
+        assert unit is not None and pool is not None
+        yield from _handling(w, appeal_id, visited_on, unit, pool, round_=2)
+
+
+def _run(stories: list[Story], until: date) -> None:
+    """Advance every story in date order, stopping each at the first act after ``until``."""
+    heap: list[tuple[date, int, Story]] = []
+    seq = 0
+
+    def advance(story: Story) -> None:
+        nonlocal seq
+        for step in story:
+            if isinstance(step, list):  # spawned stories run alongside this one
+                for child in step:
+                    advance(child)
+                continue
+            if step <= until:
+                seq += 1
+                heapq.heappush(heap, (step, seq, story))
+            return
+
+    for story in stories:
+        advance(story)
+    while heap:
+        _, _, story = heapq.heappop(heap)
+        advance(story)
+
+
+def build(
+    path: Path,
+    *,
+    seed: int = 2026,
+    today: date = TODAY,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Create the demo case file at ``path`` (which must not exist)."""
+    say = progress or (lambda _msg: None)
+    content = tomllib.loads(data_path("sample", "demo.toml").read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    case = create_case_file(str(path), compose("province"), Act(CLERK, date(2026, 6, 20)))
+    try:
+        w = _World(case, case.calendar, rng, content)
+        firms = _firms(rng, content, 80)
+        pool = [(theme, row) for theme, rows in content["appeals"].items() for row in rows]
+        stories: list[Story] = []
+        say("安排坐诊场次、企业挂号……")
+        rng.shuffle(firms)
+        for i, (year, month) in enumerate(MONTHS):
+            _plan_month(w, year, month)
+            # Mostly new enterprises each month, and a few coming back with a new problem.
+            returning = rng.sample(firms[: i * 19], 2) if i else []
+            for firm in [*firms[i * 19 : (i + 1) * 19], *returning]:
+                n = 2 if rng.random() < 0.2 else 1
+                picks = rng.sample(pool, n)
+                # One booking carries appeals of one theme family, as enterprises usually do.
+                stories.append(_story(w, firm, year, month, [row for _, row in picks]))
+        _plan_month(w, 2026, 11)
+        say("按日期推进接诊、叫号、坐诊、交办、承办、反馈、销号、评价、回访……")
+        _run(stories, today)
+        with case.read() as s:
+            conn = s.connection()
+            counts = {
+                name: int(conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one())
+                for name in ("enterprise", "appeal", "consultation")
+            }
+        return DemoResult(
+            path, today, counts["enterprise"], counts["appeal"], counts["consultation"], w.acts
+        )
+    finally:
+        case.close()
+
+
+def walkthrough(db: str, today: date) -> Iterator[tuple[str, list[str]]]:
+    """The commands a clerk would type, with a title each (the CLI runs them)."""
+    base = ["--db", db, "--today", today.isoformat()]
+    yield "月历：本月的工作日、节假日和调休上班日", [*base, "calendar", "show", f"{today:%Y-%m}"]
+    nxt = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    yield (
+        "下月公告（每月底发布）",
+        [*base, "announce", "--month", f"{nxt:%Y-%m}", "--format", "txt"],
+    )
+    yield "今日督办清单：超期与即将到期", [*base, "audit"]
+    yield "一件诉求的全貌", [*base, "show", "202609-001-1"]
+    yield "季度统计（按单位）", [*base, "report", "quarterly", "--quarter", "2026Q3"]
