@@ -24,6 +24,7 @@ from tests.helpers_reports import (
     U3,
     build_quarter,
 )
+from tests.pg import needs_pg
 from zuozhen.reader import Reader
 from zuozhen.reports import Quarter, header, quarterly, service_items
 
@@ -375,3 +376,25 @@ def test_items_xlsx_codes_are_text(quarter_db: Path, tmp_path: Path) -> None:
 def test_items_bad_month(quarter_db: Path) -> None:
     ran = run_cli(quarter_db, "report", "items", "--month", "2026/12")
     assert ran.code == 1 and "YYYY-MM" in ran.stderr
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_reports_on_postgresql(pg_db: str) -> None:
+    from zuozhen.config import compose
+    from zuozhen.storage import Act, create_case_file
+
+    create_case_file(pg_db, compose("province"), Act("测试员", TODAY)).close()
+    build_quarter(pg_db)
+    with Reader(pg_db) as r:
+        assert [row.cells() for row in quarterly(r, Q4, by="unit", today=TODAY).rows] == BY_UNIT[
+            :-1
+        ]
+        assert list(quarterly(r, Q4, by="theme", today=TODAY).table()) == BY_THEME
+        regions = {f.group: f.appeals for f in quarterly(r, Q4, by="region", today=TODAY).rows}
+        assert regions == {"昆明市": 7, "曲靖市": 4}
+        items = list(service_items(r, "2026-12", with_contacts=True))
+        assert items[0].report_due == date(2026, 12, 22) and items[1].contact == "李建国"
+        from zuozhen.bulletin import build, render_bulletin
+
+        assert "202611-002-1" in render_bulletin(build(r, Q4, today=TODAY), "md")
