@@ -273,30 +273,29 @@ def _print_items(title: str, rows: list[ServiceItem], *, with_contacts: bool) ->
     def short(text: str, n: int = 16) -> str:
         return text if len(text) <= n else text[: n - 1] + "…"
 
-    table = Table(title=title, box=box.SIMPLE_HEAVY, pad_edge=False)
+    # Fits 80 columns: the category and full text are in the CSV export.
+    table = Table(title=title, box=box.SIMPLE_HEAVY, pad_edge=False, padding=(0, 0))
     table.add_column("诉求编号", no_wrap=True)
-    table.add_column("企业", max_width=16)
+    table.add_column("企业", min_width=8, max_width=16, overflow="fold")
     if with_contacts:
         table.add_column("联系人", no_wrap=True)
         table.add_column("电话", no_wrap=True)
-    table.add_column("类别", no_wrap=True)
-    table.add_column("诉求内容", max_width=18)
-    table.add_column("主题", max_width=8)
-    table.add_column("承办单位", max_width=16)
-    table.add_column("坐诊", no_wrap=True)
-    table.add_column("状态", no_wrap=True)
-    table.add_column("反馈期限", no_wrap=True)
+    table.add_column("诉求内容", min_width=8, max_width=18, overflow="fold")
+    table.add_column("主题", min_width=4, max_width=8, overflow="fold")
+    table.add_column("承办单位", min_width=8, max_width=16, overflow="fold")
+    table.add_column("坐诊", no_wrap=True, min_width=9)
+    table.add_column("状态", no_wrap=True, min_width=6)
+    table.add_column("反馈期限", no_wrap=True, min_width=10)
     for i in rows:
         cells = [i.appeal, render.escape(short(i.enterprise, 16))]
         if with_contacts:
             cells += [render.escape(i.contact or ""), i.phone or ""]
         session = (
-            f"{i.session_date.month}-{i.session_date.day:02d} {i.session_kind}"
+            f"{i.session_date.month}-{i.session_date.day:02d}{i.session_kind}"
             if i.session_date
             else "—"
         )
         cells += [
-            i.category,
             render.escape(short(i.text)),
             render.escape(i.theme or "—"),
             render.escape("、".join(i.units) or "—"),
