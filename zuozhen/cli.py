@@ -57,8 +57,36 @@ def crash_log(exc: BaseException) -> Path:
     return path
 
 
+# The order of the ten steps, for `zuozhen --help`.
+ORDER = (
+    "init",
+    "demo",
+    "calendar",
+    "session",
+    "announce",
+    "book",
+    "triage",
+    "notify",
+    "assign",
+    "close",
+    "rate",
+    "audit",
+    "list",
+    "show",
+    "history",
+    "search",
+    "report",
+    "backup",
+    "verify",
+)
+
+
 class ZuozhenGroup(TyperGroup):
     """Maps the project's one error base to exit code 1, in one place."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = list(super().list_commands(ctx))
+        return sorted(names, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
 
     def invoke(self, ctx: Any) -> Any:
         from zuozhen import render
