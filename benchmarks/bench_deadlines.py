@@ -64,6 +64,39 @@ def cold_construction_ms() -> tuple[float, float]:
     return min(r[0] for r in runs), min(r[1] for r in runs)
 
 
+def cli_wall_ms(runs: int = 10) -> list[tuple[str, float]]:
+    """Median wall time of CLI start-up, as a clerk pays it, against ``python -c pass``.
+
+    Byte-compiled like an installed package (the work environment sets
+    PYTHONDONTWRITEBYTECODE, which would recompile every module on every run).
+    """
+    import shutil
+    import statistics
+
+    exe = shutil.which("zuozhen") or str(Path(sys.executable).with_name("zuozhen"))
+    cases = [
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("zuozhen --help", [exe, "--help"]),
+        (
+            "zuozhen calendar due 2026-09-24 15",
+            [exe, "--db", "/nonexistent/zz.db", "calendar", "due", "2026-09-24", "15"],
+        ),
+    ]
+    out: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory() as cache_dir:
+        env = {**os.environ, "PYTHONPYCACHEPREFIX": cache_dir}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        for name, argv in cases:
+            subprocess.run(argv, env=env, capture_output=True, check=False)  # warm the cache
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                subprocess.run(argv, env=env, capture_output=True, check=False)
+                times.append((time.perf_counter() - t0) * 1e3)
+            out.append((name, statistics.median(times)))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--queries", type=int, default=100_000)
@@ -124,6 +157,10 @@ def main() -> None:
     print(f"{'WorkCalendar(2 loaded schedules)':<46}{t_loaded * 1e3:>10.1f}")
     print()
     print(f"agrees with find_workday on working-day starts: {agree}")
+    print()
+    print(f"{'CLI start-up (median of 10, wall)':<46}{'ms':>10}")
+    for name, ms in cli_wall_ms():
+        print(f"{name:<46}{ms:>10.1f}")
 
 
 if __name__ == "__main__":
