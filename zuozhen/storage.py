@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from zuozhen.deadlines import WorkCalendar
 
 BUSY_TIMEOUT_MS = 60_000
+PG_WRITE_LOCK = 0x7A756F7A68656E  # 'zuozhen': the advisory lock that serialises writers
 M = TypeVar("M", bound=SQLModel)
 
 
@@ -212,6 +213,11 @@ class CaseFile:
         with Session(self._write_engine, expire_on_commit=False) as session:
             try:
                 with session.begin():
+                    if self.dialect == "postgresql":
+                        # One writer at a time, as SQLite's BEGIN IMMEDIATE: no deadlocks
+                        # between row locks, and every read in the transaction sees all
+                        # earlier commits (READ COMMITTED), so no update is lost.
+                        session.execute(text(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
                     yield Tx(session, act, self)
             except OperationalError as exc:
                 if "locked" in str(exc) or "busy" in str(exc):
