@@ -23,8 +23,11 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from zuozhen import fastparams
 from zuozhen.cli_support import App
 from zuozhen.errors import ZuozhenError
+
+fastparams.install()  # plain str/int/Path options without importing pydantic
 
 _USAGE_ZH = [
     (r"Missing option '([^']+)'", r"缺少选项 \1"),

@@ -76,3 +76,40 @@ def escape(text: str) -> str:
     from rich.markup import escape as _escape
 
     return _escape(text)
+
+
+def columns(head: list[str], rows: Any, *, width: int | None = None) -> int:
+    """A long listing as plain aligned columns, streamed (Rich tables cost ~1 ms a row).
+
+    Column widths come from the header and the first 200 rows; the last column takes
+    what is left of the terminal and is cut with “…”. Returns the number of rows printed.
+    """
+    from itertools import chain, islice
+
+    from rich.cells import cell_len, set_cell_size
+
+    con = out()
+    total = width or con.width
+    it = iter(rows)
+    sample = list(islice(it, 200))
+    widths = [
+        max([cell_len(h)] + [cell_len(r[i]) for r in sample]) for i, h in enumerate(head[:-1])
+    ]
+    widths = [min(w, 18) for w in widths]
+    last = max(16, total - sum(widths) - 2 * len(widths))
+    write = con.file.write
+
+    def line(cells: list[str]) -> str:
+        parts = [set_cell_size(c, w) for c, w in zip(cells, widths, strict=False)]
+        tail = cells[-1]
+        if cell_len(tail) > last:
+            tail = set_cell_size(tail, last - 1) + "…"
+        return "  ".join([*parts, tail]).rstrip() + "\n"
+
+    write(line(head))
+    write("  ".join("─" * w for w in [*widths, min(last, 40)]) + "\n")
+    n = 0
+    for r in chain(sample, it):
+        write(line(r))
+        n += 1
+    return n

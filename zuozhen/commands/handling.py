@@ -453,6 +453,10 @@ def audit_notices(
 # -- list, show, history, search -------------------------------------------------------
 
 
+#: Above this many rows ``list`` prints plain columns instead of a Rich table.
+LONG_LIST = 200
+
+
 def list_(
     ctx: typer.Context,
     month: Annotated[str | None, typer.Option("--month", help="挂号月份 YYYY-MM。")] = None,
@@ -479,6 +483,16 @@ def list_(
         return
     if not rows:
         render.hint("没有符合条件的诉求。")
+        return
+    if len(rows) > LONG_LIST:  # a month of a province: plain columns, streamed
+        render.columns(
+            ["诉求号", "企业", "状态", "承办单位", "诉求"],
+            (
+                [x["id"], x["enterprise"], x["status_label"], "、".join(x["units"]), x["text"]]
+                for x in rows
+            ),
+        )
+        render.out().print(f"共 {len(rows)} 条。")
         return
     table = Table(pad_edge=False, show_edge=False)
     for col in ("诉求号", "企业", "状态", "承办单位", "诉求"):
