@@ -7,7 +7,8 @@ For each size (case files from ``benchmarks/generate.py``, cached under
 ``report quarterly``, the quarterly CSV export and ``search`` — it measures:
 
 * **CLI**: median wall time of a fresh ``zuozhen`` process, as the clerk runs it (human
-  output, to a file), and that child's peak memory (``ru_maxrss`` from ``os.wait4``);
+  output, to a file), and that child's peak memory (``/usr/bin/time -f %M``, else
+  ``ru_maxrss`` from ``os.wait4``);
 * **lib**: median time of the library call alone (``Reader`` + the query function) in this
   process;
 * **floor**: the same query written directly in SQL and run by the ``sqlite3`` command-line
@@ -51,6 +52,7 @@ QUARTER = "2026Q3"
 SEARCH = "出口退税"
 ZUOZHEN = str(Path(sys.executable).with_name("zuozhen"))
 SQLITE3 = shutil.which("sqlite3")
+TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["COLUMNS"] = "100"
 
@@ -75,15 +77,31 @@ class Row:
     def ratio(self) -> float | None:
         return self.cli.median_s / self.floor.median_s if self.floor else None
 
+    @property
+    def lib_ratio(self) -> float | None:
+        if self.floor is None or self.lib_s is None:
+            return None
+        return self.lib_s / self.floor.median_s
+
 
 def child(argv: list[str], *, stdin: str | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process, output to a scratch file."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as inp:
+    """Wall seconds and peak RSS (MB) of one child process, output to a scratch file.
+
+    The peak comes from ``/usr/bin/time -f %M`` when it exists: a child forked from this
+    (large) process would report this process's resident size as its own high-water mark,
+    since Linux keeps ``ru_maxrss`` across exec. Without it, ``os.wait4``'s ``ru_maxrss``.
+    """
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as inp,
+        tempfile.NamedTemporaryFile("r") as rss,
+    ):
         if stdin is not None:
             inp.write(stdin.encode())
             inp.seek(0)
+        cmd = [TIME, "-f", "%M", "-o", rss.name, *argv] if TIME else argv
         t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdin=inp, stdout=out, stderr=subprocess.PIPE, env=ENV)
+        p = subprocess.Popen(cmd, stdin=inp, stdout=out, stderr=subprocess.PIPE, env=ENV)
         assert p.stderr is not None
         err = p.stderr.read()
         _, status, usage = os.wait4(p.pid, 0)
@@ -91,7 +109,8 @@ def child(argv: list[str], *, stdin: str | None = None) -> tuple[float, float]:
         p.returncode = os.waitstatus_to_exitcode(status)
         if p.returncode not in (0, 3):
             raise SystemExit(f"{' '.join(argv)} failed ({p.returncode}):\n{err.decode()[-2000:]}")
-    return dt, usage.ru_maxrss / 1024
+        kb = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
+    return dt, kb / 1024
 
 
 def measure(argv: list[str], runs: int, *, stdin: str | None = None) -> Measure:
@@ -189,6 +208,13 @@ WHERE a.month = '{MONTH}' ORDER BY a.booking_id, a.seq;""",
         "show": show,
         "report quarterly": quarterly,
         "report quarterly --csv": quarterly,
+        "report items --csv": f"""
+SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, c.date, c.kind,
+       a.session_id, a.status, h.handed_on, h.plan_due, h.report_due, a.closed_on
+FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
+LEFT JOIN consultation c ON c.id = a.session_id
+LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
+WHERE a.month = '{MONTH}' ORDER BY b.seq, a.seq;""",
         "search": f"""
 SELECT a.id, e.name, a.status, a.text FROM appeal a JOIN booking b ON b.id = a.booking_id
 JOIN enterprise e ON e.uscc = b.uscc
@@ -219,7 +245,7 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
     from zuozhen.csvout import write_csv
     from zuozhen.queries import list_appeals, search, show_appeal
     from zuozhen.reader import Reader
-    from zuozhen.reports import Quarter, quarterly
+    from zuozhen.reports import Quarter, item_header, quarterly, service_items
 
     db = generate.ensure(size, seed, folder)
     with Reader(str(db)) as r:
@@ -244,6 +270,10 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
         rep = quarterly(rd, q, today=TODAY)
         write_csv(scratch / "lib.csv", rep.header(), rep.table(), overwrite=True)
 
+    def items(rd: Reader) -> None:
+        rows = (x.cells() for x in service_items(rd, MONTH))
+        write_csv(scratch / "lib-items.csv", item_header(), rows, overwrite=True)
+
     commands: list[tuple[str, list[str], Callable[[Reader], object]]] = [
         ("audit", ["audit"], lambda rd: daily_list(rd, TODAY)),
         ("list --month", ["list", "--month", MONTH], lambda rd: list_appeals(rd, month=MONTH)),
@@ -259,6 +289,11 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
             export,
         ),
         ("search", ["search", SEARCH], lambda rd: search(rd, SEARCH)),
+        (
+            "report items --csv",
+            ["report", "items", "--month", MONTH, "--csv", str(scratch / "items.csv"), "--force"],
+            items,
+        ),
     ]
     floors = floor_sql(db, appeal, horizon)
     rows = []
@@ -307,7 +342,8 @@ def table(start: list[Row], rows: list[Row]) -> str:
         f" {os.cpu_count()} cores, Python {platform.python_version()}, SQLite "
         f"{__import__('sqlite3').sqlite_version}",
         "as of 2026-10-20; CLI = fresh `zuozhen` process, human output to a file, bytecode cached"
-        " (PYTHONDONTWRITEBYTECODE unset, warmed); median of runs; peak = child's ru_maxrss;",
+        " (PYTHONDONTWRITEBYTECODE unset, warmed); median of runs; peak = child's max RSS"
+        f" ({'/usr/bin/time -f %M' if TIME else 'ru_maxrss'}); lib = library call in-process;",
         f"floor = same SQL in a fresh `{'sqlite3 CLI' if SQLITE3 else 'python sqlite3'}` process;"
         " heavy = SQLAlchemy/pydantic imported by the command.",
         "",
@@ -322,14 +358,15 @@ def table(start: list[Row], rows: list[Row]) -> str:
         )
     lines += [
         "",
-        "| appeals | command | CLI median | CLI peak | lib | floor (sqlite3) | × floor | heavy |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "| appeals | command | CLI median | CLI peak | floor (sqlite3) | CLI × floor | lib "
+        "| lib × floor | heavy |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         assert r.floor is not None
         lines.append(
             f"| {r.size:,} | `{r.name}` | {ms(r.cli.median_s)} | {r.cli.peak_mb:.0f} MB "
-            f"| {ms(r.lib_s)} | {ms(r.floor.median_s)} | {r.ratio:.1f}× "
+            f"| {ms(r.floor.median_s)} | {r.ratio:.1f}× | {ms(r.lib_s)} | {r.lib_ratio:.1f}× "
             f"| {', '.join(r.heavy_imports) or 'none'} |"
         )
     sizes = sorted({r.size for r in rows})
@@ -370,7 +407,9 @@ def main() -> None:
                     "today": TODAY.isoformat(),
                     "floor": "sqlite3 CLI" if SQLITE3 else "python sqlite3",
                     "startup": [asdict(r) for r in start],
-                    "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+                    "rows": [
+                        {**asdict(r), "ratio": r.ratio, "lib_ratio": r.lib_ratio} for r in rows
+                    ],
                 },
                 ensure_ascii=False,
                 indent=1,

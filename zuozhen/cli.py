@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +50,8 @@ def _zh_usage(message: str) -> str:
 
 
 def crash_log(exc: BaseException) -> Path:
+    import tempfile  # only on a crash: importing it costs every command ~10 ms
+
     folder = Path(os.environ.get("ZUOZHEN_CRASH_DIR", tempfile.gettempdir()))
     path = folder / f"zuozhen-crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     path.write_text(

@@ -11,6 +11,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from zuozhen import states
@@ -22,11 +23,17 @@ ID_HINT = "诉求号形如 202610-007-1（挂号号-序号）；可用 zuozhen l
 
 
 def _units(text: str | None) -> list[str]:
+    return list(_parse_units(text or "[]"))
+
+
+@lru_cache(maxsize=4096)
+def _parse_units(text: str) -> tuple[str, ...]:
+    """Unit lists repeat across a month's thousands of rows: parse each distinct one once."""
     try:
-        value = json.loads(text or "[]")
+        value = json.loads(text)
     except ValueError:
-        return []
-    return [str(u) for u in value] if isinstance(value, list) else []
+        return ()
+    return tuple(str(u) for u in value) if isinstance(value, list) else ()
 
 
 def not_found(r: Reader, appeal_id: str) -> NotFoundError:

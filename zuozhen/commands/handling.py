@@ -349,11 +349,17 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     if result.dissatisfied:
         con.print()
         con.print(f"[bold]不满意评价待回访[/bold]（{len(result.dissatisfied)} 项）")
-        for d in result.dissatisfied:
+        listed = result.dissatisfied if limit is None else result.dissatisfied[:limit]
+        for d in listed:
             note = f"：{render.escape(d.comment)}" if d.comment else ""
             con.print(
                 f"  {d.appeal}  {render.escape(d.enterprise)}  服务{d.service}/办理{d.handling}"
                 f"{note}  回访期限 {d.revisit_due.isoformat()}"
+            )
+        if len(listed) < len(result.dissatisfied):
+            con.print(
+                f"  [dim]…另有 {len(result.dissatisfied) - len(listed)} 项：zuozhen audit --all"
+                " 查看全部[/dim]"
             )
     if result.overdue:
         render.hint("生成督办单：zuozhen audit notices --output 督办单/")
@@ -678,30 +684,13 @@ def search(
 # -- report record ---------------------------------------------------------------------
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
-    """UTF-8 with BOM so Excel and WPS open it correctly; written atomically."""
-    import csv
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            w.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def report_record(
     ctx: typer.Context,
     session: Annotated[str, typer.Option("--session", help="场次号，如 S202610-01。")],
     csv: Annotated[
         Path | None, typer.Option("--csv", help="另存为 CSV 文件（Excel/WPS 可直接打开）。")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的 CSV 文件。")] = False,
     json: Json = False,
 ) -> None:
     """《“坐诊”服务工作记录表》：一个场次的诉求、坐诊领导、现场答复或交办意见。
@@ -711,17 +700,17 @@ def report_record(
     from rich.table import Table
 
     from zuozhen import render
-    from zuozhen.errors import InputError
     from zuozhen.queries import RECORD_HEADER, session_record
 
     a = get_app(ctx)
     with a.reader() as r:
         rec = session_record(r, session)
     if csv is not None:
-        try:
-            _write_csv(csv, RECORD_HEADER, rec.table())
-        except OSError as exc:
-            raise InputError(f"无法写入 {csv}：{exc}。请检查路径。") from None
+        from zuozhen.csvout import write_csv
+
+        # Refuses an existing file unless --force (never the case file itself) and
+        # neutralises cells Excel would run as formulas.
+        write_csv(csv, list(RECORD_HEADER), rec.table(), overwrite=force)
         render.done(f"已写入 {csv}（{len(rec.rows)} 条）。")
     if json:
         render.emit_json(rec)

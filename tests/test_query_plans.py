@@ -1,0 +1,186 @@
+"""The daily queries use indexes, never a full scan of a big table (EXPLAIN QUERY PLAN).
+
+A case file of a few thousand appeals is generated in bulk (benchmarks/generate.py) and
+analysed, so SQLite's planner sees realistic statistics. Every SQL statement that
+``audit``, ``list --month``, ``show``, ``report quarterly`` and ``search`` send through
+the Reader is captured and explained; a plan step ``SCAN <table>`` of a table that grows
+with the appeals (without an index) fails the test. Also checked: the read commands do not
+import SQLAlchemy or pydantic (the fast read path).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zuozhen import reader as reader_module
+from zuozhen.audit import daily_list
+from zuozhen.queries import list_appeals, search, show_appeal
+from zuozhen.reader import Reader
+from zuozhen.reports import Quarter, quarterly
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import generate  # noqa: E402
+
+TODAY = date(2026, 10, 20)
+BIG = (
+    "appeal",
+    "booking",
+    "enterprise",
+    "deadline",
+    "handoff",
+    "extension",
+    "rating",
+    "revisit",
+    "notification",
+    "trail",
+)
+
+
+@pytest.fixture(scope="module")
+def bench_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("plans") / "case.db"
+    generate.build(path, 3000, seed=3, log=False)
+    return path
+
+
+def captured(db: Path, fn: Callable[[Reader], object]) -> list[tuple[str, dict[str, Any]]]:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    original = reader_module.Reader.iter
+
+    def spy(self: Reader, sql: str, params: Any = None) -> Iterator[Any]:
+        seen.append((sql, dict(params or {})))
+        return original(self, sql, params)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reader_module.Reader, "iter", spy)
+        with Reader(str(db)) as r:
+            r.config  # noqa: B018  (loaded before capturing: not a daily query)
+            r.calendar  # noqa: B018
+            seen.clear()
+            fn(r)
+    return seen
+
+
+def full_scans(db: Path, statements: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    bad = []
+    with Reader(str(db)) as r:
+        conn = r._sqlite
+        assert conn is not None
+        for sql, params in statements:
+            for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params):
+                detail = str(row[3])
+                words = detail.split()
+                if words[:1] == ["SCAN"] and len(words) > 1:
+                    table = words[1]
+                    real = _alias_table(sql, table)
+                    if real in BIG and "INDEX" not in detail:
+                        bad.append(f"{detail}  ← {' '.join(sql.split())[:120]}")
+    return bad
+
+
+def _alias_table(sql: str, alias: str) -> str:
+    words = sql.replace(",", " ").replace("(", " ").split()
+    for i, w in enumerate(words[1:], 1):
+        if w == alias and words[i - 1] in BIG:
+            return words[i - 1]
+    return alias
+
+
+def plans(db: Path, statements: list[tuple[str, dict[str, Any]]]) -> str:
+    with Reader(str(db)) as r:
+        conn = r._sqlite
+        assert conn is not None
+        return "\n".join(
+            str(row[3])
+            for sql, params in statements
+            for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)
+        )
+
+
+DAILY: dict[str, Callable[[Reader], object]] = {
+    "audit": lambda r: daily_list(r, TODAY),
+    "list --month": lambda r: list_appeals(r, month="2026-09"),
+    "show": lambda r: show_appeal(r, "202609-001-1"),
+    "report quarterly": lambda r: quarterly(r, Quarter.parse("2026Q3"), today=TODAY),
+    "search": lambda r: search(r, "出口退税"),
+}
+
+
+@pytest.mark.parametrize("name", list(DAILY))
+def test_daily_queries_use_indexes(bench_db: Path, name: str) -> None:
+    statements = captured(bench_db, DAILY[name])
+    assert statements, f"{name}: no SQL captured"
+    assert full_scans(bench_db, statements) == []
+
+
+def test_the_audit_is_a_range_scan_of_open_deadlines(bench_db: Path) -> None:
+    text = plans(bench_db, captured(bench_db, DAILY["audit"]))
+    assert "USING INDEX ix_deadline_open_due (due<?)" in text
+
+
+def test_list_and_report_search_the_month_index(bench_db: Path) -> None:
+    for name in ("list --month", "report quarterly"):
+        text = plans(bench_db, captured(bench_db, DAILY[name]))
+        assert "USING INDEX ix_appeal_month (month=?)" in text, name
+
+
+def test_a_full_scan_is_detected(bench_db: Path) -> None:
+    """The check itself works: an unindexed filter on appeals is reported."""
+    bad = full_scans(bench_db, [("SELECT id FROM appeal a WHERE a.text LIKE '%电费%'", {})])
+    assert bad and "SCAN a" in bad[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["audit"],
+        ["list", "--month", "2026-09"],
+        ["show", "202609-001-1"],
+        ["report", "quarterly", "--quarter", "2026Q3"],
+        ["search", "出口退税"],
+    ],
+)
+def test_read_commands_import_neither_sqlalchemy_nor_pydantic(
+    bench_db: Path, args: list[str]
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    code = (
+        "import sys\n"
+        "from zuozhen.cli import main\n"
+        f"sys.argv = ['zuozhen', '--db', {str(bench_db)!r}, '--today', '2026-10-20', *{args!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'sqlmodel', 'pydantic'))\n"
+        "print('HEAVY', heavy[:5])\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "HEAVY []" in ran.stdout, ran.stdout[-500:]
+
+
+def test_generated_file_passes_verify(bench_db: Path) -> None:
+    from zuozhen.maintenance import verify
+    from zuozhen.storage import open_case_file
+
+    case = open_case_file(str(bench_db))
+    try:
+        result = verify(case)
+    finally:
+        case.close()
+    assert result.ok, (result.integrity, result.foreign_keys, result.trail_problems[:3])
+    assert result.trail_rows > 3000
