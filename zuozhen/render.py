@@ -55,21 +55,33 @@ def emit_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
+def _say(markup: str, message: str, **kwargs: Any) -> None:
+    """Print to stderr; a message carrying the clerk's own text with stray brackets (an
+    invalid markup tag such as ``[/]``) is printed literally instead of failing."""
+    from rich.errors import MarkupError
+
+    try:
+        err().print(markup.format(message), **kwargs)
+    except MarkupError:
+        err().print(markup.format(escape(message)), **kwargs)
+
+
 def done(message: str) -> None:
     """A confirmation of what was done (stderr, so --json output stays clean)."""
-    err().print(f"[green]✓[/green] {message}")
+    _say("[green]✓[/green] {}", message)
 
 
 def warn(message: str) -> None:
-    err().print(f"[yellow]注意：[/yellow]{message}")
+    _say("[yellow]注意：[/yellow]{}", message)
 
 
 def hint(message: str) -> None:
-    err().print(f"[dim]{message}[/dim]")
+    _say("[dim]{}[/dim]", message)
 
 
 def fail(message: str) -> None:
-    err().print(f"[red]错误：[/red]{message}", soft_wrap=True)
+    # Error messages are plain text that may quote what the clerk typed: never markup.
+    err().print(f"[red]错误：[/red]{escape(message)}", soft_wrap=True)
 
 
 def escape(text: str) -> str:
