@@ -49,9 +49,21 @@ def check_target(path: Path, *, overwrite: bool = False) -> Path:
         raise InputError(f"{target} 是一个文件夹：请写要生成的文件名，例如 {target / '报表.csv'}。")
     if target.exists() and not overwrite:
         raise InputError(f"文件 {target} 已存在，未作改动：换一个文件名，或加 --force 覆盖。")
+    refuse_database(target)
     if not target.parent.is_dir():
         raise InputError(f"文件夹 {target.parent} 不存在：请先创建，或换一个保存位置。")
     return target
+
+
+def refuse_database(target: Path) -> None:
+    """Never replace a database (a case file or its backup) with an export, even with --force."""
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return
+    if head == b"SQLite format 3\x00":
+        raise InputError(f"{target} 是数据库文件（案卷或其备份），不会被覆盖：请换一个输出文件名。")
 
 
 def atomic_target(path: Path) -> tuple[int, str]:
@@ -68,8 +80,12 @@ def write_csv(
     rows: Iterable[Sequence[object]],
     *,
     overwrite: bool = False,
+    private: bool = False,
 ) -> int:
-    """Write ``header`` and ``rows`` to ``path`` atomically; return the number of data rows."""
+    """Write ``header`` and ``rows`` to ``path`` atomically; return the number of data rows.
+
+    ``private``: the file holds personal data (contacts, phones) and is made owner-only.
+    """
     target = check_target(path, overwrite=overwrite)
     fd, tmp = atomic_target(target)
     count = 0
@@ -82,7 +98,7 @@ def write_csv(
                 count += 1
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
+        os.chmod(tmp, 0o600 if private else 0o644 & ~_umask())
         os.replace(tmp, target)
     except BaseException as exc:
         discard(tmp)

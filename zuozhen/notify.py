@@ -405,6 +405,9 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, mode: int = 0o
         raise InputError(f"目录 {folder} 不存在：请先创建它，或换一个位置。")
     if path.exists() and not force:
         raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
+    from zuozhen.csvout import refuse_database
+
+    refuse_database(path)  # an export never replaces a case file, even with --force
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:

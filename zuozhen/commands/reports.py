@@ -209,7 +209,11 @@ def items(
             from zuozhen.csvout import write_csv
 
             n = write_csv(
-                csv, head, (i.cells(with_contacts=with_contacts) for i in items()), overwrite=force
+                csv,
+                head,
+                (i.cells(with_contacts=with_contacts) for i in items()),
+                overwrite=force,
+                private=with_contacts,  # phone numbers: owner-only
             )
         if xlsx is not None:
             from zuozhen.xlsx import write_xlsx
