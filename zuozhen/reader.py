@@ -83,7 +83,8 @@ class Reader:
 
             case = open_case_file(db)
             self._case = case
-            self._sa = case.engine.connect()
+            # One snapshot for the whole command (READ COMMITTED would take one per query).
+            self._sa = case.engine.connect().execution_options(isolation_level="REPEATABLE READ")
             self._sa.begin()
             version = self._sa.exec_driver_sql("SELECT max(version) FROM schema_migration").scalar()
         version = int(version or 0)

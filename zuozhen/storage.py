@@ -11,6 +11,25 @@ SQLite gets its settings on every connection (foreign keys are per connection): 
 handling is switched off (``isolation_level=None``) and BEGIN is emitted explicitly, as
 SQLAlchemy's documentation recommends, so DDL is transactional too. PostgreSQL needs none
 of this; SQLite-only statements stay behind ``dialect`` checks.
+
+The two engines, for developers. Everything engine-specific sits behind this module,
+reader.py and migrations.py; domain code sees one interface. *Writers*: SQLite has one
+writer at a time (``BEGIN IMMEDIATE``; others wait up to ``BUSY_TIMEOUT_MS``); on
+PostgreSQL ``write`` first takes a transaction-scoped advisory lock (``PG_WRITE_LOCK``),
+so writers queue the same way: no deadlocks between row locks, and every read inside a
+write sees all earlier commits (no lost updates under READ COMMITTED). ``Tx.get`` also
+takes the row lock (``FOR UPDATE``) on PostgreSQL. *Readers* never block writers: WAL on
+SQLite, and one REPEATABLE READ snapshot per command on PostgreSQL (reader.py). *Numbers*
+(booking, session): a ``counter`` row bumped by one ``INSERT … ON CONFLICT DO UPDATE …
+RETURNING`` (``allocate``), the same statement on both engines, never a sequence, so a
+rolled-back booking leaves no gap. *Append-only* trail and ratings: triggers raising an
+error on both (``RAISE(ABORT)`` / a plpgsql function). *Full-text search* (queries.py): FTS5 with
+the trigram tokenizer on SQLite (LIKE for one or two characters); ILIKE on PostgreSQL,
+served by a ``pg_trgm`` GIN index from three characters on; the same rows either way. *Backup*: ``zuozhen backup``
+(SQLite's online backup API) on SQLite; ``pg_dump`` on PostgreSQL. *Integrity*: ``verify``
+runs ``integrity_check`` and ``foreign_key_check`` on SQLite; PostgreSQL enforces foreign
+keys itself; the trail's hash chain is checked on both. tests/test_postgres_flow.py runs
+one season of commands on both and requires equal output.
 """
 
 from __future__ import annotations
