@@ -1,0 +1,169 @@
+"""Schema upgrades: a file of the first released schema opens, upgrades, and nothing is lost.
+
+tests/fixtures/case-v1.db was written by schema version 1 (tests/fixtures/make_v1.py) and
+is never regenerated. The current code must open a copy of it with every row intact; a
+simulated version 2 (an added column, an added table) must upgrade it keeping all rows,
+after writing a backup copy; a file stamped with a version newer than this program's
+must be refused through the CLI (exit 1) and left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import zuozhen
+import zuozhen.reader
+from tests.conftest import fingerprint, run_cli
+from zuozhen import migrations
+
+FIXTURE = Path(__file__).parent / "fixtures" / "case-v1.db"
+APPEAL = "202607-001-1"
+
+
+def counts(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'appeal_fts%'"
+        )
+    ]
+    out = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+    conn.close()
+    return out
+
+
+@pytest.fixture
+def v1(tmp_path: Path) -> Path:
+    copy = tmp_path / "case-v1.db"
+    shutil.copy(FIXTURE, copy)
+    copy.chmod(0o600)
+    return copy
+
+
+def test_fixture_is_version_1_and_small() -> None:
+    assert FIXTURE.stat().st_size < 1_000_000
+    conn = sqlite3.connect(FIXTURE)
+    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM appeal").fetchone()[0] >= 40
+    conn.close()
+
+
+def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
+    before = counts(v1)
+    shown = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31")
+    assert shown.code == 0, shown.stderr
+    doc = shown.json()
+    assert doc["id"] == APPEAL and doc["enterprise"] and doc["deadlines"]
+    listed = run_cli(v1, "list", "--json", today="2026-08-31")
+    assert listed.code == 0
+    assert len(listed.json()["appeals"]) == before["appeal"]
+    history = run_cli(v1, "history", APPEAL, "--json")
+    assert history.code == 0 and history.json()["events"]
+    verified = run_cli(v1, "verify", "--json")
+    assert verified.code == 0 and verified.json()["ok"] is True
+    after = counts(v1)
+    assert {k: after[k] for k in before} == before
+    # and it keeps working: a new booking with the current code
+    r = run_cli(
+        v1,
+        "book",
+        "--enterprise",
+        "升级后新挂号有限公司",
+        "--uscc",
+        "91530100MA6K00001X"[:17] + zuozhen.validation.uscc_check_char("91530100MA6K00001"),
+        "--contact",
+        "王小明",
+        "--phone",
+        "13812345678",
+        "--appeal",
+        "升级后仍能挂号",
+        "--json",
+        today="2026-09-01",
+    )
+    assert r.code == 0, r.stderr
+    assert counts(v1)["appeal"] == before["appeal"] + 1
+
+
+def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def upgrade(conn: Any) -> None:
+        conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+        conn.exec_driver_sql("CREATE TABLE appeal_tag (appeal_id TEXT NOT NULL, tag TEXT)")
+        conn.exec_driver_sql(
+            "INSERT INTO appeal_tag SELECT id, '迁移' FROM appeal WHERE status = 'rated'"
+        )
+
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [*migrations.MIGRATIONS, migrations.Migration(2, "priority", upgrade)],
+    )
+    monkeypatch.setattr(migrations, "LATEST", 2)
+    monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(zuozhen.reader, "SCHEMA_VERSION", 2)
+
+
+def test_v1_upgrades_to_a_simulated_v2_after_a_backup(
+    v1: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before_rows = counts(v1)
+    before = fingerprint(v1)
+    show_before = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31").json()
+    _v2(monkeypatch)
+    # A read-only command meets the old file: it is backed up, then migrated once.
+    r = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31")
+    assert r.code == 0, r.stderr
+    assert r.json() == show_before
+    backups = list(v1.parent.glob("case-v1.db.v1-*.bak"))
+    assert len(backups) == 1
+    assert fingerprint(backups[0]) == before  # the backup is the file as it was
+    assert backups[0].stat().st_mode & 0o077 == 0
+    conn = sqlite3.connect(v1)
+    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+    assert "priority" in [r[1] for r in conn.execute("PRAGMA table_info(appeal)")]
+    tagged = conn.execute("SELECT count(*) FROM appeal_tag").fetchone()[0]
+    last = conn.execute("SELECT action, entity_id FROM trail ORDER BY id DESC").fetchone()
+    conn.close()
+    assert tagged == 25 and last == ("migrate", "2")
+    after = counts(v1)
+    assert after["trail"] == before_rows["trail"] + 1  # the migration's own event
+    assert after["schema_migration"] == before_rows["schema_migration"] + 1
+    assert {
+        k: v for k, v in after.items() if k not in ("trail", "schema_migration", "appeal_tag")
+    } == {k: v for k, v in before_rows.items() if k not in ("trail", "schema_migration")}
+    # opening again migrates nothing more and makes no second backup
+    assert run_cli(v1, "list", "--json").code == 0
+    assert len(list(v1.parent.glob("case-v1.db.v1-*.bak"))) == 1
+    v = run_cli(v1, "verify", "--json")
+    assert v.code == 0 and v.json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("list",),
+        ("show", APPEAL),
+        ("audit",),
+        ("verify",),
+        ("close", APPEAL, "--outcome", "已解决", "--result", "x"),
+        ("backup", "copy.db"),
+    ],
+)
+def test_a_newer_file_is_refused_unchanged(v1: Path, command: tuple[str, ...]) -> None:
+    conn = sqlite3.connect(v1)
+    conn.execute("INSERT INTO schema_migration VALUES (99, 'from the future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = fingerprint(v1)
+    r = run_cli(v1, *command)
+    assert r.code == 1, r.stdout + r.stderr
+    assert "更新版本" in r.stderr and "升级 zuozhen" in r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert fingerprint(v1) == before
+    assert not list(v1.parent.glob("*.bak")) and not (Path.cwd() / "copy.db").exists()
