@@ -192,3 +192,64 @@ def test_backup_of_a_live_file_is_consistent(tmp_path: Path) -> None:
     code, _, err = run(str(path), "backup", str(copies[0][0]))
     assert code == 1 and "不会覆盖" in err
     assert fingerprint(copies[0][0]) == before
+
+
+# -- verify names what is wrong ---------------------------------------------------------------
+
+
+def _tamper(path: Path, *sql: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for s in sql:
+        conn.execute(s)
+    conn.commit()
+    conn.close()
+
+
+def _verify(path: Path) -> tuple[int, str, str]:
+    code, out, err = run(str(path), "verify")
+    return code, out.replace("\n", ""), err.replace("\n", "")  # Rich wraps at 80 columns
+
+
+@pytest.fixture
+def rated(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "rated.db"
+    assert run(str(path), "init")[0] == 0
+    aid = prepare_office(str(path), n=1)[0]
+    must(str(path), "assign", "to", aid, "--unit", "省税务局", today="2026-09-24")
+    must(
+        str(path),
+        "assign",
+        "accept",
+        aid,
+        "--handler",
+        "钱",
+        "--measures",
+        "核对",
+        today="2026-09-25",
+    )
+    must(str(path), "assign", "report", aid, "--text", "已办", today="2026-09-25")
+    must(str(path), "close", aid, "--outcome", "已解决", "--result", "已兑现", today="2026-09-28")
+    must(str(path), "rate", aid, "--service", "不满意", "--handling", "不满意", today="2026-09-29")
+    assert must(str(path), "verify", "--json")["ok"] is True
+    return path, aid
+
+
+def test_verify_names_a_broken_foreign_key(rated: tuple[Path, str]) -> None:
+    path, aid = rated
+    _tamper(path, f"UPDATE deadline SET appeal_id = '209901-001-1' WHERE appeal_id = '{aid}'")
+    code, out, _ = _verify(path)
+    assert code == 1 and "引用关系：未通过" in out and "deadline" in out and "appeal" in out
+    doc = json.loads(run(str(path), "verify", "--json")[1])
+    assert doc["ok"] is False and doc["foreign_keys"]
+
+
+def test_verify_names_a_tampered_trail_row(rated: tuple[Path, str]) -> None:
+    path, _ = rated
+    _tamper(
+        path,
+        "DROP TRIGGER trail_no_update",
+        "UPDATE trail SET operator = '冒名' WHERE id = 5",
+    )
+    code, out, _ = _verify(path)
+    assert code == 1 and "留痕第 5 条" in out and "改动" in out
