@@ -55,7 +55,7 @@ from zuozhen.storage import Act, create_case_file  # noqa: E402
 from zuozhen.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 1
+GEN_VERSION = 2
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -734,7 +734,15 @@ class Builder:
                                 "rate",
                                 "appeal",
                                 aid,
-                                _dump({"round": r, "service": "满意", "handling": h["handling"]}),
+                                _dump(
+                                    {
+                                        "round": r,
+                                        "service": "满意"
+                                        if h["handling"] != "不满意"
+                                        else "基本满意",
+                                        "handling": h["handling"],
+                                    }
+                                ),
                             )
                         )
                     else:

@@ -253,3 +253,22 @@ def test_verify_names_a_tampered_trail_row(rated: tuple[Path, str]) -> None:
     )
     code, out, _ = _verify(path)
     assert code == 1 and "留痕第 5 条" in out and "改动" in out
+
+
+def test_verify_names_a_tampered_rating(rated: tuple[Path, str]) -> None:
+    path, aid = rated
+    _tamper(
+        path,
+        "DROP TRIGGER rating_no_update",
+        f"UPDATE rating SET service = '满意', handling = '满意' WHERE appeal_id = '{aid}'",
+    )
+    code, out, err = _verify(path)
+    assert code == 1 and f"诉求 {aid} 第 1 轮评价与留痕不符" in out and "不满意" in out
+    assert "从最近一次备份恢复" in err
+
+
+def test_verify_names_a_deleted_rating(rated: tuple[Path, str]) -> None:
+    path, aid = rated
+    _tamper(path, "DROP TRIGGER rating_no_delete", "DELETE FROM rating")
+    code, out, _ = _verify(path)
+    assert code == 1 and f"诉求 {aid} 第 1 轮评价已记入留痕" in out and "被删除" in out

@@ -9,9 +9,11 @@ integrity, its foreign keys and the audit trail's hash chain, and names what is 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from zuozhen.errors import CaseFileError, InputError
 from zuozhen.storage import CaseFile
@@ -33,6 +35,7 @@ class VerifyResult:
     foreign_keys: list[str] = field(default_factory=list)
     trail_rows: int = 0
     trail_problems: list[str] = field(default_factory=list)
+    ratings: list[str] = field(default_factory=list)  # rating rows that differ from the trail
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -102,6 +105,43 @@ def verify(case: CaseFile) -> VerifyResult:
             integrity = "ok"
         problems = verify_chain(s)
         rows = int(conn.exec_driver_sql("SELECT count(*) FROM trail").scalar_one())
+        ratings = _check_ratings(conn)
     trail_problems = [f"留痕第 {p.trail_id} 条：{p.problem}" for p in problems]
-    ok = integrity == "ok" and not fks and not trail_problems
-    return VerifyResult(ok, integrity, fks, rows, trail_problems)
+    ok = integrity == "ok" and not fks and not trail_problems and not ratings
+    return VerifyResult(ok, integrity, fks, rows, trail_problems, ratings)
+
+
+def _check_ratings(conn: Any) -> list[str]:
+    """Every rating must equal what its hash-chained ``rate`` event says, and vice versa.
+
+    Ratings are append-only (triggers), but a rating changed or deleted with the triggers
+    dropped leaves the chain intact; comparing with the trail exposes it.
+    """
+    recorded: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
+    for entity_id, detail in conn.exec_driver_sql(
+        "SELECT entity_id, detail FROM trail WHERE action = 'rate' AND entity = 'appeal'"
+    ):
+        d = json.loads(detail)
+        recorded[(entity_id, int(d.get("round", 1)))] = (
+            d.get("service"),
+            d.get("handling"),
+            d.get("comment"),
+        )
+    out = []
+    seen = set()
+    for appeal, rnd, service, handling, comment in conn.exec_driver_sql(
+        "SELECT appeal_id, round, service, handling, comment FROM rating ORDER BY id"
+    ):
+        key = (appeal, int(rnd))
+        seen.add(key)
+        want = recorded.get(key)
+        if want is None:
+            out.append(f"诉求 {appeal} 第 {rnd} 轮评价没有对应的留痕（可能被绕过程序写入）")
+        elif want != (service, handling, comment or None):
+            out.append(
+                f"诉求 {appeal} 第 {rnd} 轮评价与留痕不符（留痕：服务{want[0]}/办理{want[1]}；"
+                f"现为：服务{service}/办理{handling}），评价被改动"
+            )
+    for appeal, rnd in sorted(set(recorded) - seen):
+        out.append(f"诉求 {appeal} 第 {rnd} 轮评价已记入留痕，但评价记录不见了（被删除）")
+    return out

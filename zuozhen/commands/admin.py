@@ -109,6 +109,9 @@ def verify(ctx: typer.Context, json: Json = False) -> None:
         con.print(f"留痕哈希链（{result.trail_rows} 条）：{mark[not result.trail_problems]}")
         for line in result.trail_problems:
             con.print(f"  · {line}")
+        con.print(f"评价与留痕一致：{mark[not result.ratings]}")
+        for line in result.ratings:
+            con.print(f"  · {line}")
     if not result.ok:
         render.fail("案卷检查未通过：请勿继续录入，联系管理员并从最近一次备份恢复。")
         raise typer.Exit(1)
