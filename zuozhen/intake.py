@@ -69,6 +69,7 @@ from zuozhen.validation import (
     month_key,
     normalize_phone,
     normalize_uscc,
+    unlisted,
 )
 
 CSV_REQUIRED = ("企业名称", "统一社会信用代码", "联系人", "联系电话", "诉求类别", "诉求内容")
@@ -171,11 +172,7 @@ def check_applicant(
 
 
 def region_warnings(config: Config, region: str | None) -> list[str]:
-    if region is None or not config.regions or region in config.regions:
-        return []
-    close = difflib.get_close_matches(region, config.regions, n=2, cutoff=0.3)
-    tip = f"是不是“{'”或“'.join(close)}”？" if close else "请核对。"
-    return [f"所属地区“{region}”不在配置的地区名单中，{tip}（已按所填内容登记）"]
+    return unlisted(region, config.regions, "地区", done="已按所填内容登记")
 
 
 def category_of(config: Config, value: str | None) -> str:
@@ -969,15 +966,6 @@ class Triaged:
         }
 
 
-def suggest(value: str, known: Iterable[str], n: int = 3, cutoff: float = 0.4) -> list[str]:
-    """The closest known names (for a unit or theme typed slightly wrong)."""
-    names = list(dict.fromkeys(known))
-    close = difflib.get_close_matches(value, names, n=n, cutoff=cutoff)
-    if not close:  # a fragment such as 发改委 or 财政: match by containment
-        close = [k for k in names if value and (value in k or k in value)][:n]
-    return close
-
-
 def triage(
     case: CaseFile,
     act: Act,
@@ -1036,17 +1024,12 @@ def _triage(
 
     if theme is not None:
         if config.themes and theme not in config.themes:
-            close = suggest(theme, config.themes)
-            tip = f"是不是“{'”或“'.join(close)}”？" if close else "请核对。"
-            warnings.append(f"主题“{theme}”不在配置的主题名单中，{tip}（已按所填内容记录）")
+            warnings += unlisted(theme, config.themes, "主题")
         a.theme = theme
         detail["theme"] = theme
     if units:
         for u in units:
-            if config.units and u not in config.units:
-                close = suggest(u, config.units)
-                tip = f"是不是“{'”“'.join(close)}”？" if close else "请核对单位全称。"
-                warnings.append(f"单位“{u}”不在配置的单位名单中，{tip}（已按所填名称记录）")
+            warnings += unlisted(u, config.units, "单位")
         a.units = json.dumps(units, ensure_ascii=False)
         a.lead_unit = units[0]
         detail["units"] = units

@@ -25,14 +25,13 @@ Dates in the past are accepted (a clerk may record history) with a warning.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.validation import clean_text, parse_time
+from zuozhen.validation import clean_text, parse_time, unlisted
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
@@ -235,10 +234,7 @@ def clean_units(units: list[str] | None, config: Config) -> tuple[list[str], lis
         if name in out:
             continue
         out.append(name)
-        if name not in config.units:
-            close = difflib.get_close_matches(name, config.units, n=3, cutoff=0.4)
-            tip = f"是不是：{'、'.join(close)}？" if close else "请核对单位全称。"
-            warnings.append(f"单位“{name}”不在配置的单位名单中，{tip}（已按所填名称记录）")
+        warnings += unlisted(name, config.units, "单位")
     return out, warnings
 
 
@@ -414,12 +410,7 @@ def plan_session(
         start or config.default_start, end or config.default_end, config.session_min_hours
     )
     check_workday(case.calendar, day)
-    if theme not in config.themes:
-        close = difflib.get_close_matches(theme, config.themes, n=3, cutoff=0.4)
-        if close:
-            warnings.append(
-                f"主题“{theme}”不在配置的主题名单中，是不是：{'、'.join(close)}？（已按所填记录）"
-            )
+    warnings += unlisted(theme, config.themes, "主题")
     warnings += _past_warning(day, act.today)
     warnings += _provisional_warning(case.calendar, [day])
     with case.write(act) as tx:

@@ -6,7 +6,9 @@ that names the value, says what is wrong and what a correct one looks like.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from zuozhen.errors import InputError
@@ -153,3 +155,23 @@ def choose(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
     if text not in allowed:
         raise InputError(f"{what}“{value}”不在可选范围内；可选：{'、'.join(allowed)}。")
     return text
+
+
+def closest(value: str, known: Iterable[str], n: int = 3, cutoff: float = 0.4) -> list[str]:
+    """The closest known names (for a unit, theme or region typed slightly wrong)."""
+    names = list(dict.fromkeys(known))
+    close = difflib.get_close_matches(value, names, n=n, cutoff=cutoff)
+    if not close:  # a fragment such as 发改委 or 财政: match by containment
+        close = [k for k in names if value and (value in k or k in value)][:n]
+    return close
+
+
+def unlisted(
+    value: str | None, known: tuple[str, ...], what: str, *, done: str = "已按所填内容记录"
+) -> list[str]:
+    """A warning (not a refusal) for a name outside the configured list, with suggestions."""
+    if not value or not known or value in known:
+        return []
+    close = closest(value, known)
+    tip = f"是不是“{'”或“'.join(close)}”？" if close else "请核对全称。"
+    return [f"{what}“{value}”不在配置的{what}名单中，{tip}（{done}）"]

@@ -20,7 +20,6 @@ working days of the hand-off, report within ``report_single`` / ``report_joint``
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +30,7 @@ from zuozhen import duties, states
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Appeal, Consultation, Extension, Handoff, Rating, Revisit
 from zuozhen.storage import Act, CaseFile, Tx
-from zuozhen.validation import choose, clean_text
+from zuozhen.validation import choose, clean_text, unlisted
 
 OUTCOMES = ("已解决", "解释说明")
 GRADES = ("满意", "基本满意", "不满意")
@@ -153,13 +152,7 @@ def units_json(units: list[str]) -> str:
 
 def unit_warnings(units: list[str], known: tuple[str, ...]) -> list[str]:
     """Warnings for units not in the configured list, with the closest known name."""
-    out = []
-    for u in units:
-        if known and u not in known:
-            close = difflib.get_close_matches(u, known, n=1, cutoff=0.4)
-            tip = f"是不是“{close[0]}”？" if close else "请核对单位全称。"
-            out.append(f"单位“{u}”不在配置的单位名单中，{tip}（已按所填名称交办）")
-    return out
+    return [w for u in units for w in unlisted(u, known, "单位", done="已按所填名称交办")]
 
 
 # -- 6 坐诊服务 ----------------------------------------------------------------------------
