@@ -116,6 +116,12 @@ def test_history_lists_booking_and_appeal_events(filed: Path, cli: Any) -> None:
     assert rows[-1]["detail"]["basis"] == "《某条例》第十条"
     ran = cli(filed, "history", "202609-001-1", "--json")
     assert ran.code == 0 and len(ran.json()["events"]) == 4
+    human = cli(filed, "history", "202609-001-1")
+    # The clerk's words, not the trail's codes: acts and detail keys in Chinese.
+    assert human.code == 0
+    for word in ("挂号", "坐诊", "交办", "延期", "法定依据：《某条例》第十条", "2026-10-12"):
+        assert word in human.stdout
+    assert "assign.extend" not in human.stdout and "basis" not in human.stdout
 
 
 def test_search_trigram_and_short_queries(filed: Path, cli: Any) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from zuozhen import states
 from zuozhen.cli_support import get_app
 from zuozhen.commands.options import Json
 
@@ -300,6 +301,98 @@ def rate(
 # -- audit -----------------------------------------------------------------------------
 
 
+# The audit trail's action codes in the clerk's words (history).
+ACTIONS = {
+    "init": "建立案卷",
+    "migrate": "升级案卷",
+    "calendar.load": "载入放假安排",
+    "deadline.recompute": "重算期限",
+    "session.plan": "安排场次",
+    "session.cancel": "取消场次",
+    "session.cancelled": "场次取消",
+    "session.postpone": "场次改期",
+    "session.postponed": "场次改期",
+    "announce.publish": "发布公告",
+    "book": "挂号",
+    "book.import": "批量导入挂号",
+    "triage": "接诊",
+    "notify.sent": "叫号",
+    "notify.export": "导出叫号短信",
+    "session.hear": "坐诊",
+    "assign.to": "交办",
+    "assign.accept": "承办",
+    "assign.extend": "延期",
+    "assign.report": "反馈",
+    "close": "销号",
+    "rate": "评价",
+    "audit.revisit": "回访",
+    "export.contacts": "导出联系人",
+}
+
+
+# Detail keys of the audit trail, in the clerk's words (history); others show as stored.
+KEYS = {
+    "appeals": "诉求",
+    "category": "类别",
+    "enterprise": "企业",
+    "merged": "并入本月已有挂号",
+    "uscc": "信用代码",
+    "verify_due": "核实期限",
+    "verify_start": "核实起算日",
+    "notify_by": "叫号期限",
+    "renotify": "需重新叫号",
+    "session": "场次",
+    "status": "状态",
+    "theme": "主题",
+    "units": "单位",
+    "channel": "方式",
+    "late": "逾期",
+    "was": "原状态",
+    "official": "坐诊领导",
+    "resolved": "现场解决",
+    "result": "结果",
+    "note": "备注",
+    "joint": "联合交办",
+    "plan_due": "承办期限",
+    "report_due": "反馈期限",
+    "provisional": "暂定",
+    "round": "轮次",
+    "handler": "承办人",
+    "measures": "措施",
+    "promised_by": "承诺办结",
+    "new_due": "新期限",
+    "old_due": "原期限",
+    "reason": "理由",
+    "basis": "法定依据",
+    "text": "反馈内容",
+    "outcome": "办结方式",
+    "service": "服务评价",
+    "handling": "办理评价",
+    "comment": "意见",
+    "revisit_due": "回访期限",
+    "reopen": "重新交办",
+    "step": "环节",
+    "old": "原期限",
+    "new": "新期限",
+    "class": "共性类别",
+    "verified": "已核实",
+    "skipped": "跳过重复",
+    "enterprise_changes": "企业信息变更",
+    "late_reason": "加号理由",
+    "rate_due": "评价期限",
+    "verified_on": "核实日期",
+    "verify_late": "核实逾期",
+}
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
 def _step_label(step: str) -> str:
     from zuozhen.audit import STEP_LABELS
 
@@ -326,7 +419,10 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     for unit, items in result.by_unit():
         table = Table(title=unit, title_justify="left", pad_edge=False, show_edge=False)
         for col in ("诉求号", "企业", "环节", "期限", "情况"):
-            table.add_column(col, no_wrap=col != "企业", overflow="fold")
+            if col == "企业":
+                table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=18)
+            else:
+                table.add_column(col, no_wrap=True)
         shown = items if limit is None else items[:limit]
         for i in shown:
             if i.days_overdue:
@@ -636,18 +732,27 @@ def history(
     if json:
         render.emit_json({"appeal": appeal.strip(), "events": rows})
         return
+    from rich.padding import Padding
+
     con = render.out()
     for t in rows:
         detail = t["detail"]
         text = (
-            "，".join(f"{k}={v}" for k, v in detail.items() if v not in (None, ""))
+            "；".join(
+                f"{KEYS.get(k, k)}：{states.label(v) if k in ('status', 'was') else _plain(v)}"
+                for k, v in detail.items()
+                if v not in (None, "", [], {})
+            )
             if isinstance(detail, dict)
             else str(detail)
         )
+        action = ACTIONS.get(t["action"], t["action"])
         con.print(
-            f"{t['as_of']}  {t['at'][:19].replace('T', ' ')}  {render.escape(t['operator'])}"
-            f"  [bold]{t['action']}[/bold]  {t['entity_id']}  {render.escape(text)}"
+            f"[bold]{t['as_of']}[/bold]  {render.escape(t['operator'])}  [bold]{action}[/bold]"
+            f"  {t['entity_id']}  [dim]（录入于 {t['at'][:16].replace('T', ' ')} UTC）[/dim]"
         )
+        if text:
+            con.print(Padding(render.escape(text), (0, 0, 0, 4)))
     con.print(f"共 {len(rows)} 条留痕。")
 
 
