@@ -159,3 +159,41 @@ def test_verify_names_a_tampered_trail(db_path: Path) -> None:
     conn.close()
     r = run_cli(db_path, "verify")
     assert r.code == 1 and "留痕第 1 条" in r.stdout
+
+
+def test_unexpected_fault_is_one_chinese_line_and_a_crash_log(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zuozhen.deadlines
+
+    def broken(self: object, start: object, n: int) -> object:
+        raise RuntimeError("simulated fault")
+
+    monkeypatch.setenv("ZUOZHEN_CRASH_DIR", str(tmp_path))
+    monkeypatch.setattr(zuozhen.deadlines.WorkCalendar, "add_workdays", broken)
+    r = run_cli(db_path, "calendar", "due", "2026-09-24", "15")
+    assert r.code == 1
+    assert "程序内部出错" in r.stderr and "Traceback" not in r.stderr + r.stdout
+    logs = list(tmp_path.glob("zuozhen-crash-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in r.stderr.replace("\n", "")
+    assert "simulated fault" in logs[0].read_text(encoding="utf-8")
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zuozhen",
+            "calendar",
+            "due",
+            "2026-09-24",
+            "20",
+            "--json",
+            "--help",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0 and "示例" in out.stdout
