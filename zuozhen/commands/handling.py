@@ -597,8 +597,14 @@ def list_(
         render.out().print(f"共 {len(rows)} 条。")
         return
     table = Table(pad_edge=False, show_edge=False)
-    for col in ("诉求号", "企业", "状态", "承办单位", "诉求"):
-        table.add_column(col, no_wrap=col in ("诉求号", "状态"), overflow="fold")
+    # One line per appeal: long names and texts end in "…" (zuozhen show has them whole).
+    con = render.out()
+    table.add_column("诉求号", no_wrap=True, min_width=12)
+    table.add_column("企业", no_wrap=True, overflow="ellipsis", min_width=14, max_width=14)
+    table.add_column("状态", no_wrap=True, min_width=8)
+    table.add_column("承办单位", no_wrap=True, overflow="ellipsis", min_width=12, max_width=12)
+    width = max(10, con.width - 12 - 14 - 8 - 12 - 14)
+    table.add_column("诉求", no_wrap=True, overflow="ellipsis", max_width=width)
     for x in rows:
         table.add_row(
             x["id"],
@@ -607,7 +613,6 @@ def list_(
             render.escape("、".join(x["units"]) or ""),
             render.escape(x["text"]),
         )
-    con = render.out()
     con.print(table)
     con.print(f"共 {len(rows)} 条。")
 
