@@ -48,7 +48,7 @@ def _session_table(rows: list[SessionInfo], title: str | None = None) -> None:
     table.add_column("场次", no_wrap=True)
     table.add_column("日期 / 时间", no_wrap=True)
     table.add_column("类型·主题", min_width=8, overflow="fold")
-    table.add_column("坐诊单位（首位牵头）", min_width=12, overflow="fold")
+    table.add_column("联合坐诊单位", min_width=12, overflow="fold")  # the first leads
     table.add_column("诉求", justify="right", no_wrap=True)
     table.add_column("状态", min_width=4, no_wrap=True)
     for s in rows:
