@@ -84,3 +84,25 @@ def test_demo_command_walks_through(tmp_path: Path) -> None:
     assert not (tmp_path / "unused.db").exists()  # never the clerk's own case file
     again = run_cli(tmp_path / "unused.db", "demo", "--db", str(target))
     assert again.code == 1 and "已存在" in again.stderr
+
+
+def test_demo_goes_where_the_command_line_says_never_to_the_env_case_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from zuozhen.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    here = tmp_path / "here.db"
+    r = CliRunner().invoke(app, ["--db", str(here), "demo", "--quiet"])
+    assert r.exit_code == 0 and here.exists()
+    # The clerk's own case file named by the environment is never used for a demo.
+    own = tmp_path / "own.db"
+    r = CliRunner().invoke(app, ["demo", "--quiet"], env={"ZUOZHEN_DB": str(own)})
+    assert r.exit_code == 0 and not own.exists()
+    assert list((tmp_path / "tmp").glob("zuozhen-demo-*/demo.db"))

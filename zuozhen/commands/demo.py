@@ -14,6 +14,11 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     app.command("demo")(demo)
 
 
+def _typed_on_command_line(ctx: typer.Context) -> bool:
+    source = ctx.find_root().get_parameter_source("db")
+    return source is not None and source.name == "COMMANDLINE"
+
+
 def demo(
     ctx: typer.Context,
     db: Annotated[
@@ -36,8 +41,15 @@ def demo(
     from zuozhen import demo as demo_lib
     from zuozhen import render
     from zuozhen.cli import app as root
+    from zuozhen.errors import InputError
 
-    get_app(ctx)
+    a = get_app(ctx)
+    if db is None and _typed_on_command_line(ctx):
+        # `zuozhen --db 演示.db demo` means "put it there"; a case file named only by
+        # ZUOZHEN_DB or the default is the clerk's own and is never touched.
+        if "://" in a.db:
+            raise InputError("演示案卷只生成 SQLite 文件：请用 --db 指定一个文件路径。")
+        db = Path(a.db)
     path = (
         db.expanduser().resolve()
         if db
