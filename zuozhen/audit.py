@@ -12,15 +12,14 @@ counted in working days (``WorkCalendar.workdays_between``).
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from zuozhen.errors import InputError
+from zuozhen.outfiles import write_text
 from zuozhen.reader import Reader, as_bool, as_date
 
 STEPS = ("verify", "notify", "accept", "report", "rate", "revisit")
@@ -222,19 +221,6 @@ def notice_text(organiser: str, unit: str, today: date, items: Iterable[Item]) -
     return "\n".join(lines)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".督办单-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_notices(r: Reader, today: date, folder: Path, unit: str | None = None) -> list[Notice]:
     """One 督办单 (Markdown) per unit with overdue hand-off items, each written atomically."""
     if folder.exists() and not folder.is_dir():
@@ -255,6 +241,6 @@ def write_notices(r: Reader, today: date, folder: Path, unit: str | None = None)
     for name in sorted(groups):
         items = sorted(groups[name], key=lambda i: (i.due, i.appeal))
         path = folder / f"督办单-{today.isoformat()}-{_safe_name(name)}.md"
-        _write_atomic(path, notice_text(organiser, name, today, items))
+        write_text(path, notice_text(organiser, name, today, items), overwrite=True)
         notices.append(Notice(name, path, len(items)))
     return notices

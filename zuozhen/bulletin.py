@@ -12,14 +12,13 @@ No personal data appears: overdue items name the appeal, the unit and the deadli
 from __future__ import annotations
 
 import html
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from zuozhen.csvout import atomic_target, check_target, discard
 from zuozhen.errors import InputError
+from zuozhen.outfiles import write_text as _write
 from zuozhen.reader import Reader
 from zuozhen.reports import (
     Figures,
@@ -247,15 +246,4 @@ def render_bulletin(b: Bulletin, fmt: str = "html") -> str:
 
 def write_text(path: Path, text: str, *, overwrite: bool = False) -> None:
     """Write the document atomically (UTF-8), refusing to overwrite unless asked."""
-    target = check_target(path, overwrite=overwrite)
-    fd, tmp = atomic_target(target)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        discard(tmp)
-        if isinstance(exc, OSError):
-            raise InputError(f"写入 {target} 失败：{exc.strerror or exc}。文件未生成。") from None
-        raise
+    _write(path, text, overwrite=overwrite)

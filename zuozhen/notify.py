@@ -24,8 +24,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.outfiles import write_bytes
 from zuozhen.validation import mask_name, mask_phone
 
 if TYPE_CHECKING:
@@ -396,29 +395,11 @@ def batch_csv(items: Sequence[CallItem]) -> tuple[str, list[str], list[str]]:
 
 
 def write_atomic(path: Path, data: bytes, *, force: bool = False, mode: int = 0o600) -> None:
-    """Write a file in one step (temp file in the same folder + os.replace).
+    """Write a file in one step; owner-only by default (a batch with phone numbers).
 
-    Owner-only by default (a batch with phone numbers); a public document passes 0o644.
+    A public document passes ``mode=0o644``. Never over a case file, even with --force.
     """
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"目录 {folder} 不存在：请先创建它，或换一个位置。")
-    if path.exists() and not force:
-        raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
-    from zuozhen.csvout import refuse_database
-
-    refuse_database(path)  # an export never replaces a case file, even with --force
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes(path, data, overwrite=force, private=mode == 0o600)
 
 
 def export_batch(

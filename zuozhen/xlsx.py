@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from zuozhen.csvout import atomic_target, check_target, discard
-from zuozhen.errors import InputError
+from zuozhen.outfiles import check_target, replacing
 
 MAX_WIDTH = 60
 
@@ -34,6 +33,7 @@ def write_xlsx(
     text_columns: Iterable[int] = (),
     widths: Sequence[int] | None = None,
     overwrite: bool = False,
+    private: bool = False,
 ) -> int:
     """Write one sheet with a frozen bold header; return the number of data rows.
 
@@ -81,16 +81,9 @@ def write_xlsx(
             cells.append(c)
         ws.append(cells)
         count += 1
-    fd, tmp = atomic_target(target)
-    os.close(fd)
-    try:
+    with replacing(target, private=private) as (fd, tmp):
+        os.close(fd)
         wb.save(tmp)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        discard(tmp)
-        if isinstance(exc, OSError):
-            raise InputError(f"写入 {target} 失败：{exc.strerror or exc}。文件未生成。") from None
-        raise
     return count
 
 

@@ -129,7 +129,7 @@ def quarterly(
     示例：zuozhen report quarterly --quarter 2026Q4 --csv 2026Q4.csv
     """
     from zuozhen import render
-    from zuozhen.csvout import check_target
+    from zuozhen.outfiles import check_target
     from zuozhen.reports import Quarter, check_by
     from zuozhen.reports import quarterly as compute
 
@@ -189,7 +189,7 @@ def items(
     示例：zuozhen report items --month 2026-10 --csv 2026-10服务事项清单.csv
     """
     from zuozhen import render
-    from zuozhen.csvout import check_target
+    from zuozhen.outfiles import check_target
     from zuozhen.reports import item_header, record_contacts_export, service_items
     from zuozhen.validation import month_key, parse_month
 
@@ -228,6 +228,7 @@ def items(
                 title=f"{m}服务事项清单",
                 text_columns=codes,
                 overwrite=force,
+                private=with_contacts,  # phone numbers: owner-only
             )
         return n
 
@@ -331,7 +332,7 @@ def bulletin(
 
     from zuozhen import render
     from zuozhen.bulletin import build, render_bulletin, write_text
-    from zuozhen.csvout import check_target
+    from zuozhen.outfiles import check_target
     from zuozhen.reports import Quarter
     from zuozhen.validation import choose
 
