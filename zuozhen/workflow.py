@@ -146,6 +146,15 @@ def _touch(tx: Tx, a: Appeal, status: str) -> None:
     tx.session.add(a)
 
 
+def _closed(tx: Tx, a: Appeal) -> date:
+    """销号 (at the session or after the report): the enterprise's rating is now expected."""
+    _touch(tx, a, "closed")
+    limit = tx.case.config.limits.rate
+    return duties.open_duty(
+        tx, a.id, "rate", tx.today, limit, "wd", unit=a.lead_unit, round=a.round
+    ).due
+
+
 def units_json(units: list[str]) -> str:
     return json.dumps(units, ensure_ascii=False)
 
@@ -199,17 +208,7 @@ def hear(
         rate_due = None
         if answer is not None:
             a.outcome, a.resolved_on_spot, a.result, a.closed_on = "已解决", True, answer, tx.today
-            _touch(tx, a, "closed")
-            rate_due = duties.open_duty(
-                tx,
-                a.id,
-                "rate",
-                tx.today,
-                tx.case.config.limits.rate,
-                "wd",
-                unit=a.lead_unit,
-                round=a.round,
-            ).due
+            rate_due = _closed(tx, a)
         else:
             _touch(tx, a, "referred")
         tx.record(
@@ -410,19 +409,9 @@ def close_out(case: CaseFile, act: Act, appeal_id: str, *, outcome: str, result:
             raise RuleError(f"诉求 {a.id} 已在坐诊现场答复解决，已经销号，无需再次销号。")
         states.require(a.id, a.status, "close")
         a.outcome, a.result, a.closed_on = kind, body, tx.today
-        _touch(tx, a, "closed")
-        rate = duties.open_duty(
-            tx,
-            a.id,
-            "rate",
-            tx.today,
-            tx.case.config.limits.rate,
-            "wd",
-            unit=a.lead_unit,
-            round=a.round,
-        )
+        rate_due = _closed(tx, a)
         tx.record("close", "appeal", a.id, {"round": a.round, "outcome": kind, "result": body})
-        return Closed(a.id, kind, tx.today, rate.due)
+        return Closed(a.id, kind, tx.today, rate_due)
 
 
 # -- 8 诊后评价 ----------------------------------------------------------------------------
