@@ -390,6 +390,20 @@ class Builder:
                 int(a["notified"]),  # type: ignore[call-overload]
                 int(a["heard"]),  # type: ignore[call-overload]
             )
+            # The verification limit, met on the day of triage (--verified).
+            verify_done = (
+                aid,
+                1,
+                "verify",
+                None,
+                d(booked),
+                7,
+                "wd",
+                d(a["verify_due"]),
+                0,
+                d(verified),
+                int(verified > a["verify_due"]),
+            )
             status = "booked"
             if verified <= T < sday and rnd.random() < 0.3:
                 # Triaged, not yet put into a session: no call-up limit yet.
@@ -404,21 +418,7 @@ class Builder:
                         _dump({"units": units, "session": None, "verified_on": d(verified)}),
                     )
                 )
-                dls.append(
-                    (
-                        aid,
-                        1,
-                        "verify",
-                        None,
-                        d(booked),
-                        7,
-                        "wd",
-                        d(a["verify_due"]),
-                        0,  # type: ignore[arg-type]
-                        d(verified),
-                        int(verified > a["verify_due"]),
-                    )
-                )  # type: ignore[operator]
+                dls.append(verify_done)
                 continue
             # verify + triage (one act: triage --verified --session)
             if verified <= T:
@@ -433,21 +433,7 @@ class Builder:
                         _dump({"units": units, "session": sid, "verified_on": d(verified)}),
                     )
                 )
-                dls.append(
-                    (
-                        aid,
-                        1,
-                        "verify",
-                        None,
-                        d(booked),
-                        7,
-                        "wd",
-                        d(a["verify_due"]),
-                        0,  # type: ignore[arg-type]
-                        d(verified),
-                        int(verified > a["verify_due"]),
-                    )
-                )  # type: ignore[operator]
+                dls.append(verify_done)
             elif heard > T:
                 dls.append(
                     (
