@@ -35,8 +35,8 @@ from zuozhen.audit import daily_list  # noqa: E402
 from zuozhen.config import compose  # noqa: E402
 from zuozhen.deadlines import default_calendar  # noqa: E402
 from zuozhen.queries import list_appeals, show_appeal  # noqa: E402
-from zuozhen.reader import Reader  # noqa: E402
-from zuozhen.storage import Act, create_case_file  # noqa: E402
+from zuozhen.store.reader import Reader  # noqa: E402
+from zuozhen.store.storage import Act, create_case_file  # noqa: E402
 
 TODAY = date(2026, 10, 20)
 UNITS = [

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from zuozhen import intake  # noqa: E402
 from zuozhen.config import compose  # noqa: E402
-from zuozhen.storage import Act, create_case_file  # noqa: E402
+from zuozhen.store.storage import Act, create_case_file  # noqa: E402
 from zuozhen.validation import USCC_CHARS, uscc_check_char  # noqa: E402
 
 TODAY = date(2026, 10, 9)
@@ -115,7 +115,7 @@ def fresh_case(folder: Path, name: str) -> Path:
 
 
 def bench_library(folder: Path, csv_path: Path, n: int) -> None:
-    from zuozhen.storage import open_case_file
+    from zuozhen.store.storage import open_case_file
 
     db = fresh_case(folder, f"lib-{n}.db")
     case = open_case_file(str(db))

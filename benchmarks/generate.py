@@ -51,8 +51,8 @@ sys.path.insert(0, str(ROOT))
 
 from zuozhen.config import compose, parse  # noqa: E402
 from zuozhen.deadlines import WorkCalendar  # noqa: E402
-from zuozhen.storage import Act, create_case_file  # noqa: E402
-from zuozhen.trail import GENESIS  # noqa: E402
+from zuozhen.store.storage import Act, create_case_file  # noqa: E402
+from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
 GEN_VERSION = 2

@@ -242,10 +242,10 @@ def floor_argv(db: Path, sql: str, csv: bool = False) -> tuple[list[str], str | 
 
 def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
     from zuozhen.audit import daily_list
-    from zuozhen.csvout import write_csv
+    from zuozhen.files.csvout import write_csv
     from zuozhen.queries import list_appeals, search, show_appeal
-    from zuozhen.reader import Reader
     from zuozhen.reports import Quarter, item_header, quarterly, service_items
+    from zuozhen.store.reader import Reader
 
     db = generate.ensure(size, seed, folder)
     with Reader(str(db)) as r:
@@ -310,7 +310,7 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
 
 def startup(runs: int, db: Path) -> list[Row]:
     with_db = [ZUOZHEN, "--db", str(db), "--today", TODAY.isoformat()]
-    from zuozhen.reader import Reader
+    from zuozhen.store.reader import Reader
 
     with Reader(str(db)) as r:
         appeal = r.scalar(

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tests.pg import pg_db  # noqa: F401  (fixture: a fresh PostgreSQL database)
 from zuozhen.cli import app
 from zuozhen.config import compose
-from zuozhen.storage import Act, CaseFile, create_case_file, open_case_file
+from zuozhen.store.storage import Act, CaseFile, create_case_file, open_case_file
 
 OPERATOR = "测试员"
 

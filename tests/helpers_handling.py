@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from zuozhen.models import Appeal, Booking, Consultation, Enterprise
-from zuozhen.storage import Act, open_case_file
+from zuozhen.store.storage import Act, open_case_file
 
 OPERATOR = "测试员"
 

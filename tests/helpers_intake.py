@@ -9,7 +9,7 @@ from typing import Any
 
 from zuozhen import intake
 from zuozhen.models import Consultation
-from zuozhen.storage import Act, open_case_file
+from zuozhen.store.storage import Act, open_case_file
 from zuozhen.validation import uscc_check_char
 
 OPERATOR = "测试员"

@@ -40,7 +40,7 @@ from zuozhen.models import (
     Handoff,
     Rating,
 )
-from zuozhen.storage import Act, open_case_file
+from zuozhen.store.storage import Act, open_case_file
 
 U1, U2, U3 = "省发展改革委", "省工业和信息化厅", "省市场监管局"
 T1, T2 = "政策兑现", "要素保障"

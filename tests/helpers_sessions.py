@@ -13,7 +13,7 @@ from pathlib import Path
 from zuozhen import duties
 from zuozhen.models import Appeal, Booking, Consultation, Enterprise
 from zuozhen.sessions import plan_session
-from zuozhen.storage import Act, open_case_file
+from zuozhen.store.storage import Act, open_case_file
 
 OPERATOR = "测试员"
 

@@ -12,7 +12,7 @@ from tests.conftest import fingerprint
 from tests.helpers_sessions import plan
 from zuozhen import announce
 from zuozhen.errors import RuleError
-from zuozhen.reader import Reader
+from zuozhen.store.reader import Reader
 
 TODAY = "2026-09-20"
 

@@ -13,8 +13,8 @@ from tests.helpers_handling import scheduled_appeal
 from zuozhen import duties, workflow
 from zuozhen.audit import DailyList, daily_list, write_notices
 from zuozhen.errors import InputError
-from zuozhen.reader import Reader
-from zuozhen.storage import Act, CaseFile
+from zuozhen.store.reader import Reader
+from zuozhen.store.storage import Act, CaseFile
 
 D0 = date(2026, 9, 24)
 A, B, C = "202609-001-1", "202609-001-2", "202609-001-3"

@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import fingerprint, run_cli
 from tests.helpers_reports import CONTACTS, TODAY, U1, U2, U3, build_quarter
 from zuozhen.bulletin import build, render_bulletin
-from zuozhen.reader import Reader
 from zuozhen.reports import Quarter
+from zuozhen.store.reader import Reader
 
 Q4 = Quarter(2026, 4)
 

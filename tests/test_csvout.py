@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from zuozhen.csvout import neutralise, write_csv
 from zuozhen.errors import InputError
+from zuozhen.files.csvout import neutralise, write_csv
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ import pytest
 
 from tests.conftest import Ran, fingerprint
 from tests.helpers_intake import HEADER, OPERATOR, book, row, uscc, write_csv
-from zuozhen import intake, trail
+from zuozhen import intake
 from zuozhen.errors import InputError, RuleError
 from zuozhen.resources import data_path
-from zuozhen.storage import Act, open_case_file
+from zuozhen.store import trail
+from zuozhen.store.storage import Act, open_case_file
 
 Cli = Callable[..., Ran]
 DAY = date(2026, 10, 9)

@@ -13,9 +13,9 @@ from tests.conftest import fingerprint
 from tests.helpers_sessions import act, add_appeal, plan
 from zuozhen import notify
 from zuozhen.errors import InputError, RuleError
-from zuozhen.reader import Reader
 from zuozhen.sessions import cancel_session, postpone_session
-from zuozhen.storage import open_case_file
+from zuozhen.store.reader import Reader
+from zuozhen.store.storage import open_case_file
 
 TODAY = date(2026, 10, 8)
 

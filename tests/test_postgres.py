@@ -12,8 +12,8 @@ from tests.conftest import run_cli
 from tests.pg import needs_pg
 from zuozhen.config import compose
 from zuozhen.errors import CaseFileError
-from zuozhen.storage import Act, create_case_file, open_case_file
-from zuozhen.trail import verify_chain
+from zuozhen.store.storage import Act, create_case_file, open_case_file
+from zuozhen.store.trail import verify_chain
 
 pytestmark = [pytest.mark.postgres, needs_pg]
 ACT = Act("甲", date(2026, 10, 8))

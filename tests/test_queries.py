@@ -14,8 +14,8 @@ from tests.helpers_handling import scheduled_appeal
 from tests.pg import needs_pg
 from zuozhen import queries, workflow
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.reader import Reader
-from zuozhen.storage import Act, CaseFile
+from zuozhen.store.reader import Reader
+from zuozhen.store.storage import Act, CaseFile
 
 D0 = date(2026, 9, 24)
 
@@ -178,7 +178,7 @@ def test_read_path_on_postgresql(pg_db: str) -> None:
     """audit, list, show, history and search with the same SQL on PostgreSQL (ILIKE search)."""
     from zuozhen.audit import daily_list
     from zuozhen.config import compose
-    from zuozhen.storage import create_case_file
+    from zuozhen.store.storage import create_case_file
 
     case = create_case_file(pg_db, compose("province"), act(date(2026, 9, 1)))
     try:

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from zuozhen import reader as reader_module
 from zuozhen.audit import daily_list
 from zuozhen.queries import list_appeals, search, show_appeal
-from zuozhen.reader import Reader
 from zuozhen.reports import Quarter, quarterly
+from zuozhen.store import reader as reader_module
+from zuozhen.store.reader import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -174,8 +174,8 @@ def test_read_commands_import_neither_sqlalchemy_nor_pydantic(
 
 
 def test_generated_file_passes_verify(bench_db: Path) -> None:
-    from zuozhen.maintenance import verify
-    from zuozhen.storage import open_case_file
+    from zuozhen.store.maintenance import verify
+    from zuozhen.store.storage import open_case_file
 
     case = open_case_file(str(bench_db))
     try:

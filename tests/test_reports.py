@@ -25,8 +25,8 @@ from tests.helpers_reports import (
     build_quarter,
 )
 from tests.pg import needs_pg
-from zuozhen.reader import Reader
 from zuozhen.reports import Quarter, header, quarterly, service_items
+from zuozhen.store.reader import Reader
 
 HEADER = "单位,受理诉求,现场解决,交办,已办结,按期办结,超期未办结,延期,解释说明,平均办理工作日,评价数,满意率"
 Q4 = Quarter(2026, 4)
@@ -382,7 +382,7 @@ def test_items_bad_month(quarter_db: Path) -> None:
 @needs_pg
 def test_reports_on_postgresql(pg_db: str) -> None:
     from zuozhen.config import compose
-    from zuozhen.storage import Act, create_case_file
+    from zuozhen.store.storage import Act, create_case_file
 
     create_case_file(pg_db, compose("province"), Act("测试员", TODAY)).close()
     build_quarter(pg_db)

@@ -11,7 +11,6 @@ import pytest
 from tests.conftest import fingerprint, make_case
 from tests.helpers_sessions import act, add_appeal, plan
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.reader import Reader
 from zuozhen.sessions import (
     cancel_session,
     list_sessions,
@@ -19,7 +18,8 @@ from zuozhen.sessions import (
     plan_weekly,
     postpone_session,
 )
-from zuozhen.storage import open_case_file
+from zuozhen.store.reader import Reader
+from zuozhen.store.storage import open_case_file
 
 TODAY = date(2026, 9, 20)
 

@@ -11,12 +11,13 @@ import pytest
 from sqlmodel import select
 
 from tests.conftest import fingerprint, make_case
-from zuozhen import SCHEMA_VERSION, migrations
+from zuozhen import SCHEMA_VERSION
 from zuozhen.errors import CaseFileError, InputError
 from zuozhen.models import Trail
-from zuozhen.reader import Reader
-from zuozhen.storage import Act, open_case_file
-from zuozhen.trail import verify_chain
+from zuozhen.store import migrations
+from zuozhen.store.reader import Reader
+from zuozhen.store.storage import Act, open_case_file
+from zuozhen.store.trail import verify_chain
 
 ACT = Act("甲", date(2026, 10, 8))
 

@@ -14,7 +14,7 @@ from tests.conftest import Ran, fingerprint
 from tests.helpers_intake import OPERATOR, add_session, book
 from zuozhen import intake
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.storage import Act, open_case_file
+from zuozhen.store.storage import Act, open_case_file
 
 Cli = Callable[..., Ran]
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 import zuozhen
-import zuozhen.reader
+import zuozhen.store.reader
 from tests.conftest import fingerprint, run_cli
-from zuozhen import migrations
+from zuozhen.store import migrations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "case-v1.db"
 APPEAL = "202607-001-1"
@@ -106,7 +106,7 @@ def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(migrations, "LATEST", 2)
     monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(zuozhen.reader, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(zuozhen.store.reader, "SCHEMA_VERSION", 2)
 
 
 def test_v1_upgrades_to_a_simulated_v2_after_a_backup(

@@ -15,7 +15,7 @@ from tests.helpers_handling import scheduled_appeal
 from zuozhen import workflow
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Appeal, Deadline, Extension, Handoff, Rating, Trail
-from zuozhen.storage import Act, CaseFile
+from zuozhen.store.storage import Act, CaseFile
 
 D0 = date(2026, 9, 24)  # Thursday before the Mid-Autumn / National Day break
 

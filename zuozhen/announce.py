@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from zuozhen.errors import InputError, RuleError
 
 if TYPE_CHECKING:
-    from zuozhen.reader import Reader
-    from zuozhen.storage import Act, CaseFile
+    from zuozhen.store.reader import Reader
+    from zuozhen.store.storage import Act, CaseFile
 
 FORMATS = ("md", "txt", "html", "json")
 _WEEKDAYS = "一二三四五六日"
@@ -190,7 +190,7 @@ def build(r: Reader, year: int, month: int) -> Announcement:
             )
             + "。"
         )
-    from zuozhen.reader import as_date
+    from zuozhen.store.reader import as_date
 
     sessions = []
     for row in rows:

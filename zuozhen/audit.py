@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 
 from zuozhen.errors import InputError
-from zuozhen.outfiles import write_text
-from zuozhen.reader import Reader, as_bool, as_date
+from zuozhen.files.outfiles import write_text
+from zuozhen.store.reader import Reader, as_bool, as_date
 
 STEPS = ("verify", "notify", "accept", "report", "rate", "revisit")
 STEP_LABELS = {

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zuozhen.errors import InputError
-from zuozhen.outfiles import write_text as _write
-from zuozhen.reader import Reader
+from zuozhen.files.outfiles import write_text as _write
 from zuozhen.reports import (
     Figures,
     OverdueItem,
@@ -30,6 +29,7 @@ from zuozhen.reports import (
     problem_classes,
     quarterly_many,
 )
+from zuozhen.store.reader import Reader
 
 FORMATS = ("html", "md")
 OVERDUE_SHOWN = 30  # the bulletin lists the most overdue; the table gives the full count

@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from zuozhen import fastparams
-from zuozhen.cli_support import App
+from zuozhen.commands.common import App
 from zuozhen.errors import ZuozhenError
 
 fastparams.install()  # plain str/int/Path options without importing pydantic
@@ -93,7 +93,7 @@ class ZuozhenGroup(TyperGroup):
         return sorted(names, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER))
 
     def invoke(self, ctx: Any) -> Any:
-        from zuozhen import render
+        from zuozhen.commands import render
 
         try:
             return super().invoke(ctx)

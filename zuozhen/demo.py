@@ -27,7 +27,7 @@ from zuozhen import intake, notify, sessions, workflow
 from zuozhen.config import compose
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.resources import data_path
-from zuozhen.storage import Act, CaseFile, create_case_file
+from zuozhen.store.storage import Act, CaseFile, create_case_file
 from zuozhen.validation import USCC_CHARS, uscc_check_char
 
 MONTHS = ((2026, 7), (2026, 8), (2026, 9), (2026, 10))

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from zuozhen.deadlines import Due
 from zuozhen.models import Deadline
-from zuozhen.storage import Tx
+from zuozhen.store.storage import Tx
 
 RULES = ("wd", "cd", "before", "fixed")
 

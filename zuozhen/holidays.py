@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from zuozhen.deadlines import Due, Schedule, WorkCalendar, parse_schedule
 from zuozhen.errors import RuleError
 from zuozhen.models import Deadline, Handoff, HolidaySchedule
-from zuozhen.storage import Act, CaseFile
+from zuozhen.store.storage import Act, CaseFile
 
 
 @dataclass(frozen=True, slots=True)

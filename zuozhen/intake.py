@@ -47,10 +47,11 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from zuozhen import csvin, duties, states, trail
+from zuozhen import duties, states
 from zuozhen.config import Config
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.files import csvin
 from zuozhen.models import (
     Appeal,
     Booking,
@@ -61,7 +62,8 @@ from zuozhen.models import (
     Trail,
     TrailHead,
 )
-from zuozhen.storage import Act, CaseFile, Tx
+from zuozhen.store import trail
+from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import (
     choose,
     clean_text,

@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.outfiles import write_bytes
+from zuozhen.files.outfiles import write_bytes
 from zuozhen.validation import mask_name, mask_phone
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
     from zuozhen.deadlines import WorkCalendar
-    from zuozhen.reader import Reader
-    from zuozhen.storage import Act, CaseFile, Tx
+    from zuozhen.store.reader import Reader
+    from zuozhen.store.storage import Act, CaseFile, Tx
 
 CHANNELS = ("短信", "电话")
 SMS_SINGLE = 70
@@ -253,7 +253,7 @@ def call_list(
     rows: Rows, config: Config, cal: WorkCalendar, today: date, session_id: str | None = None
 ) -> CallList:
     """Who must be called up for one session, or for every planned session from today on."""
-    from zuozhen.reader import as_bool, as_date
+    from zuozhen.store.reader import as_bool, as_date
 
     stranded: list[str] = []
     if session_id is not None:

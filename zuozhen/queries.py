@@ -16,7 +16,7 @@ from typing import Any
 
 from zuozhen import states
 from zuozhen.errors import InputError, NotFoundError
-from zuozhen.reader import Reader, as_bool, as_date
+from zuozhen.store.reader import Reader, as_bool, as_date
 from zuozhen.validation import mask_name, mask_phone, month_key, parse_month
 
 ID_HINT = "诉求号形如 202610-007-1（挂号号-序号）；可用 zuozhen list 或 zuozhen search 关键词 查找"

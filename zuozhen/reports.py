@@ -51,7 +51,7 @@ from typing import Any
 
 from zuozhen import states
 from zuozhen.errors import InputError
-from zuozhen.reader import Reader, as_date
+from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_month, parse_quarter
 
 BY = ("unit", "theme", "region", "class")

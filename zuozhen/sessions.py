@@ -36,8 +36,8 @@ from zuozhen.validation import clean_text, parse_time, unlisted
 if TYPE_CHECKING:
     from zuozhen.config import Config
     from zuozhen.deadlines import WorkCalendar
-    from zuozhen.reader import Reader
-    from zuozhen.storage import Act, CaseFile, Tx
+    from zuozhen.store.reader import Reader
+    from zuozhen.store.storage import Act, CaseFile, Tx
 
 KINDS = ("主场", "专场", "加诊")
 WEEKLY_THEME = "综合"
@@ -266,7 +266,7 @@ def month_warnings(kinds: list[str], month: str, config: Config) -> list[str]:
 
 
 def _info(row: Any, appeals: int = 0) -> SessionInfo:
-    from zuozhen.reader import as_date
+    from zuozhen.store.reader import as_date
 
     mapping = hasattr(row, "keys")  # a result row; otherwise a Consultation
 

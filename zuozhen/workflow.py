@@ -29,7 +29,7 @@ from sqlmodel import select
 from zuozhen import duties, states
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Appeal, Consultation, Extension, Handoff, Rating, Revisit
-from zuozhen.storage import Act, CaseFile, Tx
+from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import choose, clean_text, unlisted
 
 OUTCOMES = ("已解决", "解释说明")

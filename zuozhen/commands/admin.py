@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from zuozhen.cli_support import get_app
-from zuozhen.commands.options import Json
+from zuozhen.commands.common import Json, get_app
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -31,9 +30,9 @@ def init(
     示例：zuozhen --db 2026.db init --preset city --config 本局配置.toml
     """
     from zuozhen import config as cfg
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.errors import InputError
-    from zuozhen.storage import create_case_file
+    from zuozhen.store.storage import create_case_file
 
     a = get_app(ctx)
     override = None
@@ -65,8 +64,8 @@ def backup(
 
     示例：zuozhen backup 备份/zuozhen-2026-10-08.db
     """
-    from zuozhen import render
-    from zuozhen.maintenance import backup as do_backup
+    from zuozhen.commands import render
+    from zuozhen.store.maintenance import backup as do_backup
 
     case = get_app(ctx).open()
     try:
@@ -89,8 +88,8 @@ def verify(ctx: typer.Context, json: Json = False) -> None:
 
     示例：zuozhen verify
     """
-    from zuozhen import render
-    from zuozhen.maintenance import verify as do_verify
+    from zuozhen.commands import render
+    from zuozhen.store.maintenance import verify as do_verify
 
     case = get_app(ctx).open()
     try:

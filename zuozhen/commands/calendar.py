@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.cli_support import get_app
-from zuozhen.commands.options import Json
+from zuozhen.commands.common import Json, get_app
 
 if TYPE_CHECKING:
-    from zuozhen.cli_support import App
+    from zuozhen.commands.common import App
     from zuozhen.deadlines import WorkCalendar
 
 WEEKDAYS = "一二三四五六日"
@@ -26,8 +25,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 
 def _calendar(a: App) -> WorkCalendar:
     """The case file's calendar (with loaded schedules); the built-in one without a file."""
-    from zuozhen import render
-    from zuozhen.reader import sqlite_path
+    from zuozhen.commands import render
+    from zuozhen.store.reader import sqlite_path
 
     path = sqlite_path(a.db)
     if path is not None and not path.exists():
@@ -49,7 +48,7 @@ def due(
 
     示例：zuozhen calendar due 2026-09-24 15
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.validation import parse_date
 
     a = get_app(ctx)
@@ -81,7 +80,7 @@ def show(
     """
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.validation import parse_month
 
     a = get_app(ctx)
@@ -140,7 +139,7 @@ def load(
 
     示例：zuozhen calendar load data/holidays/2026.toml
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.errors import InputError
     from zuozhen.holidays import load_schedule
 

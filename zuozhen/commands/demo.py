@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from zuozhen.cli_support import get_app
+from zuozhen.commands.common import get_app
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -39,8 +39,8 @@ def demo(
     import time
 
     from zuozhen import demo as demo_lib
-    from zuozhen import render
     from zuozhen.cli import app as root
+    from zuozhen.commands import render
     from zuozhen.errors import InputError
 
     a = get_app(ctx)

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from zuozhen import states
-from zuozhen.cli_support import get_app
-from zuozhen.commands.options import Json
+from zuozhen.commands.common import Json, get_app
 
 if TYPE_CHECKING:
     from zuozhen.audit import DailyList
@@ -87,7 +86,8 @@ def hear(
 
     示例：zuozhen session hear 202610-007-1 --resolved "已现场解答电价政策" --official 张厅长
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(
         ctx, workflow.hear, appeal, resolved=resolved, refer=refer, official=official, note=note
@@ -122,7 +122,8 @@ def assign_to(
 
     示例：zuozhen assign to 202610-007-1 --unit 省财政厅 --unit 省税务局
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(ctx, workflow.hand_off, appeal, list(unit))
     for w in r.warnings:
@@ -166,7 +167,8 @@ def assign_accept(
 
     示例：zuozhen assign accept 202610-007-1 --handler 李四 --measures "核查并兑现补贴" --by 2026-10-20
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(
         ctx,
@@ -198,7 +200,8 @@ def assign_report(
 
     示例：zuozhen assign report 202610-007-1 --text "补贴已于10月15日拨付到位"
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(ctx, workflow.report_back, appeal, text=text)
     if json:
@@ -224,7 +227,8 @@ def assign_extend(
 
     示例：zuozhen assign extend 202610-007-1 --to 2026-11-20 --reason "需跨部门会商" --basis "《行政许可法》第四十二条"
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     new = _date(to, "--to 新期限")
     assert new is not None
@@ -255,7 +259,8 @@ def close(
 
     示例：zuozhen close 202610-007-1 --outcome 已解决 --result "补贴已拨付，企业确认"
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(ctx, workflow.close_out, appeal, outcome=outcome, result=result)
     if json:
@@ -284,7 +289,8 @@ def rate(
 
     示例：zuozhen rate 202610-007-1 --service 满意 --handling 基本满意
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(ctx, workflow.rate, appeal, service=service, handling=handling, comment=comment)
     if json:
@@ -406,7 +412,7 @@ PER_UNIT = 30
 def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
 
     con = render.out()
     con.print(
@@ -486,8 +492,8 @@ def audit_list(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from zuozhen import render
     from zuozhen.audit import daily_list
+    from zuozhen.commands import render
 
     a = get_app(ctx)
     with a.reader() as r:
@@ -511,7 +517,8 @@ def audit_revisit(
 
     示例：zuozhen audit revisit 202610-007-1 --note "企业反映补贴未全额到位" --reopen
     """
-    from zuozhen import render, workflow
+    from zuozhen import workflow
+    from zuozhen.commands import render
 
     r = _act(ctx, workflow.revisit, appeal, note=note, reopen=reopen)
     if json:
@@ -534,8 +541,8 @@ def audit_notices(
 
     示例：zuozhen audit notices --output 督办单/
     """
-    from zuozhen import render
     from zuozhen.audit import write_notices
+    from zuozhen.commands import render
 
     a = get_app(ctx)
     with a.reader() as r:
@@ -574,7 +581,7 @@ def list_(
     """
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.queries import list_appeals
 
     a = get_app(ctx)
@@ -626,7 +633,7 @@ def show(
 
     示例：zuozhen show 202610-007-1
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.queries import show_appeal
 
     a = get_app(ctx)
@@ -728,7 +735,7 @@ def history(
 
     示例：zuozhen history 202610-007-1
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.queries import history as trail
 
     a = get_app(ctx)
@@ -770,7 +777,7 @@ def search(
 
     示例：zuozhen search 电费补贴
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.queries import search as find
 
     a = get_app(ctx)
@@ -809,14 +816,14 @@ def report_record(
     """
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.queries import RECORD_HEADER, session_record
 
     a = get_app(ctx)
     with a.reader() as r:
         rec = session_record(r, session)
     if csv is not None:
-        from zuozhen.csvout import write_csv
+        from zuozhen.files.csvout import write_csv
 
         # Refuses an existing file unless --force (never the case file itself) and
         # neutralises cells Excel would run as formulas.

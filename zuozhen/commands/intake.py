@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.cli_support import get_app
-from zuozhen.commands.options import Json
+from zuozhen.commands.common import Json, get_app
 
 if TYPE_CHECKING:
     from zuozhen.intake import Booked, Imported, Progress, Rejected, Triaged
@@ -131,7 +130,8 @@ def book(
             f"挂号缺少：{'、'.join(missing)}（或用 --from-csv 文件 批量导入）。",
             param_hint="book",
         )
-    from zuozhen import intake, render
+    from zuozhen import intake
+    from zuozhen.commands import render
 
     a = get_app(ctx)
     case = a.open()
@@ -164,8 +164,8 @@ def book(
 def _show_booked(r: Booked) -> None:
     from rich.table import Table
 
-    from zuozhen import render
-    from zuozhen.render import escape
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
 
     verb = "追加到本月已有挂号" if r.merged else "挂号成功"
     late = f"（加号：{escape(r.late_reason)}）" if r.late_reason else ""
@@ -197,7 +197,8 @@ def _show_booked(r: Booked) -> None:
 def _import(ctx: typer.Context, path: Path, *, strict: bool, late: str | None, json: bool) -> None:
     import sys
 
-    from zuozhen import intake, render
+    from zuozhen import intake
+    from zuozhen.commands import render
 
     a = get_app(ctx)
     case = a.open()
@@ -230,7 +231,7 @@ def _import(ctx: typer.Context, path: Path, *, strict: bool, late: str | None, j
 def _with_progress(run: Callable[[Progress], Imported]) -> Imported:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from zuozhen import render
+    from zuozhen.commands import render
 
     with Progress(
         TextColumn("{task.description}"),
@@ -253,8 +254,8 @@ def _with_progress(run: Callable[[Progress], Imported]) -> Imported:
 
 
 def _list_rejected(rows: list[Rejected]) -> None:
-    from zuozhen import render
-    from zuozhen.render import escape
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
 
     con = render.err()
     con.print(f"[red]以下 {len(rows)} 行有误，未导入：[/red]")
@@ -265,7 +266,7 @@ def _list_rejected(rows: list[Rejected]) -> None:
 
 
 def _show_imported(r: Imported) -> None:
-    from zuozhen import render
+    from zuozhen.commands import render
 
     late = f"（加号：{r.late_reason}）" if r.late_reason else ""
     render.done(
@@ -315,8 +316,9 @@ def triage(
 
     示例：zuozhen triage 202610-007-1 --theme 政策兑现 --unit 省财政厅 --session S202610-01 --verified
     """
-    from zuozhen import intake, render, states
-    from zuozhen.render import escape
+    from zuozhen import intake, states
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
 
     a = get_app(ctx)
     case = a.open()
@@ -346,7 +348,7 @@ def triage(
 def _show_triaged(r: Triaged, status: str, escape: Callable[[str], str]) -> None:
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
 
     render.done(f"诉求 {r.appeal} 已接诊，状态：{status}。")
     con = render.out()

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.cli_support import get_app
-from zuozhen.commands.options import Json
+from zuozhen.commands.common import Json, get_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -63,7 +62,7 @@ def _print_quarterly(rep: QuarterlyReport) -> None:
     from rich import box
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.reports import BY_LABEL
 
     con = render.out()
@@ -128,8 +127,8 @@ def quarterly(
 
     示例：zuozhen report quarterly --quarter 2026Q4 --csv 2026Q4.csv
     """
-    from zuozhen import render
-    from zuozhen.outfiles import check_target
+    from zuozhen.commands import render
+    from zuozhen.files.outfiles import check_target
     from zuozhen.reports import Quarter, check_by
     from zuozhen.reports import quarterly as compute
 
@@ -143,12 +142,12 @@ def quarterly(
     with a.reader() as r:
         rep = compute(r, q, by=by, today=today)
     if csv is not None:
-        from zuozhen.csvout import write_csv
+        from zuozhen.files.csvout import write_csv
 
         n = write_csv(csv, rep.header(), rep.table(), overwrite=force)
         render.done(f"已导出 {csv}（{n} 行，含合计；UTF-8 带 BOM，可直接用 Excel/WPS 打开）。")
     if xlsx is not None:
-        from zuozhen.xlsx import write_xlsx
+        from zuozhen.files.xlsx import write_xlsx
 
         n = write_xlsx(xlsx, rep.header(), rep.table(), title=f"{q.code}统计", overwrite=force)
         render.done(f"已导出 {xlsx}（{n} 行，含合计）。")
@@ -188,8 +187,8 @@ def items(
 
     示例：zuozhen report items --month 2026-10 --csv 2026-10服务事项清单.csv
     """
-    from zuozhen import render
-    from zuozhen.outfiles import check_target
+    from zuozhen.commands import render
+    from zuozhen.files.outfiles import check_target
     from zuozhen.reports import item_header, record_contacts_export, service_items
     from zuozhen.validation import month_key, parse_month
 
@@ -206,7 +205,7 @@ def items(
         """Write the requested files; ``items`` is called once per file (streamed)."""
         n = 0
         if csv is not None:
-            from zuozhen.csvout import write_csv
+            from zuozhen.files.csvout import write_csv
 
             n = write_csv(
                 csv,
@@ -216,7 +215,7 @@ def items(
                 private=with_contacts,  # phone numbers: owner-only
             )
         if xlsx is not None:
-            from zuozhen.xlsx import write_xlsx
+            from zuozhen.files.xlsx import write_xlsx
 
             codes = [0, 2]  # appeal number, credit code
             if with_contacts:
@@ -273,7 +272,7 @@ def _print_items(title: str, rows: list[ServiceItem], *, with_contacts: bool) ->
     from rich import box
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
 
     def short(text: str, n: int = 16) -> str:
         return text if len(text) <= n else text[: n - 1] + "…"
@@ -330,9 +329,9 @@ def bulletin(
     """
     import sys
 
-    from zuozhen import render
     from zuozhen.bulletin import build, render_bulletin, write_text
-    from zuozhen.outfiles import check_target
+    from zuozhen.commands import render
+    from zuozhen.files.outfiles import check_target
     from zuozhen.reports import Quarter
     from zuozhen.validation import choose
 

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.cli_support import get_app
-from zuozhen.commands.options import Json
+from zuozhen.commands.common import Json, get_app
 
 if TYPE_CHECKING:
     from zuozhen.notify import CallList, Sent
@@ -32,7 +31,7 @@ Units = Annotated[
 
 
 def _warn_all(warnings: list[str]) -> None:
-    from zuozhen import render
+    from zuozhen.commands import render
 
     for w in warnings:
         render.warn(render.escape(w))
@@ -42,7 +41,7 @@ def _session_table(rows: list[SessionInfo], title: str | None = None) -> None:
     from rich import box
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
 
     table = Table(title=title, pad_edge=False, box=box.SIMPLE_HEAD)
     table.add_column("场次", no_wrap=True)
@@ -95,8 +94,8 @@ def plan(
 
     示例：zuozhen session plan --date 2026-10-15 --kind 主场 --theme 政策兑现 --unit 省发展改革委 --unit 省财政厅
     """
-    from zuozhen import render
     from zuozhen import sessions as domain
+    from zuozhen.commands import render
     from zuozhen.errors import InputError
     from zuozhen.validation import parse_date, parse_month
 
@@ -188,8 +187,8 @@ def list_(
 
     示例：zuozhen session list --month 2026-10
     """
-    from zuozhen import render
     from zuozhen import sessions as domain
+    from zuozhen.commands import render
     from zuozhen.validation import month_key, parse_month
 
     a = get_app(ctx)
@@ -216,7 +215,7 @@ def list_(
 
 
 def _changed(result: Changed, verb: str) -> None:
-    from zuozhen import render
+    from zuozhen.commands import render
 
     s = result.session
     render.done(f"场次 {s.id} 已{verb}：{render.escape(result.reason)}")
@@ -250,7 +249,7 @@ def cancel(
 
     示例：zuozhen session cancel S202610-02 --reason 因故取消
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.sessions import cancel_session
 
     a = get_app(ctx)
@@ -278,7 +277,7 @@ def postpone(
 
     示例：zuozhen session postpone S202610-02 --to 2026-10-22 --reason 领导另有公务
     """
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.sessions import postpone_session
     from zuozhen.validation import parse_date
 
@@ -318,7 +317,7 @@ def announce(
     import sys
 
     from zuozhen import announce as domain
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.notify import write_atomic
     from zuozhen.validation import parse_month
 
@@ -372,7 +371,7 @@ def _call_table(listing: CallList) -> None:
     from rich import box
     from rich.table import Table
 
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.notify import is_mobile
 
     table = Table(pad_edge=False, box=box.SIMPLE_HEAD, title=f"待叫号（{len(listing.items)} 条）")
@@ -427,7 +426,7 @@ def notify(
     示例：zuozhen notify --session S202610-01 --sent --channel 短信
     """
     from zuozhen import notify as domain
-    from zuozhen import render
+    from zuozhen.commands import render
     from zuozhen.errors import InputError
 
     a = get_app(ctx)
@@ -500,7 +499,7 @@ def notify(
 
 
 def _listing_out(listing: CallList) -> None:
-    from zuozhen import render
+    from zuozhen.commands import render
 
     con = render.out()
     scope = (
@@ -530,7 +529,7 @@ def _listing_out(listing: CallList) -> None:
 
 
 def _sent_out(result: Sent, json: bool) -> None:
-    from zuozhen import render
+    from zuozhen.commands import render
 
     if json:
         render.emit_json(result)

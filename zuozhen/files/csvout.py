@@ -6,7 +6,7 @@
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``, so a
   spreadsheet shows it as text instead of running it. Numbers stay numbers (unquoted).
 * Streamed row by row, never built in memory; written atomically and never over an
-  existing file unless asked (``zuozhen.outfiles``).
+  existing file unless asked (``zuozhen.files.outfiles``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from zuozhen.outfiles import check_target, replacing
+from zuozhen.files.outfiles import check_target, replacing
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

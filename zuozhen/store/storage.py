@@ -48,10 +48,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, SQLModel, select
 
-from zuozhen import migrations, trail
 from zuozhen.config import Config, parse
 from zuozhen.errors import CaseFileError, InputError
 from zuozhen.models import Counter, HolidaySchedule, SchemaMigration, Setting
+from zuozhen.store import migrations, trail
 
 if TYPE_CHECKING:
     from zuozhen.deadlines import WorkCalendar

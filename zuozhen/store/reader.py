@@ -79,7 +79,7 @@ class Reader:
                 ) from None
             self._sqlite = conn
         else:
-            from zuozhen.storage import open_case_file
+            from zuozhen.store.storage import open_case_file
 
             case = open_case_file(db)
             self._case = case
@@ -96,7 +96,7 @@ class Reader:
                     f"{SCHEMA_VERSION}：请升级 zuozhen 后再打开，案卷未作任何改动。"
                 )
             # An older file: the full storage layer backs it up and migrates it once.
-            from zuozhen.storage import open_case_file
+            from zuozhen.store.storage import open_case_file
 
             open_case_file(db).close()
             self.__init__(db)  # type: ignore[misc]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from zuozhen.outfiles import check_target, replacing
+from zuozhen.files.outfiles import check_target, replacing
 
 MAX_WIDTH = 60
 

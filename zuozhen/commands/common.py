@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from zuozhen.reader import Reader
-    from zuozhen.storage import Act, CaseFile
+    from zuozhen.store.reader import Reader
+    from zuozhen.store.storage import Act, CaseFile
 
 
 @dataclass
@@ -32,18 +32,18 @@ class App:
 
     @property
     def act(self) -> Act:
-        from zuozhen.storage import Act
+        from zuozhen.store.storage import Act
 
         return Act(operator=self.operator, today=self.today)
 
     def open(self) -> CaseFile:
-        from zuozhen.storage import open_case_file
+        from zuozhen.store.storage import open_case_file
 
         self.today  # noqa: B018  (a bad --today is refused before the file is touched)
         return open_case_file(self.db)
 
     def reader(self) -> Reader:
-        from zuozhen.reader import Reader
+        from zuozhen.store.reader import Reader
 
         self.today  # noqa: B018
         return Reader(self.db)
@@ -53,3 +53,6 @@ def get_app(ctx: typer.Context) -> App:
     obj = ctx.find_root().obj
     assert isinstance(obj, App)
     return obj
+
+
+Json = Annotated[bool, typer.Option("--json", help="输出一个 JSON 文档（供脚本使用）。")]

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from zuozhen.errors import CaseFileError, InputError
-from zuozhen.storage import CaseFile
-from zuozhen.trail import verify_chain
+from zuozhen.store.storage import CaseFile
+from zuozhen.store.trail import verify_chain
 
 
 @dataclass(frozen=True, slots=True)

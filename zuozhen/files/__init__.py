@@ -1,0 +1,1 @@
+"""Files the office exchanges: CSV in and out, XLSX workbooks, atomic output files."""
