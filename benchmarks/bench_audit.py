@@ -7,8 +7,8 @@ calls): 22 months of bookings (2025-01 .. 2026-10), about 1.3 appeals per bookin
 appeals mostly closed and rated with their deadlines met, a few per cent left overdue, the
 last two months open with live deadlines. Then times, as of 2026-10-20:
 
-* the library call (``Reader`` + ``audit.daily_list`` / ``queries.list_appeals`` /
-  ``queries.show_appeal``), best of 5;
+* the library call (``Reader`` + ``audit.daily_list`` / ``browse.list_appeals`` /
+  ``browse.show_appeal``), best of 5;
 * the end-to-end CLI in a fresh subprocess (``zuozhen … audit --json`` etc.), best of 3.
 
 Target: ``audit`` on 100,000 appeals under 1 s end to end.
@@ -31,12 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from zuozhen.audit import daily_list  # noqa: E402
+from zuozhen.browse import list_appeals, show_appeal  # noqa: E402
 from zuozhen.config import compose  # noqa: E402
 from zuozhen.deadlines import default_calendar  # noqa: E402
-from zuozhen.queries import list_appeals, show_appeal  # noqa: E402
 from zuozhen.store.reader import Reader  # noqa: E402
 from zuozhen.store.storage import Act, create_case_file  # noqa: E402
+from zuozhen.supervision import daily_list  # noqa: E402
 
 TODAY = date(2026, 10, 20)
 UNITS = [

@@ -5,7 +5,7 @@
 Generates a CSV like the online window's export (UTF-8 with BOM, CRLF, the six required
 columns plus 所属地区 and 所属行业; valid credit codes; about 1.2 appeals per enterprise,
 so rows of one enterprise are merged into one booking), imports it into a fresh case file
-through the library (``intake.import_csv``), and, for sizes up to 10,000, once more
+through the library (``bookings_import.import_csv``), and, for sizes up to 10,000, once more
 through the CLI in a subprocess (``zuozhen --db … book --from-csv … --json``). Prints
 wall time, rows per second and the peak resident memory (``resource.getrusage``; for the
 CLI run, of the child process). As of 2026-10-09 (inside October's booking window).
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from zuozhen import intake  # noqa: E402
+from zuozhen import bookings_import  # noqa: E402
 from zuozhen.config import compose  # noqa: E402
 from zuozhen.store.storage import Act, create_case_file  # noqa: E402
 from zuozhen.validation import USCC_CHARS, uscc_check_char  # noqa: E402
@@ -121,7 +121,7 @@ def bench_library(folder: Path, csv_path: Path, n: int) -> None:
     case = open_case_file(str(db))
     try:
         t0 = time.perf_counter()
-        r = intake.import_csv(case, Act("bench", TODAY), csv_path)
+        r = bookings_import.import_csv(case, Act("bench", TODAY), csv_path)
         wall = time.perf_counter() - t0
     finally:
         case.close()

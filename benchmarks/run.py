@@ -241,11 +241,12 @@ def floor_argv(db: Path, sql: str, csv: bool = False) -> tuple[list[str], str | 
 
 
 def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
-    from zuozhen.audit import daily_list
+    from zuozhen.browse import list_appeals, search, show_appeal
     from zuozhen.files.csvout import write_csv
-    from zuozhen.queries import list_appeals, search, show_appeal
-    from zuozhen.reports import Quarter, item_header, quarterly, service_items
+    from zuozhen.reports import Quarter, quarterly
+    from zuozhen.service_items import item_header, service_items
     from zuozhen.store.reader import Reader
+    from zuozhen.supervision import daily_list
 
     db = generate.ensure(size, seed, folder)
     with Reader(str(db)) as r:

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from zuozhen import intake
+from zuozhen import booking
 from zuozhen.models import Consultation
 from zuozhen.store.storage import Act, open_case_file
 from zuozhen.validation import uscc_check_char
@@ -22,7 +22,7 @@ def uscc(n: int, area: str = "530100") -> str:
     return body + uscc_check_char(body)
 
 
-def book(db: Path, day: date, n: int = 1, *texts: str, **kw: Any) -> intake.Booked:
+def book(db: Path, day: date, n: int = 1, *texts: str, **kw: Any) -> booking.Booked:
     case = open_case_file(str(db))
     try:
         args: dict[str, Any] = {
@@ -33,7 +33,7 @@ def book(db: Path, day: date, n: int = 1, *texts: str, **kw: Any) -> intake.Book
             "appeals": list(texts) or ["电费补贴迟迟未兑现"],
         }
         args.update(kw)
-        return intake.book(case, Act(OPERATOR, day), **args)
+        return booking.book(case, Act(OPERATOR, day), **args)
     finally:
         case.close()
 

@@ -10,11 +10,11 @@ import pytest
 
 from tests.conftest import OPERATOR, fingerprint
 from tests.helpers_handling import scheduled_appeal
-from zuozhen import duties, workflow
-from zuozhen.audit import DailyList, daily_list, write_notices
+from zuozhen import closing, duties, handoff, hearing
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import Act, CaseFile
+from zuozhen.supervision import DailyList, daily_list, write_notices
 
 D0 = date(2026, 9, 24)
 A, B, C = "202609-001-1", "202609-001-2", "202609-001-3"
@@ -62,13 +62,13 @@ def seeded(db_path: Path, case: CaseFile) -> Path:
         duties.open_duty(tx, D, "verify", date(2026, 9, 1), 7, "wd")  # → 09-10
         duties.open_duty(tx, D, "notify", date(2026, 9, 30), 3, "before")  # → 09-24
     for aid in (A, B):
-        workflow.hear(case, act(D0), aid, refer=True)
-    workflow.hand_off(case, act(D0), A, ["省财政厅"])
-    workflow.hand_off(case, act(D0), B, ["省自然资源厅", "省住房城乡建设厅"])
-    workflow.hear(case, act(D0), C, resolved="现场答复：已对接银行")
+        hearing.hear(case, act(D0), aid, refer=True)
+    handoff.hand_off(case, act(D0), A, ["省财政厅"])
+    handoff.hand_off(case, act(D0), B, ["省自然资源厅", "省住房城乡建设厅"])
+    hearing.hear(case, act(D0), C, resolved="现场答复：已对接银行")
     # later acts (they do not touch the 09-24 window)
-    workflow.undertake(case, act(date(2026, 10, 9)), B, handler="周五", measures="分工核查")
-    workflow.rate(case, act(date(2026, 10, 12)), C, service="满意", handling="不满意")
+    handoff.undertake(case, act(date(2026, 10, 9)), B, handler="周五", measures="分工核查")
+    closing.rate(case, act(date(2026, 10, 12)), C, service="满意", handling="不满意")
     return db_path
 
 
@@ -116,11 +116,11 @@ def test_audit_after_the_break(seeded: Path) -> None:
 
 
 def test_done_items_leave_the_list(seeded: Path, case: CaseFile) -> None:
-    workflow.undertake(case, act(date(2026, 10, 12)), A, handler="李四", measures="核查")
-    workflow.report_back(case, act(date(2026, 10, 20)), A, text="已兑现")
+    handoff.undertake(case, act(date(2026, 10, 12)), A, handler="李四", measures="核查")
+    handoff.report_back(case, act(date(2026, 10, 20)), A, text="已兑现")
     r = audit(seeded, date(2026, 10, 20), within=7)
     assert all(i.appeal != A for i in [*r.overdue, *r.due_soon])
-    workflow.hear(case, act(date(2026, 9, 30)), D, refer=True)  # drops verify and notify
+    hearing.hear(case, act(date(2026, 9, 30)), D, refer=True)  # drops verify and notify
     r = audit(seeded, date(2026, 10, 20))
     assert r.overdue == []
 

@@ -16,13 +16,11 @@ from zuozhen.deadlines import (
     Schedule,
     WorkCalendar,
     default_calendar,
-    load_schedule_file,
     package_schedule,
-    parse_schedule,
     provisional_schedule,
-    schedule_to_toml,
 )
 from zuozhen.errors import InputError
+from zuozhen.schedules import load_schedule_file, parse_schedule, schedule_to_toml
 
 D = dt.date
 DATA = Path(__file__).resolve().parent.parent / "data" / "holidays"

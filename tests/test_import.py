@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Ran, fingerprint
 from tests.helpers_intake import HEADER, OPERATOR, book, row, uscc, write_csv
-from zuozhen import intake
+from zuozhen import bookings_import
 from zuozhen.errors import InputError, RuleError
 from zuozhen.resources import data_path
 from zuozhen.store import trail
@@ -29,10 +29,10 @@ def rows(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
         conn.close()
 
 
-def run_import(db: Path, path: Path, day: date = DAY, **kw: object) -> intake.Imported:
+def run_import(db: Path, path: Path, day: date = DAY, **kw: object) -> bookings_import.Imported:
     case = open_case_file(str(db))
     try:
-        return intake.import_csv(case, Act(OPERATOR, day), path, **kw)  # type: ignore[arg-type]
+        return bookings_import.import_csv(case, Act(OPERATOR, day), path, **kw)  # type: ignore[arg-type]
     finally:
         case.close()
 
@@ -76,7 +76,7 @@ def test_gb18030_and_utf8_give_the_same_case(tmp_path: Path, db_path: Path) -> N
     assert text == "园区道路未接通，货车进出困难"
     assert rows(db_path, "SELECT region FROM enterprise") == [("曲靖市",)]
     # the same rows again in UTF-8: recognised as already booked, nothing new
-    with pytest.raises(intake.ImportRefused):
+    with pytest.raises(bookings_import.ImportRefused):
         run_import(db_path, b)
 
 

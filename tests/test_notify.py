@@ -13,7 +13,7 @@ from tests.conftest import fingerprint
 from tests.helpers_sessions import act, add_appeal, plan
 from zuozhen import notify
 from zuozhen.errors import InputError, RuleError
-from zuozhen.sessions import cancel_session, postpone_session
+from zuozhen.reschedule import cancel_session, postpone_session
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import open_case_file
 

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import OPERATOR, fingerprint
 from tests.helpers_handling import scheduled_appeal
 from tests.pg import needs_pg
-from zuozhen import queries, workflow
+from zuozhen import browse, closing, handoff, hearing
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import Act, CaseFile
@@ -41,9 +41,9 @@ def filed(db_path: Path, case: CaseFile) -> Path:
         enterprise="昆明某物流公司",
         texts=("货车通行证办理难",),
     )
-    workflow.hear(case, act(D0), "202609-001-1", refer=True, note="需财政厅核实")
-    workflow.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
-    workflow.extend(
+    hearing.hear(case, act(D0), "202609-001-1", refer=True, note="需财政厅核实")
+    handoff.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
+    handoff.extend(
         case,
         act(date(2026, 10, 12)),
         "202609-001-1",
@@ -51,10 +51,10 @@ def filed(db_path: Path, case: CaseFile) -> Path:
         reason="需会商",
         basis="《某条例》第十条",
     )
-    workflow.hear(
+    hearing.hear(
         case, act(D0), "202609-001-2", resolved="已现场协调自然资源部门加快审批", official="王厅长"
     )
-    workflow.rate(case, act(D0), "202609-001-2", service="满意", handling="不满意")
+    closing.rate(case, act(D0), "202609-001-2", service="满意", handling="不满意")
     return db_path
 
 
@@ -64,27 +64,27 @@ def reader(db: Path) -> Reader:
 
 def test_list_filters(filed: Path) -> None:
     with reader(filed) as r:
-        assert [x["id"] for x in queries.list_appeals(r)] == [
+        assert [x["id"] for x in browse.list_appeals(r)] == [
             "202609-001-1",
             "202609-001-2",
             "202610-001-1",
         ]
-        assert [x["id"] for x in queries.list_appeals(r, month="2026-10")] == ["202610-001-1"]
-        assert [x["id"] for x in queries.list_appeals(r, status="已交办")] == ["202609-001-1"]
-        assert [x["id"] for x in queries.list_appeals(r, status="rated")] == ["202609-001-2"]
-        assert [x["id"] for x in queries.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
-        row = queries.list_appeals(r, unit="省财政厅")[0]
+        assert [x["id"] for x in browse.list_appeals(r, month="2026-10")] == ["202610-001-1"]
+        assert [x["id"] for x in browse.list_appeals(r, status="已交办")] == ["202609-001-1"]
+        assert [x["id"] for x in browse.list_appeals(r, status="rated")] == ["202609-001-2"]
+        assert [x["id"] for x in browse.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
+        row = browse.list_appeals(r, unit="省财政厅")[0]
         assert row["booking"] == "202609-001" and row["enterprise"] == "云南某某科技有限公司"
         assert row["status"] == "handed_off" and row["units"] == ["省财政厅", "省税务局"]
         with pytest.raises(RuleError, match="没有“完成”这种状态"):
-            queries.list_appeals(r, status="完成")
+            browse.list_appeals(r, status="完成")
         with pytest.raises(InputError):
-            queries.list_appeals(r, month="2026-13")
+            browse.list_appeals(r, month="2026-13")
 
 
 def test_show_has_deadlines_flags_and_masks_contact(filed: Path) -> None:
     with reader(filed) as r:
-        d = queries.show_appeal(r, "202609-001-1").data
+        d = browse.show_appeal(r, "202609-001-1").data
     assert d["contact"] == "王**" and d["phone"] == "138****5678"
     assert d["status"] == "handed_off" and d["round"] == 1 and d["heard_on"] == D0
     steps = {(x["step"], x["rule"]): x for x in d["deadlines"]}
@@ -96,21 +96,21 @@ def test_show_has_deadlines_flags_and_masks_contact(filed: Path) -> None:
     assert h["report_due_original"] == date(2026, 10, 29) and h["extensions"] == 1
     assert d["extensions"][0]["basis"] == "《某条例》第十条"
     with reader(filed) as r:
-        rated = queries.show_appeal(r, "202609-001-2").data
+        rated = browse.show_appeal(r, "202609-001-2").data
     assert rated["ratings"][0]["handling"] == "不满意" and rated["resolved_on_spot"]
     assert any(x["step"] == "revisit" and x["done_on"] is None for x in rated["deadlines"])
 
 
 def test_show_unknown_suggests_format_and_siblings(filed: Path, cli: Any) -> None:
     with reader(filed) as r, pytest.raises(NotFoundError, match="202610-007-1"):
-        queries.show_appeal(r, "202609-001-5")
+        browse.show_appeal(r, "202609-001-5")
     ran = cli(filed, "show", "202609-001-5")
     assert ran.code == 1 and "202609-001-1、202609-001-2" in ran.stderr
 
 
 def test_history_lists_booking_and_appeal_events(filed: Path, cli: Any) -> None:
     with reader(filed) as r:
-        rows = queries.history(r, "202609-001-1")
+        rows = browse.history(r, "202609-001-1")
     assert [x["action"] for x in rows] == ["book", "session.hear", "assign.to", "assign.extend"]
     assert rows[-1]["as_of"] == date(2026, 10, 12) and rows[-1]["operator"] == OPERATOR
     assert rows[-1]["detail"]["basis"] == "《某条例》第十条"
@@ -126,13 +126,13 @@ def test_history_lists_booking_and_appeal_events(filed: Path, cli: Any) -> None:
 
 def test_search_trigram_and_short_queries(filed: Path, cli: Any) -> None:
     with reader(filed) as r:
-        assert [x["id"] for x in queries.search(r, "电费补贴")] == ["202609-001-1"]
-        assert [x["id"] for x in queries.search(r, "用地")] == ["202609-001-2"]  # LIKE
-        assert [x["id"] for x in queries.search(r, "自然资源部门")] == ["202609-001-2"]  # result
-        assert queries.search(r, "不存在的内容") == []
-        assert [x["id"] for x in queries.search(r, '"补贴')] == []
+        assert [x["id"] for x in browse.search(r, "电费补贴")] == ["202609-001-1"]
+        assert [x["id"] for x in browse.search(r, "用地")] == ["202609-001-2"]  # LIKE
+        assert [x["id"] for x in browse.search(r, "自然资源部门")] == ["202609-001-2"]  # result
+        assert browse.search(r, "不存在的内容") == []
+        assert [x["id"] for x in browse.search(r, '"补贴')] == []
         with pytest.raises(InputError):
-            queries.search(r, "  ")
+            browse.search(r, "  ")
     ran = cli(filed, "search", "通行证")
     assert ran.code == 0 and "202610-001-1" in ran.stdout
 
@@ -153,7 +153,7 @@ def test_list_and_show_cli_json(filed: Path, cli: Any) -> None:
 
 def test_session_record_sheet(filed: Path, tmp_path: Path, cli: Any) -> None:
     with reader(filed) as r:
-        rec = queries.session_record(r, "s202609-01")
+        rec = hearing.session_record(r, "s202609-01")
     assert rec.session["lead"] == "张厅长"
     assert [(x["appeal"], x["official"], x["resolved_on_spot"]) for x in rec.rows] == [
         ("202609-001-1", "张厅长", False),
@@ -166,7 +166,7 @@ def test_session_record_sheet(filed: Path, tmp_path: Path, cli: Any) -> None:
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert rows[0] == list(queries.RECORD_HEADER)
+    assert rows[0] == list(hearing.RECORD_HEADER)
     assert rows[2][:2] == ["202609-001-2", "云南某某科技有限公司"] and rows[2][6] == "是"
     ran = cli(filed, "report", "record", "--session", "S202609-09")
     assert ran.code == 1 and "S202609-01" in ran.stderr
@@ -176,9 +176,9 @@ def test_session_record_sheet(filed: Path, tmp_path: Path, cli: Any) -> None:
 @needs_pg
 def test_read_path_on_postgresql(pg_db: str) -> None:
     """audit, list, show, history and search with the same SQL on PostgreSQL (ILIKE search)."""
-    from zuozhen.audit import daily_list
     from zuozhen.config import compose
     from zuozhen.store.storage import create_case_file
+    from zuozhen.supervision import daily_list
 
     case = create_case_file(pg_db, compose("province"), act(date(2026, 9, 1)))
     try:
@@ -189,10 +189,10 @@ def test_read_path_on_postgresql(pg_db: str) -> None:
             session_day=D0,
             texts=("企业电费补贴迟迟未兑现", "厂房用地审批慢"),
         )
-        workflow.hear(case, act(D0), "202609-001-1", refer=True)
-        workflow.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
-        workflow.hear(case, act(D0), "202609-001-2", resolved="已现场协调")
-        workflow.rate(case, act(D0), "202609-001-2", service="满意", handling="不满意")
+        hearing.hear(case, act(D0), "202609-001-1", refer=True)
+        handoff.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
+        hearing.hear(case, act(D0), "202609-001-2", resolved="已现场协调")
+        closing.rate(case, act(D0), "202609-001-2", service="满意", handling="不满意")
     finally:
         case.close()
     with Reader(pg_db) as r:
@@ -201,8 +201,8 @@ def test_read_path_on_postgresql(pg_db: str) -> None:
             ("202609-001-1", "accept", 2)
         ]
         assert [x.appeal for x in res.dissatisfied] == ["202609-001-2"]
-        assert [x["id"] for x in queries.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
-        assert queries.show_appeal(r, "202609-001-1").data["handoffs"][0]["joint"] is True
-        assert [x["action"] for x in queries.history(r, "202609-001-1")][-1] == "assign.to"
-        assert [x["id"] for x in queries.search(r, "电费补贴")] == ["202609-001-1"]
-        assert [x["id"] for x in queries.search(r, "用地")] == ["202609-001-2"]
+        assert [x["id"] for x in browse.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
+        assert browse.show_appeal(r, "202609-001-1").data["handoffs"][0]["joint"] is True
+        assert [x["action"] for x in browse.history(r, "202609-001-1")][-1] == "assign.to"
+        assert [x["id"] for x in browse.search(r, "电费补贴")] == ["202609-001-1"]
+        assert [x["id"] for x in browse.search(r, "用地")] == ["202609-001-2"]

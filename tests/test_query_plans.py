@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from zuozhen.audit import daily_list
-from zuozhen.queries import list_appeals, search, show_appeal
+from zuozhen.browse import list_appeals, search, show_appeal
 from zuozhen.reports import Quarter, quarterly
 from zuozhen.store import reader as reader_module
 from zuozhen.store.reader import Reader
+from zuozhen.supervision import daily_list
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -25,7 +25,8 @@ from tests.helpers_reports import (
     build_quarter,
 )
 from tests.pg import needs_pg
-from zuozhen.reports import Quarter, header, quarterly, service_items
+from zuozhen.reports import Quarter, header, quarterly
+from zuozhen.service_items import service_items
 from zuozhen.store.reader import Reader
 
 HEADER = "单位,受理诉求,现场解决,交办,已办结,按期办结,超期未办结,延期,解释说明,平均办理工作日,评价数,满意率"

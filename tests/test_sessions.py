@@ -11,13 +11,8 @@ import pytest
 from tests.conftest import fingerprint, make_case
 from tests.helpers_sessions import act, add_appeal, plan
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.sessions import (
-    cancel_session,
-    list_sessions,
-    plan_session,
-    plan_weekly,
-    postpone_session,
-)
+from zuozhen.reschedule import cancel_session, postpone_session
+from zuozhen.sessions import list_sessions, plan_session, plan_weekly
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import open_case_file
 

@@ -12,17 +12,17 @@ import pytest
 
 from tests.conftest import Ran, fingerprint
 from tests.helpers_intake import OPERATOR, add_session, book
-from zuozhen import intake
+from zuozhen import triage as step
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.store.storage import Act, open_case_file
 
 Cli = Callable[..., Ran]
 
 
-def triage(db: Path, day: date, appeal: str, **kw: Any) -> intake.Triaged:
+def triage(db: Path, day: date, appeal: str, **kw: Any) -> step.Triaged:
     case = open_case_file(str(db))
     try:
-        return intake.triage(case, Act(OPERATOR, day), appeal, **kw)
+        return step.triage(case, Act(OPERATOR, day), appeal, **kw)
     finally:
         case.close()
 

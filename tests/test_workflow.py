@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from tests.conftest import OPERATOR, fingerprint, run_cli
 from tests.helpers_handling import scheduled_appeal
-from zuozhen import workflow
+from zuozhen import closing, handoff, hearing, supervision
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Appeal, Deadline, Extension, Handoff, Rating, Trail
 from zuozhen.store.storage import Act, CaseFile
@@ -54,14 +54,14 @@ def trail_count(case: CaseFile) -> int:
 
 
 def referred(case: CaseFile, aid: str, day: date = D0) -> None:
-    workflow.hear(case, act(day), aid, refer=True)
+    hearing.hear(case, act(day), aid, refer=True)
 
 
 def to_reported(case: CaseFile, aid: str, units: list[str] | None = None) -> None:
     referred(case, aid)
-    workflow.hand_off(case, act(D0), aid, units or ["省财政厅"])
-    workflow.undertake(case, act(date(2026, 9, 28)), aid, handler="李四", measures="核查兑现")
-    workflow.report_back(case, act(date(2026, 10, 15)), aid, text="已兑现")
+    handoff.hand_off(case, act(D0), aid, units or ["省财政厅"])
+    handoff.undertake(case, act(date(2026, 9, 28)), aid, handler="李四", measures="核查兑现")
+    handoff.report_back(case, act(date(2026, 10, 15)), aid, text="已兑现")
 
 
 # -- hear ------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def to_reported(case: CaseFile, aid: str, units: list[str] | None = None) -> Non
 
 def test_hear_resolved_closes_and_opens_rating(case: CaseFile, ids: list[str]) -> None:
     before = trail_count(case)
-    r = workflow.hear(
+    r = hearing.hear(
         case, act(D0), ids[0], resolved="现场答复：补贴已于本周拨付", official="王厅长"
     )
     assert r.resolved and r.status == "closed" and r.official == "王厅长"
@@ -82,7 +82,7 @@ def test_hear_resolved_closes_and_opens_rating(case: CaseFile, ids: list[str]) -
 
 
 def test_hear_refer_defaults_official_to_session_lead(case: CaseFile, ids: list[str]) -> None:
-    r = workflow.hear(case, act(D0), ids[0], refer=True)
+    r = hearing.hear(case, act(D0), ids[0], refer=True)
     assert r.status == "referred" and r.official == "张厅长"
     assert appeal(case, ids[0]).status == "referred"
 
@@ -90,12 +90,12 @@ def test_hear_refer_defaults_official_to_session_lead(case: CaseFile, ids: list[
 @pytest.mark.parametrize("kwargs", [{}, {"resolved": "答复", "refer": True}])
 def test_hear_needs_exactly_one_outcome(case: CaseFile, ids: list[str], kwargs: Any) -> None:
     with pytest.raises(InputError, match="二选一"):
-        workflow.hear(case, act(D0), ids[0], **kwargs)
+        hearing.hear(case, act(D0), ids[0], **kwargs)
 
 
 def test_hear_before_the_session_is_refused(case: CaseFile, ids: list[str]) -> None:
     with pytest.raises(RuleError, match="尚未坐诊"):
-        workflow.hear(case, act(date(2026, 9, 23)), ids[0], refer=True)
+        hearing.hear(case, act(date(2026, 9, 23)), ids[0], refer=True)
 
 
 def test_hear_drops_open_notify_duty(case: CaseFile, ids: list[str]) -> None:
@@ -112,7 +112,7 @@ def test_hear_drops_open_notify_duty(case: CaseFile, ids: list[str]) -> None:
 
 def test_single_hand_off_deadlines_across_national_day(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    r = workflow.hand_off(case, act(D0), ids[0], ["省财政厅"])
+    r = handoff.hand_off(case, act(D0), ids[0], ["省财政厅"])
     # 09-25 is 中秋节, 10-01..07 国庆节: 5 WD → 10-09, 15 WD → 10-22
     assert (r.plan_due, r.report_due, r.joint, r.provisional) == (
         date(2026, 10, 9),
@@ -130,7 +130,7 @@ def test_single_hand_off_deadlines_across_national_day(case: CaseFile, ids: list
 
 def test_joint_hand_off_is_led_by_first_unit(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    r = workflow.hand_off(case, act(D0), ids[0], ["省自然资源厅", "省住房城乡建设厅"])
+    r = handoff.hand_off(case, act(D0), ids[0], ["省自然资源厅", "省住房城乡建设厅"])
     assert r.joint and r.lead_unit == "省自然资源厅" and r.report_due == date(2026, 10, 29)
     with case.read() as s:
         h = s.exec(select(Handoff).where(Handoff.appeal_id == ids[0])).one()
@@ -139,20 +139,20 @@ def test_joint_hand_off_is_led_by_first_unit(case: CaseFile, ids: list[str]) -> 
 
 def test_hand_off_provisional_year(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    r = workflow.hand_off(case, act(date(2026, 12, 24)), ids[0], ["省财政厅"])
+    r = handoff.hand_off(case, act(date(2026, 12, 24)), ids[0], ["省财政厅"])
     assert r.provisional and r.report_due.year == 2027
 
 
 def test_hand_off_unknown_unit_warns_with_closest(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    r = workflow.hand_off(case, act(D0), ids[0], ["省税务"])
+    r = handoff.hand_off(case, act(D0), ids[0], ["省税务"])
     assert r.warnings and "省税务局" in r.warnings[0]
 
 
 def test_hand_off_refuses_duplicate_units(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
     with pytest.raises(InputError, match="重复"):
-        workflow.hand_off(case, act(D0), ids[0], ["省财政厅", "省财政厅"])
+        handoff.hand_off(case, act(D0), ids[0], ["省财政厅", "省财政厅"])
 
 
 # -- undertake, report, extend ---------------------------------------------------------
@@ -161,14 +161,12 @@ def test_hand_off_refuses_duplicate_units(case: CaseFile, ids: list[str]) -> Non
 def test_undertake_on_time_and_late(case: CaseFile, ids: list[str]) -> None:
     for aid in ids[:2]:
         referred(case, aid)
-        workflow.hand_off(case, act(D0), aid, ["省财政厅"])
-    ok = workflow.undertake(
+        handoff.hand_off(case, act(D0), aid, ["省财政厅"])
+    ok = handoff.undertake(
         case, act(date(2026, 10, 9)), ids[0], handler="李四", measures="核查", by=date(2026, 10, 20)
     )
     assert not ok.late and ok.promised_by == date(2026, 10, 20)
-    late = workflow.undertake(
-        case, act(date(2026, 10, 12)), ids[1], handler="赵六", measures="核查"
-    )
+    late = handoff.undertake(case, act(date(2026, 10, 12)), ids[1], handler="赵六", measures="核查")
     assert late.late and late.promised_by == date(2026, 10, 22)
     with case.read() as s:
         h = s.exec(select(Handoff).where(Handoff.appeal_id == ids[1])).one()
@@ -180,9 +178,9 @@ def test_undertake_on_time_and_late(case: CaseFile, ids: list[str]) -> None:
 
 def test_undertake_promise_past_report_deadline_refused(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    workflow.hand_off(case, act(D0), ids[0], ["省财政厅"])
+    handoff.hand_off(case, act(D0), ids[0], ["省财政厅"])
     with pytest.raises(RuleError, match="assign extend"):
-        workflow.undertake(
+        handoff.undertake(
             case, act(D0), ids[0], handler="李四", measures="x", by=date(2026, 10, 23)
         )
     assert appeal(case, ids[0]).status == "handed_off"
@@ -190,21 +188,21 @@ def test_undertake_promise_past_report_deadline_refused(case: CaseFile, ids: lis
 
 def test_report_late_is_flagged(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    workflow.hand_off(case, act(D0), ids[0], ["省财政厅"])
-    workflow.undertake(case, act(D0), ids[0], handler="李四", measures="x")
-    r = workflow.report_back(case, act(date(2026, 10, 23)), ids[0], text="已办")
+    handoff.hand_off(case, act(D0), ids[0], ["省财政厅"])
+    handoff.undertake(case, act(D0), ids[0], handler="李四", measures="x")
+    r = handoff.report_back(case, act(date(2026, 10, 23)), ids[0], text="已办")
     assert r.late
     assert appeal(case, ids[0]).status == "reported"
 
 
 def test_extend_replaces_report_duty_with_fixed_date(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    workflow.hand_off(case, act(D0), ids[0], ["省财政厅"])
+    handoff.hand_off(case, act(D0), ids[0], ["省财政厅"])
     with pytest.raises(RuleError, match="必须晚于"):
-        workflow.extend(case, act(D0), ids[0], to=date(2026, 10, 22), reason="会商")
+        handoff.extend(case, act(D0), ids[0], to=date(2026, 10, 22), reason="会商")
     with pytest.raises(InputError, match="延期理由"):
-        workflow.extend(case, act(D0), ids[0], to=date(2026, 11, 5), reason="  ")
-    r = workflow.extend(
+        handoff.extend(case, act(D0), ids[0], to=date(2026, 11, 5), reason="  ")
+    r = handoff.extend(
         case,
         act(date(2026, 10, 15)),
         ids[0],
@@ -215,7 +213,7 @@ def test_extend_replaces_report_duty_with_fixed_date(case: CaseFile, ids: list[s
     assert (r.old_due, r.new_due, r.extensions) == (date(2026, 10, 22), date(2026, 11, 5), 1)
     d = open_duties(case, ids[0])["report"]
     assert (d.rule, d.due) == ("fixed", date(2026, 11, 5))
-    workflow.extend(case, act(date(2026, 10, 16)), ids[0], to=date(2026, 11, 12), reason="再议")
+    handoff.extend(case, act(date(2026, 10, 16)), ids[0], to=date(2026, 11, 12), reason="再议")
     with case.read() as s:
         h = s.exec(select(Handoff).where(Handoff.appeal_id == ids[0])).one()
         ext = s.exec(select(Extension).where(Extension.appeal_id == ids[0])).all()
@@ -223,7 +221,7 @@ def test_extend_replaces_report_duty_with_fixed_date(case: CaseFile, ids: list[s
     assert h.report_due_original == date(2026, 10, 22)
     assert h.legal_basis == "《行政许可法》第四十二条" and len(ext) == 2
     # an undertaking may now promise up to the extended deadline
-    u = workflow.undertake(
+    u = handoff.undertake(
         case, act(date(2026, 10, 16)), ids[0], handler="李", measures="x", by=date(2026, 11, 10)
     )
     assert u.late  # plan limit 10-09 passed
@@ -236,10 +234,10 @@ def test_close_both_ways(case: CaseFile, ids: list[str]) -> None:
     to_reported(case, ids[0])
     to_reported(case, ids[1])
     with pytest.raises(InputError, match="解释说明"):
-        workflow.close_out(case, act(date(2026, 10, 16)), ids[1], outcome="解释说明", result=" ")
-    c = workflow.close_out(case, act(date(2026, 10, 16)), ids[0], outcome="已解决", result="已兑现")
+        closing.close_out(case, act(date(2026, 10, 16)), ids[1], outcome="解释说明", result=" ")
+    c = closing.close_out(case, act(date(2026, 10, 16)), ids[0], outcome="已解决", result="已兑现")
     assert c.rate_due == date(2026, 10, 30)
-    workflow.close_out(
+    closing.close_out(
         case,
         act(date(2026, 10, 16)),
         ids[1],
@@ -249,35 +247,35 @@ def test_close_both_ways(case: CaseFile, ids: list[str]) -> None:
     a = appeal(case, ids[1])
     assert (a.status, a.outcome, a.closed_on) == ("closed", "解释说明", date(2026, 10, 16))
     with pytest.raises(InputError, match="办结方式"):
-        workflow.close_out(case, act(D0), ids[2], outcome="撤回", result="x")
+        closing.close_out(case, act(D0), ids[2], outcome="撤回", result="x")
 
 
 def test_close_on_spot_resolved_says_already_closed(case: CaseFile, ids: list[str]) -> None:
-    workflow.hear(case, act(D0), ids[0], resolved="已答复")
+    hearing.hear(case, act(D0), ids[0], resolved="已答复")
     with pytest.raises(RuleError, match="现场答复解决"):
-        workflow.close_out(case, act(D0), ids[0], outcome="已解决", result="x")
+        closing.close_out(case, act(D0), ids[0], outcome="已解决", result="x")
 
 
 def test_rate_once_and_dissatisfied_opens_revisit(case: CaseFile, ids: list[str]) -> None:
-    workflow.hear(case, act(D0), ids[0], resolved="已答复")
-    r = workflow.rate(
+    hearing.hear(case, act(D0), ids[0], resolved="已答复")
+    r = closing.rate(
         case, act(date(2026, 9, 28)), ids[0], service="满意", handling="不满意", comment="没落实"
     )
     assert r.dissatisfied and r.revisit_due == date(2026, 10, 16)
     duties = open_duties(case, ids[0])
     assert "rate" not in duties and duties["revisit"].due == date(2026, 10, 16)
     with pytest.raises(RuleError, match="不能更改或重复评价"):
-        workflow.rate(case, act(date(2026, 9, 29)), ids[0], service="满意", handling="满意")
-    workflow.hear(case, act(D0), ids[1], resolved="已答复")
-    ok = workflow.rate(case, act(date(2026, 9, 28)), ids[1], service="满意", handling="基本满意")
+        closing.rate(case, act(date(2026, 9, 29)), ids[0], service="满意", handling="满意")
+    hearing.hear(case, act(D0), ids[1], resolved="已答复")
+    ok = closing.rate(case, act(date(2026, 9, 28)), ids[1], service="满意", handling="基本满意")
     assert not ok.dissatisfied and "revisit" not in open_duties(case, ids[1])
 
 
 def test_rating_rows_cannot_be_changed_by_sql(
     db_path: Path, case: CaseFile, ids: list[str]
 ) -> None:
-    workflow.hear(case, act(D0), ids[0], resolved="已答复")
-    workflow.rate(case, act(D0), ids[0], service="不满意", handling="不满意")
+    hearing.hear(case, act(D0), ids[0], resolved="已答复")
+    closing.rate(case, act(D0), ids[0], service="不满意", handling="不满意")
     conn = sqlite3.connect(db_path)
     try:
         with pytest.raises(sqlite3.DatabaseError, match="评价"):
@@ -292,45 +290,47 @@ def test_rating_rows_cannot_be_changed_by_sql(
 
 def test_revisit_and_reopen_starts_a_new_round(case: CaseFile, ids: list[str]) -> None:
     to_reported(case, ids[0])
-    workflow.close_out(case, act(date(2026, 10, 16)), ids[0], outcome="已解决", result="已兑现")
-    workflow.rate(case, act(date(2026, 10, 19)), ids[0], service="满意", handling="不满意")
-    r = workflow.revisit(case, act(date(2026, 10, 20)), ids[0], note="补贴未全额到位", reopen=True)
+    closing.close_out(case, act(date(2026, 10, 16)), ids[0], outcome="已解决", result="已兑现")
+    closing.rate(case, act(date(2026, 10, 19)), ids[0], service="满意", handling="不满意")
+    r = supervision.revisit(
+        case, act(date(2026, 10, 20)), ids[0], note="补贴未全额到位", reopen=True
+    )
     assert r.reopened and r.new_round == 2
     a = appeal(case, ids[0])
     assert (a.status, a.round, a.outcome, a.closed_on) == ("reopened", 2, None, None)
     assert "revisit" not in open_duties(case, ids[0])
-    h = workflow.hand_off(case, act(date(2026, 10, 21)), ids[0], ["省财政厅", "省税务局"])
+    h = handoff.hand_off(case, act(date(2026, 10, 21)), ids[0], ["省财政厅", "省税务局"])
     assert h.round == 2 and h.report_due == date(2026, 11, 18)
     with case.read() as s:
         rounds = [x.round for x in s.exec(select(Handoff).where(Handoff.appeal_id == ids[0]))]
     assert sorted(rounds) == [1, 2]
     with pytest.raises(RuleError, match="只有已销号"):
-        workflow.revisit(case, act(date(2026, 10, 21)), ids[0], note="x", reopen=True)
+        supervision.revisit(case, act(date(2026, 10, 21)), ids[0], note="x", reopen=True)
 
 
 def test_revisit_without_reopen_keeps_state(case: CaseFile, ids: list[str]) -> None:
-    workflow.hear(case, act(D0), ids[0], resolved="已答复")
-    workflow.rate(case, act(D0), ids[0], service="不满意", handling="满意")
-    workflow.revisit(case, act(date(2026, 9, 29)), ids[0], note="已沟通，企业认可")
+    hearing.hear(case, act(D0), ids[0], resolved="已答复")
+    closing.rate(case, act(D0), ids[0], service="不满意", handling="满意")
+    supervision.revisit(case, act(date(2026, 9, 29)), ids[0], note="已沟通，企业认可")
     assert appeal(case, ids[0]).status == "rated"
     assert "revisit" not in open_duties(case, ids[0])
 
 
 def test_unknown_appeal(case: CaseFile, ids: list[str]) -> None:
     with pytest.raises(NotFoundError, match="202610-007-1"):
-        workflow.hear(case, act(D0), "202609-009-1", refer=True)
+        hearing.hear(case, act(D0), "202609-009-1", refer=True)
 
 
 def test_each_act_records_exactly_one_event(case: CaseFile, ids: list[str]) -> None:
     steps = [
-        lambda: workflow.hear(case, act(D0), ids[0], refer=True),
-        lambda: workflow.hand_off(case, act(D0), ids[0], ["省财政厅"]),
-        lambda: workflow.extend(case, act(D0), ids[0], to=date(2026, 11, 2), reason="会商"),
-        lambda: workflow.undertake(case, act(D0), ids[0], handler="李", measures="x"),
-        lambda: workflow.report_back(case, act(D0), ids[0], text="办结"),
-        lambda: workflow.close_out(case, act(D0), ids[0], outcome="已解决", result="ok"),
-        lambda: workflow.rate(case, act(D0), ids[0], service="满意", handling="满意"),
-        lambda: workflow.revisit(case, act(D0), ids[0], note="好", reopen=True),
+        lambda: hearing.hear(case, act(D0), ids[0], refer=True),
+        lambda: handoff.hand_off(case, act(D0), ids[0], ["省财政厅"]),
+        lambda: handoff.extend(case, act(D0), ids[0], to=date(2026, 11, 2), reason="会商"),
+        lambda: handoff.undertake(case, act(D0), ids[0], handler="李", measures="x"),
+        lambda: handoff.report_back(case, act(D0), ids[0], text="办结"),
+        lambda: closing.close_out(case, act(D0), ids[0], outcome="已解决", result="ok"),
+        lambda: closing.rate(case, act(D0), ids[0], service="满意", handling="满意"),
+        lambda: supervision.revisit(case, act(D0), ids[0], note="好", reopen=True),
     ]
     for step in steps:
         before = trail_count(case)

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, RuleError
 
 if TYPE_CHECKING:
@@ -27,15 +28,10 @@ if TYPE_CHECKING:
     from zuozhen.store.storage import Act, CaseFile
 
 FORMATS = ("md", "txt", "html", "json")
-_WEEKDAYS = "一二三四五六日"
 
 
 def _zh_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _wd(d: dt.date) -> str:
-    return f"星期{_WEEKDAYS[d.weekday()]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +53,7 @@ class AnnouncedSession:
             "date": self.date.isoformat(),
             "date_zh": _zh_date(self.date),
             "short_date": f"{self.date.month}月{self.date.day}日",
-            "weekday": _wd(self.date),
+            "weekday": weekday_zh(self.date),
             "start": self.start,
             "end": self.end,
             "time": f"{self.start}—{self.end}",
@@ -114,7 +110,7 @@ class Announcement:
                 {
                     "id": s.id,
                     "date": s.date.isoformat(),
-                    "weekday": _wd(s.date),
+                    "weekday": weekday_zh(s.date),
                     "start": s.start,
                     "end": s.end,
                     "kind": s.kind,
@@ -155,14 +151,14 @@ class Announcement:
             ),
             "notify_days": self.notify_days,
             "window": [
-                {"date": d.isoformat(), "short": f"{d.month}月{d.day}日", "weekday": _wd(d)}
+                {"date": d.isoformat(), "short": f"{d.month}月{d.day}日", "weekday": weekday_zh(d)}
                 for d in window
             ],
             "window_first": f"{window[0].month}月{window[0].day}日" if window else "",
             "window_last": f"{window[-1].month}月{window[-1].day}日" if window else "",
             "window_days": len(window),
             "window_weekend": [
-                f"{d.month}月{d.day}日（{_wd(d)}）" for d in window if d.weekday() >= 5
+                f"{d.month}月{d.day}日（{weekday_zh(d)}）" for d in window if d.weekday() >= 5
             ],
             "provisional": self.provisional,
             "notes": self.notes,

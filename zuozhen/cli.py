@@ -174,13 +174,42 @@ GROUPS = {
 
 def _register() -> None:
     """Each command module adds its commands to the app and to the shared groups."""
-    from zuozhen.commands import admin, calendar, demo, handling, intake, reports, sessions
+    from zuozhen.commands import (
+        admin,
+        announce,
+        booking,
+        browse,
+        bulletin,
+        calendar,
+        closing,
+        demo,
+        handoff,
+        hearing,
+        notify,
+        reports,
+        reschedule,
+        sessions,
+        supervision,
+        triage,
+    )
 
     groups = {
         name: typer.Typer(help=text, no_args_is_help=True, cls=TyperGroup, rich_markup_mode=None)
         for name, text in GROUPS.items()
     }
-    for module in (admin, demo, calendar, sessions, intake, handling, reports):
+    steps = (
+        sessions,
+        reschedule,
+        announce,
+        booking,
+        triage,
+        notify,
+        hearing,
+        handoff,
+        closing,
+        supervision,
+    )
+    for module in (admin, demo, calendar, *steps, browse, reports, bulletin):
         module.register(app, groups)
     for name, group in groups.items():
         if group.registered_commands or group.registered_callback:

@@ -29,32 +29,30 @@ schedules are loaded. Every query is then a couple of list look-ups: no day-by-d
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, compress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from zuozhen.errors import InputError
 from zuozhen.festivals import festival_dates
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    pass
 
 __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
+    "WEEKDAY_CHARS",
     "DayInfo",
     "Due",
     "Schedule",
     "WorkCalendar",
     "default_calendar",
-    "load_schedule_file",
     "package_schedule",
-    "parse_schedule",
     "provisional_schedule",
-    "schedule_to_toml",
+    "weekday_zh",
 ]
 
 #: First and last year the engine can compute in (inputs and results).
@@ -68,7 +66,7 @@ _END = dt.date(MAX_YEAR + 1, 1, 1).toordinal()
 _NDAYS = _END - _BASE
 _WEEK = b"\x01\x01\x01\x01\x01\x00\x00"  # Monday .. Sunday
 
-_WEEKDAY_ZH = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+WEEKDAY_CHARS = "一二三四五六日"  # Monday .. Sunday
 
 #: chinese-calendar's English holiday names -> the names the clerk uses.
 _EN_TO_ZH = {
@@ -561,6 +559,11 @@ class WorkCalendar:
 
 
 @cache
+def weekday_zh(d: dt.date, prefix: str = "星期") -> str:
+    """星期五 (or 周五 with ``prefix="周"``): the one weekday label of every output."""
+    return prefix + WEEKDAY_CHARS[d.weekday()]
+
+
 def default_calendar() -> WorkCalendar:
     """A process-wide calendar with no loaded schedules."""
     return WorkCalendar()
@@ -596,280 +599,3 @@ def _apply_schedule(flags: bytearray, names: dict[int, str], s: Schedule) -> Non
         i = d.toordinal() - _BASE
         flags[i] = 1
         names.pop(i, None)
-
-
-# ---------------------------------------------------------------------------------------
-# Schedule files (TOML)
-
-_ALLOWED_KEYS = ("year", "source", "holidays", "workdays", "note")
-_BARE_KEY_RE = re.compile(r"^(\s*)([^\s\"'=\[\]#{}.,]*[^\x00-\x7f][^\s\"'=\[\]#{}.,]*)(\s*=)", re.M)
-_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, str):
-        return f"“{value}”"
-    return repr(value) if not isinstance(value, dt.date) else value.isoformat()
-
-
-def _parse_date(value: Any, where: str, year: int) -> dt.date:
-    example = f'"{year}-10-01"'
-    if isinstance(value, dt.datetime):
-        raise InputError(
-            f'{where} 的 {value.isoformat()} 带有时刻：这里只写日期，如 "{value.date()}"。'
-        )
-    if isinstance(value, dt.date):
-        d = value
-    elif isinstance(value, str):
-        m = _DATE_RE.match(value)
-        if m is None:
-            raise InputError(
-                f"{where} 的日期 {_fmt(value)} 看不懂：请写成 YYYY-MM-DD，例如 {example}。"
-            )
-        try:
-            d = dt.date(int(m[1]), int(m[2]), int(m[3]))
-        except ValueError:
-            raise InputError(f"{where} 的日期 {_fmt(value)} 不存在，请核对月份和日子。") from None
-    else:
-        raise InputError(
-            f"{where} 应为日期（YYYY-MM-DD，例如 {example}），却写成了 {_fmt(value)}。"
-        )
-    if d.year != year:
-        raise InputError(
-            f"{where} 的日期 {d.isoformat()} 不在 {year} 年内：一个文件只写一年（year = {year}）"
-            f"的安排，请改正日期，或把它写进 {d.year} 年的文件。"
-        )
-    return d
-
-
-def _date_list(value: Any, where: str, year: int) -> list[dt.date]:
-    """A date, a list of dates, or a table {dates=[..]} / {start=.., end=..}."""
-    if isinstance(value, list):
-        return [_parse_date(v, f"{where} 第 {k} 个日期", year) for k, v in enumerate(value, 1)]
-    if isinstance(value, dict):
-        unknown = sorted(set(value) - {"name", "dates", "date", "start", "end"})
-        if unknown:
-            raise InputError(
-                f"{where} 里有不认识的键 {'、'.join(unknown)}：可用 name、dates、date、start、end。"
-            )
-        out: list[dt.date] = []
-        if "dates" in value:
-            out.extend(_date_list(value["dates"], f"{where}.dates", year))
-        if "date" in value:
-            out.append(_parse_date(value["date"], f"{where}.date", year))
-        if "start" in value or "end" in value:
-            if "start" not in value or "end" not in value:
-                raise InputError(
-                    f"{where} 写了 start 或 end 之一：起止日期要成对写（start 和 end）。"
-                )
-            a = _parse_date(value["start"], f"{where}.start", year)
-            b = _parse_date(value["end"], f"{where}.end", year)
-            if b < a:
-                raise InputError(
-                    f"{where} 的结束日期 {b.isoformat()} 早于开始日期 {a.isoformat()}，"
-                    "请对调或改正。"
-                )
-            out.extend(a + dt.timedelta(days=k) for k in range((b - a).days + 1))
-        if not out and not ({"dates", "date"} & set(value)):
-            raise InputError(f"{where} 没有日期：请写 dates = [..] 或 start = .. 与 end = ..。")
-        return out
-    return [_parse_date(value, where, year)]
-
-
-def _add_holiday(holidays: dict[dt.date, str], d: dt.date, name: str) -> None:
-    old = holidays.get(d)
-    if old is None or old == name or not name:
-        holidays.setdefault(d, name)
-    elif not old:
-        holidays[d] = name
-    else:  # two festivals on one day (中秋 on 国庆): keep both names
-        holidays[d] = f"{old}、{name}"
-
-
-def _name(value: Any, where: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(f'{where} 的名称应为文字，如 name = "春节"，却写成了 {_fmt(value)}。')
-    return value.strip()
-
-
-def parse_schedule(text: str) -> Schedule:
-    """Parse and validate a holiday schedule file (TOML). Raises InputError in Chinese.
-
-    Accepted (see the module's tests for every form)::
-
-        year = 2027
-        source = "国务院办公厅关于2027年部分节假日安排的通知"
-        workdays = ["2027-02-07", "2027-02-20"]
-        holidays = ["2027-01-01", "2027-02-05"]                  # plain list, or
-        holidays = [{ name = "春节", dates = [...] },
-                    { name = "国庆节", start = "2027-10-01", end = "2027-10-07" }]
-        [holidays]                                               # or a table name -> dates
-        "元旦" = ["2027-01-01"]
-
-    Dates may be TOML dates or strings (2027-10-01, 2027/10/01, 2027年10月1日). A date listed
-    twice is fine. Refused: a bad ``year`` or ``source``, a date outside the year, a date
-    that is both holiday and workday, a make-up workday that is not a Saturday or Sunday.
-    """
-    import tomllib
-
-    try:
-        return _schedule_from_dict(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        error = exc
-    # TOML 1.0 wants Chinese keys quoted ("元旦" = [...]); accept them bare too
-    quoted = _BARE_KEY_RE.sub(r'\1"\2"\3', text)
-    if quoted != text:
-        try:
-            return _schedule_from_dict(tomllib.loads(quoted))
-        except tomllib.TOMLDecodeError:
-            pass
-    raise _toml_error(error) from None
-
-
-def _toml_error(exc: Exception) -> InputError:
-    msg = str(exc)
-    m = re.search(r"line (\d+), column (\d+)", msg)
-    if m:
-        where = f"第 {m[1]} 行第 {m[2]} 列附近"
-    else:
-        where = "文件末尾" if "end of document" in msg else "某处"
-    return InputError(
-        f"节假日安排文件不是合法的 TOML：{where}有语法错误（{msg}）。"
-        '请检查引号、逗号和方括号是否成对，日期写成 "2027-10-01"。'
-    )
-
-
-def _schedule_from_dict(raw: dict[str, Any]) -> Schedule:
-
-    unknown = sorted(set(raw) - set(_ALLOWED_KEYS))
-    if unknown:
-        raise InputError(
-            f"节假日安排文件里有不认识的项 {'、'.join(unknown)}：只能有 "
-            f"{'、'.join(_ALLOWED_KEYS)}。请检查拼写（例如 holidays 不是 holiday）。"
-        )
-
-    year_raw = raw.get("year")
-    if isinstance(year_raw, str) and year_raw.strip().isdigit():
-        year_raw = int(year_raw.strip())
-    lo, hi = SCHEDULE_YEARS
-    if isinstance(year_raw, bool) or not isinstance(year_raw, int) or not lo <= year_raw <= hi:
-        if year_raw is None:
-            raise InputError("节假日安排文件缺少 year：请在开头写上年份，例如 year = 2027。")
-        raise InputError(
-            f"节假日安排文件的 year = {_fmt(year_raw)} 不对：应为 {lo}–{hi} 之间的整数年份，"
-            "例如 year = 2027。"
-        )
-    year: int = year_raw
-
-    source = raw.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise InputError(
-            "节假日安排文件缺少 source（出处）：请写明依据的通知，例如 "
-            f'source = "国务院办公厅关于{year}年部分节假日安排的通知"。'
-        )
-
-    if "holidays" not in raw:
-        raise InputError(
-            "节假日安排文件缺少 holidays（放假日期）：请按通知列出放假的每一天，例如 "
-            f'holidays = ["{year}-01-01"]。'
-        )
-    holidays: dict[dt.date, str] = {}
-    hraw = raw["holidays"]
-    if isinstance(hraw, dict):
-        for key, value in hraw.items():
-            name = key.strip()
-            for d in _date_list(value, f"holidays.{key}", year):
-                _add_holiday(holidays, d, name)
-    elif isinstance(hraw, list):
-        for k, item in enumerate(hraw, 1):
-            where = f"holidays 第 {k} 项"
-            if isinstance(item, dict):
-                name = _name(item.get("name"), where)
-                for d in _date_list(item, where, year):
-                    _add_holiday(holidays, d, name)
-            else:
-                _add_holiday(holidays, _parse_date(item, where, year), "")
-    else:
-        raise InputError(f"holidays 应为日期列表或“名称 = 日期列表”的表，却写成了 {_fmt(hraw)}。")
-
-    workdays: set[dt.date] = set()
-    if "workdays" in raw:
-        for d in _date_list(raw["workdays"], "workdays", year):
-            if d in holidays:
-                label = f"（{holidays[d]}）" if holidays[d] else ""
-                raise InputError(
-                    f"{d.isoformat()} 同时出现在 holidays{label} 和 workdays 里：一天不能既放假"
-                    "又调休上班，请删掉其中一处。"
-                )
-            if d.weekday() < 5:
-                raise InputError(
-                    f"workdays 里的 {d.isoformat()} 是{_WEEKDAY_ZH[d.weekday()]}：调休上班日只会是"
-                    "周六或周日（平日本来就上班），请核对通知后改正或删掉。"
-                )
-            workdays.add(d)
-
-    return Schedule(
-        year=year,
-        source=source.strip(),
-        holidays=dict(sorted(holidays.items())),
-        workdays=frozenset(workdays),
-    )
-
-
-def load_schedule_file(path: str | Path) -> Schedule:
-    """Read and parse a schedule file; InputError (Chinese) if unreadable or invalid."""
-    from pathlib import Path
-
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"找不到节假日安排文件 {p}，请检查路径。") from None
-    except UnicodeDecodeError:
-        raise InputError(f"节假日安排文件 {p} 不是 UTF-8 编码，请另存为 UTF-8 后再导入。") from None
-    except OSError as exc:
-        raise InputError(f"读不了节假日安排文件 {p}：{exc.strerror or exc}。") from None
-    try:
-        return parse_schedule(text)
-    except InputError as exc:
-        raise InputError(f"{p}：{exc}") from None
-
-
-def _toml_str(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _toml_dates(days: Iterable[dt.date]) -> str:
-    return "[" + ", ".join(f'"{d.isoformat()}"' for d in sorted(days)) + "]"
-
-
-def schedule_to_toml(s: Schedule) -> str:
-    """The canonical TOML text of a schedule (table form with names); parses back equal."""
-    groups: dict[str, list[dt.date]] = {}
-    for d, name in sorted(s.holidays.items()):
-        groups.setdefault(name, []).append(d)
-    lines = [
-        f"# {s.year} 年节假日安排：放假日期（holidays）与调休上班日（workdays）",
-        f"year = {s.year}",
-        f"source = {_toml_str(s.source)}",
-        f"workdays = {_toml_dates(s.workdays)}",
-        "",
-        "[holidays]",
-    ]
-    lines.extend(f"{_toml_str(name)} = {_toml_dates(days)}" for name, days in groups.items())
-    return "\n".join(lines) + "\n"

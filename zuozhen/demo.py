@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from zuozhen import intake, notify, sessions, workflow
+from zuozhen import booking, closing, handoff, hearing, notify, sessions, supervision, triage
 from zuozhen.config import compose
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.resources import data_path
@@ -129,7 +129,7 @@ def _story(w: _World, firm: _Firm, year: int, month: int, texts: list[list[str]]
     booked_on = w.wd(window[-1], rng.randint(1, 3)) if late else rng.choice(window)
     yield booked_on
     themes = {t: rows for t, rows in w.content["appeals"].items()}
-    booking = intake.book(
+    booked = booking.book(
         w.case,
         w.act(booked_on),
         enterprise=firm.name,
@@ -144,7 +144,7 @@ def _story(w: _World, firm: _Firm, year: int, month: int, texts: list[list[str]]
     )
     month_sessions = w.sessions_by_month[f"{year:04d}-{month:02d}"]
     children: list[Story] = []
-    for appeal_id, (_category, text, klass) in zip(booking.appeals, texts, strict=True):
+    for appeal_id, (_category, text, klass) in zip(booked.appeals, texts, strict=True):
         theme = next(t for t, rows in themes.items() if any(r[1] == text for r in rows))
         session = next((s for s in month_sessions if s[2] == theme), month_sessions[0])
         children.append(_appeal_story(w, appeal_id, booked_on, theme, klass, session))
@@ -166,7 +166,7 @@ def _appeal_story(
     latest = w.cal.previous_workday(session_day - timedelta(days=4))
     triaged_on = max(booked_on, min(w.wd(booked_on, rng.randint(1, 4)), latest))
     yield triaged_on
-    intake.triage(
+    triage.triage(
         w.case,
         w.act(triaged_on),
         appeal_id,
@@ -194,14 +194,12 @@ def _appeal_story(
     yield session_day
     answers = w.content["answers"]
     if rng.random() < 0.33:
-        workflow.hear(
-            w.case, w.act(session_day), appeal_id, resolved=rng.choice(answers["on_spot"])
-        )
+        hearing.hear(w.case, w.act(session_day), appeal_id, resolved=rng.choice(answers["on_spot"]))
         yield from _rating(
             w, appeal_id, session_day, reopenable=True, unit=unit, pool=session_units
         )
         return
-    workflow.hear(w.case, w.act(session_day), appeal_id, refer=True)
+    hearing.hear(w.case, w.act(session_day), appeal_id, refer=True)
     yield from _handling(w, appeal_id, session_day, unit, session_units, round_=1)
 
 
@@ -215,14 +213,14 @@ def _handling(
     yield handed_on
     joint = rng.random() < 0.35
     units = [unit, *[u for u in pool if u != unit][: rng.randint(1, 2)]] if joint else [unit]
-    handed = workflow.hand_off(w.case, w.act(handed_on), appeal_id, units)
+    handed = handoff.hand_off(w.case, w.act(handed_on), appeal_id, units)
     late_accept = rng.random() < 0.08
     accepted_on = w.wd(
         handed_on, config.limits.plan + rng.randint(1, 3) if late_accept else rng.randint(1, 4)
     )
     yield accepted_on
     report_due = handed.report_due
-    workflow.undertake(
+    handoff.undertake(
         w.case,
         w.act(accepted_on, f"{units[0]}承办处室"),
         appeal_id,
@@ -237,7 +235,7 @@ def _handling(
         yield asked_on
         new_due = w.wd(report_due, 10)
         with_basis = rng.random() < 0.5
-        workflow.extend(
+        handoff.extend(
             w.case,
             w.act(asked_on, f"{units[0]}承办处室"),
             appeal_id,
@@ -257,7 +255,7 @@ def _handling(
     reported_on = w.wd(handed_on, total + overrun)
     yield reported_on
     explain = rng.random() < 0.1
-    workflow.report_back(
+    handoff.report_back(
         w.case,
         w.act(reported_on, f"{units[0]}承办处室"),
         appeal_id,
@@ -265,7 +263,7 @@ def _handling(
     )
     closed_on = w.wd(reported_on, rng.randint(1, 2))
     yield closed_on
-    workflow.close_out(
+    closing.close_out(
         w.case,
         w.act(closed_on),
         appeal_id,
@@ -294,7 +292,7 @@ def _rating(
     service = "满意" if rng.random() < 0.85 else "基本满意"
     if handling == "不满意" and rng.random() < 0.5:
         service = "不满意"
-    workflow.rate(
+    closing.rate(
         w.case,
         w.act(rated_on, "企业（服务专窗）"),
         appeal_id,
@@ -307,7 +305,7 @@ def _rating(
     visited_on = w.wd(rated_on, rng.randint(2, 6))
     yield visited_on
     reopen = reopenable and unit is not None and pool is not None and rng.random() < 0.7
-    workflow.revisit(
+    supervision.revisit(
         w.case,
         w.act(visited_on, SUPERVISOR),
         appeal_id,

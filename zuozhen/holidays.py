@@ -14,9 +14,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from zuozhen.deadlines import Due, Schedule, WorkCalendar, parse_schedule
+from zuozhen.deadlines import Due, Schedule, WorkCalendar
 from zuozhen.errors import RuleError
 from zuozhen.models import Deadline, Handoff, HolidaySchedule
+from zuozhen.schedules import parse_schedule
 from zuozhen.store.storage import Act, CaseFile
 
 

@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.files.outfiles import write_bytes
 from zuozhen.validation import mask_name, mask_phone
@@ -55,8 +56,6 @@ EXPORT_HEADER = (
 )
 
 Rows = Callable[[str, Mapping[str, Any]], Sequence[Mapping[str, Any]]]
-
-_WEEKDAYS = "一二三四五六日"
 
 
 def sms_segments(text: str) -> int:
@@ -213,7 +212,7 @@ def message(
     renotify: bool,
 ) -> str:
     """The call-up text (Chinese). No personal name in it: the batch may be reviewed."""
-    when = f"{day.month}月{day.day}日（周{_WEEKDAYS[day.weekday()]}）{start}—{end}"
+    when = f"{day.month}月{day.day}日（{weekday_zh(day, '周')}）{start}—{end}"
     change = "时间有变更，现改" if renotify else ""
     contact = f"咨询：{config.contacts[0]}。" if config.contacts else ""
     return (

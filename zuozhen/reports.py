@@ -42,17 +42,15 @@ Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 
 from __future__ import annotations
 
 import calendar as _cal
-import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from zuozhen import states
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_date
-from zuozhen.validation import month_key, parse_month, parse_quarter
+from zuozhen.validation import month_key, parse_quarter
 
 BY = ("unit", "theme", "region", "class")
 BY_LABEL = {"unit": "单位", "theme": "主题", "region": "地区", "class": "问题类别"}
@@ -448,171 +446,3 @@ def problem_classes(r: Reader, quarter: Quarter, *, limit: int = 10) -> list[tup
         quarter.params(),
     )
     return [(str(x["cls"]), int(x["n"])) for x in rows]
-
-
-# -- the month's service item list (服务事项清单) ----------------------------------------------
-
-ITEM_HEADER = [
-    "诉求编号",
-    "企业名称",
-    "统一社会信用代码",
-    "诉求类别",
-    "诉求内容",
-    "主题",
-    "承办单位",
-    "坐诊日期",
-    "坐诊场次",
-    "状态",
-    "交办日期",
-    "承办期限",
-    "反馈期限",
-    "办结日期",
-]
-CONTACT_HEADER = ["联系人", "联系电话"]
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceItem:
-    appeal: str
-    enterprise: str
-    uscc: str
-    category: str
-    text: str
-    theme: str | None
-    units: list[str]
-    session: str | None
-    session_date: date | None
-    session_kind: str | None
-    status: str
-    handed_on: date | None
-    plan_due: date | None
-    report_due: date | None
-    closed_on: date | None
-    contact: str | None = field(default=None)
-    phone: str | None = field(default=None)
-
-    @property
-    def status_label(self) -> str:
-        return states.label(self.status)
-
-    @property
-    def session_text(self) -> str:
-        if self.session is None:
-            return ""
-        return f"{self.session_kind or ''} {self.session}".strip()
-
-    def cells(self, *, with_contacts: bool = False) -> list[object]:
-        row: list[object] = [
-            self.appeal,
-            self.enterprise,
-            self.uscc,
-            self.category,
-            self.text,
-            self.theme or "",
-            "、".join(self.units),
-            self.session_date,
-            self.session_text,
-            self.status_label,
-            self.handed_on,
-            self.plan_due,
-            self.report_due,
-            self.closed_on,
-        ]
-        if with_contacts:
-            row[3:3] = [self.contact or "", self.phone or ""]
-        return row
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "appeal": self.appeal,
-            "enterprise": self.enterprise,
-            "uscc": self.uscc,
-            "category": self.category,
-            "text": self.text,
-            "theme": self.theme,
-            "units": self.units,
-            "session": self.session,
-            "session_date": self.session_date,
-            "session_kind": self.session_kind,
-            "status": self.status,
-            "status_label": self.status_label,
-            "handed_on": self.handed_on,
-            "plan_due": self.plan_due,
-            "report_due": self.report_due,
-            "closed_on": self.closed_on,
-        }
-        if self.contact is not None or self.phone is not None:
-            out["contact"], out["phone"] = self.contact, self.phone
-        return out
-
-
-def item_header(*, with_contacts: bool = False) -> list[str]:
-    if not with_contacts:
-        return list(ITEM_HEADER)
-    return [*ITEM_HEADER[:3], *CONTACT_HEADER, *ITEM_HEADER[3:]]
-
-
-def _unit_list(text: str | None) -> list[str]:
-    try:
-        value = json.loads(text or "[]")
-    except ValueError:
-        return []
-    return [str(u) for u in value] if isinstance(value, list) else []
-
-
-def service_items(r: Reader, month: str, *, with_contacts: bool = False) -> Iterator[ServiceItem]:
-    """The month's appeals in booking order, streamed; contact and phone only if asked."""
-    year, mon = parse_month(month)
-    contacts = ", e.contact, e.phone" if with_contacts else ""
-    for row in r.iter(
-        f"""
-        SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, a.session_id,
-               c.date AS session_date, c.kind AS session_kind, a.status,
-               h.handed_on, h.plan_due, h.report_due, a.closed_on{contacts}
-        FROM appeal a
-        JOIN booking b ON b.id = a.booking_id
-        JOIN enterprise e ON e.uscc = b.uscc
-        LEFT JOIN consultation c ON c.id = a.session_id
-        LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-        WHERE a.month = :m
-        ORDER BY b.seq, a.seq
-        """,
-        {"m": month_key(year, mon)},
-    ):
-        yield ServiceItem(
-            appeal=str(row["id"]),
-            enterprise=str(row["name"]),
-            uscc=str(row["uscc"]),
-            category=str(row["category"]),
-            text=str(row["text"]),
-            theme=row["theme"],
-            units=_unit_list(row["units"]),
-            session=row["session_id"],
-            session_date=as_date(row["session_date"]),
-            session_kind=row["session_kind"],
-            status=str(row["status"]),
-            handed_on=as_date(row["handed_on"]),
-            plan_due=as_date(row["plan_due"]),
-            report_due=as_date(row["report_due"]),
-            closed_on=as_date(row["closed_on"]),
-            contact=row["contact"] if with_contacts else None,
-            phone=row["phone"] if with_contacts else None,
-        )
-
-
-def record_contacts_export(
-    tx: Any, *, month: str, target: str, rows: int, columns: Sequence[str]
-) -> None:
-    """留痕 for an export that carries contact names and phone numbers (PIPL)."""
-    tx.record(
-        "export.contacts",
-        "report",
-        f"items:{month}",
-        {
-            "report": "服务事项清单",
-            "month": month,
-            "file": target,
-            "rows": rows,
-            "columns": list(columns),
-        },
-    )

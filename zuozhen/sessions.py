@@ -1,4 +1,4 @@
-"""Step 6's calendar: planning 坐诊 sessions (主场, 专场, 加诊), cancelling and postponing them.
+"""Step 2 of the ten steps: planning 坐诊 sessions (主场, 专场, 加诊) and the city's weekly cadence.
 
 Rules (seed 002 §三(六), seed 000):
 
@@ -13,11 +13,7 @@ Rules (seed 002 §三(六), seed 000):
   so re-running the plan never duplicates, and a cancelled weekly session is not
   re-created. City departments take turns (市级部门轮流坐诊): without ``--unit`` the
   weekly sessions rotate through ``lists.units`` in order across the year;
-* cancelling or postponing a session keeps its appeals. Their call-up must be redone:
-  an appeal already called up goes back to ``scheduled`` with ``renotify`` set; on a
-  postponement the 'notify' time limit is re-opened for the new date; on a cancellation
-  the limit is dropped and the appeals stay on the cancelled session until the clerk
-  re-schedules them (``zuozhen triage 诉求号 --session 场次``).
+* cancelling or postponing a session is ``reschedule``.
 
 Dates in the past are accepted (a clerk may record history) with a warning.
 """
@@ -30,7 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.deadlines import weekday_zh
+from zuozhen.errors import InputError, RuleError
 from zuozhen.validation import clean_text, parse_time, unlisted
 
 if TYPE_CHECKING:
@@ -41,11 +38,6 @@ if TYPE_CHECKING:
 
 KINDS = ("主场", "专场", "加诊")
 WEEKLY_THEME = "综合"
-WEEKDAYS_ZH = "一二三四五六日"
-
-
-def weekday_zh(d: date) -> str:
-    return f"星期{WEEKDAYS_ZH[d.weekday()]}"
 
 
 # -- results ---------------------------------------------------------------------------
@@ -123,47 +115,6 @@ class WeeklyPlan:
             "month": self.month,
             "sessions": [s.as_json() for s in self.sessions],
             "skipped": self.skipped,
-            "warnings": self.warnings,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AffectedAppeal:
-    appeal: str
-    status: str
-    renotify: bool
-    notify_by: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Changed:
-    """``session cancel`` / ``session postpone``: the session and its appeals."""
-
-    action: str  # cancel | postpone
-    session: SessionInfo
-    old_date: date
-    reason: str
-    appeals: list[AffectedAppeal]
-    warnings: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "id": self.session.id,
-            "date": self.session.date,
-            "old_date": self.old_date,
-            "status": self.session.status,
-            "reason": self.reason,
-            "session": self.session.as_json(),
-            "appeals": [
-                {
-                    "appeal": a.appeal,
-                    "status": a.status,
-                    "renotify": a.renotify,
-                    "notify_by": a.notify_by,
-                }
-                for a in self.appeals
-            ],
             "warnings": self.warnings,
         }
 
@@ -265,7 +216,7 @@ def month_warnings(kinds: list[str], month: str, config: Config) -> list[str]:
 # -- rows ------------------------------------------------------------------------------
 
 
-def _info(row: Any, appeals: int = 0) -> SessionInfo:
+def session_info(row: Any, appeals: int = 0) -> SessionInfo:
     from zuozhen.store.reader import as_date
 
     mapping = hasattr(row, "keys")  # a result row; otherwise a Consultation
@@ -293,7 +244,7 @@ def _info(row: Any, appeals: int = 0) -> SessionInfo:
     )
 
 
-def _month_kinds(tx: Tx, month: str) -> list[str]:
+def month_kinds(tx: Tx, month: str) -> list[str]:
     from sqlmodel import select
 
     from zuozhen.models import Consultation
@@ -359,10 +310,10 @@ def _insert(
             "cadence_day": cadence_day,
         },
     )
-    return _info(row)
+    return session_info(row)
 
 
-def _provisional_warning(cal: WorkCalendar, days: list[date]) -> list[str]:
+def provisional_warning(cal: WorkCalendar, days: list[date]) -> list[str]:
     years = sorted({d.year for d in days if cal.is_provisional(d)})
     if not years:
         return []
@@ -372,7 +323,7 @@ def _provisional_warning(cal: WorkCalendar, days: list[date]) -> list[str]:
     ]
 
 
-def _past_warning(day: date, today: date) -> list[str]:
+def past_warning(day: date, today: date) -> list[str]:
     if day < today:
         return [
             f"{day.isoformat()} 早于今天（{today.isoformat()}），按补录历史场次处理；"
@@ -411,10 +362,10 @@ def plan_session(
     )
     check_workday(case.calendar, day)
     warnings += unlisted(theme, config.themes, "主题")
-    warnings += _past_warning(day, act.today)
-    warnings += _provisional_warning(case.calendar, [day])
+    warnings += past_warning(day, act.today)
+    warnings += provisional_warning(case.calendar, [day])
     with case.write(act) as tx:
-        same_day = _planned_on(tx, day)
+        same_day = planned_on(tx, day)
         if same_day:
             warnings.append(
                 f"{day.isoformat()} 已有场次 {'、'.join(same_day)}，请确认两场时间、场地不冲突。"
@@ -422,11 +373,11 @@ def plan_session(
         info = _insert(
             tx, day=day, kind=kind, theme=theme, units=names, lead=who, start=s, end=e, note=memo
         )
-        warnings += month_warnings(_month_kinds(tx, info.month_key), info.month_key, config)
+        warnings += month_warnings(month_kinds(tx, info.month_key), info.month_key, config)
     return Planned(info, warnings)
 
 
-def _planned_on(tx: Tx, day: date) -> list[str]:
+def planned_on(tx: Tx, day: date) -> list[str]:
     from sqlmodel import select
 
     from zuozhen.models import Consultation
@@ -530,8 +481,8 @@ def plan_weekly(
                     f"{year} 年已安排每周坐诊 {count} 场，超过配置的全年 "
                     f"{config.sessions_per_year} 场，请确认。"
                 )
-    warnings += [w for w in _past_warning(min(regular_dates), act.today) if created]
-    warnings += _provisional_warning(cal, [c.date for c in created])
+    warnings += [w for w in past_warning(min(regular_dates), act.today) if created]
+    warnings += provisional_warning(cal, [c.date for c in created])
     return WeeklyPlan(key, created, skipped, warnings)
 
 
@@ -563,168 +514,6 @@ def _weekly_in_year(tx: Tx, year: int) -> int:
     )
 
 
-def _load(tx: Tx, session_id: str) -> Any:
-    from zuozhen.models import Consultation
-
-    key = (session_id or "").strip().upper()
-    row = tx.get(Consultation, key)
-    if row is None:
-        raise NotFoundError(
-            f"没有场次 {session_id}：场次号形如 S202610-01，可用 zuozhen session list 查看。"
-        )
-    return row
-
-
-def _appeals_of(tx: Tx, session_id: str) -> list[Any]:
-    from sqlmodel import select
-
-    from zuozhen.models import Appeal
-
-    return list(
-        tx.session.exec(
-            select(Appeal).where(Appeal.session_id == session_id).order_by(Appeal.id)
-        ).all()
-    )
-
-
-_HEARD = ("referred", "handed_off", "undertaken", "reported", "closed", "rated", "reopened")
-
-
-def _refuse_if_held(appeals: list[Any], session_id: str, verb: str) -> None:
-    heard = [a.id for a in appeals if a.heard_on is not None or a.status in _HEARD]
-    if heard:
-        raise RuleError(
-            f"场次 {session_id} 已有诉求记录了坐诊结果（{'、'.join(heard[:5])}"
-            f"{'等' if len(heard) > 5 else ''}），说明已经举行，不能{verb}。"
-        )
-
-
-def cancel_session(case: CaseFile, act: Act, session_id: str, *, reason: str) -> Changed:
-    """取消场次: its appeals stay on it, their call-up limit is dropped, 叫号 to be redone."""
-    from zuozhen import duties
-
-    why = clean_text(reason, "取消原因", limit=500)
-    with case.write(act) as tx:
-        row = _load(tx, session_id)
-        if row.status == "cancelled":
-            raise RuleError(f"场次 {row.id} 已经取消过了，无需再次取消。")
-        appeals = _appeals_of(tx, row.id)
-        _refuse_if_held(appeals, row.id, "取消")
-        row.status = "cancelled"
-        row.note = f"已取消：{why}"
-        tx.session.add(row)
-        affected: list[AffectedAppeal] = []
-        for a in appeals:
-            if a.status not in ("scheduled", "notified"):
-                continue
-            was = a.status
-            a.renotify = True
-            a.status = "scheduled"
-            a.updated_at = tx.at
-            tx.session.add(a)
-            duties.drop(tx, a.id, "notify")
-            tx.record(
-                "session.cancelled",
-                "appeal",
-                a.id,
-                {"session": row.id, "reason": why, "was": was, "renotify": True},
-            )
-            affected.append(AffectedAppeal(a.id, a.status, True, None))
-        tx.record(
-            "session.cancel",
-            "session",
-            row.id,
-            {"date": row.date, "reason": why, "appeals": [x.appeal for x in affected]},
-        )
-        info = _info(row, len(appeals))
-        warnings = month_warnings(_month_kinds(tx, row.month), row.month, case.config)
-    return Changed("cancel", info, info.date, why, affected, warnings)
-
-
-def postpone_session(
-    case: CaseFile,
-    act: Act,
-    session_id: str,
-    *,
-    to: date,
-    reason: str,
-    start: str | None = None,
-    end: str | None = None,
-) -> Changed:
-    """改期: same session number, new date; every appeal must be called up again."""
-    from zuozhen import duties
-
-    why = clean_text(reason, "改期原因", limit=500)
-    config = case.config
-    check_workday(case.calendar, to)
-    warnings = _past_warning(to, act.today) + _provisional_warning(case.calendar, [to])
-    with case.write(act) as tx:
-        row = _load(tx, session_id)
-        if row.status == "cancelled":
-            raise RuleError(
-                f"场次 {row.id} 已取消，不能改期：请重新安排一场（zuozhen session plan …）。"
-            )
-        old = row.date
-        s, e = check_hours(start or row.start, end or row.end, config.session_min_hours)
-        if to == old and s == row.start and e == row.end:
-            raise InputError(f"场次 {row.id} 本来就定于 {old.isoformat()} {s}–{e}，无需改期。")
-        appeals = _appeals_of(tx, row.id)
-        _refuse_if_held(appeals, row.id, "改期")
-        same_day = [x for x in _planned_on(tx, to) if x != row.id]
-        if same_day:
-            warnings.append(
-                f"{to.isoformat()} 已有场次 {'、'.join(same_day)}，请确认两场时间、场地不冲突。"
-            )
-        old_month = row.month
-        if row.postponed_from is None:
-            row.postponed_from = old
-        row.date, row.month, row.start, row.end = to, month_of(to), s, e
-        row.note = f"改期：{why}"
-        tx.session.add(row)
-        affected: list[AffectedAppeal] = []
-        for a in appeals:
-            if a.status not in ("scheduled", "notified"):
-                continue
-            was = a.status
-            a.renotify = a.renotify or was == "notified"
-            a.status = "scheduled"
-            a.updated_at = tx.at
-            tx.session.add(a)
-            due = duties.open_duty(tx, a.id, "notify", to, config.limits.notify_days, "before")
-            tx.record(
-                "session.postponed",
-                "appeal",
-                a.id,
-                {
-                    "session": row.id,
-                    "from": old,
-                    "to": to,
-                    "reason": why,
-                    "was": was,
-                    "renotify": a.renotify,
-                    "notify_by": due.due,
-                },
-            )
-            affected.append(AffectedAppeal(a.id, a.status, a.renotify, due.due))
-        tx.record(
-            "session.postpone",
-            "session",
-            row.id,
-            {
-                "from": old,
-                "to": to,
-                "start": s,
-                "end": e,
-                "reason": why,
-                "appeals": [x.appeal for x in affected],
-            },
-        )
-        info = _info(row, len(appeals))
-        for m in sorted({old_month, row.month}):
-            warnings += month_warnings(_month_kinds(tx, m), m, config)
-    return Changed("postpone", info, old, why, affected, warnings)
-
-
 # -- reading ---------------------------------------------------------------------------
 
 
@@ -745,7 +534,7 @@ def list_sessions(
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY c.date, c.start, c.id"
     )
-    return [_info(row, int(row["n"] or 0)) for row in r.rows(sql, params)]
+    return [session_info(row, int(row["n"] or 0)) for row in r.rows(sql, params)]
 
 
 def month_check(r: Reader, month: str) -> list[str]:

@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from zuozhen.commands.common import App
     from zuozhen.deadlines import WorkCalendar
 
-WEEKDAYS = "一二三四五六日"
-
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     group = groups["calendar"]
@@ -49,6 +47,7 @@ def due(
     示例：zuozhen calendar due 2026-09-24 15
     """
     from zuozhen.commands import render
+    from zuozhen.deadlines import WEEKDAY_CHARS
     from zuozhen.validation import parse_date
 
     a = get_app(ctx)
@@ -59,7 +58,7 @@ def due(
             {"start": day, "n": n, "due": result.date, "provisional": result.provisional}
         )
         return
-    wd = WEEKDAYS[result.date.weekday()]
+    wd = WEEKDAY_CHARS[result.date.weekday()]
     render.out().print(
         f"{day.isoformat()} 起 {n} 个工作日 → [bold]{result.date.isoformat()}[/bold]（星期{wd}）"
     )
@@ -81,6 +80,7 @@ def show(
     from rich.table import Table
 
     from zuozhen.commands import render
+    from zuozhen.deadlines import WEEKDAY_CHARS, weekday_zh
     from zuozhen.validation import parse_month
 
     a = get_app(ctx)
@@ -88,7 +88,7 @@ def show(
     cal = _calendar(a)
     days = cal.month(year, mon)
     table = Table(title=f"{year} 年 {mon} 月", show_lines=False, pad_edge=False)
-    for i, w in enumerate(WEEKDAYS):
+    for i, w in enumerate(WEEKDAY_CHARS):
         table.add_column(w, justify="center", style="dim" if i >= 5 else None, min_width=6)
     row: list[str] = [""] * days[0].date.weekday()
     for d in days:
@@ -114,13 +114,9 @@ def show(
     )
     for d in days:
         if d.kind == "holiday":
-            con.print(
-                f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [red]{d.name or '休息'}[/red]"
-            )
+            con.print(f"  {d.date.isoformat()} {weekday_zh(d.date)}  [red]{d.name or '休息'}[/red]")
         elif d.kind == "makeup":
-            con.print(
-                f"  {d.date.isoformat()} 星期{WEEKDAYS[d.date.weekday()]}  [yellow]调休上班[/yellow]"
-            )
+            con.print(f"  {d.date.isoformat()} {weekday_zh(d.date)}  [yellow]调休上班[/yellow]")
     if any(d.provisional for d in days):
         render.warn(
             f"{year} 年的官方放假安排尚未载入：以上按《全国年节及纪念日放假办法》推算，"

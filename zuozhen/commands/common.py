@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -56,3 +56,40 @@ def get_app(ctx: typer.Context) -> App:
 
 
 Json = Annotated[bool, typer.Option("--json", help="输出一个 JSON 文档（供脚本使用）。")]
+
+AppealArg = Annotated[str, typer.Argument(help="诉求号，如 202610-007-1。")]
+Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件。")]
+
+
+def optional_date(value: str | None, what: str) -> date | None:
+    """A date the clerk typed (``what`` names the option in the message), or None."""
+    if value is None:
+        return None
+    from zuozhen.validation import parse_date
+
+    return parse_date(value, what)
+
+
+def act(ctx: typer.Context, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Open the case file, do one act of the domain, close it."""
+    a = get_app(ctx)
+    case = a.open()
+    try:
+        return fn(case, a.act, *args, **kwargs)
+    finally:
+        case.close()
+
+
+def warn_all(warnings: list[str]) -> None:
+    from zuozhen.commands import render
+
+    for w in warnings:
+        render.warn(render.escape(w))
+
+
+def day_label(d: object) -> str:
+    """2026-10-09（星期五）"""
+    from zuozhen.deadlines import weekday_zh
+
+    assert isinstance(d, date)
+    return f"{d.isoformat()}（{weekday_zh(d)}）"

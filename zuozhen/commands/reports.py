@@ -1,9 +1,4 @@
-"""report quarterly | items | bulletin: the figures the leadership reads (step 10).
-
-Read-only: everything comes through the Reader; the one exception is an export that
-carries contact names and phone numbers (``report items --with-contacts``), which is
-recorded in the audit trail in its own write transaction.
-"""
+"""report quarterly | items: the figures the leadership reads (step 10)."""
 
 from __future__ import annotations
 
@@ -19,9 +14,17 @@ if TYPE_CHECKING:
 
     from rich.text import Text
 
-    from zuozhen.reports import QuarterlyReport, ServiceItem
+    from zuozhen.reports import QuarterlyReport
+    from zuozhen.service_items import ServiceItem
+from zuozhen.commands.common import Force
 
-Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件。")]
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    group = groups["report"]
+    group.command("quarterly")(quarterly)
+    group.command("items")(items)
+
+
 # Two-line column heads so the statistics fit an 80-column terminal.
 TERMINAL_HEADS = {
     "受理诉求": "受理\n诉求",
@@ -34,13 +37,6 @@ TERMINAL_HEADS = {
     "满意率": "满意\n率%",
 }
 QuarterOpt = Annotated[str, typer.Option("--quarter", help="季度，YYYYQn，例如 2026Q4。")]
-
-
-def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
-    group = groups["report"]
-    group.command("quarterly")(quarterly)
-    group.command("items")(items)
-    group.command("bulletin")(bulletin)
 
 
 def _bar(rate: float | None, width: int = 10) -> Text:
@@ -189,7 +185,7 @@ def items(
     """
     from zuozhen.commands import render
     from zuozhen.files.outfiles import check_target
-    from zuozhen.reports import item_header, record_contacts_export, service_items
+    from zuozhen.service_items import item_header, record_contacts_export, service_items
     from zuozhen.validation import month_key, parse_month
 
     a = get_app(ctx)
@@ -310,46 +306,3 @@ def _print_items(title: str, rows: list[ServiceItem], *, with_contacts: bool) ->
         table.add_row(*cells)
     render.out().print(table)
     render.out().print(f"共 {len(rows)} 项。")
-
-
-def bulletin(
-    ctx: typer.Context,
-    quarter: QuarterOpt,
-    fmt: Annotated[str, typer.Option("--format", help="格式：html（默认）或 md。")] = "html",
-    output: Annotated[
-        Path | None, typer.Option("--output", help="写入文件（默认输出到屏幕）。")
-    ] = None,
-    force: Force = False,
-) -> None:
-    """季度通报：主要指标、各单位情况表与柱状图、超期事项、共性诉求、按主题和地区分布。
-
-    HTML 为单个自包含文件（内嵌样式和图表，无脚本），可在浏览器中打开并按 A4 打印。
-
-    示例：zuozhen report bulletin --quarter 2026Q4 --output 2026Q4通报.html
-    """
-    import sys
-
-    from zuozhen.bulletin import build, render_bulletin, write_text
-    from zuozhen.commands import render
-    from zuozhen.files.outfiles import check_target
-    from zuozhen.reports import Quarter
-    from zuozhen.validation import choose
-
-    a = get_app(ctx)
-    q = Quarter.parse(quarter)
-    kind = choose(fmt, ("html", "md"), "通报格式")
-    today = a.today
-    if output is not None:
-        check_target(output, overwrite=force)
-    with a.reader() as r:
-        doc = build(r, q, today=today)
-    text = render_bulletin(doc, kind)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        write_text(output, text, overwrite=force)
-        render.done(f"已生成 {q.title}通报：{output}")
-        if kind == "html":
-            render.hint("用浏览器打开即可查看，打印时选择 A4 纸张。")
-    if doc.total.appeals == 0:
-        render.warn(f"{q.title}没有挂号受理的诉求，通报中各项均为 0。")

@@ -142,7 +142,8 @@ class Reader:
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        from zuozhen.deadlines import WorkCalendar, parse_schedule
+        from zuozhen.deadlines import WorkCalendar
+        from zuozhen.schedules import parse_schedule
 
         return WorkCalendar(
             parse_schedule(r["toml"]) for r in self.rows("SELECT toml FROM holiday_schedule")

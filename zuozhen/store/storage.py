@@ -213,7 +213,8 @@ class CaseFile:
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        from zuozhen.deadlines import WorkCalendar, parse_schedule
+        from zuozhen.deadlines import WorkCalendar
+        from zuozhen.schedules import parse_schedule
 
         with self.read() as s:
             rows = s.exec(select(HolidaySchedule)).all()

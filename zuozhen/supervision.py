@@ -1,9 +1,15 @@
-"""督办: the clerk's daily list of time limits, and the supervision notices (督办单).
+"""Step 9 of the ten steps: 督办 — the daily list of time limits, 督办单 and 回访.
+
+* ``daily_list``     the clerk's daily list of overdue and soon-due time limits
+* ``dissatisfied``   dissatisfied ratings not yet re-visited
+* ``write_notices``  督办单, one per unit
+* ``revisit``        督办回访: the supervisors' re-visit, optionally reopening the appeal
 
 The list is read from the stored ``deadline`` rows only (models.py): one range scan of the
 partial index ``ix_deadline_open_due`` (open rows by due date) joined to appeal, booking and
 enterprise, so it stays well under a second on 100,000 appeals. It runs on the ``Reader``
-(plain sqlite3), never importing SQLAlchemy.
+(plain sqlite3), never importing SQLAlchemy; ``revisit`` is an act and imports the writer
+inside the function.
 
 As of ``today``: *overdue* means due before today (the deadline is the end of its day);
 *due soon* means due from today up to the N-th working day after today. Days overdue are
@@ -17,10 +23,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from zuozhen import appeals, states
 from zuozhen.errors import InputError
 from zuozhen.files.outfiles import write_text
 from zuozhen.store.reader import Reader, as_bool, as_date
+from zuozhen.validation import clean_text
+
+if TYPE_CHECKING:
+    from zuozhen.store.storage import Act, CaseFile
 
 STEPS = ("verify", "notify", "accept", "report", "rate", "revisit")
 STEP_LABELS = {
@@ -31,6 +43,13 @@ STEP_LABELS = {
     "rate": "评价",
     "revisit": "回访",
 }
+
+
+def step_label(step: str) -> str:
+    """The clerk's word for a step of the deadline table (核实, 叫号 …)."""
+    return STEP_LABELS.get(step, step)
+
+
 #: Steps a responsible unit answers for, so a 督办单 is addressed to it.
 UNIT_STEPS = ("accept", "report")
 
@@ -244,3 +263,52 @@ def write_notices(r: Reader, today: date, folder: Path, unit: str | None = None)
         write_text(path, notice_text(organiser, name, today, items), overwrite=True)
         notices.append(Notice(name, path, len(items)))
     return notices
+
+
+@dataclass(frozen=True, slots=True)
+class Revisited:
+    appeal: str
+    round: int
+    reopened: bool
+    new_round: int | None
+
+
+# -- 9 督办回访 ----------------------------------------------------------------------------
+
+
+def revisit(
+    case: CaseFile, act: Act, appeal_id: str, *, note: str, reopen: bool = False
+) -> Revisited:
+    """督办回访; ``reopen`` sends the appeal back for a new hand-off round (rounds are kept)."""
+    from zuozhen import duties
+    from zuozhen.models import Revisit
+
+    body = clean_text(note, "回访情况")
+    with case.write(act) as tx:
+        a = appeals.load(tx, appeal_id)
+        states.require(a.id, a.status, "reopen" if reopen else "revisit")
+        old_round = a.round
+        tx.session.add(
+            Revisit(
+                appeal_id=a.id, round=old_round, visited_on=tx.today, note=body, reopened=reopen
+            )
+        )
+        duties.meet(tx, a.id, "revisit", tx.today)
+        new_round = None
+        if reopen:
+            # This round's rating limit no longer applies; the closed round stays in the
+            # handoff, rating and revisit rows (and the trail) of round ``old_round``.
+            duties.drop(tx, a.id, "rate")
+            a.round = new_round = old_round + 1
+            a.outcome, a.result, a.closed_on = None, None, None
+            appeals.set_status(tx, a, "reopened")
+        else:
+            a.updated_at = tx.at
+            tx.session.add(a)
+        tx.record(
+            "audit.revisit",
+            "appeal",
+            a.id,
+            {"round": old_round, "note": body, "reopened": reopen, "new_round": new_round},
+        )
+        return Revisited(a.id, old_round, reopen, new_round)

@@ -1,4 +1,4 @@
-"""Read-only views of appeals: list, show, history, search, and the session work record.
+"""Read-only views of appeals: list, show, history, search.
 
 All of them run on the ``Reader`` (plain SQL, no SQLAlchemy import) and return plain data
 that the CLI prints or dumps as JSON. SQL is written to run on SQLite and PostgreSQL; the
@@ -7,57 +7,15 @@ one dialect difference (full-text search) is kept in ``search``.
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from zuozhen import states
-from zuozhen.errors import InputError, NotFoundError
+from zuozhen.appeals import not_found, unit_list
+from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_bool, as_date
 from zuozhen.validation import mask_name, mask_phone, month_key, parse_month
-
-ID_HINT = "诉求号形如 202610-007-1（挂号号-序号）；可用 zuozhen list 或 zuozhen search 关键词 查找"
-
-
-def _units(text: str | None) -> list[str]:
-    return list(_parse_units(text or "[]"))
-
-
-@lru_cache(maxsize=4096)
-def _parse_units(text: str) -> tuple[str, ...]:
-    """Unit lists repeat across a month's thousands of rows: parse each distinct one once."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return ()
-    return tuple(str(u) for u in value) if isinstance(value, list) else ()
-
-
-def not_found(r: Reader, appeal_id: str) -> NotFoundError:
-    text = (appeal_id or "").strip()
-    tip = ""
-    prefix = text.rsplit("-", 1)[0] if text.count("-") >= 1 else text
-    if re.fullmatch(r"\d{6}-\d{1,3}(-\d+)?", text):
-        near = [
-            row["id"]
-            for row in r.rows(
-                "SELECT id FROM appeal WHERE booking_id = :b ORDER BY seq", {"b": prefix}
-            )
-        ]
-        if not near and text.count("-") == 1:
-            near = [
-                row["id"]
-                for row in r.rows(
-                    "SELECT id FROM appeal WHERE booking_id = :b ORDER BY seq", {"b": text}
-                )
-            ]
-        if near:
-            tip = f"该挂号下的诉求有：{'、'.join(near[:10])}。"
-    return NotFoundError(f"没有诉求号为“{appeal_id}”的诉求：{ID_HINT}。{tip}")
-
 
 # -- list ------------------------------------------------------------------------------
 
@@ -109,7 +67,7 @@ def list_appeals(
                 "category": row["category"],
                 "theme": row["theme"],
                 "lead_unit": row["lead_unit"],
-                "units": _units(row["units"]),
+                "units": unit_list(row["units"]),
                 "session": row["session_id"],
                 "round": row["round"],
                 "outcome": row["outcome"],
@@ -151,7 +109,7 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         {"id": key},
     )
     if a is None:
-        raise not_found(r, appeal_id)
+        raise not_found(appeal_id, r)
     p = {"id": key}
     deadlines = [
         {
@@ -174,7 +132,7 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
             {
                 "round": h["round"],
                 "handed_on": as_date(h["handed_on"]),
-                "units": _units(h["units"]),
+                "units": unit_list(h["units"]),
                 "lead_unit": h["lead_unit"],
                 "joint": as_bool(h["joint"]),
                 "plan_due": as_date(h["plan_due"]),
@@ -251,7 +209,7 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "status": a["status"],
         "status_label": states.label(a["status"]),
         "round": a["round"],
-        "units": _units(a["units"]),
+        "units": unit_list(a["units"]),
         "lead_unit": a["lead_unit"],
         "session": a["session_id"],
         "session_date": as_date(a["session_date"]),
@@ -284,7 +242,7 @@ def history(r: Reader, appeal_id: str) -> list[dict[str, Any]]:
     key = (appeal_id or "").strip()
     booking = r.scalar("SELECT booking_id FROM appeal WHERE id = :id", {"id": key})
     if booking is None:
-        raise not_found(r, appeal_id)
+        raise not_found(appeal_id, r)
     rows = r.rows(
         """
         SELECT id, at, as_of, operator, action, entity, entity_id, detail FROM trail
@@ -356,99 +314,3 @@ def search(r: Reader, text: str, limit: int = 100) -> list[dict[str, Any]]:
         }
         for x in rows
     ]
-
-
-# -- 《"坐诊"服务工作记录表》 --------------------------------------------------------------
-
-
-RECORD_HEADER = (
-    "诉求号",
-    "企业名称",
-    "诉求类别",
-    "诉求内容",
-    "坐诊领导",
-    "现场答复/处理意见",
-    "是否现场解决",
-    "承办单位",
-    "状态",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    session: dict[str, Any]
-    rows: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"session": self.session, "rows": self.rows}
-
-    def table(self) -> list[list[str]]:
-        return [
-            [
-                x["appeal"],
-                x["enterprise"],
-                x["category"],
-                x["text"],
-                x["official"] or "",
-                x["answer"] or "",
-                "是" if x["resolved_on_spot"] else "否",
-                "、".join(x["units"]),
-                x["status_label"],
-            ]
-            for x in self.rows
-        ]
-
-
-def session_record(r: Reader, session_id: str) -> SessionRecord:
-    """The data of one session's 《"坐诊"服务工作记录表》."""
-    key = (session_id or "").strip().upper()
-    s = r.one("SELECT * FROM consultation WHERE id = :id", {"id": key})
-    if s is None:
-        known = [x["id"] for x in r.rows("SELECT id FROM consultation ORDER BY id")]
-        near = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
-        tip = f"是不是 {'、'.join(near)}？" if near else "可用 zuozhen session list 查看场次。"
-        raise NotFoundError(f"没有场次“{session_id}”：场次号形如 S202610-01。{tip}")
-    session = {
-        "id": s["id"],
-        "date": as_date(s["date"]),
-        "kind": s["kind"],
-        "theme": s["theme"],
-        "units": _units(s["units"]),
-        "lead": s["lead"],
-        "start": s["start"],
-        "end": s["end"],
-        "place": s["place"],
-        "status": s["status"],
-    }
-    rows = []
-    for a in r.rows(
-        """
-        SELECT a.id, e.name AS enterprise, a.category, a.text, a.heard_by, a.heard_on,
-               a.hearing_note, a.resolved_on_spot, a.result, a.units, a.status
-        FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
-        WHERE a.session_id = :id ORDER BY a.booking_id, a.seq
-        """,
-        {"id": key},
-    ):
-        on_spot = as_bool(a["resolved_on_spot"])
-        answer = a["result"] if on_spot else None
-        if answer is None and a["heard_on"] is not None:
-            answer = "现场不能解决，交办处理" + (
-                f"（{a['hearing_note']}）" if a["hearing_note"] else ""
-            )
-        rows.append(
-            {
-                "appeal": a["id"],
-                "enterprise": a["enterprise"],
-                "category": a["category"],
-                "text": a["text"],
-                "official": a["heard_by"],
-                "heard_on": as_date(a["heard_on"]),
-                "answer": answer,
-                "resolved_on_spot": on_spot,
-                "units": _units(a["units"]),
-                "status": a["status"],
-                "status_label": states.label(a["status"]),
-            }
-        )
-    return SessionRecord(session, rows)

@@ -1,0 +1,114 @@
+"""What every step shares about one appeal: its number, finding it, its units, its status.
+
+``not_found`` is the one "no such appeal" message (with the appeals of the same booking
+when a reader is at hand). ``load``, ``current_handoff``, ``set_status`` and
+``close_and_await_rating`` are used inside a write transaction by the acts of steps 6–9.
+This module is imported by the read path too, so the database stack is imported inside
+the functions that need it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from zuozhen.errors import NotFoundError, RuleError
+from zuozhen.validation import unlisted
+
+if TYPE_CHECKING:
+    from zuozhen.models import Appeal, Handoff
+    from zuozhen.store.reader import Reader
+    from zuozhen.store.storage import Tx
+
+ID_HINT = "诉求号形如 202610-007-1（挂号号-序号）；可用 zuozhen list 或 zuozhen search 关键词 查找"
+
+
+def not_found(appeal_id: str, r: Reader | None = None) -> NotFoundError:
+    """No appeal with this number; with a reader, the appeals of the same booking are named."""
+    text = (appeal_id or "").strip()
+    tip = ""
+    if r is not None and re.fullmatch(r"\d{6}-\d{1,3}(-\d+)?", text):
+        prefix = text.rsplit("-", 1)[0]
+        near = _appeals_of_booking(r, prefix)
+        if not near and text.count("-") == 1:
+            near = _appeals_of_booking(r, text)
+        if near:
+            tip = f"该挂号下的诉求有：{'、'.join(near[:10])}。"
+    return NotFoundError(f"没有诉求号为“{appeal_id}”的诉求：{ID_HINT}。{tip}")
+
+
+def _appeals_of_booking(r: Reader, booking: str) -> list[str]:
+    sql = "SELECT id FROM appeal WHERE booking_id = :b ORDER BY seq"
+    return [row["id"] for row in r.rows(sql, {"b": booking})]
+
+
+def unit_list(text: str | None) -> list[str]:
+    """The stored JSON list of units (the first leads) as a list."""
+    return list(_parse_units(text or "[]"))
+
+
+@lru_cache(maxsize=4096)
+def _parse_units(text: str) -> tuple[str, ...]:
+    """Unit lists repeat across a month's thousands of rows: parse each distinct one once."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(str(u) for u in value) if isinstance(value, list) else ()
+
+
+def units_json(units: list[str]) -> str:
+    return json.dumps(units, ensure_ascii=False)
+
+
+def unit_warnings(units: list[str], known: tuple[str, ...]) -> list[str]:
+    """Warnings for units not in the configured list, with the closest known name."""
+    return [w for u in units for w in unlisted(u, known, "单位", done="已按所填名称交办")]
+
+
+# -- inside a write transaction -----------------------------------------------------------
+
+
+def load(tx: Tx, appeal_id: str) -> Appeal:
+    """The appeal to change (locked on PostgreSQL), or the not-found refusal."""
+    from zuozhen.models import Appeal
+
+    key = (appeal_id or "").strip()
+    row = tx.get(Appeal, key) if key else None
+    if row is None:
+        raise not_found(appeal_id)
+    return row
+
+
+def current_handoff(tx: Tx, a: Appeal) -> Handoff:
+    """The hand-off of the appeal's current round."""
+    from sqlmodel import select
+
+    from zuozhen.models import Handoff
+
+    h = tx.session.exec(
+        select(Handoff).where(Handoff.appeal_id == a.id, Handoff.round == a.round)
+    ).first()
+    if h is None:  # the state machine guarantees one; a damaged file otherwise
+        raise RuleError(f"诉求 {a.id} 第 {a.round} 轮没有交办记录：请先 zuozhen assign to。")
+    return h
+
+
+def set_status(tx: Tx, a: Appeal, status: str) -> None:
+    a.status = status
+    a.updated_at = tx.at
+    tx.session.add(a)
+
+
+def close_and_await_rating(tx: Tx, a: Appeal) -> date:
+    """销号 (at the session or after the report): the enterprise's rating is now expected."""
+    from zuozhen import duties
+
+    set_status(tx, a, "closed")
+    limit = tx.case.config.limits.rate
+    return duties.open_duty(
+        tx, a.id, "rate", tx.today, limit, "wd", unit=a.lead_unit, round=a.round
+    ).due

@@ -1,0 +1,414 @@
+"""Step 3 of the ten steps: 挂号 (booking), one enterprise at a time.
+
+* ``booking_window``  the month's booking window: its first ``limits.booking_window``
+                      working days (seed 002 §三(三)).
+* ``book``            挂号: one enterprise, one month, one or more appeals (诉求); a second
+                      booking of the same enterprise in the same month adds its appeals to
+                      the first (same booking number, appeals numbered on).
+
+Rules (seed 002 §三(三)(四), configuration ``limits``):
+
+* Outside the window a booking is refused unless a reason is given (``late``, 加号),
+  which is stored on the booking and in the audit trail. A date before the window opens
+  counts as outside it too.
+* Verification (对接核实) is due ``limits.verify`` working days after the close of the
+  booking window (its last day), or after the booking date for a late booking. The limit
+  is stored as the appeal's ``verify`` duty when the appeal is booked.
+* Enterprises are kept once per 统一社会信用代码 with their latest details; every change of
+  name, contact, phone, region or industry is written into the booking's trail event
+  (phones masked there, as everywhere outside the case file itself).
+* The same appeal text twice for one enterprise in one month is not booked twice: the
+  repeat is skipped with a warning.
+* The category defaults to the first configured one (政策咨询 in both presets).
+
+The bulk import of the online window's export is ``bookings_import``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from zuozhen import duties
+from zuozhen.config import Config
+from zuozhen.deadlines import WorkCalendar
+from zuozhen.errors import InputError, RuleError
+from zuozhen.models import (
+    Appeal,
+    Booking,
+    Enterprise,
+)
+from zuozhen.store.storage import Act, CaseFile, Tx
+from zuozhen.validation import (
+    choose,
+    clean_text,
+    mask_phone,
+    month_key,
+    normalize_phone,
+    normalize_uscc,
+    unlisted,
+)
+
+CSV_REQUIRED = ("企业名称", "统一社会信用代码", "联系人", "联系电话", "诉求类别", "诉求内容")
+CSV_OPTIONAL = ("所属地区", "所属行业")
+APPEAL_LIMIT = 2000
+NAME_LIMIT = 200
+_CHUNK = 500  # IN-list size for bulk look-ups (well under every engine's parameter limit)
+
+#: Called as rows are checked: (rows checked, rows in the file); done == total means the
+#: check is over and the (shorter to describe, longer to run) write phase begins.
+Progress = Callable[[int, int], None]
+
+
+# -- the booking window ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The month's booking window: its first N working days."""
+
+    month: str
+    dates: list[date]
+    provisional: bool
+
+    @property
+    def first(self) -> date:
+        return self.dates[0]
+
+    @property
+    def last(self) -> date:
+        return self.dates[-1]
+
+    def describe(self) -> str:
+        days = "、".join(f"{d.month}月{d.day}日" for d in self.dates)
+        return f"{self.first.isoformat()} 至 {self.last.isoformat()}（{days}）"
+
+
+def booking_window(calendar: WorkCalendar, config: Config, year: int, month: int) -> Window:
+    dates, provisional = calendar.first_workdays(year, month, config.limits.booking_window)
+    return Window(month_key(year, month), dates, provisional)
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    window: Window
+    verify_start: date  # the verification clock starts the day after this
+    late_reason: str | None
+
+
+def _timing(calendar: WorkCalendar, config: Config, today: date, late: str | None) -> Timing:
+    """On time, or late with a reason (加号); refused otherwise."""
+    window = booking_window(calendar, config, today.year, today.month)
+    if window.first <= today <= window.last:
+        return Timing(window, window.last, None)
+    if late is None:
+        n = config.limits.booking_window
+        when = "尚未开始" if today < window.first else "已经截止"
+        raise RuleError(
+            f"{today.isoformat()} 不在挂号窗口内：{today.year} 年 {today.month} 月的挂号窗口"
+            f"（前 {n} 个工作日）为 {window.describe()}，{when}。"
+            "如确需窗口外挂号（加号），请加 --late 原因，例如 --late “企业急需，经处室同意加号”。"
+        )
+    return Timing(window, max(today, window.last), late)
+
+
+# -- the applicant -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    name: str
+    uscc: str
+    contact: str
+    phone: str
+    region: str | None
+    industry: str | None
+
+
+def check_applicant(
+    config: Config,
+    *,
+    enterprise: str,
+    uscc: str,
+    contact: str,
+    phone: str,
+    region: str | None = None,
+    industry: str | None = None,
+) -> tuple[Applicant, list[str]]:
+    """Validate the enterprise's details; returns warnings (an unknown region) too."""
+    who = Applicant(
+        name=clean_text(enterprise, "企业名称", limit=NAME_LIMIT),
+        uscc=normalize_uscc(uscc),
+        contact=clean_text(contact, "联系人", limit=50),
+        phone=normalize_phone(phone),
+        region=clean_text(region, "所属地区", required=False, limit=50) or None,
+        industry=clean_text(industry, "所属行业", required=False, limit=50) or None,
+    )
+    return who, region_warnings(config, who.region)
+
+
+def region_warnings(config: Config, region: str | None) -> list[str]:
+    return unlisted(region, config.regions, "地区", done="已按所填内容登记")
+
+
+def category_of(config: Config, value: str | None) -> str:
+    if value is None or not value.strip():
+        return config.categories[0]
+    return choose(value, config.categories, "诉求类别")
+
+
+def _changes(old: Enterprise | dict[str, Any], new: Applicant) -> dict[str, list[str | None]]:
+    """Fields whose value changes, as [old, new]; phones masked (PIPL)."""
+
+    def get(name: str) -> Any:
+        return old[name] if isinstance(old, dict) else getattr(old, name)
+
+    out: dict[str, list[str | None]] = {}
+    for name in ("name", "contact", "phone", "region", "industry"):
+        value = getattr(new, name)
+        if value is None and name in ("region", "industry"):
+            continue  # not given: keep what is known
+        before = get(name)
+        if before != value:
+            if name == "phone":
+                out[name] = [mask_phone(before) if before else before, mask_phone(value)]
+            else:
+                out[name] = [before, value]
+    return out
+
+
+# -- 挂号 ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    booking: str
+    appeals: list[str]
+    texts: list[str]
+    category: str
+    enterprise: str
+    uscc: str
+    contact: str
+    phone: str  # masked
+    booked_on: date
+    merged: bool  # added to the enterprise's booking of this month
+    late_reason: str | None
+    window: Window
+    verify_due: date
+    provisional: bool
+    changed: dict[str, list[str | None]]
+    skipped: list[str]
+    warnings: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "booking": self.booking,
+            "appeals": self.appeals,
+            "merged": self.merged,
+            "enterprise": self.enterprise,
+            "uscc": self.uscc,
+            "category": self.category,
+            "booked_on": self.booked_on,
+            "late": self.late_reason is not None,
+            "late_reason": self.late_reason,
+            "booking_window": self.window.dates,
+            "verify_due": self.verify_due,
+            "provisional": self.provisional,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+        }
+
+
+def _appeal_texts(appeals: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Cleaned appeal texts, and repeats dropped (kept once)."""
+    texts: list[str] = []
+    skipped: list[str] = []
+    for i, raw in enumerate(appeals, 1):
+        text = clean_text(raw, f"第 {i} 项诉求内容（--appeal）", limit=APPEAL_LIMIT)
+        (skipped if text in texts else texts).append(text)
+    if not texts:
+        raise InputError("请用 --appeal 填写至少一项诉求内容（可重复 --appeal 填写多项）。")
+    return texts, skipped
+
+
+def book(
+    case: CaseFile,
+    act: Act,
+    *,
+    enterprise: str,
+    uscc: str,
+    contact: str,
+    phone: str,
+    appeals: list[str],
+    category: str | None = None,
+    region: str | None = None,
+    industry: str | None = None,
+    late: str | None = None,
+) -> Booked:
+    """挂号: book the enterprise's appeals for the month of ``act.today``."""
+    config = case.config
+    who, warnings = check_applicant(
+        config,
+        enterprise=enterprise,
+        uscc=uscc,
+        contact=contact,
+        phone=phone,
+        region=region,
+        industry=industry,
+    )
+    cat = category_of(config, category)
+    texts, skipped = _appeal_texts(appeals)
+    reason = clean_text(late, "加号原因（--late）", limit=200) if late is not None else None
+    for attempt in (1, 2):
+        try:
+            with case.write(act) as tx:
+                return _book(tx, who, cat, texts, list(skipped), reason, list(warnings))
+        except IntegrityError:
+            # PostgreSQL: another clerk created the same enterprise or booking a moment
+            # ago; run again and join it. (SQLite serialises writers, so never here.)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _book(
+    tx: Tx,
+    who: Applicant,
+    category: str,
+    texts: list[str],
+    skipped: list[str],
+    late: str | None,
+    warnings: list[str],
+) -> Booked:
+    config, today = tx.case.config, tx.today
+    timing = _timing(tx.case.calendar, config, today, late)
+    if late is not None and timing.late_reason is None:
+        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
+    month = month_key(today.year, today.month)
+
+    ent = tx.get(Enterprise, who.uscc)
+    changed: dict[str, list[str | None]] = {}
+    if ent is None:
+        tx.session.add(
+            Enterprise(
+                uscc=who.uscc,
+                name=who.name,
+                contact=who.contact,
+                phone=who.phone,
+                region=who.region,
+                industry=who.industry,
+                created_at=tx.at,
+                updated_at=tx.at,
+            )
+        )
+    else:
+        changed = _changes(ent, who)
+        if changed:
+            ent.name, ent.contact, ent.phone = who.name, who.contact, who.phone
+            ent.region = who.region or ent.region
+            ent.industry = who.industry or ent.industry
+            ent.updated_at = tx.at
+            tx.session.add(ent)
+    tx.session.flush()
+
+    booking = tx.session.exec(
+        select(Booking).where(Booking.month == month, Booking.uscc == who.uscc).with_for_update()
+    ).first()
+    merged = booking is not None
+    seq0 = 0
+    if booking is not None:
+        rows = tx.session.exec(
+            select(Appeal.seq, Appeal.text).where(Appeal.booking_id == booking.id)
+        ).all()
+        seq0 = max((s for s, _ in rows), default=0)
+        known = {t for _, t in rows}
+        fresh = [t for t in texts if t not in known]
+        skipped += [t for t in texts if t in known]
+        if not fresh:
+            raise RuleError(
+                f"企业“{who.name}”本月已挂号 {booking.id}，所填诉求都已登记在其中，没有新增内容："
+                f"请用 zuozhen list --month {month} 查看，或填写新的诉求。"
+            )
+        texts = fresh
+    else:
+        n = tx.allocate(f"booking:{month}")
+        booking = Booking(
+            id=f"{today.year:04d}{today.month:02d}-{n:03d}",
+            month=month,
+            seq=n,
+            uscc=who.uscc,
+            booked_on=today,
+            late_reason=timing.late_reason,
+            source="窗口",
+            created_at=tx.at,
+        )
+        tx.session.add(booking)
+        tx.session.flush()
+
+    ids = []
+    for k, text in enumerate(texts, seq0 + 1):
+        aid = f"{booking.id}-{k}"
+        tx.session.add(
+            Appeal(
+                id=aid,
+                booking_id=booking.id,
+                seq=k,
+                month=month,
+                text=text,
+                category=category,
+                status="booked",
+                created_at=tx.at,
+                updated_at=tx.at,
+            )
+        )
+        ids.append(aid)
+    tx.session.flush()
+    due = None
+    for aid in ids:
+        due = duties.open_duty(tx, aid, "verify", timing.verify_start, config.limits.verify, "wd")
+    assert due is not None
+    if skipped:
+        warnings.append(
+            f"{len(skipped)} 项诉求与已登记的内容相同，未重复登记：{'；'.join(skipped)}"
+        )
+    tx.record(
+        "book",
+        "booking",
+        booking.id,
+        {
+            "uscc": who.uscc,
+            "enterprise": who.name,
+            "appeals": ids,
+            "category": category,
+            "merged": merged,
+            "late_reason": timing.late_reason,
+            "verify_start": timing.verify_start,
+            "verify_due": due.due,
+            "enterprise_changes": changed,
+            "skipped": skipped,
+        },
+    )
+    return Booked(
+        booking=booking.id,
+        appeals=ids,
+        texts=texts,
+        category=category,
+        enterprise=who.name,
+        uscc=who.uscc,
+        contact=who.contact,
+        phone=mask_phone(who.phone),
+        booked_on=today,
+        merged=merged,
+        late_reason=timing.late_reason,
+        window=timing.window,
+        verify_due=due.due,
+        provisional=due.provisional,
+        changed=changed,
+        skipped=skipped,
+        warnings=warnings,
+    )

@@ -1,0 +1,123 @@
+"""Steps 7 and 8 of the ten steps: 销号 and 诊后评价.
+
+* ``close_out``  销号: close with 已解决 or 解释说明, after the unit has reported
+* ``rate``       诊后评价: the enterprise's own rating, once per round, never changed
+                 (seed 002 §四(二)); the database refuses UPDATE and DELETE of ratings
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from zuozhen import appeals, duties, states
+from zuozhen.errors import RuleError
+from zuozhen.models import Rating
+from zuozhen.store.storage import Act, CaseFile
+from zuozhen.validation import choose, clean_text
+
+OUTCOMES = ("已解决", "解释说明")
+GRADES = ("满意", "基本满意", "不满意")
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    appeal: str
+    outcome: str
+    closed_on: date
+    rate_due: date
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    appeal: str
+    round: int
+    service: str
+    handling: str
+    dissatisfied: bool
+    revisit_due: date | None
+
+
+def close_out(case: CaseFile, act: Act, appeal_id: str, *, outcome: str, result: str) -> Closed:
+    """销号: 已解决, or 解释说明 for an unreasonable or unsolvable appeal (seed 002 §三(七))."""
+    kind = choose(outcome, OUTCOMES, "办结方式")
+    what = "向企业所作的解释说明（--result）" if kind == "解释说明" else "办理结果（--result）"
+    body = clean_text(result, what)
+    with case.write(act) as tx:
+        a = appeals.load(tx, appeal_id)
+        if a.status in ("closed", "rated") and a.resolved_on_spot and a.round == 1:
+            raise RuleError(f"诉求 {a.id} 已在坐诊现场答复解决，已经销号，无需再次销号。")
+        states.require(a.id, a.status, "close")
+        a.outcome, a.result, a.closed_on = kind, body, tx.today
+        rate_due = appeals.close_and_await_rating(tx, a)
+        tx.record("close", "appeal", a.id, {"round": a.round, "outcome": kind, "result": body})
+        return Closed(a.id, kind, tx.today, rate_due)
+
+
+# -- 8 诊后评价 ----------------------------------------------------------------------------
+
+
+def rate(
+    case: CaseFile,
+    act: Act,
+    appeal_id: str,
+    *,
+    service: str,
+    handling: str,
+    comment: str | None = None,
+) -> Rated:
+    """The enterprise's rating of the session service and the handling: once, never changed."""
+    s = choose(service, GRADES, "对坐诊服务的评价")
+    h = choose(handling, GRADES, "对办理情况的评价")
+    note = clean_text(comment, "评价意见", required=False) or None
+    with case.write(act) as tx:
+        a = appeals.load(tx, appeal_id)
+        states.require(a.id, a.status, "rate")
+        taken = tx.session.exec(
+            select(Rating).where(Rating.appeal_id == a.id, Rating.round == a.round)
+        ).first()
+        if taken is not None:
+            raise RuleError(
+                f"诉求 {a.id} 本轮已评价：评价由企业自主作出，一经记录不能更改或重复评价。"
+            )
+        tx.session.add(
+            Rating(
+                appeal_id=a.id,
+                round=a.round,
+                service=s,
+                handling=h,
+                comment=note,
+                rated_on=tx.today,
+                recorded_at=tx.at,
+            )
+        )
+        duties.meet(tx, a.id, "rate", tx.today)
+        dissatisfied = "不满意" in (s, h)
+        revisit_due = None
+        if dissatisfied:
+            revisit_due = duties.open_duty(
+                tx,
+                a.id,
+                "revisit",
+                tx.today,
+                tx.case.config.limits.revisit,
+                "wd",
+                unit=a.lead_unit,
+                round=a.round,
+            ).due
+        appeals.set_status(tx, a, "rated")
+        tx.record(
+            "rate",
+            "appeal",
+            a.id,
+            {
+                "round": a.round,
+                "service": s,
+                "handling": h,
+                "comment": note,
+                "revisit_due": revisit_due,
+            },
+        )
+        return Rated(a.id, a.round, s, h, dissatisfied, revisit_due)

@@ -1,0 +1,185 @@
+"""book: step 3 (挂号), one booking on the command line or a CSV import (``--from-csv``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.commands.common import Json, get_app
+
+if TYPE_CHECKING:
+    from zuozhen.booking import Booked
+from zuozhen.commands.bookings_import import import_bookings
+from zuozhen.commands.common import day_label
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    app.command("book")(book)
+
+
+# -- book --------------------------------------------------------------------------------
+
+
+def book(
+    ctx: typer.Context,
+    enterprise: Annotated[str | None, typer.Option("--enterprise", help="企业名称。")] = None,
+    uscc: Annotated[
+        str | None, typer.Option("--uscc", help="统一社会信用代码（18 位，校验位会核对）。")
+    ] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help="企业联系人。")] = None,
+    phone: Annotated[
+        str | None, typer.Option("--phone", help="联系电话：手机号，或带区号的座机。")
+    ] = None,
+    appeal: Annotated[
+        list[str] | None,
+        typer.Option("--appeal", help="诉求内容（2000 字以内）；可重复，每项一条诉求。"),
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            "--category",
+            help="诉求类别：政策咨询、服务需求、意见建议；不填为配置的第一类（政策咨询）。",
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="所属地区（不在配置名单中会提醒）。")
+    ] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="所属行业。")] = None,
+    late: Annotated[
+        str | None,
+        typer.Option("--late", help="窗口外挂号（加号）的原因；挂号窗口外必须填写，记入留痕。"),
+    ] = None,
+    from_csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-csv",
+            help="从网上专窗导出的 CSV 批量导入（每行一条诉求；UTF-8 或 GB18030 编码）。",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="导入时只要有一行有误就全部不导入（退出码 1）。")
+    ] = False,
+    json: Json = False,
+) -> None:
+    """挂号：登记企业本月的诉求，或从 CSV 批量导入。
+
+    同一企业同一月只有一个挂号，再次挂号时诉求追加到原挂号下（挂号号不变，诉求号顺延）；
+    同一挂号中内容相同的诉求不重复登记（提醒并跳过）。挂号窗口为每月前 5 个工作日
+    （按配置），窗口外须用 --late 原因 加号。核实期限自窗口截止日起算 7 个工作日，
+    加号自挂号当日起算。
+
+    CSV 导入：表头须含 企业名称,统一社会信用代码,联系人,联系电话,诉求类别,诉求内容
+    （可选 所属地区,所属行业；列序不限）；表头不符整体拒绝。同一企业的多行合为一个挂号。
+    有误的行逐行报告行号和原因，其余各行在一个事务中导入，退出码 0（有误的行在 stderr
+    列出）；一行都导入不了、或用 --strict 而有误行时，什么也不导入，退出码 1。所有行按
+    --today 当天挂号，同样适用挂号窗口规则，--late 原因 适用于整个文件。
+
+    示例：zuozhen book --enterprise 云南滇中新材料有限公司 --uscc 91530100MA6K3XXXXX
+    --contact 王小明 --phone 13812345678 --appeal "电费补贴迟迟未兑现"
+
+    示例：zuozhen book --from-csv 10月挂号.csv
+    """
+    if from_csv is not None:
+        given = [
+            name
+            for name, value in (
+                ("--enterprise", enterprise),
+                ("--uscc", uscc),
+                ("--contact", contact),
+                ("--phone", phone),
+                ("--appeal", appeal),
+                ("--category", category),
+                ("--region", region),
+                ("--industry", industry),
+            )
+            if value
+        ]
+        if given:
+            raise typer.BadParameter(
+                f"--from-csv 导入时不能同时填写 {'、'.join(given)}：企业和诉求信息取自文件。",
+                param_hint="--from-csv",
+            )
+        import_bookings(ctx, from_csv, strict=strict, late=late, json=json)
+        return
+    if strict:
+        raise typer.BadParameter("--strict 只用于 --from-csv 导入。", param_hint="--strict")
+    missing = [
+        name
+        for name, value in (
+            ("--enterprise 企业名称", enterprise),
+            ("--uscc 统一社会信用代码", uscc),
+            ("--contact 联系人", contact),
+            ("--phone 联系电话", phone),
+            ("--appeal 诉求内容", appeal),
+        )
+        if value is None or value == []
+    ]
+    if missing:
+        raise typer.BadParameter(
+            f"挂号缺少：{'、'.join(missing)}（或用 --from-csv 文件 批量导入）。",
+            param_hint="book",
+        )
+    from zuozhen import booking
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    case = a.open()
+    try:
+        assert enterprise is not None and uscc is not None and contact is not None
+        assert phone is not None and appeal is not None
+        r = booking.book(
+            case,
+            a.act,
+            enterprise=enterprise,
+            uscc=uscc,
+            contact=contact,
+            phone=phone,
+            appeals=list(appeal),
+            category=category,
+            region=region,
+            industry=industry,
+            late=late,
+        )
+    finally:
+        case.close()
+    for w in r.warnings:
+        render.warn(w)
+    if json:
+        render.emit_json(r)
+        return
+    _show_booked(r)
+
+
+def _show_booked(r: Booked) -> None:
+    from rich.table import Table
+
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
+
+    verb = "追加到本月已有挂号" if r.merged else "挂号成功"
+    late = f"（加号：{escape(r.late_reason)}）" if r.late_reason else ""
+    render.done(f"{verb}：挂号号 [bold]{r.booking}[/bold]，新增诉求 {len(r.appeals)} 项{late}。")
+    con = render.out()
+    con.print(f"企业    {escape(r.enterprise)}（{r.uscc}）")
+    con.print(f"联系人  {escape(r.contact)}  {r.phone}")
+    if r.changed:
+        names = {"name": "名称", "contact": "联系人", "phone": "电话", "region": "地区"}
+        parts = [f"{names.get(k, '行业')} {v[0] or '—'} → {v[1]}" for k, v in r.changed.items()]
+        con.print(f"[yellow]企业信息已更新[/yellow]  {escape('；'.join(parts))}")
+    table = Table(show_header=True, pad_edge=False, box=None)
+    table.add_column("诉求号", no_wrap=True)
+    table.add_column("类别", no_wrap=True)
+    table.add_column("诉求内容", overflow="fold")
+    for aid, text in zip(r.appeals, r.texts, strict=True):
+        table.add_row(aid, r.category, escape(text if len(text) <= 60 else text[:59] + "…"))
+    con.print(table)
+    start = "挂号当日" if r.late_reason else f"挂号窗口截止日 {r.window.last.isoformat()}"
+    prov = "（暂定：该年官方放假安排未载入）" if r.provisional else ""
+    con.print(f"核实期限 {day_label(r.verify_due)}：自{start}起 7 个工作日内与企业对接核实{prov}。")
+    first = r.appeals[0]
+    render.hint(
+        f"下一步：分类分办并排入场次，例如 zuozhen triage {first} --theme 主题 --unit 单位 "
+        "--session 场次号 --verified"
+    )

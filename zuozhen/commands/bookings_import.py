@@ -1,0 +1,110 @@
+"""book --from-csv: step 3 in bulk (挂号导入), with a progress bar and per-line refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from zuozhen.commands.common import get_app
+
+if TYPE_CHECKING:
+    from zuozhen.booking import Progress
+    from zuozhen.bookings_import import Imported, Rejected
+from zuozhen.commands.common import day_label
+
+
+def import_bookings(
+    ctx: typer.Context, path: Path, *, strict: bool, late: str | None, json: bool
+) -> None:
+    import sys
+
+    from zuozhen import bookings_import
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    case = a.open()
+    try:
+        try:
+            if sys.stderr.isatty():
+                r = _with_progress(
+                    lambda p: bookings_import.import_csv(
+                        case, a.act, path, strict=strict, late=late, progress=p
+                    )
+                )
+            else:
+                r = bookings_import.import_csv(case, a.act, path, strict=strict, late=late)
+        except bookings_import.ImportRefused as exc:
+            _list_rejected(exc.rejected)
+            if json:
+                render.emit_json(exc)
+            raise
+    finally:
+        case.close()
+    for w in r.warnings:
+        render.warn(w)
+    if r.rejected:
+        _list_rejected(r.rejected)
+    if json:
+        render.emit_json(r)
+    _show_imported(r)
+
+
+def _with_progress(run: Callable[[Progress], Imported]) -> Imported:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from zuozhen.commands import render
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=render.err(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("核对数据行", total=None)
+
+        def step(done: int, total: int) -> None:
+            if done >= total:
+                bar.update(
+                    task, description=f"已核对 {total} 行，写入案卷", completed=0, total=None
+                )
+            else:
+                bar.update(task, completed=done, total=total)
+
+        return run(step)
+
+
+def _list_rejected(rows: list[Rejected]) -> None:
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
+
+    con = render.err()
+    con.print(f"[red]以下 {len(rows)} 行有误，未导入：[/red]")
+    for r in rows[:200]:
+        con.print(f"  第 {r.line} 行：{escape(r.error)}")
+    if len(rows) > 200:
+        con.print(f"  ……另有 {len(rows) - 200} 行（用 --json 可得到完整清单）")
+
+
+def _show_imported(r: Imported) -> None:
+    from zuozhen.commands import render
+
+    late = f"（加号：{r.late_reason}）" if r.late_reason else ""
+    render.done(
+        f"已从 {Path(r.file).name}（{r.encoding}）导入诉求 {r.imported} 项{late}："
+        f"新建挂号 {len(r.bookings_created)} 个，追加到已有挂号 {len(r.bookings_extended)} 个；"
+        f"新企业 {r.enterprises_created} 家，更新企业信息 {r.enterprises_updated} 家。"
+    )
+    if r.rejected:
+        render.warn(
+            f"共 {r.rows} 行，其中 {len(r.rejected)} 行有误未导入（见上）：改正后可只把这些行"
+            "另存为新文件再导入，已导入的内容不会重复。"
+        )
+    if r.verify_due is not None:
+        prov = "（暂定）" if r.provisional else ""
+        render.hint(f"核实期限 {day_label(r.verify_due)}{prov}。")
+    if r.bookings_created or r.bookings_extended:
+        render.hint("下一步：zuozhen list --status 已挂号 查看，逐项 zuozhen triage 诉求号 …")

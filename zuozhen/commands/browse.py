@@ -1,0 +1,361 @@
+"""list, show, history, search: finding an appeal and reading its whole story."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen import states
+from zuozhen.commands.common import Json, get_app
+
+if TYPE_CHECKING:
+    pass
+from zuozhen.commands.common import AppealArg
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _step_label(step: str) -> str:
+    from zuozhen.supervision import step_label
+
+    return step_label(step)
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    app.command("list")(list_)
+    app.command("show")(show)
+    app.command("history")(history)
+    app.command("search")(search)
+
+
+# -- audit -----------------------------------------------------------------------------
+
+
+# The audit trail's action codes in the clerk's words (history).
+ACTIONS = {
+    "init": "建立案卷",
+    "migrate": "升级案卷",
+    "calendar.load": "载入放假安排",
+    "deadline.recompute": "重算期限",
+    "session.plan": "安排场次",
+    "session.cancel": "取消场次",
+    "session.cancelled": "场次取消",
+    "session.postpone": "场次改期",
+    "session.postponed": "场次改期",
+    "announce.publish": "发布公告",
+    "book": "挂号",
+    "book.import": "批量导入挂号",
+    "triage": "接诊",
+    "notify.sent": "叫号",
+    "notify.export": "导出叫号短信",
+    "session.hear": "坐诊",
+    "assign.to": "交办",
+    "assign.accept": "承办",
+    "assign.extend": "延期",
+    "assign.report": "反馈",
+    "close": "销号",
+    "rate": "评价",
+    "audit.revisit": "回访",
+    "export.contacts": "导出联系人",
+}
+
+
+# Detail keys of the audit trail, in the clerk's words (history); others show as stored.
+KEYS = {
+    "appeals": "诉求",
+    "category": "类别",
+    "enterprise": "企业",
+    "merged": "并入本月已有挂号",
+    "uscc": "信用代码",
+    "verify_due": "核实期限",
+    "verify_start": "核实起算日",
+    "notify_by": "叫号期限",
+    "renotify": "需重新叫号",
+    "session": "场次",
+    "status": "状态",
+    "theme": "主题",
+    "units": "单位",
+    "channel": "方式",
+    "late": "逾期",
+    "was": "原状态",
+    "official": "坐诊领导",
+    "resolved": "现场解决",
+    "result": "结果",
+    "note": "备注",
+    "joint": "联合交办",
+    "plan_due": "承办期限",
+    "report_due": "反馈期限",
+    "provisional": "暂定",
+    "round": "轮次",
+    "handler": "承办人",
+    "measures": "措施",
+    "promised_by": "承诺办结",
+    "new_due": "新期限",
+    "old_due": "原期限",
+    "reason": "理由",
+    "basis": "法定依据",
+    "text": "反馈内容",
+    "outcome": "办结方式",
+    "service": "服务评价",
+    "handling": "办理评价",
+    "comment": "意见",
+    "revisit_due": "回访期限",
+    "reopen": "重新交办",
+    "step": "环节",
+    "old": "原期限",
+    "new": "新期限",
+    "class": "共性类别",
+    "verified": "已核实",
+    "skipped": "跳过重复",
+    "enterprise_changes": "企业信息变更",
+    "late_reason": "加号理由",
+    "rate_due": "评价期限",
+    "verified_on": "核实日期",
+    "verify_late": "核实逾期",
+}
+
+
+# -- list, show, history, search -------------------------------------------------------
+
+
+#: Above this many rows ``list`` prints plain columns instead of a Rich table.
+LONG_LIST = 200
+
+
+def list_(
+    ctx: typer.Context,
+    month: Annotated[str | None, typer.Option("--month", help="挂号月份 YYYY-MM。")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="状态：代码（handed_off）或中文（已交办）。")
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="承办单位。")] = None,
+    json: Json = False,
+) -> None:
+    """按月份、状态、单位列出诉求。
+
+    示例：zuozhen list --month 2026-10 --status 已交办
+    """
+    from rich.table import Table
+
+    from zuozhen.browse import list_appeals
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        rows = list_appeals(r, month=month, status=status, unit=unit)
+    if json:
+        render.emit_json({"appeals": rows})
+        return
+    if not rows:
+        render.hint("没有符合条件的诉求。")
+        return
+    if len(rows) > LONG_LIST:  # a month of a province: plain columns, streamed
+        render.columns(
+            ["诉求号", "企业", "状态", "承办单位", "诉求"],
+            (
+                [x["id"], x["enterprise"], x["status_label"], "、".join(x["units"]), x["text"]]
+                for x in rows
+            ),
+        )
+        render.out().print(f"共 {len(rows)} 条。")
+        return
+    table = Table(pad_edge=False, show_edge=False)
+    # One line per appeal: long names and texts end in "…" (zuozhen show has them whole).
+    con = render.out()
+    table.add_column("诉求号", no_wrap=True, min_width=12)
+    table.add_column("企业", no_wrap=True, overflow="ellipsis", min_width=14, max_width=14)
+    table.add_column("状态", no_wrap=True, min_width=8)
+    table.add_column("承办单位", no_wrap=True, overflow="ellipsis", min_width=12, max_width=12)
+    width = max(10, con.width - 12 - 14 - 8 - 12 - 14)
+    table.add_column("诉求", no_wrap=True, overflow="ellipsis", max_width=width)
+    for x in rows:
+        table.add_row(
+            x["id"],
+            render.escape(x["enterprise"]),
+            x["status_label"],
+            render.escape("、".join(x["units"]) or ""),
+            render.escape(x["text"]),
+        )
+    con.print(table)
+    con.print(f"共 {len(rows)} 条。")
+
+
+def show(
+    ctx: typer.Context,
+    appeal: AppealArg,
+    json: Json = False,
+) -> None:
+    """查看一条诉求：各环节日期、期限（暂定/逾期标记）、轮次、交办、延期、评价、回访。
+
+    示例：zuozhen show 202610-007-1
+    """
+    from zuozhen.browse import show_appeal
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        view = show_appeal(r, appeal)
+    if json:
+        render.emit_json(view)
+        return
+    d = view.data
+    con = render.out()
+    e = render.escape
+    con.print(
+        f"[bold]诉求 {d['id']}[/bold]  {d['status_label']}"
+        + (f"（第 {d['round']} 轮）" if d["round"] > 1 else "")
+    )
+    lines = [
+        ("企业", f"{d['enterprise']}（{d['uscc']}）"),
+        ("联系人", f"{d['contact']}  {d['phone']}"),
+        ("诉求", d["text"]),
+        (
+            "类别/主题",
+            f"{d['category']} / {d['theme'] or '—'}" + (f" / {d['class']}" if d["class"] else ""),
+        ),
+        (
+            "挂号",
+            f"{d['booking']}  {d['booked_on']}"
+            + (f"  加号：{d['late_booking']}" if d["late_booking"] else ""),
+        ),
+        ("场次", f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"),
+        ("核实", str(d["verified_on"] or "—")),
+        ("叫号", str(d["notified_on"] or "—")),
+        (
+            "坐诊",
+            f"{d['heard_on'] or '—'}  {d['heard_by'] or ''}"
+            + ("  现场解决" if d["resolved_on_spot"] else ""),
+        ),
+        ("承办单位", "、".join(d["units"]) or "—"),
+        ("办结", f"{d['outcome'] or '—'}  {d['closed_on'] or ''}  {d['result'] or ''}"),
+    ]
+    for k, v in lines:
+        con.print(f"  {k}：{e(str(v))}")
+    if d["deadlines"]:
+        con.print("[bold]期限[/bold]")
+        for x in d["deadlines"]:
+            flags = []
+            if x["provisional"]:
+                flags.append("暂定")
+            if x["done_on"]:
+                flags.append(f"{x['done_on']} 完成" + ("，逾期" if x["late"] else ""))
+            else:
+                flags.append("未完成")
+            rule = "（延期/法定）" if x["rule"] == "fixed" else ""
+            con.print(
+                f"  第{x['round']}轮 {_step_label(x['step']):<10} {x['due']}{rule}  "
+                f"{'，'.join(flags)}  {e(x['unit'] or '')}"
+            )
+    for h in d["handoffs"]:
+        con.print(
+            f"[bold]第 {h['round']} 轮交办[/bold] {h['handed_on']}  "
+            f"{'联合' if h['joint'] else '单独'}：{e('、'.join(h['units']))}"
+        )
+        if h["accepted_on"]:
+            con.print(
+                f"  承办 {h['accepted_on']} {e(h['handler'] or '')}：{e(h['measures'] or '')}"
+                f"，承诺 {h['promised_by']}"
+                + ("  [red]逾期承办[/red]" if h["accepted_late"] else "")
+            )
+        if h["reported_on"]:
+            con.print(
+                f"  反馈 {h['reported_on']}：{e(h['report_text'] or '')}"
+                + ("  [red]超期反馈[/red]" if h["reported_late"] else "")
+            )
+        if h["extensions"]:
+            con.print(
+                f"  延期 {h['extensions']} 次，现反馈期限 {h['report_due']}"
+                f"（原 {h['report_due_original']}）"
+                + (f"，依据 {e(h['legal_basis'])}" if h["legal_basis"] else "")
+            )
+    for x in d["extensions"]:
+        con.print(f"  延期 {x['granted_on']}：{x['old_due']} → {x['new_due']}，{e(x['reason'])}")
+    for t in d["ratings"]:
+        con.print(
+            f"[bold]评价[/bold] 第{t['round']}轮 {t['rated_on']}：服务{t['service']}，"
+            f"办理{t['handling']}" + (f"。{e(t['comment'])}" if t["comment"] else "")
+        )
+    for v in d["revisits"]:
+        con.print(
+            f"[bold]回访[/bold] 第{v['round']}轮 {v['visited_on']}：{e(v['note'])}"
+            + ("（退回重办）" if v["reopened"] else "")
+        )
+
+
+def history(
+    ctx: typer.Context,
+    appeal: AppealArg,
+    json: Json = False,
+) -> None:
+    """查看一条诉求的留痕：谁、何时、按哪一天、做了什么。
+
+    示例：zuozhen history 202610-007-1
+    """
+    from zuozhen.browse import history as trail
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        rows = trail(r, appeal)
+    if json:
+        render.emit_json({"appeal": appeal.strip(), "events": rows})
+        return
+    from rich.padding import Padding
+
+    con = render.out()
+    for t in rows:
+        detail = t["detail"]
+        text = (
+            "；".join(
+                f"{KEYS.get(k, k)}：{states.label(v) if k in ('status', 'was') else _plain(v)}"
+                for k, v in detail.items()
+                if v not in (None, "", [], {})
+            )
+            if isinstance(detail, dict)
+            else str(detail)
+        )
+        action = ACTIONS.get(t["action"], t["action"])
+        con.print(
+            f"[bold]{t['as_of']}[/bold]  {render.escape(t['operator'])}  [bold]{action}[/bold]"
+            f"  {t['entity_id']}  [dim]（录入于 {t['at'][:16].replace('T', ' ')} UTC）[/dim]"
+        )
+        if text:
+            con.print(Padding(render.escape(text), (0, 0, 0, 4)))
+    con.print(f"共 {len(rows)} 条留痕。")
+
+
+def search(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="要搜索的文字（诉求内容、办理结果、问题类别等）。")],
+    json: Json = False,
+) -> None:
+    """全文搜索诉求（支持中文）。
+
+    示例：zuozhen search 电费补贴
+    """
+    from zuozhen.browse import search as find
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        rows = find(r, text)
+    if json:
+        render.emit_json({"appeals": rows})
+        return
+    if not rows:
+        render.hint(f"没有找到包含“{text}”的诉求。")
+        return
+    con = render.out()
+    for x in rows:
+        con.print(
+            f"{x['id']}  {x['status_label']}  {render.escape(x['enterprise'])}  "
+            f"{render.escape(x['text'][:60])}"
+        )
+    con.print(f"共 {len(rows)} 条。")

@@ -1,0 +1,64 @@
+"""report bulletin: step 10 (季度通报), the self-contained notice for the leadership."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.commands.common import get_app
+
+if TYPE_CHECKING:
+    pass
+from zuozhen.commands.common import Force
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    groups["report"].command("bulletin")(bulletin)
+
+
+QuarterOpt = Annotated[str, typer.Option("--quarter", help="季度，YYYYQn，例如 2026Q4。")]
+
+
+def bulletin(
+    ctx: typer.Context,
+    quarter: QuarterOpt,
+    fmt: Annotated[str, typer.Option("--format", help="格式：html（默认）或 md。")] = "html",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="写入文件（默认输出到屏幕）。")
+    ] = None,
+    force: Force = False,
+) -> None:
+    """季度通报：主要指标、各单位情况表与柱状图、超期事项、共性诉求、按主题和地区分布。
+
+    HTML 为单个自包含文件（内嵌样式和图表，无脚本），可在浏览器中打开并按 A4 打印。
+
+    示例：zuozhen report bulletin --quarter 2026Q4 --output 2026Q4通报.html
+    """
+    import sys
+
+    from zuozhen.bulletin import build, render_bulletin, write_text
+    from zuozhen.commands import render
+    from zuozhen.files.outfiles import check_target
+    from zuozhen.reports import Quarter
+    from zuozhen.validation import choose
+
+    a = get_app(ctx)
+    q = Quarter.parse(quarter)
+    kind = choose(fmt, ("html", "md"), "通报格式")
+    today = a.today
+    if output is not None:
+        check_target(output, overwrite=force)
+    with a.reader() as r:
+        doc = build(r, q, today=today)
+    text = render_bulletin(doc, kind)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_text(output, text, overwrite=force)
+        render.done(f"已生成 {q.title}通报：{output}")
+        if kind == "html":
+            render.hint("用浏览器打开即可查看，打印时选择 A4 纸张。")
+    if doc.total.appeals == 0:
+        render.warn(f"{q.title}没有挂号受理的诉求，通报中各项均为 0。")

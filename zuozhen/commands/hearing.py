@@ -1,0 +1,115 @@
+"""session hear, report record: step 6 (坐诊服务, 《"坐诊"服务工作记录表》)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.commands.common import Json, get_app
+
+if TYPE_CHECKING:
+    pass
+from zuozhen.commands.common import AppealArg, act
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    groups["session"].command("hear")(hear)
+    groups["report"].command("record")(report_record)
+
+
+# -- session hear ----------------------------------------------------------------------
+
+
+def hear(
+    ctx: typer.Context,
+    appeal: AppealArg,
+    resolved: Annotated[
+        str | None, typer.Option("--resolved", help="现场答复解决：答复内容。")
+    ] = None,
+    refer: Annotated[bool, typer.Option("--refer", help="现场不能解决，待交办。")] = False,
+    official: Annotated[
+        str | None, typer.Option("--official", help="坐诊领导（默认为场次的领衔领导）。")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="处理意见或备注。")] = None,
+    json: Json = False,
+) -> None:
+    """记录诉求在坐诊中的结果：现场答复解决（--resolved），或待交办（--refer）。
+
+    --resolved 与 --refer 必须二选一，否则拒绝（退出码 1）。
+
+    示例：zuozhen session hear 202610-007-1 --resolved "已现场解答电价政策" --official 张厅长
+    """
+    from zuozhen import hearing
+    from zuozhen.commands import render
+
+    r = act(ctx, hearing.hear, appeal, resolved=resolved, refer=refer, official=official, note=note)
+    if json:
+        render.emit_json(r)
+        return
+    who = f"（坐诊领导：{r.official}）" if r.official else ""
+    if r.resolved:
+        render.done(f"诉求 {r.appeal} 已在场次 {r.session} 现场答复解决并销号{who}。")
+        render.hint(
+            f"下一步：请企业评价（zuozhen rate {r.appeal} --service … --handling …），"
+            f"期限 {r.rate_due.isoformat() if r.rate_due else ''}。"
+        )
+    else:
+        render.done(f"诉求 {r.appeal} 已记录为现场不能解决、待交办{who}。")
+        render.hint(f"下一步：zuozhen assign to {r.appeal} --unit 承办单位")
+
+
+# -- report record ---------------------------------------------------------------------
+
+
+def report_record(
+    ctx: typer.Context,
+    session: Annotated[str, typer.Option("--session", help="场次号，如 S202610-01。")],
+    csv: Annotated[
+        Path | None, typer.Option("--csv", help="另存为 CSV 文件（Excel/WPS 可直接打开）。")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的 CSV 文件。")] = False,
+    json: Json = False,
+) -> None:
+    """《“坐诊”服务工作记录表》：一个场次的诉求、坐诊领导、现场答复或交办意见。
+
+    示例：zuozhen report record --session S202610-01 --csv 记录表.csv
+    """
+    from rich.table import Table
+
+    from zuozhen.commands import render
+    from zuozhen.hearing import RECORD_HEADER, session_record
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        rec = session_record(r, session)
+    if csv is not None:
+        from zuozhen.files.csvout import write_csv
+
+        # Refuses an existing file unless --force (never the case file itself) and
+        # neutralises cells Excel would run as formulas.
+        write_csv(csv, list(RECORD_HEADER), rec.table(), overwrite=force)
+        render.done(f"已写入 {csv}（{len(rec.rows)} 条）。")
+    if json:
+        render.emit_json(rec)
+        return
+    if csv is not None:
+        return
+    s = rec.session
+    con = render.out()
+    con.print(
+        f"[bold]《“坐诊”服务工作记录表》[/bold]  场次 {s['id']}  {s['date']} "
+        f"{s['start']}–{s['end']}  {s['kind']}·{render.escape(s['theme'])}"
+    )
+    con.print(
+        f"地点：{render.escape(s['place'])}  领衔：{render.escape(s['lead'] or '—')}  "
+        f"参加单位：{render.escape('、'.join(s['units']))}"
+    )
+    table = Table(pad_edge=False, show_lines=True)
+    for col in RECORD_HEADER:
+        table.add_column(col, overflow="fold")
+    for row in rec.table():
+        table.add_row(*(render.escape(c) for c in row))
+    con.print(table)
+    con.print(f"共 {len(rec.rows)} 条诉求。")

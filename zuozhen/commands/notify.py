@@ -1,0 +1,201 @@
+"""notify: step 5 (叫号) — who to call up, the SMS batch, recording the call-ups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.commands.common import Json, get_app
+
+if TYPE_CHECKING:
+    from zuozhen.notify import CallList, Sent
+from zuozhen.commands.common import warn_all
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    app.command("notify")(notify)
+
+
+def _call_table(listing: CallList) -> None:
+    from rich import box
+    from rich.table import Table
+
+    from zuozhen.commands import render
+    from zuozhen.notify import is_mobile
+
+    table = Table(pad_edge=False, box=box.SIMPLE_HEAD, title=f"待叫号（{len(listing.items)} 条）")
+    table.add_column("诉求", no_wrap=True)
+    table.add_column("企业 / 联系人 / 电话", min_width=14, overflow="fold")
+    table.add_column("场次 / 时间 / 顺序号", no_wrap=True)
+    table.add_column("叫号期限", no_wrap=True)
+    for i in listing.items:
+        due = i.notify_by.isoformat()
+        due = f"[bold red]{due}\n已超期[/bold red]" if i.late else due
+        if i.renotify:
+            due += "\n[yellow]改期重叫[/yellow]"
+        table.add_row(
+            i.appeal,
+            f"{render.escape(i.enterprise)}\n{render.escape(i.contact_masked)} {i.phone_masked}"
+            + ("" if is_mobile(i.phone) else "\n[yellow]座机，请电话通知[/yellow]"),
+            f"{i.session} 第 {i.slot} 号\n{i.session_date.isoformat()} {i.start}–{i.end}",
+            due,
+        )
+    con = render.out()
+    con.print(table)
+    con.print("短信内容：")
+    for i in listing.items:
+        con.print(
+            f"[bold]{i.appeal}[/bold]（{i.chars} 字，{i.segments} 条短信）{render.escape(i.text)}",
+            soft_wrap=True,
+        )
+
+
+def notify(
+    ctx: typer.Context,
+    session: Annotated[
+        str | None, typer.Option("--session", help="场次号；不写则为今天起所有计划中的场次。")
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="导出短信平台批量发送文件（CSV，含完整手机号，记入留痕）。"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="与 --export 一起：覆盖已有文件。")
+    ] = False,
+    sent: Annotated[bool, typer.Option("--sent", help="记录已叫号（需 --channel）。")] = False,
+    channel: Annotated[str | None, typer.Option("--channel", help="叫号方式：短信或电话。")] = None,
+    appeal: Annotated[
+        list[str] | None,
+        typer.Option("--appeal", help="只处理这些诉求（可写多次）；不写则为名单上全部。"),
+    ] = None,
+    json: Json = False,
+) -> None:
+    """叫号提醒：谁要通知、最迟哪天、短信内容；导出短信批量文件；记录已叫号。
+
+    示例：zuozhen notify --session S202610-01 --sent --channel 短信
+    """
+    from zuozhen import notify as domain
+    from zuozhen.commands import render
+    from zuozhen.errors import InputError
+
+    a = get_app(ctx)
+    if channel is not None and not sent:
+        raise InputError(
+            "--channel 只和 --sent 一起使用：记录已叫号请写 --sent --channel 短信（或 电话）。"
+        )
+    if sent and channel is None:
+        raise InputError("记录已叫号请注明方式：--sent --channel 短信（或 电话）。")
+    if sent and export is not None:
+        raise InputError("--sent 与 --export 请分两次运行：先导出发送，发送成功后再记录 --sent。")
+    if force and export is None:
+        raise InputError("--force 只和 --export 一起使用。")
+    if sent:
+        assert channel is not None
+        case = a.open()
+        try:
+            result = domain.record_sent(
+                case, a.act, channel=channel, session_id=session, appeals=appeal or []
+            )
+        finally:
+            case.close()
+        _sent_out(result, json)
+        return
+    if export is not None:
+        case = a.open()
+        try:
+            exported = domain.export_batch(
+                case, a.act, export, session_id=session, appeals=appeal or [], force=force
+            )
+        finally:
+            case.close()
+        if json:
+            render.emit_json(exported)
+        else:
+            render.done(
+                f"已导出 {exported.numbers} 个号码到 {exported.file}（含完整手机号，已记入留痕；"
+                "请妥善保管，发送后删除）。"
+            )
+        if exported.skipped:
+            render.warn(
+                f"以下诉求的联系电话是座机，未导出，请电话通知：{'、'.join(exported.skipped)}"
+            )
+        render.hint(
+            "发送成功后记录：zuozhen notify"
+            + (f" --session {session}" if session else "")
+            + " --sent --channel 短信"
+        )
+        return
+    with a.reader() as r:
+        listing = domain.pending(r, a.today, session)
+    if appeal:
+        wanted = set(x.strip() for x in appeal)
+        listing = type(listing)(
+            listing.today,
+            listing.session,
+            [i for i in listing.items if i.appeal in wanted],
+            [i for i in listing.done if i.appeal in wanted],
+            listing.stranded,
+        )
+    if json:
+        render.emit_json(listing)
+    else:
+        _listing_out(listing)
+    if listing.stranded:
+        render.warn(
+            f"以下诉求所在场次已取消，须重新排诊：{'、'.join(listing.stranded)}"
+            "（zuozhen triage 诉求号 --session 场次）。"
+        )
+
+
+def _listing_out(listing: CallList) -> None:
+    from zuozhen.commands import render
+
+    con = render.out()
+    scope = (
+        f"场次 {listing.session}" if listing.session else f"{listing.today.isoformat()} 起的场次"
+    )
+    if not listing.items:
+        con.print(f"{scope}没有待叫号的诉求。")
+    else:
+        _call_table(listing)
+        late = sum(1 for i in listing.items if i.late)
+        if late:
+            render.warn(f"{late} 条已过叫号期限，请立即通知企业。")
+    if listing.done:
+        con.print(
+            f"已叫号 {len(listing.done)} 条："
+            + "、".join(
+                f"{i.appeal}（{i.notified_on.isoformat() if i.notified_on else '—'} {i.channel or ''}）"
+                for i in listing.done
+            )
+        )
+    if listing.items:
+        s = f" --session {listing.session}" if listing.session else ""
+        render.hint(
+            f"下一步：zuozhen notify{s} --export 叫号.csv 导出短信批量文件；"
+            f"通知后 zuozhen notify{s} --sent --channel 短信（或 电话）记录。"
+        )
+
+
+def _sent_out(result: Sent, json: bool) -> None:
+    from zuozhen.commands import render
+
+    if json:
+        render.emit_json(result)
+    else:
+        con = render.out()
+        for i in result.items:
+            flag = "[red]（超过叫号期限）[/red]" if i.late else ""
+            con.print(f"  {i.appeal}  场次 {i.session}  期限 {i.notify_by.isoformat()}{flag}")
+        late = sum(1 for i in result.items if i.late)
+        render.done(
+            f"已记录{result.channel}叫号 {len(result.items)} 条"
+            + (f"，其中 {late} 条超过叫号期限" if late else "")
+            + "。"
+        )
+        render.hint(
+            "下一步：坐诊当天记录结果：zuozhen session hear 诉求号 --resolved 答复 | --refer"
+        )
+    warn_all(result.warnings)

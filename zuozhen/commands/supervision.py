@@ -1,0 +1,187 @@
+"""audit, audit revisit, audit notices: step 9 (督办, 回访, 督办单)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.commands.common import Json, get_app
+
+if TYPE_CHECKING:
+    from zuozhen.supervision import DailyList
+from zuozhen.commands.common import AppealArg, act
+
+
+def _step_label(step: str) -> str:
+    from zuozhen.supervision import step_label
+
+    return step_label(step)
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    audit = groups["audit"]
+    audit.callback(invoke_without_command=True, no_args_is_help=False, help=audit_list.__doc__)(
+        audit_list
+    )
+    audit.command("revisit")(audit_revisit)
+    audit.command("notices")(audit_notices)
+
+
+#: Exit code of ``audit --fail-on-overdue`` when something is overdue (for scripts / cron).
+EXIT_OVERDUE = 3
+
+
+#: Rows shown per unit in the human view unless --all or --unit is given.
+PER_UNIT = 30
+
+
+def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
+    from rich.table import Table
+
+    from zuozhen.commands import render
+
+    con = render.out()
+    con.print(
+        f"[bold]督办清单[/bold]  截至 {result.today.isoformat()}：超期 "
+        f"[red]{len(result.overdue)}[/red] 项，{result.within} 个工作日内到期（至 "
+        f"{result.horizon.isoformat()}）{len(result.due_soon)} 项。"
+    )
+    if not result.overdue and not result.due_soon:
+        con.print("[green]没有超期或即将到期的事项。[/green]")
+    for unit, items in result.by_unit():
+        table = Table(title=unit, title_justify="left", pad_edge=False, show_edge=False)
+        for col in ("诉求号", "企业", "环节", "期限", "情况"):
+            if col == "企业":
+                table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=18)
+            else:
+                table.add_column(col, no_wrap=True)
+        shown = items if limit is None else items[:limit]
+        for i in shown:
+            if i.days_overdue:
+                state = f"[red]超期 {i.days_overdue} 个工作日[/red]"
+            elif i.due < result.today:
+                state = "[red]已超期[/red]"
+            elif i.due == result.today:
+                state = "[yellow]今天到期[/yellow]"
+            else:
+                state = f"还剩 {i.days_left} 个工作日"
+            due = i.due.isoformat() + ("（暂定）" if i.provisional else "")
+            table.add_row(i.appeal, render.escape(i.enterprise), _step_label(i.step), due, state)
+        con.print()
+        con.print(table)
+        if len(shown) < len(items):
+            con.print(
+                f"  [dim]…另有 {len(items) - len(shown)} 项：zuozhen audit --unit "
+                f"{render.escape(unit)} 或 --all 查看全部[/dim]"
+            )
+    if result.dissatisfied:
+        con.print()
+        con.print(f"[bold]不满意评价待回访[/bold]（{len(result.dissatisfied)} 项）")
+        listed = result.dissatisfied if limit is None else result.dissatisfied[:limit]
+        for d in listed:
+            note = f"：{render.escape(d.comment)}" if d.comment else ""
+            con.print(
+                f"  {d.appeal}  {render.escape(d.enterprise)}  服务{d.service}/办理{d.handling}"
+                f"{note}  回访期限 {d.revisit_due.isoformat()}"
+            )
+        if len(listed) < len(result.dissatisfied):
+            con.print(
+                f"  [dim]…另有 {len(result.dissatisfied) - len(listed)} 项：zuozhen audit --all"
+                " 查看全部[/dim]"
+            )
+    if result.overdue:
+        render.hint("生成督办单：zuozhen audit notices --output 督办单/")
+
+
+def audit_list(
+    ctx: typer.Context,
+    within: Annotated[
+        int | None, typer.Option("--within", help="列出 N 个工作日内到期的事项（默认取配置）。")
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="只看某个单位。")] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="列出全部事项（默认每个单位最多 30 项）。")
+    ] = False,
+    fail_on_overdue: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-overdue", help=f"有超期事项时以退出码 {EXIT_OVERDUE} 结束（供脚本使用）。"
+        ),
+    ] = False,
+    json: Json = False,
+) -> None:
+    """督办：每日清单——各环节已超期和即将到期的事项，按单位分组，以及不满意评价待回访。
+
+    --fail-on-overdue：有超期事项时退出码为 3（无超期为 0），便于定时任务报警。
+
+    示例：zuozhen audit --within 5
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from zuozhen.commands import render
+    from zuozhen.supervision import daily_list
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        result = daily_list(r, a.today, within, unit)
+    if json:
+        render.emit_json(result)
+    else:
+        _print_list(result, None if all_ or unit else PER_UNIT)
+    if fail_on_overdue and result.overdue:
+        raise typer.Exit(EXIT_OVERDUE)
+
+
+def audit_revisit(
+    ctx: typer.Context,
+    appeal: AppealArg,
+    note: Annotated[str, typer.Option("--note", help="回访情况。")],
+    reopen: Annotated[bool, typer.Option("--reopen", help="需要重新办理：退回重新交办。")] = False,
+    json: Json = False,
+) -> None:
+    """督办回访；--reopen 把已销号的诉求退回，开始新一轮交办。
+
+    示例：zuozhen audit revisit 202610-007-1 --note "企业反映补贴未全额到位" --reopen
+    """
+    from zuozhen import supervision
+    from zuozhen.commands import render
+
+    r = act(ctx, supervision.revisit, appeal, note=note, reopen=reopen)
+    if json:
+        render.emit_json(r)
+        return
+    if r.reopened:
+        render.done(f"诉求 {r.appeal} 已回访并退回重新办理（第 {r.new_round} 轮）。")
+        render.hint(f"下一步：zuozhen assign to {r.appeal} --unit 承办单位（期限重新起算）")
+    else:
+        render.done(f"诉求 {r.appeal} 的回访情况已记录。")
+
+
+def audit_notices(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", help="督办单存放的文件夹。")] = Path("."),
+    unit: Annotated[str | None, typer.Option("--unit", help="只生成某个单位的督办单。")] = None,
+    json: Json = False,
+) -> None:
+    """生成督办单：每个有超期事项的承办单位一份（Markdown）。
+
+    示例：zuozhen audit notices --output 督办单/
+    """
+    from zuozhen.commands import render
+    from zuozhen.supervision import write_notices
+
+    a = get_app(ctx)
+    with a.reader() as r:
+        notices = write_notices(r, a.today, output, unit)
+    if json:
+        render.emit_json(
+            {"notices": [{"unit": n.unit, "path": str(n.path), "items": n.items} for n in notices]}
+        )
+        return
+    if not notices:
+        render.done("没有承办单位超期，无需生成督办单。")
+        return
+    for n in notices:
+        render.done(f"{n.unit}：{n.items} 项 → {n.path}")

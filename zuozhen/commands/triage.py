@@ -1,0 +1,128 @@
+"""triage: step 4 (接诊: 分类、分办、排诊、核实)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from zuozhen.commands.common import Json, get_app
+
+if TYPE_CHECKING:
+    from zuozhen.triage import Triaged
+from zuozhen.commands.common import day_label
+
+
+def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    app.command("triage")(triage)
+
+
+# -- triage ------------------------------------------------------------------------------
+
+
+def triage(
+    ctx: typer.Context,
+    appeal: Annotated[str, typer.Argument(help="诉求号，如 202610-007-1。")],
+    theme: Annotated[str | None, typer.Option("--theme", help="主题（专场主题）。")] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option("--unit", help="联合坐诊/承办单位；可重复，第一个为牵头单位。"),
+    ] = None,
+    session: Annotated[
+        str | None, typer.Option("--session", help="排入的坐诊场次号，如 S202610-01。")
+    ] = None,
+    problem_class: Annotated[
+        str | None,
+        typer.Option("--class", help="共性诉求类别（自由填写；会提示已用过的相近类别）。"),
+    ] = None,
+    verified: Annotated[
+        bool, typer.Option("--verified", help="已与企业对接核实（记为今天）。")
+    ] = False,
+    json: Json = False,
+) -> None:
+    """接诊：分类梳理、科学分办、排入场次、记录对接核实。
+
+    不指定 --session 时状态为“已分办”；指定后为“已排诊”，并按场次日期开始叫号期限
+    （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。
+
+    示例：zuozhen triage 202610-007-1 --theme 政策兑现 --unit 省财政厅 --session S202610-01 --verified
+    """
+    from zuozhen import states, triage
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
+
+    a = get_app(ctx)
+    case = a.open()
+    try:
+        r = triage.triage(
+            case,
+            a.act,
+            appeal,
+            theme=theme,
+            units=list(unit or []),
+            session=session,
+            problem_class=problem_class,
+            verified=verified,
+        )
+    finally:
+        case.close()
+    for w in r.warnings:
+        render.warn(w)
+    for h in r.hints:
+        render.hint(h)
+    if json:
+        render.emit_json(r)
+        return
+    _show_triaged(r, states.label(r.status), escape)
+
+
+def _show_triaged(r: Triaged, status: str, escape: Callable[[str], str]) -> None:
+    from rich.table import Table
+
+    from zuozhen.commands import render
+
+    render.done(f"诉求 {r.appeal} 已接诊，状态：{status}。")
+    con = render.out()
+    rows = [
+        ("主题", escape(r.theme) if r.theme else "—"),
+        (
+            "单位",
+            escape("、".join(r.units)) + ("（第一个牵头）" if len(r.units) > 1 else "")
+            if r.units
+            else "—",
+        ),
+        ("共性类别", escape(r.problem_class) if r.problem_class else "—"),
+        (
+            "场次",
+            f"{r.session}  {day_label(r.session_date)}" if r.session and r.session_date else "—",
+        ),
+    ]
+    if r.verify_due is not None:
+        if r.verified_on is not None:
+            flag = "  [red]逾期核实[/red]" if r.verify_late else ""
+            rows.append(
+                (
+                    "核实",
+                    f"{r.verified_on.isoformat()} 已核实（期限 {r.verify_due.isoformat()}）{flag}",
+                )
+            )
+        else:
+            rows.append(("核实期限", day_label(r.verify_due)))
+    elif r.verified_on is not None:
+        rows.append(("核实", f"{r.verified_on.isoformat()} 已核实"))
+    if r.notify_by is not None:
+        again = "（场次变更，须重新叫号）" if r.renotify else ""
+        rows.append(("叫号期限", f"{day_label(r.notify_by)}{again}"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for k, v in rows:
+        grid.add_row(k, v)
+    con.print(grid)
+    if r.session is None:
+        render.hint(
+            f"下一步：排入坐诊场次 zuozhen triage {r.appeal} --session 场次号（zuozhen session list 查看）"
+        )
+    else:
+        render.hint(f"下一步：叫号 zuozhen notify --session {r.session}")

@@ -1,0 +1,247 @@
+"""Step 4 of the ten steps: 接诊 (triage).
+
+Classify (theme, 共性诉求 class), pick the units (分办, the first leads), put the appeal
+on a session (排诊) and record the verification with the enterprise (对接核实).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import col, select
+
+from zuozhen import appeals, duties, states
+from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.models import (
+    Appeal,
+    Booking,
+    Consultation,
+    Deadline,
+)
+from zuozhen.store.storage import Act, CaseFile, Tx
+from zuozhen.validation import (
+    clean_text,
+    unlisted,
+)
+
+# -- 接诊 (triage) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Triaged:
+    appeal: str
+    status: str
+    theme: str | None
+    units: list[str]
+    lead_unit: str | None
+    session: str | None
+    session_date: date | None
+    problem_class: str | None
+    verified_on: date | None
+    verify_due: date | None
+    verify_late: bool
+    verify_provisional: bool
+    notify_by: date | None
+    renotify: bool
+    warnings: list[str]
+    hints: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "appeal": self.appeal,
+            "status": self.status,
+            "theme": self.theme,
+            "units": self.units,
+            "lead_unit": self.lead_unit,
+            "session": self.session,
+            "session_date": self.session_date,
+            "class": self.problem_class,
+            "verified_on": self.verified_on,
+            "verify_due": self.verify_due,
+            "verify_late": self.verify_late,
+            "provisional": self.verify_provisional,
+            "notify_by": self.notify_by,
+            "renotify": self.renotify,
+            "warnings": self.warnings,
+        }
+
+
+def triage(
+    case: CaseFile,
+    act: Act,
+    appeal_id: str,
+    *,
+    theme: str | None = None,
+    units: list[str] | None = None,
+    session: str | None = None,
+    problem_class: str | None = None,
+    verified: bool = False,
+) -> Triaged:
+    """接诊: classify, pick units, schedule and record the verification of one appeal."""
+    theme_v = clean_text(theme, "主题（--theme）", limit=50) if theme is not None else None
+    names = [clean_text(u, "单位（--unit）", limit=100) for u in units or []]
+    dupes = sorted({u for u in names if names.count(u) > 1})
+    if dupes:
+        raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
+    cls = clean_text(problem_class, "共性诉求类别（--class）", limit=100) if problem_class else None
+    sid = session.strip().upper() if session is not None else None
+    if sid == "":
+        raise InputError("场次号不能为空：形如 S202610-01，可用 zuozhen session list 查看。")
+    if theme_v is None and not names and sid is None and cls is None and not verified:
+        raise InputError(
+            "没有要记录的内容：请至少指定 --theme、--unit、--session、--class 或 --verified 之一。"
+            "查看诉求请用 zuozhen show 诉求号。"
+        )
+    with case.write(act) as tx:
+        return _triage(tx, appeal_id, theme_v, names, sid, cls, verified)
+
+
+def _triage(
+    tx: Tx,
+    appeal_id: str,
+    theme: str | None,
+    units: list[str],
+    sid: str | None,
+    cls: str | None,
+    verified: bool,
+) -> Triaged:
+    config, today = tx.case.config, tx.today
+    a = appeals.load(tx, appeal_id)
+    states.require(a.id, a.status, "triage")
+    booking = tx.get(Booking, a.booking_id, lock=False)
+    assert booking is not None
+    if today < booking.booked_on:
+        raise RuleError(
+            f"办理日期 {today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
+            f"{booking.booked_on.isoformat()}：请检查 --today。"
+        )
+    warnings: list[str] = []
+    hints: list[str] = []
+    detail: dict[str, Any] = {}
+
+    if theme is not None:
+        if config.themes and theme not in config.themes:
+            warnings += unlisted(theme, config.themes, "主题")
+        a.theme = theme
+        detail["theme"] = theme
+    if units:
+        for u in units:
+            warnings += unlisted(u, config.units, "单位")
+        a.units = json.dumps(units, ensure_ascii=False)
+        a.lead_unit = units[0]
+        detail["units"] = units
+    if cls is not None:
+        used = tx.session.exec(
+            select(Appeal.problem_class)
+            .where(col(Appeal.problem_class).is_not(None), Appeal.id != a.id)
+            .distinct()
+        ).all()
+        known = [c for c in used if c]
+        if cls not in known:
+            close = difflib.get_close_matches(cls, known, n=3, cutoff=0.5)
+            if close:
+                hints.append(
+                    f"已有相近的共性诉求类别：{'、'.join(close)}；如属同一类，请统一用已有名称"
+                    f"（zuozhen triage {a.id} --class …），便于通报中归类统计。"
+                )
+        a.problem_class = cls
+        detail["class"] = cls
+
+    notify_by = None
+    renotify = False
+    session_row = None
+    if sid is not None:
+        session_row = tx.get(Consultation, sid, lock=False)
+        if session_row is None:
+            raise NotFoundError(
+                f"没有场次号为“{sid}”的坐诊场次：场次号形如 S202610-01，"
+                "请用 zuozhen session list 查看已安排的场次。"
+            )
+        if session_row.status == "cancelled":
+            raise RuleError(
+                f"场次 {sid}（{session_row.date.isoformat()}）已取消，不能排入：请另选场次"
+                "（zuozhen session list）。"
+            )
+        if session_row.date < booking.booked_on:
+            raise RuleError(
+                f"场次 {sid} 在 {session_row.date.isoformat()}，早于诉求 {a.id} 的挂号日期 "
+                f"{booking.booked_on.isoformat()}：请选挂号之后的场次（zuozhen session list）。"
+            )
+        if session_row.date < today:
+            raise RuleError(
+                f"场次 {sid} 已于 {session_row.date.isoformat()} 举行，不能再排入：请选之后的场次"
+                "（zuozhen session list）。"
+            )
+        if a.session_id != sid or a.status not in ("scheduled", "notified"):
+            before = a.session_id
+            if a.status == "notified" or (before not in (None, sid) and a.notified_on):
+                a.renotify = renotify = True
+            d = duties.open_duty(
+                tx, a.id, "notify", session_row.date, config.limits.notify_days, "before"
+            )
+            notify_by = d.due
+            a.session_id = sid
+            a.status = "scheduled"
+            detail.update(session=sid, notify_by=notify_by, renotify=renotify)
+            if before not in (None, sid):
+                detail["moved_from"] = before
+        else:
+            current = duties.current(tx, a.id, "notify")
+            notify_by = current.due if current else None
+    if a.status == "booked":
+        a.status = "triaged"
+
+    verify_late = False
+    if verified:
+        if a.verified_on is not None:
+            warnings.append(f"诉求 {a.id} 已于 {a.verified_on.isoformat()} 核实，本次不重复记录。")
+        else:
+            a.verified_on = today
+            met = duties.meet(tx, a.id, "verify", today)
+            verify_late = bool(met and met.late)
+            detail["verified_on"] = today
+            detail["verify_late"] = verify_late
+    duty = tx.session.exec(
+        select(Deadline)
+        .where(Deadline.appeal_id == a.id, Deadline.step == "verify")
+        .order_by(col(Deadline.id).desc())
+    ).first()
+    if duty is not None:
+        verify_late = verify_late or bool(duty.late)
+        if duty.done_on is None and today > duty.due:
+            warnings.append(
+                f"核实期限 {duty.due.isoformat()} 已过，尚未记录核实：请尽快与企业对接核实"
+                f"（zuozhen triage {a.id} --verified）。"
+            )
+    if verify_late and verified and a.verified_on == today and duty is not None:
+        warnings.append(
+            f"核实晚于期限：应在 {duty.due.isoformat()} 前核实，实际 {today.isoformat()}，已记为逾期。"
+        )
+    if session_row is None and a.session_id is not None:
+        session_row = tx.get(Consultation, a.session_id, lock=False)
+    a.updated_at = tx.at
+    tx.session.add(a)
+    detail["status"] = a.status
+    tx.record("triage", "appeal", a.id, detail)
+    return Triaged(
+        appeal=a.id,
+        status=a.status,
+        theme=a.theme,
+        units=json.loads(a.units or "[]"),
+        lead_unit=a.lead_unit,
+        session=a.session_id,
+        session_date=session_row.date if session_row else None,
+        problem_class=a.problem_class,
+        verified_on=a.verified_on,
+        verify_due=duty.due if duty else None,
+        verify_late=verify_late,
+        verify_provisional=bool(duty.provisional) if duty else False,
+        notify_by=notify_by,
+        renotify=renotify,
+        warnings=warnings,
+        hints=hints,
+    )
