@@ -1,4 +1,4 @@
-"""Step 10 通报报告: quarterly statistics, and the month's 《服务事项清单》.
+"""Step 10 通报报告: the quarterly statistics (``report quarterly``).
 
 Everything here reads through the ``Reader`` with a few aggregate SQL queries (GROUP BY),
 never ORM objects, so a quarter of a million appeals is counted in seconds; the SQL runs

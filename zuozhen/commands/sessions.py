@@ -1,4 +1,4 @@
-"""session plan | list | cancel | postpone: step 2, the sessions (坐诊场次)."""
+"""session plan | list: step 2, the sessions (坐诊场次); cancel and postpone are in reschedule."""
 
 from __future__ import annotations
 
