@@ -2,16 +2,16 @@
 
 Global options (``--db``, ``--operator``, ``--today``) become an ``App`` on the Typer
 context. Every ``ZuozhenError`` becomes one Chinese line on stderr and exit code 1 in
-``ZuozhenGroup.invoke``; usage errors keep Click's exit code 2 with the message in
-Chinese; anything unexpected becomes one Chinese line, a crash log, and exit code 1.
-Command modules import the database stack inside their functions, so ``zuozhen --help``
-stays fast.
+``ZuozhenGroup.invoke``; usage errors keep Click's exit code 2, in Chinese
+(``zuozhen.clikit``, the one module that knows Typer's and Click's internals, as it knows
+how help is written); anything unexpected becomes one Chinese line, a crash log, and exit
+code 1. Command modules import the database stack inside their functions, so
+``zuozhen --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 import traceback
 from datetime import datetime
@@ -19,34 +19,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from zuozhen import fastparams
+from zuozhen import clikit
 from zuozhen.commands.common import App
 from zuozhen.errors import ZuozhenError
 
-fastparams.install()  # plain str/int/Path options without importing pydantic
-
-_USAGE_ZH = [
-    (r"Missing option '([^']+)'", r"缺少选项 \1"),
-    (r"Missing argument '([^']+)'", r"缺少参数 \1"),
-    (r"No such option: (\S+)", r"没有这个选项：\1"),
-    (r"No such command '([^']+)'", r"没有这个命令：\1"),
-    (r"Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
-    (r"Invalid value for '([^']+)': (.*)", r"选项 \1 的取值无效：\2"),
-    (r"Option '([^']+)' requires an argument", r"选项 \1 需要一个取值"),
-    (r"'(.+)' is not a valid integer", r"“\1”不是整数"),
-    (r"'(.+)' is not one of (.*)", r"“\1”不在可选范围内：\2"),
-    (r"Input should be a valid integer.*", "应为整数"),
-    (r"Did you mean '([^']+)'\?", r"是不是要用 \1？"),
-]
-
-
-def _zh_usage(message: str) -> str:
-    for pattern, repl in _USAGE_ZH:
-        message = re.sub(pattern, repl, message)
-    return message
+# Plain str/int/bool/Path values without importing pydantic; when the installed Typer is
+# not the one the hook knows, commands run on Typer's own path (slower) and the crash log
+# says so.
+FAST_PARAMS = clikit.install_param_hook()
 
 
 def crash_log(exc: BaseException) -> Path:
@@ -55,7 +37,9 @@ def crash_log(exc: BaseException) -> Path:
     folder = Path(os.environ.get("ZUOZHEN_CRASH_DIR", tempfile.gettempdir()))
     path = folder / f"zuozhen-crash-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     path.write_text(
-        f"zuozhen {' '.join(sys.argv[1:])}\n\n" + "".join(traceback.format_exception(exc)),
+        f"zuozhen {' '.join(sys.argv[1:])}\n"
+        f"typer {typer.__version__}，参数快速通道：{clikit.param_hook_status()}\n\n"
+        + "".join(traceback.format_exception(exc)),
         encoding="utf-8",
     )
     return path
@@ -85,7 +69,7 @@ ORDER = (
 )
 
 
-class ZuozhenGroup(TyperGroup):
+class ZuozhenGroup(clikit.Group):
     """Maps the project's one error base to exit code 1, in one place."""
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -100,15 +84,8 @@ class ZuozhenGroup(TyperGroup):
         except ZuozhenError as exc:
             render.fail(str(exc))
             raise typer.Exit(1) from None
-        except TyperException as exc:  # Click's usage errors (exit code 2)
-            if getattr(exc, "exit_code", 1) != 2:
-                raise
-            usage_error = type(typer.BadParameter("")).__mro__[1]
-            raise usage_error(
-                _zh_usage(exc.format_message()), ctx=getattr(exc, "ctx", None)
-            ) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (TyperException, typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise  # usage errors arrive in Chinese (clikit.Group), exit code 2
         except BrokenPipeError:
             raise typer.Exit(1) from None
         except Exception as exc:
@@ -194,7 +171,7 @@ def _register() -> None:
     )
 
     groups = {
-        name: typer.Typer(help=text, no_args_is_help=True, cls=TyperGroup, rich_markup_mode=None)
+        name: typer.Typer(help=text, no_args_is_help=True, cls=clikit.Group, rich_markup_mode=None)
         for name, text in GROUPS.items()
     }
     steps = (

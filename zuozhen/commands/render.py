@@ -93,8 +93,9 @@ def escape(text: str) -> str:
 def columns(head: list[str], rows: Any, *, width: int | None = None) -> int:
     """A long listing as plain aligned columns, streamed (Rich tables cost ~1 ms a row).
 
-    Column widths come from the header and the first 200 rows; the last column takes
-    what is left of the terminal and is cut with “…”. Returns the number of rows printed.
+    Column widths (in terminal columns: a CJK character is two) come from the header and
+    the first 200 rows, at most 18; the last column takes what is left of the terminal.
+    A cell cut to fit ends with “…”. Returns the number of rows printed.
     """
     from itertools import chain, islice
 
@@ -111,12 +112,13 @@ def columns(head: list[str], rows: Any, *, width: int | None = None) -> int:
     last = max(16, total - sum(widths) - 2 * len(widths))
     write = con.file.write
 
+    def cut(text: str, w: int) -> str:
+        # A wide character that does not fit leaves a space, not half of itself: drop it.
+        return set_cell_size(text, w - 1).rstrip() + "…" if cell_len(text) > w else text
+
     def line(cells: list[str]) -> str:
-        parts = [set_cell_size(c, w) for c, w in zip(cells, widths, strict=False)]
-        tail = cells[-1]
-        if cell_len(tail) > last:
-            tail = set_cell_size(tail, last - 1) + "…"
-        return "  ".join([*parts, tail]).rstrip() + "\n"
+        parts = [set_cell_size(cut(c, w), w) for c, w in zip(cells, widths, strict=False)]
+        return "  ".join([*parts, cut(cells[-1], last)]).rstrip() + "\n"
 
     write(line(head))
     write("  ".join("─" * w for w in [*widths, min(last, 40)]) + "\n")
