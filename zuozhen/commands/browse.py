@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from zuozhen import states
-from zuozhen.commands.common import Json, get_app
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg
+from zuozhen.commands.common import AppealArg, Json, get_app
 
 
 def _plain(value: object) -> str:

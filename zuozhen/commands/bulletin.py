@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import get_app
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import Force
+from zuozhen.commands.common import Force, get_app
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import Json
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg, act
+from zuozhen.commands.common import AppealArg, Json, act
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg, act
+from zuozhen.commands.common import AppealArg, Json, act, get_app
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
