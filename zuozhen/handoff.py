@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from zuozhen import appeals, duties, states
 from zuozhen.errors import InputError, RuleError
@@ -36,6 +37,18 @@ class HandedOff:
     report_due: date
     provisional: bool
     warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "appeal": self.appeal,
+            "round": self.round,
+            "units": self.units,
+            "lead_unit": self.lead_unit,
+            "joint": self.joint,
+            "plan_due": self.plan_due,
+            "report_due": self.report_due,
+            "provisional": self.provisional,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,9 +34,9 @@ def bulletin(
     """
     import sys
 
-    from zuozhen.bulletin import build, render_bulletin, write_text
+    from zuozhen.bulletin import build, render_bulletin
     from zuozhen.commands import render
-    from zuozhen.files.outfiles import check_target
+    from zuozhen.files.outfiles import check_target, write_text
     from zuozhen.reports import Quarter
     from zuozhen.validation import choose
 

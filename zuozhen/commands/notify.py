@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, act, get_app
+from zuozhen.commands.common import Json, act, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.notify import CallList, Sent
-from zuozhen.commands.common import warn_all
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
