@@ -84,9 +84,7 @@ def triage(
     """接诊: classify, pick units, schedule and record the verification of one appeal."""
     theme_v = clean_text(theme, "主题（--theme）", limit=50) if theme is not None else None
     names = [clean_text(u, "单位（--unit）", limit=100) for u in units or []]
-    dupes = sorted({u for u in names if names.count(u) > 1})
-    if dupes:
-        raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
+    appeals.refuse_repeats(names)
     cls = clean_text(problem_class, "共性诉求类别（--class）", limit=100) if problem_class else None
     sid = session.strip().upper() if session is not None else None
     if sid == "":
