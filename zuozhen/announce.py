@@ -239,16 +239,9 @@ def render(ann: Announcement, fmt: str) -> str:
         return json.dumps(ann.as_json(), ensure_ascii=False, indent=2) + "\n"
     import jinja2
 
-    from zuozhen.resources import data_path
+    from zuozhen.resources import data_path, templates
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_path("templates"))),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = templates(html=fmt == "html")  # the template is announce.{fmt}
     # A Markdown table cell: a "|" or a line break in a name would break the table.
     env.filters["cell"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")
     try:

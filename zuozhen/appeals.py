@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from zuozhen.errors import NotFoundError, RuleError
+from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.validation import unlisted
 
 if TYPE_CHECKING:
@@ -58,6 +58,13 @@ def _parse_units(text: str) -> tuple[str, ...]:
     except ValueError:
         return ()
     return tuple(str(u) for u in value) if isinstance(value, list) else ()
+
+
+def refuse_repeats(units: list[str]) -> None:
+    """A unit named twice is refused (the first named leads, so a repeat is a slip)."""
+    dupes = sorted({u for u in units if units.count(u) > 1})
+    if dupes:
+        raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
 
 
 def units_json(units: list[str]) -> str:

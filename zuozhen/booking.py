@@ -16,7 +16,7 @@ Rules (seed 002 §三(三)(四), configuration ``limits``):
   is stored as the appeal's ``verify`` duty when the appeal is booked.
 * Enterprises are kept once per 统一社会信用代码 with their latest details; every change of
   name, contact, phone, region or industry is written into the booking's trail event
-  (phones masked there, as everywhere outside the case file itself).
+  (phones masked there, as everywhere outside the case file itself): ``enterprises``.
 * The same appeal text twice for one enterprise in one month is not booked twice: the
   repeat is skipped with a warning.
 * The category defaults to the first configured one (政策咨询 in both presets).
@@ -34,15 +34,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from zuozhen import duties
+from zuozhen import duties, enterprises
 from zuozhen.config import Config
 from zuozhen.deadlines import WorkCalendar
+from zuozhen.enterprises import Applicant
 from zuozhen.errors import InputError, RuleError
-from zuozhen.models import (
-    Appeal,
-    Booking,
-    Enterprise,
-)
+from zuozhen.models import Appeal, Booking
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import (
     choose,
@@ -58,7 +55,6 @@ CSV_REQUIRED = ("企业名称", "统一社会信用代码", "联系人", "联系
 CSV_OPTIONAL = ("所属地区", "所属行业")
 APPEAL_LIMIT = 2000
 NAME_LIMIT = 200
-_CHUNK = 500  # IN-list size for bulk look-ups (well under every engine's parameter limit)
 
 #: Called as rows are checked: (rows checked, rows in the file); done == total means the
 #: check is over and the (shorter to describe, longer to run) write phase begins.
@@ -120,16 +116,6 @@ def _timing(calendar: WorkCalendar, config: Config, today: date, late: str | Non
 # -- the applicant -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Applicant:
-    name: str
-    uscc: str
-    contact: str
-    phone: str
-    region: str | None
-    industry: str | None
-
-
 def check_applicant(
     config: Config,
     *,
@@ -160,26 +146,6 @@ def category_of(config: Config, value: str | None) -> str:
     if value is None or not value.strip():
         return config.categories[0]
     return choose(value, config.categories, "诉求类别")
-
-
-def _changes(old: Enterprise | dict[str, Any], new: Applicant) -> dict[str, list[str | None]]:
-    """Fields whose value changes, as [old, new]; phones masked (PIPL)."""
-
-    def get(name: str) -> Any:
-        return old[name] if isinstance(old, dict) else getattr(old, name)
-
-    out: dict[str, list[str | None]] = {}
-    for name in ("name", "contact", "phone", "region", "industry"):
-        value = getattr(new, name)
-        if value is None and name in ("region", "industry"):
-            continue  # not given: keep what is known
-        before = get(name)
-        if before != value:
-            if name == "phone":
-                out[name] = [mask_phone(before) if before else before, mask_phone(value)]
-            else:
-                out[name] = [before, value]
-    return out
 
 
 # -- 挂号 ----------------------------------------------------------------------------------
@@ -291,30 +257,7 @@ def _book(
         warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     month = month_key(today.year, today.month)
 
-    ent = tx.get(Enterprise, who.uscc)
-    changed: dict[str, list[str | None]] = {}
-    if ent is None:
-        tx.session.add(
-            Enterprise(
-                uscc=who.uscc,
-                name=who.name,
-                contact=who.contact,
-                phone=who.phone,
-                region=who.region,
-                industry=who.industry,
-                created_at=tx.at,
-                updated_at=tx.at,
-            )
-        )
-    else:
-        changed = _changes(ent, who)
-        if changed:
-            ent.name, ent.contact, ent.phone = who.name, who.contact, who.phone
-            ent.region = who.region or ent.region
-            ent.industry = who.industry or ent.industry
-            ent.updated_at = tx.at
-            tx.session.add(ent)
-    tx.session.flush()
+    changed = enterprises.keep(tx, who)
 
     booking = tx.session.exec(
         select(Booking).where(Booking.month == month, Booking.uscc == who.uscc).with_for_update()

@@ -23,33 +23,30 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import col, select
 
 from zuozhen import duties
 from zuozhen.booking import (
-    _CHUNK,
     APPEAL_LIMIT,
     CSV_OPTIONAL,
     CSV_REQUIRED,
     NAME_LIMIT,
-    Applicant,
     Progress,
     Timing,
     Window,
-    _changes,
     _timing,
     region_warnings,
 )
 from zuozhen.config import Config
+from zuozhen.deadlines import Due
+from zuozhen.enterprises import Applicant, Kept, keep_many
 from zuozhen.errors import InputError
 from zuozhen.files import csvin
 from zuozhen.models import (
     Appeal,
     Booking,
     Counter,
-    Deadline,
-    Enterprise,
     Trail,
     TrailHead,
 )
@@ -134,39 +131,48 @@ class _Line:
     text: str
 
 
-def _check_rows(
-    table: csvin.Table, config: Config, progress: Progress | None
-) -> tuple[list[_Line], list[Rejected], list[str]]:
-    """Validate every row in plain Python; bad rows become ``Rejected`` with all reasons."""
-    good: list[_Line] = []
-    bad: list[Rejected] = []
-    regions: dict[str, int] = {}
-    width = len(table.columns)
-    ix = table.index
-    i_name, i_uscc, i_contact, i_phone, i_cat, i_text = (ix[c] for c in CSV_REQUIRED)
-    i_region, i_industry = ix.get("所属地区"), ix.get("所属行业")
-    usccs: dict[str, str | InputError] = {}
-    phones: dict[str, str | InputError] = {}
-    categories = config.categories
-    total = len(table.rows)
+# -- checking the rows ---------------------------------------------------------------------
 
-    def cached(cache: dict[str, str | InputError], fn: Callable[[str], str], raw: str) -> str:
-        hit = cache.get(raw)
-        if hit is None:
-            try:
-                hit = fn(raw)
-            except InputError as exc:
-                hit = exc
-            cache[raw] = hit
-        if isinstance(hit, InputError):
-            raise hit
-        return hit
 
-    for n, row in enumerate(table.rows, 1):
-        if progress is not None and n % 2000 == 0:
-            progress(n, total)
-        cells = row.cells
+class _RowCheck:
+    """The rules of ``booking.book`` for one row of the file.
+
+    Credit codes and phone numbers repeat across an export (an enterprise with several
+    appeals): each distinct one is checked once.
+    """
+
+    __slots__ = ("_categories", "_optional", "_phones", "_required", "_usccs", "_width")
+
+    def __init__(self, table: csvin.Table, config: Config) -> None:
+        ix = table.index
+        self._width = len(table.columns)
+        self._required = tuple(ix[c] for c in CSV_REQUIRED)
+        self._optional = (ix.get("所属地区"), ix.get("所属行业"))
+        self._categories = config.categories
+        self._usccs: dict[str, str | InputError] = {}
+        self._phones: dict[str, str | InputError] = {}
+
+    def __call__(self, row: csvin.Row) -> _Line | Rejected:
         errors: list[str] = []
+        cells = self._cells(row.cells, errors)
+        name, code, contact, phone, category, text = (cells[i] for i in self._required)
+        name = _try(errors, clean_text, name, "企业名称", limit=NAME_LIMIT)
+        code = _try(errors, _once, self._usccs, normalize_uscc, code)
+        contact = _try(errors, clean_text, contact, "联系人", limit=50)
+        phone = _try(errors, _once, self._phones, normalize_phone, phone)
+        category = self._category(category, errors)
+        text = _try(errors, clean_text, text, "诉求内容", limit=APPEAL_LIMIT)
+        at_region, at_industry = self._optional
+        region = _optional(errors, cells, at_region, "所属地区")
+        industry = _optional(errors, cells, at_industry, "所属行业")
+        if errors:
+            return Rejected(row.line, "；".join(errors) + "。")
+        who = Applicant(name, code, contact, phone, region or None, industry or None)
+        return _Line(row.line, who, category, text)
+
+    def _cells(self, cells: list[str], errors: list[str]) -> list[str]:
+        """The row cut or padded to the header's width; extra non-empty cells are an error."""
+        width = self._width
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             errors.append(
                 f"本行有 {len(cells)} 列，比表头的 {width} 列多（内容中的逗号须用引号括起）"
@@ -174,41 +180,53 @@ def _check_rows(
             cells = cells[:width]
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
+        return cells
 
-        name = _try(errors, clean_text, cells[i_name], "企业名称", limit=NAME_LIMIT)
-        code = _try(errors, cached, usccs, normalize_uscc, cells[i_uscc])
-        contact = _try(errors, clean_text, cells[i_contact], "联系人", limit=50)
-        phone = _try(errors, cached, phones, normalize_phone, cells[i_phone])
-        raw_cat = cells[i_cat].strip()
-        if raw_cat in categories:
-            cat = raw_cat
-        elif not raw_cat:
-            errors.append(f"诉求类别为空：应为 {'、'.join(categories)} 之一")
-            cat = ""
+    def _category(self, raw: str, errors: list[str]) -> str:
+        value = raw.strip()
+        if value in self._categories:
+            return value
+        if not value:
+            errors.append(f"诉求类别为空：应为 {'、'.join(self._categories)} 之一")
+            return ""
+        return _try(errors, choose, value, self._categories, "诉求类别")
+
+
+def _check_rows(
+    table: csvin.Table, config: Config, progress: Progress | None
+) -> tuple[list[_Line], list[Rejected], list[str]]:
+    """Validate every row in plain Python; bad rows become ``Rejected`` with all reasons."""
+    check = _RowCheck(table, config)
+    good: list[_Line] = []
+    bad: list[Rejected] = []
+    total = len(table.rows)
+    for n, row in enumerate(table.rows, 1):
+        if progress is not None and n % 2000 == 0:
+            progress(n, total)
+        checked = check(row)
+        if isinstance(checked, Rejected):
+            bad.append(checked)
         else:
-            cat = _try(errors, choose, raw_cat, categories, "诉求类别")
-        text = _try(errors, clean_text, cells[i_text], "诉求内容", limit=APPEAL_LIMIT)
-        region = industry = ""
-        if i_region is not None:
-            region = _try(errors, clean_text, cells[i_region], "所属地区", required=False, limit=50)
-        if i_industry is not None:
-            industry = _try(
-                errors, clean_text, cells[i_industry], "所属行业", required=False, limit=50
-            )
-        if errors:
-            bad.append(Rejected(row.line, "；".join(errors) + "。"))
-            continue
-        if region and config.regions and region not in config.regions:
-            regions[region] = regions.get(region, 0) + 1
-        who = Applicant(name, code, contact, phone, region or None, industry or None)
-        good.append(_Line(row.line, who, cat, text))
+            good.append(checked)
     if progress is not None:
         progress(total, total)  # checked; writing follows
-    warnings = []
-    for region, count in sorted(regions.items()):
-        for w in region_warnings(config, region):
-            warnings.append(f"{w}，共 {count} 行")
-    return good, bad, warnings
+    return good, bad, _unknown_regions(config, good)
+
+
+def _unknown_regions(config: Config, good: list[_Line]) -> list[str]:
+    """One warning per region outside the configured list, with how many rows name it."""
+    if not config.regions:
+        return []
+    counts: dict[str, int] = {}
+    for x in good:
+        region = x.who.region
+        if region and region not in config.regions:
+            counts[region] = counts.get(region, 0) + 1
+    return [
+        f"{w}，共 {count} 行"
+        for region, count in sorted(counts.items())
+        for w in region_warnings(config, region)
+    ]
 
 
 def _try(errors: list[str], fn: Callable[..., str], *args: Any, **kwargs: Any) -> str:
@@ -218,6 +236,30 @@ def _try(errors: list[str], fn: Callable[..., str], *args: Any, **kwargs: Any) -
     except InputError as exc:
         errors.append(str(exc).rstrip("。"))
         return ""
+
+
+def _once(cache: dict[str, str | InputError], fn: Callable[[str], str], raw: str) -> str:
+    """``fn(raw)``, remembered (the refusal too) for the next row with the same value."""
+    hit = cache.get(raw)
+    if hit is None:
+        try:
+            hit = fn(raw)
+        except InputError as exc:
+            hit = exc
+        cache[raw] = hit
+    if isinstance(hit, InputError):
+        raise hit
+    return hit
+
+
+def _optional(errors: list[str], cells: list[str], at: int | None, what: str) -> str:
+    """An optional column's cleaned value ("" when the file has no such column)."""
+    if at is None:
+        return ""
+    return _try(errors, clean_text, cells[at], what, required=False, limit=50)
+
+
+# -- the import ---------------------------------------------------------------------------
 
 
 def import_csv(
@@ -259,6 +301,18 @@ def _refuse(table: csvin.Table, bad: list[Rejected], strict: bool) -> ImportRefu
     return ImportRefused(f"{head}：{shown}{more}。请改正后重新导入。", len(table.rows), bad)
 
 
+# -- writing ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Held:
+    """What the case file already holds of the month's bookings."""
+
+    bookings: dict[str, str]  # uscc -> this month's booking
+    seqs: dict[str, int]  # booking -> its last appeal number
+    texts: set[tuple[str, str]]  # (booking, appeal text) already booked
+
+
 def _import(
     tx: Tx,
     table: csvin.Table,
@@ -268,23 +322,48 @@ def _import(
     warnings: list[str],
     strict: bool,
 ) -> Imported:
-    s = tx.session
-    today, config = tx.today, tx.case.config
-    month = month_key(today.year, today.month)
+    month = month_key(tx.today.year, tx.today.month)
+    held = _load_existing(tx, month)
+    keep = _drop_repeats(good, held, bad)
+    bad.sort(key=lambda r: r.line)
+    if (strict and bad) or not keep:
+        raise _refuse(table, bad, strict)
+    latest = {x.who.uscc: x.who for x in keep}  # the file's last word on each enterprise
+    enterprises = keep_many(tx, latest)
+    created, extended = _write_bookings(tx, month, timing, latest, held.bookings)
+    appeals = _write_appeals(tx, month, keep, held)
+    verify = tx.case.config.limits.verify
+    ids = [aid for _, aid, _ in appeals]
+    due = duties.open_many(tx, ids, "verify", timing.verify_start, verify, "wd")
+    _write_trail(
+        tx, table, timing, due, bad, latest, held.bookings, enterprises, created, extended, appeals
+    )
+    return Imported(
+        file=str(table.path),
+        encoding=table.encoding,
+        rows=len(table.rows),
+        imported=len(appeals),
+        rejected=bad,
+        bookings_created=created,
+        bookings_extended=extended,
+        enterprises_created=enterprises.created,
+        enterprises_updated=len(enterprises.changes),
+        late_reason=timing.late_reason,
+        window=timing.window,
+        verify_due=due.date,
+        provisional=due.provisional,
+        warnings=warnings,
+    )
 
-    # What the case file already knows: the enterprises named, the month's bookings.
-    codes = list(dict.fromkeys(x.who.uscc for x in good))
-    known: dict[str, dict[str, Any]] = {}
-    ent_table = Enterprise.__table__  # type: ignore[attr-defined]
-    for i in range(0, len(codes), _CHUNK):
-        chunk = codes[i : i + _CHUNK]
-        for r in s.execute(ent_table.select().where(ent_table.c.uscc.in_(chunk))).mappings():
-            known[r["uscc"]] = dict(r)
+
+def _load_existing(tx: Tx, month: str) -> _Held:
+    """The month's bookings, their last appeal numbers and their appeal texts."""
+    s = tx.session
     bookings: dict[str, str] = dict(
         s.exec(select(Booking.uscc, Booking.id).where(Booking.month == month)).all()
     )
     seqs: dict[str, int] = {}
-    texts: dict[tuple[str, str], int] = {}  # (booking, text) -> line (0 = already booked)
+    texts: set[tuple[str, str]] = set()
     if bookings:
         rows = s.exec(
             select(Appeal.booking_id, Appeal.seq, Appeal.text)
@@ -293,120 +372,77 @@ def _import(
         ).all()
         for bid, seq, text in rows:
             seqs[bid] = max(seqs.get(bid, 0), seq)
-            texts[(bid, text)] = 0
+            texts.add((bid, text))
+    return _Held(bookings, seqs, texts)
 
-    # Same text twice for one enterprise this month: reject the repeat.
+
+def _drop_repeats(good: list[_Line], held: _Held, bad: list[Rejected]) -> list[_Line]:
+    """Same text twice for one enterprise this month: the repeat is rejected (into ``bad``)."""
     keep: list[_Line] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}  # (booking or uscc, text) -> its first line
     for x in good:
-        key = (bookings.get(x.who.uscc, x.who.uscc), x.text)
-        first = seen.get(key, texts.get(key))
-        if first is None:
-            seen[key] = x.line
-            keep.append(x)
-        elif first == 0:
+        key = (held.bookings.get(x.who.uscc, x.who.uscc), x.text)
+        first = seen.get(key)
+        if key in held.texts:
             bad.append(
                 Rejected(x.line, f"该企业本月已登记过相同的诉求（挂号 {key[0]}），未重复导入。")
             )
-        else:
+        elif first is not None:
             bad.append(Rejected(x.line, f"与第 {first} 行是同一企业的相同诉求，未重复导入。"))
-    bad.sort(key=lambda r: r.line)
-    if (strict and bad) or not keep:
-        raise _refuse(table, bad, strict)
+        else:
+            seen[key] = x.line
+            keep.append(x)
+    return keep
 
-    # Enterprises: new ones inserted, known ones updated to the file's latest details.
-    latest: dict[str, Applicant] = {}
-    for x in keep:
-        latest[x.who.uscc] = x.who
-    new_ents: list[dict[str, Any]] = []
-    upd_ents: list[dict[str, Any]] = []
-    changes: dict[str, dict[str, list[str | None]]] = {}
-    for code, who in latest.items():
-        old = known.get(code)
-        if old is None:
-            new_ents.append(
-                {
-                    "uscc": code,
-                    "name": who.name,
-                    "contact": who.contact,
-                    "phone": who.phone,
-                    "region": who.region,
-                    "industry": who.industry,
-                    "created_at": tx.at,
-                    "updated_at": tx.at,
-                }
-            )
-            continue
-        diff = _changes(old, who)
-        if diff:
-            changes[code] = diff
-            upd_ents.append(
-                {
-                    "b_uscc": code,
-                    "name": who.name,
-                    "contact": who.contact,
-                    "phone": who.phone,
-                    "region": who.region or old["region"],
-                    "industry": who.industry or old["industry"],
-                    "updated_at": tx.at,
-                }
-            )
-    if new_ents:
-        s.execute(insert(ent_table), new_ents)
-    if upd_ents:
-        s.execute(
-            update(ent_table)
-            .where(ent_table.c.uscc == bindparam("b_uscc"))
-            .values(
-                name=bindparam("name"),
-                contact=bindparam("contact"),
-                phone=bindparam("phone"),
-                region=bindparam("region"),
-                industry=bindparam("industry"),
-                updated_at=bindparam("updated_at"),
-            ),
-            upd_ents,
-        )
 
-    # Bookings: one per enterprise; numbers reserved as one block of the month's counter.
+def _write_bookings(
+    tx: Tx, month: str, timing: Timing, latest: dict[str, Applicant], bookings: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """One booking per enterprise: new ones (added to ``bookings``) and those extended.
+
+    The new bookings' numbers are reserved as one block of the month's counter.
+    """
     fresh = [code for code in latest if code not in bookings]
+    extended = [bookings[code] for code in latest if code in bookings]
     created: list[str] = []
     if fresh:
         top = _allocate_block(tx, f"booking:{month}", len(fresh))
-        stem = f"{today.year:04d}{today.month:02d}"
-        rows_b = []
+        stem = f"{tx.today.year:04d}{tx.today.month:02d}"
+        rows = []
         for n, code in enumerate(fresh, top - len(fresh) + 1):
             bid = f"{stem}-{n:03d}"
             bookings[code] = bid
             created.append(bid)
-            rows_b.append(
+            rows.append(
                 {
                     "id": bid,
                     "month": month,
                     "seq": n,
                     "uscc": code,
-                    "booked_on": today,
+                    "booked_on": tx.today,
                     "late_reason": timing.late_reason,
                     "source": "导入",
                     "created_at": tx.at,
                 }
             )
-        s.execute(insert(Booking.__table__), rows_b)  # type: ignore[attr-defined]
-    is_new = set(fresh)
-    extended = [bookings[code] for code in latest if code not in is_new]
+        tx.session.execute(insert(Booking.__table__), rows)  # type: ignore[attr-defined]
+    return created, extended
 
-    # Appeals and their verify duties.
-    due = duties.compute(tx, timing.verify_start, config.limits.verify, "wd")
-    appeals: list[dict[str, Any]] = []
-    limits: list[dict[str, Any]] = []
-    per_booking: dict[str, list[tuple[str, int]]] = {}
+
+def _write_appeals(
+    tx: Tx, month: str, keep: list[_Line], held: _Held
+) -> list[tuple[str, str, int]]:
+    """The appeals, numbered on within their booking: (booking, appeal, line), file order."""
+    seqs = held.seqs
+    written: list[tuple[str, str, int]] = []
+    rows: list[dict[str, Any]] = []
     for x in keep:
-        bid = bookings[x.who.uscc]
+        bid = held.bookings[x.who.uscc]
         k = seqs.get(bid, 0) + 1
         seqs[bid] = k
         aid = f"{bid}-{k}"
-        per_booking.setdefault(bid, []).append((aid, x.line))
-        appeals.append(
+        written.append((bid, aid, x.line))
+        rows.append(
             {
                 "id": aid,
                 "booking_id": bid,
@@ -423,25 +459,24 @@ def _import(
                 "updated_at": tx.at,
             }
         )
-        limits.append(
-            {
-                "appeal_id": aid,
-                "round": 1,
-                "step": "verify",
-                "unit": None,
-                "start": timing.verify_start,
-                "count": config.limits.verify,
-                "rule": "wd",
-                "due": due.date,
-                "provisional": due.provisional,
-                "done_on": None,
-                "late": False,
-            }
-        )
-    s.execute(insert(Appeal.__table__), appeals)  # type: ignore[attr-defined]
-    s.execute(insert(Deadline.__table__), limits)  # type: ignore[attr-defined]
+    tx.session.execute(insert(Appeal.__table__), rows)  # type: ignore[attr-defined]
+    return written
 
-    # The trail: one summary event for the file, one event per booking touched.
+
+def _write_trail(
+    tx: Tx,
+    table: csvin.Table,
+    timing: Timing,
+    due: Due,
+    bad: list[Rejected],
+    latest: dict[str, Applicant],
+    bookings: dict[str, str],
+    enterprises: Kept,
+    created: list[str],
+    extended: list[str],
+    appeals: list[tuple[str, str, int]],
+) -> None:
+    """One summary event for the file, one event per booking touched."""
     name = Path(table.path).name
     summary = {
         "file": name,
@@ -452,16 +487,19 @@ def _import(
         "rejected": [[r.line, r.error] for r in bad],
         "bookings_created": created,
         "bookings_extended": extended,
-        "enterprises_created": len(new_ents),
-        "enterprises_updated": sorted(changes),
+        "enterprises_created": enterprises.created,
+        "enterprises_updated": sorted(enterprises.changes),
         "late_reason": timing.late_reason,
         "verify_due": due.date,
     }
     events: list[tuple[str, str, str, dict[str, Any]]] = [
         ("book.import", "import", table.sha256[:16], summary)
     ]
-    names = {code: who.name for code, who in latest.items()}
-    uscc_of = {bid: code for code, bid in bookings.items()}
+    per_booking: dict[str, list[tuple[str, int]]] = {}
+    for bid, aid, line in appeals:
+        per_booking.setdefault(bid, []).append((aid, line))
+    uscc_of = {bookings[code]: code for code in latest}
+    is_new = set(created)
     for bid, items in per_booking.items():
         code = uscc_of[bid]
         events.append(
@@ -473,33 +511,17 @@ def _import(
                     "file": name,
                     "lines": [line for _, line in items],
                     "uscc": code,
-                    "enterprise": names[code],
+                    "enterprise": latest[code].name,
                     "appeals": [aid for aid, _ in items],
-                    "merged": code not in is_new,
+                    "merged": bid not in is_new,
                     "late_reason": timing.late_reason,
                     "verify_start": timing.verify_start,
                     "verify_due": due.date,
-                    "enterprise_changes": changes.get(code, {}),
+                    "enterprise_changes": enterprises.changes.get(code, {}),
                 },
             )
         )
     append_events(tx, events)
-    return Imported(
-        file=str(table.path),
-        encoding=table.encoding,
-        rows=len(table.rows),
-        imported=len(appeals),
-        rejected=bad,
-        bookings_created=created,
-        bookings_extended=extended,
-        enterprises_created=len(new_ents),
-        enterprises_updated=len(changes),
-        late_reason=timing.late_reason,
-        window=timing.window,
-        verify_due=due.date,
-        provisional=due.provisional,
-        warnings=warnings,
-    )
 
 
 def _allocate_block(tx: Tx, key: str, n: int) -> int:

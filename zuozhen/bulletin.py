@@ -14,11 +14,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from zuozhen.errors import InputError
-from zuozhen.files.outfiles import write_text as _write
 from zuozhen.reports import (
     Figures,
     OverdueItem,
@@ -219,18 +217,11 @@ def render_bulletin(b: Bulletin, fmt: str = "html") -> str:
     import jinja2
     from markupsafe import Markup
 
-    from zuozhen.resources import data_path
+    from zuozhen.resources import templates
 
     if fmt not in FORMATS:
         raise InputError(f"通报格式“{fmt}”不支持：可选 html 或 md。")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_path("templates"))),
-        autoescape=fmt == "html",
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = templates(html=fmt == "html")
     env.filters["md"] = _md_cell
     data = view(b)
     if fmt == "html":
@@ -242,8 +233,3 @@ def render_bulletin(b: Bulletin, fmt: str = "html") -> str:
         raise InputError(f"找不到通报模板 {name}：请检查 data/templates/ 文件夹。") from None
     except jinja2.TemplateError as exc:
         raise InputError(f"通报模板 {name} 有误：{exc}。请修正模板后重试。") from None
-
-
-def write_text(path: Path, text: str, *, overwrite: bool = False) -> None:
-    """Write the document atomically (UTF-8), refusing to overwrite unless asked."""
-    _write(path, text, overwrite=overwrite)

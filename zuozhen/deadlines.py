@@ -33,13 +33,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate, compress
-from typing import TYPE_CHECKING
 
 from zuozhen.errors import InputError
 from zuozhen.festivals import festival_dates
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "MAX_YEAR",

@@ -68,6 +68,31 @@ def open_duty(
     return row
 
 
+def open_many(tx: Tx, appeal_ids: list[str], step: str, start: date, count: int, rule: str) -> Due:
+    """The same time limit for many new appeals at once (a bulk import), in one insert."""
+    from sqlalchemy import insert
+
+    due = compute(tx, start, count, rule)
+    rows = [
+        {
+            "appeal_id": aid,
+            "round": 1,
+            "step": step,
+            "unit": None,
+            "start": start,
+            "count": count,
+            "rule": rule,
+            "due": due.date,
+            "provisional": due.provisional,
+            "done_on": None,
+            "late": False,
+        }
+        for aid in appeal_ids
+    ]
+    tx.session.execute(insert(Deadline.__table__), rows)  # type: ignore[attr-defined]
+    return due
+
+
 def meet(tx: Tx, appeal_id: str, step: str, on: date) -> Deadline | None:
     """The act was done on ``on``: close the open limit; returns it (``late`` set)."""
     rows = _open(tx, appeal_id, step)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from zuozhen import appeals, duties, states
 from zuozhen.errors import InputError, RuleError
-from zuozhen.models import Extension, Handoff
-from zuozhen.store.storage import Act, CaseFile
+from zuozhen.models import Appeal, Extension, Handoff
+from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import clean_text
 
 
@@ -36,6 +37,18 @@ class HandedOff:
     report_due: date
     provisional: bool
     warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "appeal": self.appeal,
+            "round": self.round,
+            "units": self.units,
+            "lead_unit": self.lead_unit,
+            "joint": self.joint,
+            "plan_due": self.plan_due,
+            "report_due": self.report_due,
+            "provisional": self.provisional,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +85,7 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
     names = [clean_text(u, "承办单位", limit=100) for u in units]
     if not names:
         raise InputError("请用 --unit 指定至少一个承办单位（多个单位时第一个为牵头单位）。")
-    dupes = sorted({u for u in names if names.count(u) > 1})
-    if dupes:
-        raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
+    appeals.refuse_repeats(names)
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "hand_off")
@@ -149,8 +160,7 @@ def undertake(
             )
         if promised < tx.today:
             raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
-        met = duties.meet(tx, a.id, "accept", tx.today)
-        late = tx.today > h.plan_due if met is None else met.late
+        late = _done_late(tx, a, "accept", h.plan_due)
         h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
         h.accepted_late = late
         tx.session.add(h)
@@ -177,8 +187,7 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "report_back")
         h = appeals.current_handoff(tx, a)
-        met = duties.meet(tx, a.id, "report", tx.today)
-        late = tx.today > h.report_due if met is None else met.late
+        late = _done_late(tx, a, "report", h.report_due)
         h.reported_on, h.report_text, h.reported_late = tx.today, body, late
         tx.session.add(h)
         appeals.set_status(tx, a, "reported")
@@ -189,6 +198,13 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
             {"round": a.round, "text": body, "late": late, "report_due": h.report_due},
         )
         return Reported(a.id, h.report_due, late)
+
+
+def _done_late(tx: Tx, a: Appeal, step: str, due: date) -> bool:
+    """The step is done today: its open time limit is met; late if past it (past ``due``
+    when none is open)."""
+    met = duties.meet(tx, a.id, step, tx.today)
+    return tx.today > due if met is None else met.late
 
 
 def extend(

@@ -7,6 +7,10 @@ checkout or an editable install it is the repository's own ``data/``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PACKAGED = Path(__file__).resolve().parent / "data"
 _SOURCE = Path(__file__).resolve().parent.parent / "data"
@@ -18,3 +22,18 @@ def data_dir() -> Path:
 
 def data_path(*parts: str) -> Path:
     return data_dir().joinpath(*parts)
+
+
+def templates(*, html: bool) -> jinja2.Environment:
+    """The shipped document templates (公告, 通报): strict, so a misspelt name is an error
+    rather than a blank, laid out by the template's own lines; ``html`` escapes the values."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_path("templates"))),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

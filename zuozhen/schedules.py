@@ -161,34 +161,50 @@ def _toml_error(exc: Exception) -> InputError:
 
 
 def _schedule_from_dict(raw: dict[str, Any]) -> Schedule:
-
     unknown = sorted(set(raw) - set(_ALLOWED_KEYS))
     if unknown:
         raise InputError(
             f"节假日安排文件里有不认识的项 {'、'.join(unknown)}：只能有 "
             f"{'、'.join(_ALLOWED_KEYS)}。请检查拼写（例如 holidays 不是 holiday）。"
         )
+    year = _year(raw.get("year"))
+    source = _source(raw.get("source"), year)
+    holidays = _holidays(raw, year)
+    workdays = _workdays(raw["workdays"], year, holidays) if "workdays" in raw else set()
+    return Schedule(
+        year=year,
+        source=source,
+        holidays=dict(sorted(holidays.items())),
+        workdays=frozenset(workdays),
+    )
 
-    year_raw = raw.get("year")
-    if isinstance(year_raw, str) and year_raw.strip().isdigit():
-        year_raw = int(year_raw.strip())
+
+def _year(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
     lo, hi = SCHEDULE_YEARS
-    if isinstance(year_raw, bool) or not isinstance(year_raw, int) or not lo <= year_raw <= hi:
-        if year_raw is None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        if value is None:
             raise InputError("节假日安排文件缺少 year：请在开头写上年份，例如 year = 2027。")
         raise InputError(
-            f"节假日安排文件的 year = {_fmt(year_raw)} 不对：应为 {lo}–{hi} 之间的整数年份，"
+            f"节假日安排文件的 year = {_fmt(value)} 不对：应为 {lo}–{hi} 之间的整数年份，"
             "例如 year = 2027。"
         )
-    year: int = year_raw
+    return value
 
-    source = raw.get("source")
-    if not isinstance(source, str) or not source.strip():
+
+def _source(value: Any, year: int) -> str:
+    """The notice the schedule comes from (出处)."""
+    if not isinstance(value, str) or not value.strip():
         raise InputError(
             "节假日安排文件缺少 source（出处）：请写明依据的通知，例如 "
             f'source = "国务院办公厅关于{year}年部分节假日安排的通知"。'
         )
+    return value.strip()
 
+
+def _holidays(raw: dict[str, Any], year: int) -> dict[dt.date, str]:
+    """放假日期 by name: a plain list, a list of tables, or a table name -> dates."""
     if "holidays" not in raw:
         raise InputError(
             "节假日安排文件缺少 holidays（放假日期）：请按通知列出放假的每一天，例如 "
@@ -212,29 +228,26 @@ def _schedule_from_dict(raw: dict[str, Any]) -> Schedule:
                 _add_holiday(holidays, _parse_date(item, where, year), "")
     else:
         raise InputError(f"holidays 应为日期列表或“名称 = 日期列表”的表，却写成了 {_fmt(hraw)}。")
+    return holidays
 
+
+def _workdays(value: Any, year: int, holidays: dict[dt.date, str]) -> set[dt.date]:
+    """调休上班日: weekend days only, never also a holiday."""
     workdays: set[dt.date] = set()
-    if "workdays" in raw:
-        for d in _date_list(raw["workdays"], "workdays", year):
-            if d in holidays:
-                label = f"（{holidays[d]}）" if holidays[d] else ""
-                raise InputError(
-                    f"{d.isoformat()} 同时出现在 holidays{label} 和 workdays 里：一天不能既放假"
-                    "又调休上班，请删掉其中一处。"
-                )
-            if d.weekday() < 5:
-                raise InputError(
-                    f"workdays 里的 {d.isoformat()} 是{weekday_zh(d)}：调休上班日只会是"
-                    "周六或周日（平日本来就上班），请核对通知后改正或删掉。"
-                )
-            workdays.add(d)
-
-    return Schedule(
-        year=year,
-        source=source.strip(),
-        holidays=dict(sorted(holidays.items())),
-        workdays=frozenset(workdays),
-    )
+    for d in _date_list(value, "workdays", year):
+        if d in holidays:
+            label = f"（{holidays[d]}）" if holidays[d] else ""
+            raise InputError(
+                f"{d.isoformat()} 同时出现在 holidays{label} 和 workdays 里：一天不能既放假"
+                "又调休上班，请删掉其中一处。"
+            )
+        if d.weekday() < 5:
+            raise InputError(
+                f"workdays 里的 {d.isoformat()} 是{weekday_zh(d)}：调休上班日只会是"
+                "周六或周日（平日本来就上班），请核对通知后改正或删掉。"
+            )
+        workdays.add(d)
+    return workdays
 
 
 def load_schedule_file(path: str | Path) -> Schedule:

@@ -161,6 +161,13 @@ def check_hours(start: str, end: str, minimum: float) -> tuple[str, str]:
     return s, e
 
 
+def _planned_hours(config: Config, start: str | None, end: str | None) -> tuple[str, str]:
+    """The hours given, or the configured ones, checked by ``check_hours``."""
+    return check_hours(
+        start or config.default_start, end or config.default_end, config.session_min_hours
+    )
+
+
 def _minutes(hhmm: str) -> int:
     h, m = hhmm.split(":")
     return int(h) * 60 + int(m)
@@ -357,9 +364,7 @@ def plan_session(
         raise InputError("请至少指定一个联合坐诊单位：--unit 单位（可写多次，第一个为牵头单位）。")
     who = clean_text(lead, "领衔坐诊领导", required=False, limit=100) or None
     memo = clean_text(note, "备注", required=False, limit=500) or None
-    s, e = check_hours(
-        start or config.default_start, end or config.default_end, config.session_min_hours
-    )
+    s, e = _planned_hours(config, start, end)
     check_workday(case.calendar, day)
     warnings += unlisted(theme, config.themes, "主题")
     warnings += past_warning(day, act.today)
@@ -410,80 +415,97 @@ def plan_weekly(
     ``taken``: a regular weekday that already has its weekly session (``cadence_day``) or
     is a working day with any session is skipped, so re-running creates nothing new.
     """
-    from sqlmodel import col, select
-
-    from zuozhen.models import Consultation
-
     config = case.config
     cal = case.calendar
     kind = check_kind(kind)
     subject = clean_text(theme, "坐诊主题", required=False, limit=100) or WEEKLY_THEME
     names, warnings = clean_units(units, config)
     who = clean_text(lead, "领衔坐诊领导", required=False, limit=100) or None
-    s, e = check_hours(
-        start or config.default_start, end or config.default_end, config.session_min_hours
-    )
+    s, e = _planned_hours(config, start, end)
     # The regular days and the postponement rule come from the calendar.
     regular_dates = [d.date for d in cal.month(year, month) if d.date.weekday() == config.weekday]
     key = f"{year:04d}-{month:02d}"
-    created: list[SessionInfo] = []
-    skipped: list[date] = []
     with case.write(act) as tx:
-        existing = tx.session.exec(
-            select(Consultation).where(
-                col(Consultation.date) >= regular_dates[0],
-                col(Consultation.date) <= regular_dates[-1] + _days(40),
+        chosen, skipped = _weekly_days(tx, cal, regular_dates)
+        turns = _units_in_turn(tx, config, names, year, len(chosen))
+        created = [
+            _insert(
+                tx,
+                day=day,
+                kind=kind,
+                theme=subject,
+                units=these,
+                lead=who,
+                start=s,
+                end=e,
+                cadence_day=d,
+                note=None if day == d else f"{d.isoformat()}（{weekday_zh(d)}）遇节假日顺延",
             )
-        ).all()
-        covered = {c.cadence_day for c in existing if c.cadence_day is not None}
-        taken = {c.date for c in existing if c.status == "planned"}
-        working_regular = {d for d in regular_dates if cal.is_workday(d)}
-        rotation = _rotation_start(tx, year) if not names else 0
-        chosen: list[tuple[date, date]] = []  # (session day, regular day it stands for)
-        for d in regular_dates:
-            if d in covered or (d in working_regular and d in taken):
-                skipped.append(d)
-                continue
-            if d in working_regular:
-                day = d
-            else:
-                day = cal.next_workday(d, include=False)
-                while day in taken or day in working_regular:
-                    day = cal.next_workday(day, include=False)
-            taken.add(day)
-            chosen.append((day, d))
-        for day, d in sorted(chosen):  # numbers follow the dates
-            if names:
-                these = names
-            else:
-                these = [config.units[rotation % len(config.units)]]
-                rotation += 1
-            created.append(
-                _insert(
-                    tx,
-                    day=day,
-                    kind=kind,
-                    theme=subject,
-                    units=these,
-                    lead=who,
-                    start=s,
-                    end=e,
-                    cadence_day=d,
-                    note=None if day == d else f"{d.isoformat()}（{weekday_zh(d)}）遇节假日顺延",
-                )
-            )
+            for (day, d), these in zip(chosen, turns, strict=True)
+        ]
         if not created:
             warnings.append(f"{key} 的每周坐诊已全部安排过，本次没有新增场次。")
-        if config.sessions_per_year is not None:
-            count = _weekly_in_year(tx, year)
-            if count > config.sessions_per_year:
-                warnings.append(
-                    f"{year} 年已安排每周坐诊 {count} 场，超过配置的全年 "
-                    f"{config.sessions_per_year} 场，请确认。"
-                )
+        warnings += _year_warnings(tx, config, year)
     warnings += [w for w in past_warning(min(regular_dates), act.today) if created]
     warnings += provisional_warning(cal, [c.date for c in created])
     return WeeklyPlan(key, created, skipped, warnings)
+
+
+def _weekly_days(
+    tx: Tx, cal: WorkCalendar, regular_dates: list[date]
+) -> tuple[list[tuple[date, date]], list[date]]:
+    """The sessions to hold, as (session day, regular day it stands for) by date, and the
+    regular days already covered. A regular day that is a rest day is postponed (顺延) to
+    the next working day that has no session and is not itself a regular day."""
+    from sqlmodel import col, select
+
+    from zuozhen.models import Consultation
+
+    existing = tx.session.exec(
+        select(Consultation).where(
+            col(Consultation.date) >= regular_dates[0],
+            col(Consultation.date) <= regular_dates[-1] + _days(40),
+        )
+    ).all()
+    covered = {c.cadence_day for c in existing if c.cadence_day is not None}
+    taken = {c.date for c in existing if c.status == "planned"}
+    working_regular = {d for d in regular_dates if cal.is_workday(d)}
+    chosen: list[tuple[date, date]] = []
+    skipped: list[date] = []
+    for d in regular_dates:
+        if d in covered or (d in working_regular and d in taken):
+            skipped.append(d)
+            continue
+        if d in working_regular:
+            day = d
+        else:
+            day = cal.next_workday(d, include=False)
+            while day in taken or day in working_regular:
+                day = cal.next_workday(day, include=False)
+        taken.add(day)
+        chosen.append((day, d))
+    return sorted(chosen), skipped  # numbers follow the dates
+
+
+def _units_in_turn(tx: Tx, config: Config, names: list[str], year: int, n: int) -> list[list[str]]:
+    """The units of each of ``n`` new weekly sessions: those given, or else 市级部门轮流坐诊,
+    one configured unit after another, going on from the year's sessions so far."""
+    if names:
+        return [names] * n
+    first = _rotation_start(tx, year)
+    return [[config.units[(first + k) % len(config.units)]] for k in range(n)]
+
+
+def _year_warnings(tx: Tx, config: Config, year: int) -> list[str]:
+    if config.sessions_per_year is None:
+        return []
+    count = _weekly_in_year(tx, year)
+    if count <= config.sessions_per_year:
+        return []
+    return [
+        f"{year} 年已安排每周坐诊 {count} 场，超过配置的全年 "
+        f"{config.sessions_per_year} 场，请确认。"
+    ]
 
 
 def _days(n: int) -> Any:

@@ -84,9 +84,7 @@ def triage(
     """接诊: classify, pick units, schedule and record the verification of one appeal."""
     theme_v = clean_text(theme, "主题（--theme）", limit=50) if theme is not None else None
     names = [clean_text(u, "单位（--unit）", limit=100) for u in units or []]
-    dupes = sorted({u for u in names if names.count(u) > 1})
-    if dupes:
-        raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
+    appeals.refuse_repeats(names)
     cls = clean_text(problem_class, "共性诉求类别（--class）", limit=100) if problem_class else None
     sid = session.strip().upper() if session is not None else None
     if sid == "":
@@ -109,20 +107,65 @@ def _triage(
     cls: str | None,
     verified: bool,
 ) -> Triaged:
-    config, today = tx.case.config, tx.today
     a = appeals.load(tx, appeal_id)
     states.require(a.id, a.status, "triage")
+    booked_on = _booked_on(tx, a)
+    detail: dict[str, Any] = {}
+    warnings, hints = _classify(tx, a, theme, units, cls, detail)
+    slot = _schedule(tx, a, sid, booked_on, detail) if sid is not None else _Slot(None, None)
+    if a.status == "booked":
+        a.status = "triaged"
+    duty, verify_late = _verify(tx, a, verified, warnings, detail)
+    session_row = slot.session
+    if session_row is None and a.session_id is not None:
+        session_row = tx.get(Consultation, a.session_id, lock=False)
+    a.updated_at = tx.at
+    tx.session.add(a)
+    detail["status"] = a.status
+    tx.record("triage", "appeal", a.id, detail)
+    return Triaged(
+        appeal=a.id,
+        status=a.status,
+        theme=a.theme,
+        units=json.loads(a.units or "[]"),
+        lead_unit=a.lead_unit,
+        session=a.session_id,
+        session_date=session_row.date if session_row else None,
+        problem_class=a.problem_class,
+        verified_on=a.verified_on,
+        verify_due=duty.due if duty else None,
+        verify_late=verify_late,
+        verify_provisional=bool(duty.provisional) if duty else False,
+        notify_by=slot.notify_by,
+        renotify=slot.renotify,
+        warnings=warnings,
+        hints=hints,
+    )
+
+
+def _booked_on(tx: Tx, a: Appeal) -> date:
+    """The booking date; nothing of an appeal is done before it was booked."""
     booking = tx.get(Booking, a.booking_id, lock=False)
     assert booking is not None
-    if today < booking.booked_on:
+    if tx.today < booking.booked_on:
         raise RuleError(
-            f"办理日期 {today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
+            f"办理日期 {tx.today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
             f"{booking.booked_on.isoformat()}：请检查 --today。"
         )
-    warnings: list[str] = []
-    hints: list[str] = []
-    detail: dict[str, Any] = {}
+    return booking.booked_on
 
+
+def _classify(
+    tx: Tx,
+    a: Appeal,
+    theme: str | None,
+    units: list[str],
+    cls: str | None,
+    detail: dict[str, Any],
+) -> tuple[list[str], list[str]]:
+    """分类梳理、科学分办: theme, units (the first leads), 共性诉求 class; warnings, hints."""
+    config = tx.case.config
+    warnings: list[str] = []
     if theme is not None:
         if config.themes and theme not in config.themes:
             warnings += unlisted(theme, config.themes, "主题")
@@ -134,67 +177,93 @@ def _triage(
         a.units = json.dumps(units, ensure_ascii=False)
         a.lead_unit = units[0]
         detail["units"] = units
+    hints: list[str] = []
     if cls is not None:
-        used = tx.session.exec(
-            select(Appeal.problem_class)
-            .where(col(Appeal.problem_class).is_not(None), Appeal.id != a.id)
-            .distinct()
-        ).all()
-        known = [c for c in used if c]
-        if cls not in known:
-            close = difflib.get_close_matches(cls, known, n=3, cutoff=0.5)
-            if close:
-                hints.append(
-                    f"已有相近的共性诉求类别：{'、'.join(close)}；如属同一类，请统一用已有名称"
-                    f"（zuozhen triage {a.id} --class …），便于通报中归类统计。"
-                )
+        hints += _class_hints(tx, a, cls)
         a.problem_class = cls
         detail["class"] = cls
+    return warnings, hints
 
-    notify_by = None
+
+def _class_hints(tx: Tx, a: Appeal, cls: str) -> list[str]:
+    """A new 共性诉求 class close to one in use: suggest the existing name."""
+    used = tx.session.exec(
+        select(Appeal.problem_class)
+        .where(col(Appeal.problem_class).is_not(None), Appeal.id != a.id)
+        .distinct()
+    ).all()
+    known = [c for c in used if c]
+    if cls in known:
+        return []
+    close = difflib.get_close_matches(cls, known, n=3, cutoff=0.5)
+    if not close:
+        return []
+    return [
+        f"已有相近的共性诉求类别：{'、'.join(close)}；如属同一类，请统一用已有名称"
+        f"（zuozhen triage {a.id} --class …），便于通报中归类统计。"
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where ``--session`` put the appeal, and the call-up it now needs."""
+
+    session: Consultation | None
+    notify_by: date | None
+    renotify: bool = False
+
+
+def _schedule(tx: Tx, a: Appeal, sid: str, booked_on: date, detail: dict[str, Any]) -> _Slot:
+    """排诊: put the appeal on the session; the call-up limit counts back from its day."""
+    row = _open_session(tx, a, sid, booked_on)
+    if a.session_id == sid and a.status in ("scheduled", "notified"):
+        current = duties.current(tx, a.id, "notify")
+        return _Slot(row, current.due if current else None)
+    before = a.session_id
     renotify = False
-    session_row = None
-    if sid is not None:
-        session_row = tx.get(Consultation, sid, lock=False)
-        if session_row is None:
-            raise NotFoundError(
-                f"没有场次号为“{sid}”的坐诊场次：场次号形如 S202610-01，"
-                "请用 zuozhen session list 查看已安排的场次。"
-            )
-        if session_row.status == "cancelled":
-            raise RuleError(
-                f"场次 {sid}（{session_row.date.isoformat()}）已取消，不能排入：请另选场次"
-                "（zuozhen session list）。"
-            )
-        if session_row.date < booking.booked_on:
-            raise RuleError(
-                f"场次 {sid} 在 {session_row.date.isoformat()}，早于诉求 {a.id} 的挂号日期 "
-                f"{booking.booked_on.isoformat()}：请选挂号之后的场次（zuozhen session list）。"
-            )
-        if session_row.date < today:
-            raise RuleError(
-                f"场次 {sid} 已于 {session_row.date.isoformat()} 举行，不能再排入：请选之后的场次"
-                "（zuozhen session list）。"
-            )
-        if a.session_id != sid or a.status not in ("scheduled", "notified"):
-            before = a.session_id
-            if a.status == "notified" or (before not in (None, sid) and a.notified_on):
-                a.renotify = renotify = True
-            d = duties.open_duty(
-                tx, a.id, "notify", session_row.date, config.limits.notify_days, "before"
-            )
-            notify_by = d.due
-            a.session_id = sid
-            a.status = "scheduled"
-            detail.update(session=sid, notify_by=notify_by, renotify=renotify)
-            if before not in (None, sid):
-                detail["moved_from"] = before
-        else:
-            current = duties.current(tx, a.id, "notify")
-            notify_by = current.due if current else None
-    if a.status == "booked":
-        a.status = "triaged"
+    if a.status == "notified" or (before not in (None, sid) and a.notified_on):
+        a.renotify = renotify = True
+    limit = tx.case.config.limits.notify_days
+    d = duties.open_duty(tx, a.id, "notify", row.date, limit, "before")
+    a.session_id = sid
+    a.status = "scheduled"
+    detail.update(session=sid, notify_by=d.due, renotify=renotify)
+    if before not in (None, sid):
+        detail["moved_from"] = before
+    return _Slot(row, d.due, renotify)
 
+
+def _open_session(tx: Tx, a: Appeal, sid: str, booked_on: date) -> Consultation:
+    """The session to put the appeal on: planned, after the booking, not yet held."""
+    row = tx.get(Consultation, sid, lock=False)
+    if row is None:
+        raise NotFoundError(
+            f"没有场次号为“{sid}”的坐诊场次：场次号形如 S202610-01，"
+            "请用 zuozhen session list 查看已安排的场次。"
+        )
+    if row.status == "cancelled":
+        raise RuleError(
+            f"场次 {sid}（{row.date.isoformat()}）已取消，不能排入：请另选场次"
+            "（zuozhen session list）。"
+        )
+    if row.date < booked_on:
+        raise RuleError(
+            f"场次 {sid} 在 {row.date.isoformat()}，早于诉求 {a.id} 的挂号日期 "
+            f"{booked_on.isoformat()}：请选挂号之后的场次（zuozhen session list）。"
+        )
+    if row.date < tx.today:
+        raise RuleError(
+            f"场次 {sid} 已于 {row.date.isoformat()} 举行，不能再排入：请选之后的场次"
+            "（zuozhen session list）。"
+        )
+    return row
+
+
+def _verify(
+    tx: Tx, a: Appeal, verified: bool, warnings: list[str], detail: dict[str, Any]
+) -> tuple[Deadline | None, bool]:
+    """对接核实: record it (once) against its limit; the limit and whether it was missed."""
+    today = tx.today
     verify_late = False
     if verified:
         if a.verified_on is not None:
@@ -221,27 +290,4 @@ def _triage(
         warnings.append(
             f"核实晚于期限：应在 {duty.due.isoformat()} 前核实，实际 {today.isoformat()}，已记为逾期。"
         )
-    if session_row is None and a.session_id is not None:
-        session_row = tx.get(Consultation, a.session_id, lock=False)
-    a.updated_at = tx.at
-    tx.session.add(a)
-    detail["status"] = a.status
-    tx.record("triage", "appeal", a.id, detail)
-    return Triaged(
-        appeal=a.id,
-        status=a.status,
-        theme=a.theme,
-        units=json.loads(a.units or "[]"),
-        lead_unit=a.lead_unit,
-        session=a.session_id,
-        session_date=session_row.date if session_row else None,
-        problem_class=a.problem_class,
-        verified_on=a.verified_on,
-        verify_due=duty.due if duty else None,
-        verify_late=verify_late,
-        verify_provisional=bool(duty.provisional) if duty else False,
-        notify_by=notify_by,
-        renotify=renotify,
-        warnings=warnings,
-        hints=hints,
-    )
+    return duty, verify_late

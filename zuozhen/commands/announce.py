@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
-
-if TYPE_CHECKING:
-    pass
+from zuozhen.commands.common import Json, act, get_app
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -69,11 +66,7 @@ def announce(
         sys.stdout.write(text)
         sys.stdout.flush()
     if publish:
-        case = a.open()
-        try:
-            pub = domain.publish(case, a.act, ann, fmt, text, str(target) if target else None)
-        finally:
-            case.close()
+        pub = act(ctx, domain.publish, ann, fmt, text, str(target) if target else None)
         if pub.late:
             render.warn(
                 f"今天（{a.today.isoformat()}）{ann.month} 已经开始：按工作方案，公告应在上月底前发布，"

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
+from zuozhen.commands.common import Json, act, day_label
 
 if TYPE_CHECKING:
     from zuozhen.booking import Booked
 from zuozhen.commands.bookings_import import import_bookings
-from zuozhen.commands.common import day_label
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -124,26 +123,21 @@ def book(
     from zuozhen import booking
     from zuozhen.commands import render
 
-    a = get_app(ctx)
-    case = a.open()
-    try:
-        assert enterprise is not None and uscc is not None and contact is not None
-        assert phone is not None and appeal is not None
-        r = booking.book(
-            case,
-            a.act,
-            enterprise=enterprise,
-            uscc=uscc,
-            contact=contact,
-            phone=phone,
-            appeals=list(appeal),
-            category=category,
-            region=region,
-            industry=industry,
-            late=late,
-        )
-    finally:
-        case.close()
+    assert enterprise is not None and uscc is not None and contact is not None
+    assert phone is not None and appeal is not None
+    r = act(
+        ctx,
+        booking.book,
+        enterprise=enterprise,
+        uscc=uscc,
+        contact=contact,
+        phone=phone,
+        appeals=list(appeal),
+        category=category,
+        region=region,
+        industry=industry,
+        late=late,
+    )
     for w in r.warnings:
         render.warn(w)
     if json:

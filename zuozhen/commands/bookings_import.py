@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from zuozhen.commands.common import get_app
+from zuozhen.commands.common import day_label, get_app
 
 if TYPE_CHECKING:
     from zuozhen.booking import Progress
     from zuozhen.bookings_import import Imported, Rejected
-from zuozhen.commands.common import day_label
 
 
 def import_bookings(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
 from zuozhen import states
-from zuozhen.commands.common import Json, get_app
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg
+from zuozhen.commands.common import AppealArg, Json, read
 
 
 def _plain(value: object) -> str:
@@ -20,12 +16,6 @@ def _plain(value: object) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
-
-
-def _step_label(step: str) -> str:
-    from zuozhen.supervision import step_label
-
-    return step_label(step)
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -147,9 +137,7 @@ def list_(
     from zuozhen.browse import list_appeals
     from zuozhen.commands import render
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        rows = list_appeals(r, month=month, status=status, unit=unit)
+    rows = read(ctx, list_appeals, month=month, status=status, unit=unit)
     if json:
         render.emit_json({"appeals": rows})
         return
@@ -199,13 +187,17 @@ def show(
     from zuozhen.browse import show_appeal
     from zuozhen.commands import render
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        view = show_appeal(r, appeal)
+    view = read(ctx, show_appeal, appeal)
     if json:
         render.emit_json(view)
         return
-    d = view.data
+    _print_appeal(view.data)
+
+
+def _print_appeal(d: dict[str, Any]) -> None:
+    """The appeal's story: who and what, each step's date, deadlines, rounds, ratings."""
+    from zuozhen.commands import render
+
     con = render.out()
     e = render.escape
     con.print(
@@ -238,22 +230,52 @@ def show(
     ]
     for k, v in lines:
         con.print(f"  {k}：{e(str(v))}")
-    if d["deadlines"]:
-        con.print("[bold]期限[/bold]")
-        for x in d["deadlines"]:
-            flags = []
-            if x["provisional"]:
-                flags.append("暂定")
-            if x["done_on"]:
-                flags.append(f"{x['done_on']} 完成" + ("，逾期" if x["late"] else ""))
-            else:
-                flags.append("未完成")
-            rule = "（延期/法定）" if x["rule"] == "fixed" else ""
-            con.print(
-                f"  第{x['round']}轮 {_step_label(x['step']):<10} {x['due']}{rule}  "
-                f"{'，'.join(flags)}  {e(x['unit'] or '')}"
-            )
-    for h in d["handoffs"]:
+    _print_deadlines(d["deadlines"])
+    _print_handoffs(d["handoffs"])
+    for x in d["extensions"]:
+        con.print(f"  延期 {x['granted_on']}：{x['old_due']} → {x['new_due']}，{e(x['reason'])}")
+    for t in d["ratings"]:
+        con.print(
+            f"[bold]评价[/bold] 第{t['round']}轮 {t['rated_on']}：服务{t['service']}，"
+            f"办理{t['handling']}" + (f"。{e(t['comment'])}" if t["comment"] else "")
+        )
+    for v in d["revisits"]:
+        con.print(
+            f"[bold]回访[/bold] 第{v['round']}轮 {v['visited_on']}：{e(v['note'])}"
+            + ("（退回重办）" if v["reopened"] else "")
+        )
+
+
+def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
+    from zuozhen.commands import render
+    from zuozhen.supervision import step_label
+
+    con = render.out()
+    e = render.escape
+    if not deadlines:
+        return
+    con.print("[bold]期限[/bold]")
+    for x in deadlines:
+        flags = []
+        if x["provisional"]:
+            flags.append("暂定")
+        if x["done_on"]:
+            flags.append(f"{x['done_on']} 完成" + ("，逾期" if x["late"] else ""))
+        else:
+            flags.append("未完成")
+        rule = "（延期/法定）" if x["rule"] == "fixed" else ""
+        con.print(
+            f"  第{x['round']}轮 {step_label(x['step']):<10} {x['due']}{rule}  "
+            f"{'，'.join(flags)}  {e(x['unit'] or '')}"
+        )
+
+
+def _print_handoffs(handoffs: list[dict[str, Any]]) -> None:
+    from zuozhen.commands import render
+
+    con = render.out()
+    e = render.escape
+    for h in handoffs:
         con.print(
             f"[bold]第 {h['round']} 轮交办[/bold] {h['handed_on']}  "
             f"{'联合' if h['joint'] else '单独'}：{e('、'.join(h['units']))}"
@@ -275,18 +297,6 @@ def show(
                 f"（原 {h['report_due_original']}）"
                 + (f"，依据 {e(h['legal_basis'])}" if h["legal_basis"] else "")
             )
-    for x in d["extensions"]:
-        con.print(f"  延期 {x['granted_on']}：{x['old_due']} → {x['new_due']}，{e(x['reason'])}")
-    for t in d["ratings"]:
-        con.print(
-            f"[bold]评价[/bold] 第{t['round']}轮 {t['rated_on']}：服务{t['service']}，"
-            f"办理{t['handling']}" + (f"。{e(t['comment'])}" if t["comment"] else "")
-        )
-    for v in d["revisits"]:
-        con.print(
-            f"[bold]回访[/bold] 第{v['round']}轮 {v['visited_on']}：{e(v['note'])}"
-            + ("（退回重办）" if v["reopened"] else "")
-        )
 
 
 def history(
@@ -301,9 +311,7 @@ def history(
     from zuozhen.browse import history as trail
     from zuozhen.commands import render
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        rows = trail(r, appeal)
+    rows = read(ctx, trail, appeal)
     if json:
         render.emit_json({"appeal": appeal.strip(), "events": rows})
         return
@@ -343,9 +351,7 @@ def search(
     from zuozhen.browse import search as find
     from zuozhen.commands import render
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        rows = find(r, text)
+    rows = read(ctx, find, text)
     if json:
         render.emit_json({"appeals": rows})
         return

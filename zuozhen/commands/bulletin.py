@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import get_app
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import Force
+from zuozhen.commands.common import Force, get_app
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -38,9 +34,9 @@ def bulletin(
     """
     import sys
 
-    from zuozhen.bulletin import build, render_bulletin, write_text
+    from zuozhen.bulletin import build, render_bulletin
     from zuozhen.commands import render
-    from zuozhen.files.outfiles import check_target
+    from zuozhen.files.outfiles import check_target, write_text
     from zuozhen.reports import Quarter
     from zuozhen.validation import choose
 

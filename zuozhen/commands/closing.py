@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import Json
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg, act
+from zuozhen.commands.common import AppealArg, Json, act
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -38,13 +34,12 @@ def close(
     from zuozhen.commands import render
 
     r = act(ctx, closing.close_out, appeal, outcome=outcome, result=result)
-    if json:
-        render.emit_json(r)
-        return
-    render.done(f"诉求 {r.appeal} 已销号（{r.outcome}）。")
-    render.hint(
-        f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
-        f"（{r.rate_due.isoformat()} 前）"
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 已销号（{r.outcome}）。",
+        next_step=f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
+        f"（{r.rate_due.isoformat()} 前）",
     )
 
 
@@ -68,12 +63,12 @@ def rate(
     from zuozhen.commands import render
 
     r = act(ctx, closing.rate, appeal, service=service, handling=handling, comment=comment)
-    if json:
-        render.emit_json(r)
-        return
-    render.done(f"诉求 {r.appeal} 的评价已记录：坐诊服务 {r.service}，办理情况 {r.handling}。")
-    if r.dissatisfied and r.revisit_due:
-        render.warn(
-            f"企业不满意，须于 {r.revisit_due.isoformat()} 前督办回访："
-            f"zuozhen audit revisit {r.appeal} --note 回访情况 [--reopen]"
-        )
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 的评价已记录：坐诊服务 {r.service}，办理情况 {r.handling}。",
+        warning=f"企业不满意，须于 {r.revisit_due.isoformat()} 前督办回访："
+        f"zuozhen audit revisit {r.appeal} --note 回访情况 [--reopen]"
+        if r.dissatisfied and r.revisit_due
+        else None,
+    )

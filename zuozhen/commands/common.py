@@ -80,6 +80,12 @@ def act(ctx: typer.Context, fn: Any, *args: Any, **kwargs: Any) -> Any:
         case.close()
 
 
+def read(ctx: typer.Context, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Open the case file on the fast read path, do one read of the domain, close it."""
+    with get_app(ctx).reader() as r:
+        return fn(r, *args, **kwargs)
+
+
 def warn_all(warnings: list[str]) -> None:
     from zuozhen.commands import render
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import Json
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg, act, optional_date
+from zuozhen.commands.common import AppealArg, Json, act, optional_date
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -42,29 +38,21 @@ def assign_to(
     r = act(ctx, handoff.hand_off, appeal, list(unit))
     for w in r.warnings:
         render.warn(w)
-    if json:
-        render.emit_json(
-            {
-                "appeal": r.appeal,
-                "round": r.round,
-                "units": r.units,
-                "lead_unit": r.lead_unit,
-                "joint": r.joint,
-                "plan_due": r.plan_due,
-                "report_due": r.report_due,
-                "provisional": r.provisional,
-            }
-        )
-        return
     kind = f"联合交办（牵头：{r.lead_unit}）" if r.joint else "单独交办"
     rnd = f"第 {r.round} 轮" if r.round > 1 else ""
-    render.done(f"诉求 {r.appeal} 已{rnd}{kind}：{'、'.join(r.units)}。")
-    con = render.out()
-    con.print(f"  明确承办人、时限、措施：{r.plan_due.isoformat()} 前")
-    con.print(f"  办理反馈：            {r.report_due.isoformat()} 前")
-    if r.provisional:
-        render.warn("期限落在尚未公布放假安排的年份，为暂定日期；载入官方安排后会自动重算。")
-    render.hint(f"下一步：zuozhen assign accept {r.appeal} --handler 承办人 --measures 措施")
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 已{rnd}{kind}：{'、'.join(r.units)}。",
+        details=[
+            f"  明确承办人、时限、措施：{r.plan_due.isoformat()} 前",
+            f"  办理反馈：            {r.report_due.isoformat()} 前",
+        ],
+        warning="期限落在尚未公布放假安排的年份，为暂定日期；载入官方安排后会自动重算。"
+        if r.provisional
+        else None,
+        next_step=f"下一步：zuozhen assign accept {r.appeal} --handler 承办人 --measures 措施",
+    )
 
 
 def assign_accept(
@@ -92,15 +80,13 @@ def assign_accept(
         measures=measures,
         by=optional_date(by, "--by 承诺日期"),
     )
-    if json:
-        render.emit_json(r)
-        return
-    render.done(f"诉求 {r.appeal} 已由 {r.handler} 承办，承诺 {r.promised_by.isoformat()} 前办结。")
-    if r.late:
-        render.warn(f"承办确认晚于期限 {r.plan_due.isoformat()}，已记为逾期承办。")
-    render.hint(
-        f"下一步：办理后反馈 zuozhen assign report {r.appeal} --text 办理情况"
-        f"（期限 {r.report_due.isoformat()}）"
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 已由 {r.handler} 承办，承诺 {r.promised_by.isoformat()} 前办结。",
+        warning=f"承办确认晚于期限 {r.plan_due.isoformat()}，已记为逾期承办。" if r.late else None,
+        next_step=f"下一步：办理后反馈 zuozhen assign report {r.appeal} --text 办理情况"
+        f"（期限 {r.report_due.isoformat()}）",
     )
 
 
@@ -118,13 +104,13 @@ def assign_report(
     from zuozhen.commands import render
 
     r = act(ctx, handoff.report_back, appeal, text=text)
-    if json:
-        render.emit_json(r)
-        return
-    render.done(f"诉求 {r.appeal} 的办理情况已反馈。")
-    if r.late:
-        render.warn(f"反馈晚于期限 {r.report_due.isoformat()}，已记为超期反馈。")
-    render.hint(f"下一步：销号 zuozhen close {r.appeal} --outcome 已解决 --result 办理结果")
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 的办理情况已反馈。",
+        warning=f"反馈晚于期限 {r.report_due.isoformat()}，已记为超期反馈。" if r.late else None,
+        next_step=f"下一步：销号 zuozhen close {r.appeal} --outcome 已解决 --result 办理结果",
+    )
 
 
 def assign_extend(
@@ -147,11 +133,10 @@ def assign_extend(
     new = optional_date(to, "--to 新期限")
     assert new is not None
     r = act(ctx, handoff.extend, appeal, to=new, reason=reason, basis=basis)
-    if json:
-        render.emit_json(r)
-        return
     law = f"，依据：{r.basis}" if r.basis else ""
-    render.done(
-        f"诉求 {r.appeal} 反馈期限由 {r.old_due.isoformat()} 延至 {r.new_due.isoformat()}"
-        f"（第 {r.extensions} 次延期{law}）。"
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 反馈期限由 {r.old_due.isoformat()} 延至 {r.new_due.isoformat()}"
+        f"（第 {r.extensions} 次延期{law}）。",
     )

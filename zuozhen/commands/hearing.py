@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
-
-if TYPE_CHECKING:
-    pass
-from zuozhen.commands.common import AppealArg, act
+from zuozhen.commands.common import AppealArg, Json, act, read
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -45,19 +41,17 @@ def hear(
     from zuozhen.commands import render
 
     r = act(ctx, hearing.hear, appeal, resolved=resolved, refer=refer, official=official, note=note)
-    if json:
-        render.emit_json(r)
-        return
     who = f"（坐诊领导：{r.official}）" if r.official else ""
     if r.resolved:
-        render.done(f"诉求 {r.appeal} 已在场次 {r.session} 现场答复解决并销号{who}。")
-        render.hint(
+        said = f"诉求 {r.appeal} 已在场次 {r.session} 现场答复解决并销号{who}。"
+        next_step = (
             f"下一步：请企业评价（zuozhen rate {r.appeal} --service … --handling …），"
             f"期限 {r.rate_due.isoformat() if r.rate_due else ''}。"
         )
     else:
-        render.done(f"诉求 {r.appeal} 已记录为现场不能解决、待交办{who}。")
-        render.hint(f"下一步：zuozhen assign to {r.appeal} --unit 承办单位")
+        said = f"诉求 {r.appeal} 已记录为现场不能解决、待交办{who}。"
+        next_step = f"下一步：zuozhen assign to {r.appeal} --unit 承办单位"
+    render.outcome(r, json, said=said, next_step=next_step)
 
 
 # -- report record ---------------------------------------------------------------------
@@ -81,9 +75,7 @@ def report_record(
     from zuozhen.commands import render
     from zuozhen.hearing import RECORD_HEADER, session_record
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        rec = session_record(r, session)
+    rec = read(ctx, session_record, session)
     if csv is not None:
         from zuozhen.files.csvout import write_csv
 

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
+from zuozhen.commands.common import Json, act, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.notify import CallList, Sent
-from zuozhen.commands.common import warn_all
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -76,11 +75,20 @@ def notify(
 
     示例：zuozhen notify --session S202610-01 --sent --channel 短信
     """
-    from zuozhen import notify as domain
-    from zuozhen.commands import render
+    _check_options(export=export, force=force, sent=sent, channel=channel)
+    if sent:
+        assert channel is not None  # checked above
+        _record_sent(ctx, session, channel, appeal or [], json)
+    elif export is not None:
+        _export(ctx, session, export, appeal or [], force, json)
+    else:
+        _call_list(ctx, session, appeal or [], json)
+
+
+def _check_options(*, export: Path | None, force: bool, sent: bool, channel: str | None) -> None:
+    """One thing per run: the list, the export, or recording the call-ups (--sent)."""
     from zuozhen.errors import InputError
 
-    a = get_app(ctx)
     if channel is not None and not sent:
         raise InputError(
             "--channel 只和 --sent 一起使用：记录已叫号请写 --sent --channel 短信（或 电话）。"
@@ -91,52 +99,24 @@ def notify(
         raise InputError("--sent 与 --export 请分两次运行：先导出发送，发送成功后再记录 --sent。")
     if force and export is None:
         raise InputError("--force 只和 --export 一起使用。")
-    if sent:
-        assert channel is not None
-        case = a.open()
-        try:
-            result = domain.record_sent(
-                case, a.act, channel=channel, session_id=session, appeals=appeal or []
-            )
-        finally:
-            case.close()
-        _sent_out(result, json)
-        return
-    if export is not None:
-        case = a.open()
-        try:
-            exported = domain.export_batch(
-                case, a.act, export, session_id=session, appeals=appeal or [], force=force
-            )
-        finally:
-            case.close()
-        if json:
-            render.emit_json(exported)
-        else:
-            render.done(
-                f"已导出 {exported.numbers} 个号码到 {exported.file}（含完整手机号，已记入留痕；"
-                "请妥善保管，发送后删除）。"
-            )
-        if exported.skipped:
-            render.warn(
-                f"以下诉求的联系电话是座机，未导出，请电话通知：{'、'.join(exported.skipped)}"
-            )
-        render.hint(
-            "发送成功后记录：zuozhen notify"
-            + (f" --session {session}" if session else "")
-            + " --sent --channel 短信"
-        )
-        return
+
+
+def _call_list(ctx: typer.Context, session: str | None, appeals: list[str], json: bool) -> None:
+    """Who is to be called up (and who was), for one session or all coming ones."""
+    from dataclasses import replace
+
+    from zuozhen import notify as domain
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
     with a.reader() as r:
         listing = domain.pending(r, a.today, session)
-    if appeal:
-        wanted = set(x.strip() for x in appeal)
-        listing = type(listing)(
-            listing.today,
-            listing.session,
-            [i for i in listing.items if i.appeal in wanted],
-            [i for i in listing.done if i.appeal in wanted],
-            listing.stranded,
+    if appeals:
+        wanted = set(x.strip() for x in appeals)
+        listing = replace(
+            listing,
+            items=[i for i in listing.items if i.appeal in wanted],
+            done=[i for i in listing.done if i.appeal in wanted],
         )
     if json:
         render.emit_json(listing)
@@ -147,6 +127,47 @@ def notify(
             f"以下诉求所在场次已取消，须重新排诊：{'、'.join(listing.stranded)}"
             "（zuozhen triage 诉求号 --session 场次）。"
         )
+
+
+def _export(
+    ctx: typer.Context,
+    session: str | None,
+    target: Path,
+    appeals: list[str],
+    force: bool,
+    json: bool,
+) -> None:
+    """The SMS gateway's batch file (full mobile numbers, so recorded in the trail)."""
+    from zuozhen import notify as domain
+    from zuozhen.commands import render
+
+    exported = act(
+        ctx, domain.export_batch, target, session_id=session, appeals=appeals, force=force
+    )
+    if json:
+        render.emit_json(exported)
+    else:
+        render.done(
+            f"已导出 {exported.numbers} 个号码到 {exported.file}（含完整手机号，已记入留痕；"
+            "请妥善保管，发送后删除）。"
+        )
+    if exported.skipped:
+        render.warn(f"以下诉求的联系电话是座机，未导出，请电话通知：{'、'.join(exported.skipped)}")
+    render.hint(
+        "发送成功后记录：zuozhen notify"
+        + (f" --session {session}" if session else "")
+        + " --sent --channel 短信"
+    )
+
+
+def _record_sent(
+    ctx: typer.Context, session: str | None, channel: str, appeals: list[str], json: bool
+) -> None:
+    """--sent: the call-ups made, in one transaction."""
+    from zuozhen import notify as domain
+
+    result = act(ctx, domain.record_sent, channel=channel, session_id=session, appeals=appeals)
+    _sent_out(result, json)
 
 
 def _listing_out(listing: CallList) -> None:

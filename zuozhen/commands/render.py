@@ -15,6 +15,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from rich.console import Console
 
 
@@ -77,6 +79,29 @@ def warn(message: str) -> None:
 
 def hint(message: str) -> None:
     _say("[dim]{}[/dim]", message)
+
+
+def outcome(
+    result: Any,
+    json: bool,
+    *,
+    said: str,
+    details: Iterable[str] = (),
+    warning: str | None = None,
+    next_step: str | None = None,
+) -> None:
+    """What one act did: with ``--json`` its result as the one JSON document; otherwise
+    ``said`` (done), its ``details`` (stdout), a ``warning`` and the ``next_step`` (hint)."""
+    if json:
+        emit_json(result)
+        return
+    done(said)
+    for line in details:
+        out().print(line)
+    if warning:
+        warn(warning)
+    if next_step:
+        hint(next_step)
 
 
 def fail(message: str) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
+from zuozhen.commands.common import Force, Json, get_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
     from zuozhen.reports import QuarterlyReport
     from zuozhen.service_items import ServiceItem
-from zuozhen.commands.common import Force
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:

@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
+from zuozhen.commands.common import Json, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.sessions import SessionInfo
-from zuozhen.commands.common import warn_all
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:

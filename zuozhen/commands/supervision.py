@@ -7,17 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
+from zuozhen.commands.common import AppealArg, Json, act, get_app, read
 
 if TYPE_CHECKING:
     from zuozhen.supervision import DailyList
-from zuozhen.commands.common import AppealArg, act
-
-
-def _step_label(step: str) -> str:
-    from zuozhen.supervision import step_label
-
-    return step_label(step)
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -41,6 +34,7 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     from rich.table import Table
 
     from zuozhen.commands import render
+    from zuozhen.supervision import step_label
 
     con = render.out()
     con.print(
@@ -68,7 +62,7 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
             else:
                 state = f"还剩 {i.days_left} 个工作日"
             due = i.due.isoformat() + ("（暂定）" if i.provisional else "")
-            table.add_row(i.appeal, render.escape(i.enterprise), _step_label(i.step), due, state)
+            table.add_row(i.appeal, render.escape(i.enterprise), step_label(i.step), due, state)
         con.print()
         con.print(table)
         if len(shown) < len(items):
@@ -123,9 +117,7 @@ def audit_list(
     from zuozhen.commands import render
     from zuozhen.supervision import daily_list
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        result = daily_list(r, a.today, within, unit)
+    result = read(ctx, daily_list, get_app(ctx).today, within, unit)
     if json:
         render.emit_json(result)
     else:
@@ -149,14 +141,12 @@ def audit_revisit(
     from zuozhen.commands import render
 
     r = act(ctx, supervision.revisit, appeal, note=note, reopen=reopen)
-    if json:
-        render.emit_json(r)
-        return
     if r.reopened:
-        render.done(f"诉求 {r.appeal} 已回访并退回重新办理（第 {r.new_round} 轮）。")
-        render.hint(f"下一步：zuozhen assign to {r.appeal} --unit 承办单位（期限重新起算）")
+        said = f"诉求 {r.appeal} 已回访并退回重新办理（第 {r.new_round} 轮）。"
+        next_step = f"下一步：zuozhen assign to {r.appeal} --unit 承办单位（期限重新起算）"
     else:
-        render.done(f"诉求 {r.appeal} 的回访情况已记录。")
+        said, next_step = f"诉求 {r.appeal} 的回访情况已记录。", None
+    render.outcome(r, json, said=said, next_step=next_step)
 
 
 def audit_notices(
@@ -172,9 +162,7 @@ def audit_notices(
     from zuozhen.commands import render
     from zuozhen.supervision import write_notices
 
-    a = get_app(ctx)
-    with a.reader() as r:
-        notices = write_notices(r, a.today, output, unit)
+    notices = read(ctx, write_notices, get_app(ctx).today, output, unit)
     if json:
         render.emit_json(
             {"notices": [{"unit": n.unit, "path": str(n.path), "items": n.items} for n in notices]}

@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app
+from zuozhen.commands.common import Json, act, day_label
 
 if TYPE_CHECKING:
     from zuozhen.triage import Triaged
-from zuozhen.commands.common import day_label
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -52,21 +51,16 @@ def triage(
     from zuozhen.commands import render
     from zuozhen.commands.render import escape
 
-    a = get_app(ctx)
-    case = a.open()
-    try:
-        r = triage.triage(
-            case,
-            a.act,
-            appeal,
-            theme=theme,
-            units=list(unit or []),
-            session=session,
-            problem_class=problem_class,
-            verified=verified,
-        )
-    finally:
-        case.close()
+    r = act(
+        ctx,
+        triage.triage,
+        appeal,
+        theme=theme,
+        units=list(unit or []),
+        session=session,
+        problem_class=problem_class,
+        verified=verified,
+    )
     for w in r.warnings:
         render.warn(w)
     for h in r.hints:
