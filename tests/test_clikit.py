@@ -1,4 +1,4 @@
-"""The Typer layer as a tested contract (zuozhen/clikit.py).
+"""The Typer layer as a tested contract (zuozhen/clikit/).
 
 - The parameter hook goes into the installed Typer, and declines cleanly (the app then
   runs on Typer's own path) when a signature it relies on has changed.
