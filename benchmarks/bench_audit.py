@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from timing import best_of  # noqa: E402  (benchmarks/timing.py)
+
 from zuozhen.browse import list_appeals, show_appeal  # noqa: E402
 from zuozhen.config import compose  # noqa: E402
 from zuozhen.deadlines import default_calendar  # noqa: E402
@@ -62,15 +64,6 @@ TEXTS = [
     "拖欠工程款",
 ]
 NOW = "2026-10-20T00:00:00+00:00"
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def months() -> list[tuple[int, int]]:

@@ -22,24 +22,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import chinese_calendar  # noqa: E402
+from timing import best_of  # noqa: E402  (benchmarks/timing.py)
 
 from zuozhen.deadlines import WorkCalendar, package_schedule  # noqa: E402
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def cold_construction_ms() -> tuple[float, float]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import fingerprint
-from tests.helpers_sessions import plan
+from tests.factories import plan, query, unchanged
 from zuozhen import announce
 from zuozhen.errors import RuleError
 from zuozhen.store.reader import Reader
@@ -106,11 +104,10 @@ def test_html_is_escaped_and_self_contained(db_path: Path) -> None:
 
 
 def test_no_sessions_exit_1(db_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    before = fingerprint(db_path)
-    ran = cli(db_path, "announce", "--month", "2026-11", today=TODAY)
-    assert ran.code == 1 and "session plan" in ran.stderr
-    assert ran.stdout == ""
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, "announce", "--month", "2026-11", today=TODAY)
+        assert ran.code == 1 and "session plan" in ran.stderr
+        assert ran.stdout == ""
     with pytest.raises(RuleError):
         _build(db_path, 2026, 11)
 
@@ -146,9 +143,8 @@ def test_output_is_atomic_and_replaces(october: Path, cli, tmp_path: Path) -> No
 
 
 def test_read_only_without_publish(october: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    before = fingerprint(october)
-    cli(october, "announce", "--month", "2026-10", today=TODAY)
-    assert fingerprint(october) == before
+    with unchanged(october):
+        cli(october, "announce", "--month", "2026-10", today=TODAY)
 
 
 def test_publish_is_recorded_and_late_publication_warned(october: Path, cli) -> None:  # type: ignore[no-untyped-def]
@@ -156,11 +152,10 @@ def test_publish_is_recorded_and_late_publication_warned(october: Path, cli) -> 
     assert on_time.code == 0 and "已经开始" not in on_time.stderr
     late = cli(october, "announce", "--month", "2026-10", "--publish", today="2026-10-02")
     assert late.code == 0 and "已经开始" in late.stderr
-    conn = sqlite3.connect(october)
-    rows = conn.execute(
-        "SELECT entity_id, as_of, detail FROM trail WHERE action = 'announce.publish' ORDER BY id"
-    ).fetchall()
-    conn.close()
+    rows = query(
+        october,
+        "SELECT entity_id, as_of, detail FROM trail WHERE action = 'announce.publish' ORDER BY id",
+    )
     assert [(r[0], r[1]) for r in rows] == [("2026-10", "2026-09-28"), ("2026-10", "2026-10-02")]
     assert '"late":true' in rows[1][2] and '"late":false' in rows[0][2]
 

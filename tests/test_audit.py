@@ -8,21 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import OPERATOR, fingerprint
-from tests.helpers_handling import scheduled_appeal
+from tests.factories import act, plan, scheduled, unchanged
 from zuozhen import closing, duties, handoff, hearing
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader
-from zuozhen.store.storage import Act, CaseFile
+from zuozhen.store.storage import CaseFile
 from zuozhen.supervision import DailyList, daily_list, write_notices
 
 D0 = date(2026, 9, 24)
 A, B, C = "202609-001-1", "202609-001-2", "202609-001-3"
 D = "202609-002-1"
-
-
-def act(day: date) -> Act:
-    return Act(OPERATOR, day)
 
 
 def items(result: DailyList, which: str) -> list[tuple[str, str, str, int]]:
@@ -42,25 +37,14 @@ def audit(db: Path, today: date, within: int | None = None, unit: str | None = N
 def seeded(db_path: Path, case: CaseFile) -> Path:
     """A: single hand-off; B: joint, undertaken on time; C: resolved on the spot and rated
     不满意; D: scheduled for 09-30, neither verified nor called up."""
-    scheduled_appeal(
-        db_path,
-        "202609-001",
-        session="S202609-01",
-        session_day=D0,
-        texts=("电费补贴未兑现", "用地审批慢", "融资难"),
-    )
-    scheduled_appeal(
-        db_path,
-        "202609-002",
-        session="S202609-02",
-        session_day=date(2026, 9, 30),
-        enterprise="昆明某物流公司",
-        texts=("车辆通行证办理难",),
-        status="scheduled",
-    )
+    s1 = plan(case, D0, lead="张厅长")
+    s2 = plan(case, date(2026, 9, 30), lead="张厅长")
+    scheduled(case, s1, "电费补贴未兑现", "用地审批慢", "融资难")
+    scheduled(case, s2, "车辆通行证办理难", n=2, enterprise="昆明某物流公司", verified=False)
+    # D's verify limit counted from 09-01 rather than the window's close (09-07 → 09-16):
+    # an item overdue long before the hand-offs. Its notify limit is triage's own (09-24).
     with case.write(act(date(2026, 9, 1))) as tx:
         duties.open_duty(tx, D, "verify", date(2026, 9, 1), 7, "wd")  # → 09-10
-        duties.open_duty(tx, D, "notify", date(2026, 9, 30), 3, "before")  # → 09-24
     for aid in (A, B):
         hearing.hear(case, act(D0), aid, refer=True)
     handoff.hand_off(case, act(D0), A, ["省财政厅"])
@@ -133,24 +117,25 @@ def test_audit_within_zero_and_bad_value(seeded: Path) -> None:
 
 
 def test_audit_cli_json_and_fail_on_overdue(seeded: Path, cli: Any) -> None:
-    before = fingerprint(seeded)
-    ran = cli(seeded, "audit", "--json", today="2026-10-20")
-    assert ran.code == 0
-    doc = ran.json()
-    assert [(x["appeal"], x["step"], x["due"]) for x in doc["overdue"]] == [
-        (D, "verify", "2026-09-10"),
-        (D, "notify", "2026-09-24"),
-        (A, "accept", "2026-10-09"),
-    ]
-    assert [(x["appeal"], x["step"], x["due"]) for x in doc["due_soon"]] == [
-        (A, "report", "2026-10-22")
-    ]
-    assert doc["overdue"][2]["days_overdue"] == 8 and doc["overdue"][2]["unit"] == "省财政厅"
-    ran = cli(seeded, "audit", "--fail-on-overdue", today="2026-10-20")
-    assert ran.code == 3 and "省财政厅" in ran.stdout and "超期 8 个工作日" in ran.stdout
-    ran = cli(seeded, "audit", "--fail-on-overdue", "--unit", "省自然资源厅", today="2026-10-20")
-    assert ran.code == 0
-    assert fingerprint(seeded) == before
+    with unchanged(seeded):
+        ran = cli(seeded, "audit", "--json", today="2026-10-20")
+        assert ran.code == 0
+        doc = ran.json()
+        assert [(x["appeal"], x["step"], x["due"]) for x in doc["overdue"]] == [
+            (D, "verify", "2026-09-10"),
+            (D, "notify", "2026-09-24"),
+            (A, "accept", "2026-10-09"),
+        ]
+        assert [(x["appeal"], x["step"], x["due"]) for x in doc["due_soon"]] == [
+            (A, "report", "2026-10-22")
+        ]
+        assert doc["overdue"][2]["days_overdue"] == 8 and doc["overdue"][2]["unit"] == "省财政厅"
+        ran = cli(seeded, "audit", "--fail-on-overdue", today="2026-10-20")
+        assert ran.code == 3 and "省财政厅" in ran.stdout and "超期 8 个工作日" in ran.stdout
+        ran = cli(
+            seeded, "audit", "--fail-on-overdue", "--unit", "省自然资源厅", today="2026-10-20"
+        )
+        assert ran.code == 0
 
 
 def test_audit_empty_case_file(db_path: Path, cli: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -10,19 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Ran, fingerprint
-from tests.helpers_intake import book, uscc
+from tests.factories import Ran, book, unchanged, uscc
+from tests.factories import query as rows
 from zuozhen.errors import InputError, RuleError
 
 Cli = Callable[..., Ran]
-
-
-def rows(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.execute(sql, params))
-    finally:
-        conn.close()
 
 
 def verify_due(db: Path, appeal: str) -> str:
@@ -53,11 +44,10 @@ def test_october_window_accepts(db_path: Path, day: str) -> None:
 
 @pytest.mark.parametrize("day", ["2026-10-14", "2026-10-07", "2026-10-31"])
 def test_october_window_refuses_outside(db_path: Path, day: str) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError) as exc:
-        book(db_path, date.fromisoformat(day))
-    assert "2026-10-08 至 2026-10-13" in str(exc.value) and "--late" in str(exc.value)
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        with pytest.raises(RuleError) as exc:
+            book(db_path, date.fromisoformat(day))
+        assert "2026-10-08 至 2026-10-13" in str(exc.value) and "--late" in str(exc.value)
 
 
 def test_late_booking_counts_verification_from_its_own_date(db_path: Path) -> None:
@@ -114,10 +104,8 @@ def test_second_booking_same_month_merges(db_path: Path) -> None:
 
 def test_merge_with_nothing_new_is_refused(db_path: Path) -> None:
     book(db_path, date(2026, 10, 8), 1, "诉求一")
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError, match="没有新增"):
+    with unchanged(db_path), pytest.raises(RuleError, match="没有新增"):
         book(db_path, date(2026, 10, 9), 1, "诉求一")
-    assert fingerprint(db_path) == before
 
 
 def test_next_month_is_a_new_booking(db_path: Path) -> None:
@@ -221,12 +209,11 @@ def test_cli_book_human(db_path: Path, cli: Cli) -> None:
 def test_cli_refusals_change_nothing(
     db_path: Path, cli: Cli, over: dict[str, str], today: str, words: str
 ) -> None:
-    before = fingerprint(db_path)
-    ran = cli(db_path, "book", *_args(**over), today=today)
-    assert ran.code == 1
-    assert words in ran.stderr
-    assert "Traceback" not in ran.stderr + ran.stdout
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, "book", *_args(**over), today=today)
+        assert ran.code == 1
+        assert words in ran.stderr
+        assert "Traceback" not in ran.stderr + ran.stdout
 
 
 def test_cli_late_booking(db_path: Path, cli: Cli) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import fingerprint, run_cli
+from tests.factories import fingerprint, run_cli, tamper, unchanged
 from zuozhen.cli import app
 
 
@@ -66,10 +66,9 @@ def test_init_creates_and_refuses_overwrite(tmp_path: Path) -> None:
     db = tmp_path / "new.db"
     r = run_cli(db, "init", "--preset", "city")
     assert r.code == 0 and db.exists()
-    before = fingerprint(db)
-    r = run_cli(db, "init")
-    assert r.code == 1 and "已存在" in r.stderr
-    assert fingerprint(db) == before
+    with unchanged(db):
+        r = run_cli(db, "init")
+        assert r.code == 1 and "已存在" in r.stderr
 
 
 def test_init_with_bad_config_creates_nothing(tmp_path: Path) -> None:
@@ -131,11 +130,10 @@ def test_calendar_due_provisional_then_loaded(db_path: Path, tmp_path: Path) -> 
 def test_bad_schedule_refused_unchanged(db_path: Path, tmp_path: Path, content: str) -> None:
     f = tmp_path / "bad.toml"
     f.write_text(content, encoding="utf-8")
-    before = fingerprint(db_path)
-    r = run_cli(db_path, "calendar", "load", str(f))
-    assert r.code == 1, r.stderr
-    assert r.stderr.strip() and "Traceback" not in r.stderr + r.stdout
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        r = run_cli(db_path, "calendar", "load", str(f))
+        assert r.code == 1, r.stderr
+        assert r.stderr.strip() and "Traceback" not in r.stderr + r.stdout
 
 
 def test_backup_and_verify(db_path: Path, tmp_path: Path) -> None:
@@ -150,13 +148,10 @@ def test_backup_and_verify(db_path: Path, tmp_path: Path) -> None:
 
 
 def test_verify_names_a_tampered_trail(db_path: Path) -> None:
-    import sqlite3
-
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TRIGGER trail_no_update")
-    conn.execute("UPDATE trail SET operator = '冒名' WHERE id = 1")
-    conn.commit()
-    conn.close()
+    # An edit behind the tool's back, its trigger dropped first: what verify must name.
+    tamper(
+        db_path, "DROP TRIGGER trail_no_update", "UPDATE trail SET operator = '冒名' WHERE id = 1"
+    )
     r = run_cli(db_path, "verify")
     assert r.code == 1 and "留痕第 1 条" in r.stdout
 

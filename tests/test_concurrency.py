@@ -14,6 +14,7 @@ Also here: ``backup`` of a live file while a clerk keeps writing.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -24,13 +25,66 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import fingerprint
-from tests.helpers_robust import PREPARED, ROOT, must, prepare_office, run
+from tests.factories import ROOT, fingerprint, must, run_cli, tamper, uscc
 from tests.pg import needs_pg
+from tests.scenarios import OCT_SESSION, PREPARED, prepare_office
 
 WORKERS = 6
 BOOKINGS = 8  # per worker; each booking has two appeals
 WRITES_PER_WORKER = BOOKINGS * (1 + 2) + (PREPARED // WORKERS) * 4
+CLERK_DAY = "2026-10-09"  # inside October's booking window
+
+
+UNITS = ("省自然资源厅", "省税务局", "省交通运输厅")
+
+
+def clerk_main() -> None:
+    """One clerk's morning, in its own OS process (``_start_clerks``).
+
+    ``python -c 'from tests.test_concurrency import clerk_main; clerk_main()' DB W N START A…``:
+    waits for the common start time, then books, triages, hands off and closes through the
+    CLI (in-process Click runner, so a process does 30+ commands in seconds), and prints
+    one JSON line per command.
+    """
+    db, worker, bookings, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    prepared = sys.argv[5:]
+    run_cli(db, "--help")  # import everything before the start line
+    while time.time() < float(start):
+        time.sleep(0.001)
+    out = []
+
+    def step(*args: str) -> Any:
+        code, so, se = run_cli(db, *args, today=CLERK_DAY, operator=f"协调员{worker}")
+        doc = None
+        if code == 0 and "--json" in args:
+            doc = json.loads(so)
+        out.append({"args": list(args), "code": code, "stderr": se[-500:], "json": doc})
+        return doc
+
+    mine = prepared
+    for k in range(bookings):
+        n = worker * 1000 + k
+        b = step(
+            "book", "--enterprise", f"并发{worker}-{k}号商贸有限公司", "--uscc", uscc(n),
+            "--contact", "李大成", "--phone", f"139{n:08d}",
+            "--appeal", f"货车通行证办理难 {worker}-{k}", "--appeal", f"融资担保费率高 {worker}-{k}",
+            "--json",
+        )  # fmt: skip
+        for aid in (b or {}).get("appeals", []):
+            step("triage", aid, "--theme", "政策兑现", "--session", OCT_SESSION, "--verified",
+                 "--json")  # fmt: skip
+        if mine and k % 2 == 1:
+            aid, mine = mine[0], mine[1:]
+            unit = UNITS[k % len(UNITS)]
+            step("assign", "to", aid, "--unit", unit, "--json")
+            step("assign", "accept", aid, "--handler", f"经办{worker}", "--measures", "核查")
+            step("assign", "report", aid, "--text", "已办理")
+            step("close", aid, "--outcome", "已解决", "--result", "已兑现")
+        if k % 4 == 0:
+            step("list", "--month", "2026-10", "--json")  # readers alongside the writers
+    sys.stdout.write("\n".join(json.dumps(x, ensure_ascii=False) for x in out) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
 
 
 def _start_clerks(db: str, prepared: list[str]) -> list[subprocess.Popen[str]]:
@@ -44,7 +98,7 @@ def _start_clerks(db: str, prepared: list[str]) -> list[subprocess.Popen[str]]:
                 [
                     sys.executable,
                     "-c",
-                    "from tests.helpers_robust import clerk_main; clerk_main()",
+                    "from tests.test_concurrency import clerk_main; clerk_main()",
                     db,
                     str(w + 1),
                     str(BOOKINGS),
@@ -97,7 +151,7 @@ def _check_clerks(db: str, prepared: list[str], steps: list[dict[str, Any]]) -> 
 @pytest.mark.slow
 def test_six_clerks_at_once_on_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "office.db"
-    assert run(str(path), "init")[0] == 0
+    assert run_cli(str(path), "init")[0] == 0
     prepared = prepare_office(str(path))
     trail_before = sqlite3.connect(path).execute("SELECT count(*) FROM trail").fetchone()[0]
     steps = _collect(_start_clerks(str(path), prepared))
@@ -116,7 +170,7 @@ def test_six_clerks_at_once_on_sqlite(tmp_path: Path) -> None:
 @pytest.mark.postgres
 @needs_pg
 def test_six_clerks_at_once_on_postgres(pg_db: str) -> None:
-    assert run(pg_db, "init")[0] == 0
+    assert run_cli(pg_db, "init")[0] == 0
     prepared = prepare_office(pg_db)
     steps = _collect(_start_clerks(pg_db, prepared))
     _check_clerks(pg_db, prepared, steps)
@@ -126,12 +180,12 @@ def test_six_clerks_at_once_on_postgres(pg_db: str) -> None:
 
 WRITER = """
 import sys, time
-from tests.helpers_robust import run, uscc
+from tests.factories import run_cli, uscc
 db, stop = sys.argv[1], sys.argv[2]
 n = 0
 import pathlib
 while not pathlib.Path(stop).exists() and n < 400:
-    code, out, err = run(db, "book", "--enterprise", f"备份期间{n}号公司", "--uscc", uscc(500000 + n),
+    code, out, err = run_cli(db, "book", "--enterprise", f"备份期间{n}号公司", "--uscc", uscc(500000 + n),
         "--contact", "赵六", "--phone", f"137{n:08d}", "--appeal", f"诉求{n}", today="2026-10-09")
     assert code == 0, err
     n += 1
@@ -142,7 +196,7 @@ print(n)
 @pytest.mark.slow
 def test_backup_of_a_live_file_is_consistent(tmp_path: Path) -> None:
     path = tmp_path / "live.db"
-    assert run(str(path), "init")[0] == 0
+    assert run_cli(str(path), "init")[0] == 0
     stop = tmp_path / "stop"
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), str(stop)],
@@ -159,7 +213,7 @@ def test_backup_of_a_live_file_is_consistent(tmp_path: Path) -> None:
             time.sleep(0.05)
         for i in range(3):
             target = tmp_path / f"copy{i}.db"
-            code, out, err = run(str(path), "backup", str(target), "--json")
+            code, out, err = run_cli(str(path), "backup", str(target), "--json")
             assert code == 0, err
             copies.append((target, json.loads(out)))
             time.sleep(0.2)
@@ -183,38 +237,30 @@ def test_backup_of_a_live_file_is_consistent(tmp_path: Path) -> None:
         assert trail == n_book + 1  # + init
         assert doc["rows"]["booking"] == n_book
         assert target.stat().st_mode & 0o077 == 0
-        code, out, err = run(str(target), "verify", "--json")
+        code, out, err = run_cli(str(target), "verify", "--json")
         assert code == 0 and json.loads(out)["ok"] is True
         counts.append(n_book)
     assert counts == sorted(counts) and counts[-1] > counts[0]  # the writer kept writing
     # refuses to overwrite an existing copy, which stays as it was
     before = fingerprint(copies[0][0])
-    code, _, err = run(str(path), "backup", str(copies[0][0]))
+    code, _, err = run_cli(str(path), "backup", str(copies[0][0]))
     assert code == 1 and "不会覆盖" in err
     assert fingerprint(copies[0][0]) == before
 
 
 # -- verify names what is wrong ---------------------------------------------------------------
-
-
-def _tamper(path: Path, *sql: str) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA foreign_keys = OFF")
-    for s in sql:
-        conn.execute(s)
-    conn.commit()
-    conn.close()
+# Each test below changes the file behind the tool's back (tamper): states the rules forbid.
 
 
 def _verify(path: Path) -> tuple[int, str, str]:
-    code, out, err = run(str(path), "verify")
+    code, out, err = run_cli(str(path), "verify")
     return code, out.replace("\n", ""), err.replace("\n", "")  # Rich wraps at 80 columns
 
 
 @pytest.fixture
 def rated(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "rated.db"
-    assert run(str(path), "init")[0] == 0
+    assert run_cli(str(path), "init")[0] == 0
     aid = prepare_office(str(path), n=1)[0]
     must(str(path), "assign", "to", aid, "--unit", "省税务局", today="2026-09-24")
     must(
@@ -237,16 +283,16 @@ def rated(tmp_path: Path) -> tuple[Path, str]:
 
 def test_verify_names_a_broken_foreign_key(rated: tuple[Path, str]) -> None:
     path, aid = rated
-    _tamper(path, f"UPDATE deadline SET appeal_id = '209901-001-1' WHERE appeal_id = '{aid}'")
+    tamper(path, f"UPDATE deadline SET appeal_id = '209901-001-1' WHERE appeal_id = '{aid}'")
     code, out, _ = _verify(path)
     assert code == 1 and "引用关系：未通过" in out and "deadline" in out and "appeal" in out
-    doc = json.loads(run(str(path), "verify", "--json")[1])
+    doc = json.loads(run_cli(str(path), "verify", "--json")[1])
     assert doc["ok"] is False and doc["foreign_keys"]
 
 
 def test_verify_names_a_tampered_trail_row(rated: tuple[Path, str]) -> None:
     path, _ = rated
-    _tamper(
+    tamper(
         path,
         "DROP TRIGGER trail_no_update",
         "UPDATE trail SET operator = '冒名' WHERE id = 5",
@@ -257,7 +303,7 @@ def test_verify_names_a_tampered_trail_row(rated: tuple[Path, str]) -> None:
 
 def test_verify_names_a_tampered_rating(rated: tuple[Path, str]) -> None:
     path, aid = rated
-    _tamper(
+    tamper(
         path,
         "DROP TRIGGER rating_no_update",
         f"UPDATE rating SET service = '满意', handling = '满意' WHERE appeal_id = '{aid}'",
@@ -269,6 +315,6 @@ def test_verify_names_a_tampered_rating(rated: tuple[Path, str]) -> None:
 
 def test_verify_names_a_deleted_rating(rated: tuple[Path, str]) -> None:
     path, aid = rated
-    _tamper(path, "DROP TRIGGER rating_no_delete", "DELETE FROM rating")
+    tamper(path, "DROP TRIGGER rating_no_delete", "DELETE FROM rating")
     code, out, _ = _verify(path)
     assert code == 1 and f"诉求 {aid} 第 1 轮评价已记入留痕" in out and "被删除" in out

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_robust import ROOT, run, uscc
+from tests.factories import ROOT, run_cli, uscc
 
 ROWS = 20_000
 KILLS = 26
@@ -84,11 +84,11 @@ def zuozhen(db: Path, *args: str) -> subprocess.Popen[bytes]:
 
 BOOKER = """
 import sys
-from tests.helpers_robust import run, uscc
+from tests.factories import run_cli, uscc
 db, first = sys.argv[1], int(sys.argv[2])
 print("ready", flush=True)
 for n in range(first, first + 1000):
-    code, out, err = run(db, "book", "--enterprise", f"窗口{n}号公司", "--uscc", uscc(n, "91530100MC"),
+    code, out, err = run_cli(db, "book", "--enterprise", f"窗口{n}号公司", "--uscc", uscc(n, "91530100MC"),
         "--contact", "赵六", "--phone", f"137{n:08d}", "--appeal", f"诉求甲{n}", "--appeal",
         f"诉求乙{n}", today="2026-10-09")
     assert code == 0, err
@@ -120,7 +120,7 @@ def check(db: Path) -> tuple[int, int]:
         assert events == window
     finally:
         conn.close()
-    code, out, err = run(str(db), "verify", "--json")
+    code, out, err = run_cli(str(db), "verify", "--json")
     assert code == 0, out + err
     assert json.loads(out)["ok"] is True
     return imported, window
@@ -129,7 +129,7 @@ def check(db: Path) -> tuple[int, int]:
 @pytest.mark.slow
 def test_sigkill_never_leaves_half_a_transaction(tmp_path: Path) -> None:
     base = tmp_path / "base.db"
-    assert run(str(base), "init")[0] == 0
+    assert run_cli(str(base), "init")[0] == 0
     db = tmp_path / "case.db"
     shutil.copy(base, db)
     source = tmp_path / "bookings.csv"
@@ -169,6 +169,6 @@ def test_sigkill_never_leaves_half_a_transaction(tmp_path: Path) -> None:
     print(f"crash test: {survived} kills survived; import states seen {sorted(states)}")
     assert survived >= 20
     # the file is still a working case file
-    code, _, err = run(str(db), "book", "--from-csv", str(source), "--json", today=TODAY)
+    code, _, err = run_cli(str(db), "book", "--from-csv", str(source), "--json", today=TODAY)
     assert code == 0, err
     assert check(db)[0] == ROWS

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.factories import query, run_cli
 from zuozhen import demo
 
 
@@ -18,19 +17,11 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _q(path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def test_demo_size_is_realistic(demo_db: Path) -> None:
-    ((enterprises,),) = _q(demo_db, "SELECT count(*) FROM enterprise")
-    ((appeals,),) = _q(demo_db, "SELECT count(*) FROM appeal")
-    kinds = {k for (k,) in _q(demo_db, "SELECT DISTINCT kind FROM consultation")}
-    months = {m for (m,) in _q(demo_db, "SELECT DISTINCT month FROM appeal")}
+    ((enterprises,),) = query(demo_db, "SELECT count(*) FROM enterprise")
+    ((appeals,),) = query(demo_db, "SELECT count(*) FROM appeal")
+    kinds = {k for (k,) in query(demo_db, "SELECT DISTINCT kind FROM consultation")}
+    months = {m for (m,) in query(demo_db, "SELECT DISTINCT month FROM appeal")}
     assert 70 <= enterprises <= 90 and 90 <= appeals <= 120
     assert kinds == {"主场", "专场", "加诊"}
     assert months == {"2026-07", "2026-08", "2026-09", "2026-10"}
@@ -38,7 +29,7 @@ def test_demo_size_is_realistic(demo_db: Path) -> None:
 
 def test_demo_covers_every_outcome(demo_db: Path) -> None:
     def count(sql: str) -> int:
-        return int(_q(demo_db, sql)[0][0])
+        return int(query(demo_db, sql)[0][0])
 
     assert count("SELECT count(*) FROM appeal WHERE resolved_on_spot = 1") > 0
     assert count("SELECT count(*) FROM handoff WHERE joint = 0") > 0
@@ -51,7 +42,7 @@ def test_demo_covers_every_outcome(demo_db: Path) -> None:
     assert count("SELECT count(*) FROM handoff WHERE round = 2") > 0
     assert count("SELECT count(*) FROM booking WHERE late_reason IS NOT NULL") > 0
     assert count("SELECT count(*) FROM notification WHERE late = 1") > 0
-    grades = {g for (g,) in _q(demo_db, "SELECT DISTINCT handling FROM rating")}
+    grades = {g for (g,) in query(demo_db, "SELECT DISTINCT handling FROM rating")}
     assert grades == {"满意", "基本满意", "不满意"}
     # Something for the daily audit: open report deadlines already overdue on the demo day.
     assert (
@@ -69,9 +60,9 @@ def test_demo_is_deterministic(demo_db: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.db"
     demo.build(again)
     sql = "SELECT id, status, theme, units, session_id, outcome, result, closed_on FROM appeal ORDER BY id"
-    assert _q(again, sql) == _q(demo_db, sql)
+    assert query(again, sql) == query(demo_db, sql)
     sql = "SELECT appeal_id, round, step, due, done_on FROM deadline ORDER BY 1, 2, 3, 4"
-    assert _q(again, sql) == _q(demo_db, sql)
+    assert query(again, sql) == query(demo_db, sql)
 
 
 def test_demo_command_walks_through(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import fingerprint, run_cli
+from tests.factories import fingerprint, run_cli, unchanged
 
 EXAMPLES = int(os.environ.get("ZUOZHEN_FUZZ_EXAMPLES", "15"))
 SKIP = {("demo",)}
@@ -322,7 +322,6 @@ def test_every_command_survives_bad_input(
 
 
 def test_demo_refuses_an_existing_file(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    ran = run_cli(db_path, "demo", "--db", str(db_path), "--quiet")
-    assert ran.code == 1 and "Traceback" not in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = run_cli(db_path, "demo", "--db", str(db_path), "--quiet")
+        assert ran.code == 1 and "Traceback" not in ran.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import fingerprint, run_cli
+from tests.factories import run_cli, unchanged
 
 USCC = "91530100MA6K5X7Q2Y"
 
@@ -103,12 +103,11 @@ def test_provisional_deadline_recomputed_when_schedule_loaded(
 
 def test_a_bad_schedule_changes_nothing(db_path: Path, tmp_path: Path) -> None:
     _handed_off_in_december(db_path)
-    before = fingerprint(db_path)
-    bad = tmp_path / "bad.toml"
-    bad.write_text(
-        'year = 2027\nsource = "x"\nholidays = ["2027-01-04"]\nworkdays = ["2027-01-04"]\n',
-        encoding="utf-8",
-    )
-    r = run_cli(db_path, "calendar", "load", str(bad), today="2026-12-14")
-    assert r.code == 1 and "2027-01-04" in r.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(
+            'year = 2027\nsource = "x"\nholidays = ["2027-01-04"]\nworkdays = ["2027-01-04"]\n',
+            encoding="utf-8",
+        )
+        r = run_cli(db_path, "calendar", "load", str(bad), today="2026-12-14")
+        assert r.code == 1 and "2027-01-04" in r.stderr

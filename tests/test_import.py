@@ -2,48 +2,55 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Ran, fingerprint
-from tests.helpers_intake import HEADER, OPERATOR, book, row, uscc, write_csv
+from tests.factories import OPERATOR, Ran, act, book, opened, unchanged, uscc
+from tests.factories import query as rows
 from zuozhen import bookings_import
 from zuozhen.errors import InputError, RuleError
 from zuozhen.resources import data_path
 from zuozhen.store import trail
-from zuozhen.store.storage import Act, open_case_file
 
 Cli = Callable[..., Ran]
 DAY = date(2026, 10, 9)
 
 
-def rows(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.execute(sql, params))
-    finally:
-        conn.close()
+HEADER = "企业名称,统一社会信用代码,联系人,联系电话,诉求类别,诉求内容"
+
+
+def write_csv(path: Path, lines: list[str], encoding: str = "utf-8-sig") -> Path:
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def row(
+    n: int, text: str = "电费补贴迟迟未兑现", *, category: str = "政策咨询", **over: str
+) -> str:
+    """One line of the online window's export: enterprise ``n`` as ``book`` makes it."""
+    cells = {
+        "name": f"云南测试{n}号有限公司",
+        "uscc": uscc(n),
+        "contact": "王小明",
+        "phone": "13812345678",
+        "category": category,
+        "text": text,
+    }
+    cells.update(over)
+    return ",".join(cells.values())
 
 
 def run_import(db: Path, path: Path, day: date = DAY, **kw: object) -> bookings_import.Imported:
-    case = open_case_file(str(db))
-    try:
-        return bookings_import.import_csv(case, Act(OPERATOR, day), path, **kw)  # type: ignore[arg-type]
-    finally:
-        case.close()
+    with opened(db) as case:
+        return bookings_import.import_csv(case, act(day), path, **kw)  # type: ignore[arg-type]
 
 
 def chain_ok(db: Path) -> bool:
-    case = open_case_file(str(db))
-    try:
-        with case.read() as s:
-            return trail.verify_chain(s) == []
-    finally:
-        case.close()
+    with opened(db) as case, case.read() as s:
+        return trail.verify_chain(s) == []
 
 
 # -- the shipped samples ----------------------------------------------------------------
@@ -109,19 +116,17 @@ def test_wrong_header_refused_up_front(
     db_path: Path, tmp_path: Path, cli: Cli, header: str, words: str
 ) -> None:
     path = write_csv(tmp_path / "h.csv", [header, row(1)])
-    before = fingerprint(db_path)
-    ran = cli(db_path, "book", "--from-csv", str(path), today="2026-10-09")
-    assert ran.code == 1 and words in ran.stderr and "表头" in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, "book", "--from-csv", str(path), today="2026-10-09")
+        assert ran.code == 1 and words in ran.stderr and "表头" in ran.stderr
 
 
 def test_undecodable_file_refused(db_path: Path, tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(HEADER.encode("utf-8") + b"\r\n\xff\xfe\xff,\x80\x80\r\n")
-    before = fingerprint(db_path)
-    ran = cli(db_path, "book", "--from-csv", str(path), today="2026-10-09")
-    assert ran.code == 1 and "第 2 行" in ran.stderr and "UTF-8" in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, "book", "--from-csv", str(path), today="2026-10-09")
+        assert ran.code == 1 and "第 2 行" in ran.stderr and "UTF-8" in ran.stderr
 
 
 def test_xlsx_and_missing_file_refused(db_path: Path, tmp_path: Path) -> None:
@@ -178,13 +183,14 @@ def test_bad_rows_reported_with_physical_line_numbers(db_path: Path, tmp_path: P
 
 def test_strict_imports_nothing(db_path: Path, tmp_path: Path, cli: Cli) -> None:
     path = _mixed(tmp_path)
-    before = fingerprint(db_path)
-    ran = cli(db_path, "book", "--from-csv", str(path), "--strict", "--json", today="2026-10-09")
-    assert ran.code == 1
-    assert "--strict" in ran.stderr and "第 3 行" in ran.stderr
-    doc = ran.json()
-    assert doc["imported"] == 0 and [x["line"] for x in doc["rejected"]] == [3, 7, 8, 9]
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(
+            db_path, "book", "--from-csv", str(path), "--strict", "--json", today="2026-10-09"
+        )
+        assert ran.code == 1
+        assert "--strict" in ran.stderr and "第 3 行" in ran.stderr
+        doc = ran.json()
+        assert doc["imported"] == 0 and [x["line"] for x in doc["rejected"]] == [3, 7, 8, 9]
 
 
 def test_cli_some_bad_rows_exit_0_and_listed(db_path: Path, tmp_path: Path, cli: Cli) -> None:
@@ -199,10 +205,9 @@ def test_cli_some_bad_rows_exit_0_and_listed(db_path: Path, tmp_path: Path, cli:
 
 def test_all_rows_bad_is_a_refusal(db_path: Path, tmp_path: Path, cli: Cli) -> None:
     path = write_csv(tmp_path / "bad.csv", [HEADER, row(1, phone="12"), row(2, category="x")])
-    before = fingerprint(db_path)
-    ran = cli(db_path, "book", "--from-csv", str(path), today="2026-10-09")
-    assert ran.code == 1 and "没有可导入的行" in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, "book", "--from-csv", str(path), today="2026-10-09")
+        assert ran.code == 1 and "没有可导入的行" in ran.stderr
 
 
 def test_import_joins_an_existing_booking_of_the_month(db_path: Path, tmp_path: Path) -> None:
@@ -225,10 +230,8 @@ def test_import_joins_an_existing_booking_of_the_month(db_path: Path, tmp_path: 
 
 def test_import_outside_the_window(db_path: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "w.csv", [HEADER, row(1)])
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError, match="挂号窗口"):
+    with unchanged(db_path), pytest.raises(RuleError, match="挂号窗口"):
         run_import(db_path, path, date(2026, 10, 14))
-    assert fingerprint(db_path) == before
     r = run_import(db_path, path, date(2026, 10, 14), late="国庆后集中补录")
     assert r.late_reason == "国庆后集中补录" and r.verify_due == date(2026, 10, 23)
     assert rows(db_path, "SELECT late_reason FROM booking") == [("国庆后集中补录",)]

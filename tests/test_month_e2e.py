@@ -4,30 +4,18 @@ Session on Thu 2026-09-24; 09-25 is 中秋节, 10-01..10-07 国庆节, 09-20 (Su
 are make-up working days. Every deadline below is a literal date checked against that
 calendar: hand-off on 09-24 → plan 5 WD 10-09, single report 15 WD 10-22, joint 20 WD 10-29.
 
-Setting up (book, triage, notify) uses the real intake commands when they are installed,
-otherwise the appeals are inserted through the models (tests/helpers_handling.py).
+Setting up (plan, book, triage, notify) goes through the real CLI too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Ran, fingerprint
-from tests.helpers_handling import scheduled_appeal
-from zuozhen.validation import uscc_check_char
+from tests.factories import Ran, book_args, unchanged
 
 Cli = Callable[..., Ran]
-
-
-def _uscc(body17: str) -> str:
-    return body17 + uscc_check_char(body17)
-
-
-def has_intake(db: Path, cli: Cli) -> bool:
-    return all(cli(db, *cmd, "--help").code == 0 for cmd in (("book",), ("triage",), ("notify",)))
 
 
 def ok(ran: Ran) -> Ran:
@@ -39,25 +27,6 @@ def set_up_month(db: Path, cli: Cli) -> tuple[list[str], list[str]]:
     """Two bookings (4 + 1 appeals) scheduled for session S on 2026-09-24, called up."""
     texts1 = ["电费补贴迟迟未兑现", "厂房用地审批慢", "项目环评与规划许可衔接难", "出口退税进度慢"]
     texts2 = ["货车通行证办理难"]
-    if not has_intake(db, cli):
-        a = scheduled_appeal(
-            db,
-            "202609-001",
-            session="S202609-01",
-            session_day=date(2026, 9, 24),
-            texts=tuple(texts1),
-            status="notified",
-        )
-        b = scheduled_appeal(
-            db,
-            "202609-002",
-            session="S202609-01",
-            session_day=date(2026, 9, 24),
-            enterprise="昆明某物流有限公司",
-            texts=tuple(texts2),
-            status="notified",
-        )
-        return a, b
     s = ok(
         cli(
             db,
@@ -79,20 +48,10 @@ def set_up_month(db: Path, cli: Cli) -> tuple[list[str], list[str]]:
     ).json()
     assert s["date"] == "2026-09-24"
     sid = s["id"]
-    appeal_args1 = [x for t in texts1 for x in ("--appeal", t)]
     b1 = ok(
         cli(
             db,
-            "book",
-            "--enterprise",
-            "云南某某科技有限公司",
-            "--uscc",
-            _uscc("91530100MA6K00001"),
-            "--contact",
-            "王小明",
-            "--phone",
-            "13812345678",
-            *appeal_args1,
+            *book_args(1, *texts1, enterprise="云南某某科技有限公司"),
             "--json",
             today="2026-09-01",
         )
@@ -100,17 +59,9 @@ def set_up_month(db: Path, cli: Cli) -> tuple[list[str], list[str]]:
     b2 = ok(
         cli(
             db,
-            "book",
-            "--enterprise",
-            "昆明某物流有限公司",
-            "--uscc",
-            _uscc("91530100MA6K00002"),
-            "--contact",
-            "李大成",
-            "--phone",
-            "13987654321",
-            "--appeal",
-            texts2[0],
+            *book_args(
+                2, *texts2, enterprise="昆明某物流有限公司", contact="李大成", phone="13987654321"
+            ),
             "--json",
             today="2026-09-02",
         )
@@ -146,6 +97,12 @@ def duty(doc: dict[str, Any], step: str, round_: int = 1) -> dict[str, Any]:
     return dict(rows[-1])
 
 
+def assign_to(db: Path, cli: Cli, aid: str, *units: str, today: str) -> dict[str, Any]:
+    """交办 (``assign to``) to the units, the first leading."""
+    unit_args = [x for u in units for x in ("--unit", u)]
+    return dict(ok(cli(db, "assign", "to", aid, *unit_args, "--json", today=today)).json())
+
+
 def audit(db: Path, cli: Cli, today: str, *extra: str) -> dict[str, Any]:
     return dict(ok(cli(db, "audit", "--json", *extra, today=today)).json())
 
@@ -179,32 +136,17 @@ def test_a_month_of_handling(db_path: Path, cli: Cli, tmp_path: Path) -> None:
     assert duty(show(db, cli, a1), "rate")["due"] == "2026-10-15"
 
     # -- 交办 (09-24): single and joint, deadlines across the break --------------------
-    single = ok(cli(db, "assign", "to", a2, "--unit", "省自然资源厅", "--json", today=day)).json()
+    single = assign_to(db, cli, a2, "省自然资源厅", today=day)
     assert (single["plan_due"], single["report_due"], single["provisional"]) == (
         "2026-10-09",
         "2026-10-22",
         False,
     )
-    joint = ok(
-        cli(
-            db,
-            "assign",
-            "to",
-            a3,
-            "--unit",
-            "省生态环境厅",
-            "--unit",
-            "省自然资源厅",
-            "--unit",
-            "省住房城乡建设厅",
-            "--json",
-            today=day,
-        )
-    ).json()
+    joint = assign_to(db, cli, a3, "省生态环境厅", "省自然资源厅", "省住房城乡建设厅", today=day)
     assert (joint["plan_due"], joint["report_due"]) == ("2026-10-09", "2026-10-29")
     assert joint["lead_unit"] == "省生态环境厅" and joint["joint"] is True
-    ok(cli(db, "assign", "to", a4, "--unit", "省税务局", today=day))
-    ok(cli(db, "assign", "to", b1, "--unit", "省交通运输厅", today=day))
+    assign_to(db, cli, a4, "省税务局", today=day)
+    assign_to(db, cli, b1, "省交通运输厅", today=day)
 
     r = audit(db, cli, day)
     assert keys(r["overdue"]) == [] and keys(r["due_soon"]) == []
@@ -281,49 +223,20 @@ def test_a_month_of_handling(db_path: Path, cli: Cli, tmp_path: Path) -> None:
     assert doc["handoffs"][0]["accepted_late"] is True and duty(doc, "accept")["late"] is True
 
     # a promise past the report deadline needs an extension first
-    before = fingerprint(db)
-    refused = cli(
-        db, "assign", "accept", a3, "--handler", "x", "--measures", "y", today="2026-10-12"
-    )
-    assert refused.code == 1 and fingerprint(db) == before
+    with unchanged(db):
+        refused = cli(db, "assign", "accept", a3, "--handler", "x", "--measures", "y",
+                      today="2026-10-12")  # fmt: skip
+        assert refused.code == 1
 
     # -- 延期: with a written reason; with a law's own limit (--basis) -----------------
-    before = fingerprint(db)
-    assert (
-        cli(
-            db, "assign", "extend", a3, "--to", "2026-10-28", "--reason", "会商", today="2026-10-15"
-        ).code
-        == 1
-    )
-    assert fingerprint(db) == before
-    ok(
-        cli(
-            db,
-            "assign",
-            "extend",
-            a3,
-            "--to",
-            "2026-11-12",
-            "--reason",
-            "需三部门联合现场踏勘，承办单位书面申请延期",
-            today="2026-10-15",
-        )
-    )
-    ok(
-        cli(
-            db,
-            "assign",
-            "extend",
-            a4,
-            "--to",
-            "2026-11-20",
-            "--reason",
-            "退税须经审核",
-            "--basis",
-            "《税收征收管理法实施细则》规定的审核期限",
-            today="2026-10-15",
-        )
-    )
+    with unchanged(db):
+        refused = cli(db, "assign", "extend", a3, "--to", "2026-10-28", "--reason", "会商",
+                      today="2026-10-15")  # fmt: skip
+        assert refused.code == 1
+    ok(cli(db, "assign", "extend", a3, "--to", "2026-11-12",
+           "--reason", "需三部门联合现场踏勘，承办单位书面申请延期", today="2026-10-15"))  # fmt: skip
+    ok(cli(db, "assign", "extend", a4, "--to", "2026-11-20", "--reason", "退税须经审核",
+           "--basis", "《税收征收管理法实施细则》规定的审核期限", today="2026-10-15"))  # fmt: skip
     doc = show(db, cli, a4)
     assert doc["handoffs"][0]["legal_basis"].startswith("《税收征收管理法实施细则》")
     assert duty(doc, "report")["due"] == "2026-11-20" and duty(doc, "report")["rule"] == "fixed"
@@ -367,9 +280,8 @@ def test_a_month_of_handling(db_path: Path, cli: Cli, tmp_path: Path) -> None:
         )
     )
     assert duty(show(db, cli, a3), "rate")["due"] == "2026-11-25"
-    before = fingerprint(db)
-    assert cli(db, "close", a1, "--outcome", "已解决", "--result", "x").code == 1
-    assert fingerprint(db) == before
+    with unchanged(db):
+        assert cli(db, "close", a1, "--outcome", "已解决", "--result", "x").code == 1
 
     # -- 评价 ---------------------------------------------------------------------------
     ok(cli(db, "rate", a2, "--service", "满意", "--handling", "基本满意", today="2026-10-23"))
@@ -387,11 +299,11 @@ def test_a_month_of_handling(db_path: Path, cli: Cli, tmp_path: Path) -> None:
             today="2026-11-12",
         )
     )
-    before = fingerprint(db)
-    assert (
-        cli(db, "rate", a3, "--service", "满意", "--handling", "满意", today="2026-11-13").code == 1
-    )
-    assert fingerprint(db) == before
+    with unchanged(db):
+        assert (
+            cli(db, "rate", a3, "--service", "满意", "--handling", "满意", today="2026-11-13").code
+            == 1
+        )
 
     r = audit(db, cli, "2026-11-24")
     assert (a3, "revisit", "2026-11-26") in keys(r["due_soon"])
@@ -419,20 +331,7 @@ def test_a_month_of_handling(db_path: Path, cli: Cli, tmp_path: Path) -> None:
         None,
         None,
     )
-    again = ok(
-        cli(
-            db,
-            "assign",
-            "to",
-            a3,
-            "--unit",
-            "省自然资源厅",
-            "--unit",
-            "省生态环境厅",
-            "--json",
-            today="2026-11-17",
-        )
-    ).json()
+    again = assign_to(db, cli, a3, "省自然资源厅", "省生态环境厅", today="2026-11-17")
     assert (again["round"], again["plan_due"], again["report_due"]) == (
         2,
         "2026-11-24",

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import fingerprint
-from tests.helpers_sessions import act, add_appeal, plan
+from tests.factories import OPERATOR, act, fingerprint, hear, opened, plan, query, unchanged
+from tests.factories import scheduled as on_session  # the fixture below is `scheduled`
 from zuozhen import notify
 from zuozhen.errors import InputError, RuleError
 from zuozhen.reschedule import cancel_session, postpone_session
 from zuozhen.store.reader import Reader
-from zuozhen.store.storage import open_case_file
 
 TODAY = date(2026, 10, 8)
 
@@ -29,11 +27,10 @@ def _pending(db: Path, today: date = TODAY, session: str | None = None) -> notif
 def scheduled(db_path: Path) -> tuple[Path, str, list[str]]:
     """A session on Wednesday 2026-10-21 with three appeals of two bookings."""
     sid = plan(db_path, date(2026, 10, 21))
-    a = add_appeal(db_path, sid, "202610-002", booked_on=date(2026, 10, 9),
-                   enterprise="昆明乙公司", phone="13900001111")  # fmt: skip
-    b = add_appeal(db_path, sid, "202610-001", booked_on=date(2026, 10, 8),
-                   enterprise="昆明甲公司", contact="李四")  # fmt: skip
-    c = add_appeal(db_path, sid, "202610-001", k=2, booked_on=date(2026, 10, 8))
+    b, c = on_session(db_path, sid, "电费补贴迟迟未兑现", "用地审批慢", n=1,
+                     on=date(2026, 10, 8), enterprise="昆明甲公司", contact="李四")  # fmt: skip
+    (a,) = on_session(db_path, sid, n=2, on=date(2026, 10, 9), enterprise="昆明乙公司",
+                     phone="13900001111")  # fmt: skip
     return db_path, sid, [a, b, c]
 
 
@@ -73,35 +70,24 @@ def test_sms_segments() -> None:
 def test_all_upcoming_sessions_and_not_past_ones(db_path: Path) -> None:
     past = plan(db_path, date(2026, 10, 9))
     future = plan(db_path, date(2026, 10, 21))
-    add_appeal(db_path, past, "202610-001")
-    add_appeal(db_path, future, "202610-002")
+    on_session(db_path, past)
+    on_session(db_path, future, n=2)
     assert [i.session for i in _pending(db_path, date(2026, 10, 12)).items] == [future]
 
 
 def test_sent_records_late_after_notify_by(scheduled: tuple[Path, str, list[str]]) -> None:
     db, sid, (a, b, c) = scheduled
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         on_time = notify.record_sent(case, act(date(2026, 10, 16)), channel="电话", appeals=[b])
         late = notify.record_sent(case, act(date(2026, 10, 17)), channel="短信", session_id=sid)
-    finally:
-        case.close()
     assert [(i.appeal, i.late) for i in on_time.items] == [(b, False)]
     assert sorted((i.appeal, i.late) for i in late.items) == sorted([(a, True), (c, True)])
-    conn = sqlite3.connect(db)
-    notes = conn.execute(
-        "SELECT appeal_id, channel, late, sent_on FROM notification ORDER BY appeal_id"
-    ).fetchall()
-    appeals = conn.execute(
-        "SELECT id, status, notified_on, renotify FROM appeal ORDER BY id"
-    ).fetchall()
-    duties = conn.execute(
-        "SELECT appeal_id, done_on, late FROM deadline WHERE step='notify' ORDER BY appeal_id"
-    ).fetchall()
-    trail = conn.execute(
-        "SELECT entity_id FROM trail WHERE action='notify.sent' ORDER BY entity_id"
-    ).fetchall()
-    conn.close()
+    notes = query(db, "SELECT appeal_id, channel, late, sent_on FROM notification ORDER BY 1")
+    appeals = query(db, "SELECT id, status, notified_on, renotify FROM appeal ORDER BY id")
+    duties = query(
+        db, "SELECT appeal_id, done_on, late FROM deadline WHERE step='notify' ORDER BY 1"
+    )
+    trail = query(db, "SELECT entity_id FROM trail WHERE action='notify.sent' ORDER BY 1")
     assert notes == [
         (b, "电话", 0, "2026-10-16"),
         (c, "短信", 1, "2026-10-17"),
@@ -117,41 +103,29 @@ def test_sent_records_late_after_notify_by(scheduled: tuple[Path, str, list[str]
 
 def test_sent_refuses_appeal_not_scheduled_nothing_changed(db_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 21))
-    ok = add_appeal(db_path, sid, "202610-001")
-    bad = add_appeal(db_path, sid, "202610-002", status="referred")
-    before = fingerprint(db_path)
-    case = open_case_file(str(db_path))
-    try:
-        with pytest.raises(RuleError) as e:
-            notify.record_sent(case, act(TODAY), channel="短信", appeals=[ok, bad])
-        with pytest.raises(InputError):
-            notify.record_sent(case, act(TODAY), channel="微信", appeals=[ok])
-    finally:
-        case.close()
-    assert bad in str(e.value)
-    assert fingerprint(db_path) == before
+    (ok,) = on_session(db_path, sid)
+    (bad,) = on_session(db_path, sid, n=2)
+    hear(db_path, date(2026, 10, 21), bad)  # referred: past the call-up
+    with unchanged(db_path):
+        with opened(db_path) as case:
+            with pytest.raises(RuleError) as e:
+                notify.record_sent(case, act(TODAY), channel="短信", appeals=[ok, bad])
+            with pytest.raises(InputError):
+                notify.record_sent(case, act(TODAY), channel="微信", appeals=[ok])
+        assert bad in str(e.value)
 
 
 def test_sent_refused_after_the_session(scheduled: tuple[Path, str, list[str]]) -> None:
     db, _, (a, _, _) = scheduled
-    before = fingerprint(db)
-    case = open_case_file(str(db))
-    try:
-        with pytest.raises(RuleError):
-            notify.record_sent(case, act(date(2026, 10, 22)), channel="电话", appeals=[a])
-    finally:
-        case.close()
-    assert fingerprint(db) == before
+    with unchanged(db), opened(db) as case, pytest.raises(RuleError):
+        notify.record_sent(case, act(date(2026, 10, 22)), channel="电话", appeals=[a])
 
 
 def test_postponed_session_needs_new_call_up(scheduled: tuple[Path, str, list[str]]) -> None:
     db, sid, (a, b, c) = scheduled
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         notify.record_sent(case, act(TODAY), channel="短信", session_id=sid)
         postpone_session(case, act(TODAY), sid, to=date(2026, 10, 27), reason="改期")
-    finally:
-        case.close()
     items = _pending(db).items
     assert sorted(i.appeal for i in items) == sorted([a, b, c])
     assert all(i.renotify and "时间有变更" in i.text for i in items)
@@ -160,11 +134,8 @@ def test_postponed_session_needs_new_call_up(scheduled: tuple[Path, str, list[st
 
 def test_cancelled_session_appeals_are_stranded(scheduled: tuple[Path, str, list[str]]) -> None:
     db, sid, appeals = scheduled
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         cancel_session(case, act(TODAY), sid, reason="取消")
-    finally:
-        case.close()
     listing = _pending(db)
     assert listing.items == [] and sorted(listing.stranded) == sorted(appeals)
     with pytest.raises(RuleError):
@@ -176,11 +147,8 @@ def test_export_has_full_numbers_bom_and_is_recorded(
 ) -> None:
     db, sid, _ = scheduled
     target = tmp_path / "batch.csv"
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         result = notify.export_batch(case, act(TODAY), target, session_id=sid)
-    finally:
-        case.close()
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
@@ -188,12 +156,8 @@ def test_export_has_full_numbers_bom_and_is_recorded(
     assert {r[0] for r in rows[1:]} == {"13812345678", "13900001111"}
     assert result.numbers == 3
     assert target.stat().st_mode & 0o077 == 0  # owner only: it holds personal data
-    conn = sqlite3.connect(db)
-    trail = conn.execute(
-        "SELECT operator, entity_id, detail FROM trail WHERE action='notify.export'"
-    ).fetchall()
-    conn.close()
-    assert len(trail) == 1 and trail[0][0] == "测试员" and trail[0][1] == sid
+    trail = query(db, "SELECT operator, entity_id, detail FROM trail WHERE action='notify.export'")
+    assert len(trail) == 1 and trail[0][0] == OPERATOR and trail[0][1] == sid
     assert str(target) in trail[0][2] and '"numbers":3' in trail[0][2]
 
 
@@ -204,38 +168,29 @@ def test_export_refuses_to_overwrite(
     target = tmp_path / "batch.csv"
     target.write_text("keep", encoding="utf-8")
     before = fingerprint(db)
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         with pytest.raises(InputError):
             notify.export_batch(case, act(TODAY), target, session_id=sid)
         assert target.read_text(encoding="utf-8") == "keep"
         assert fingerprint(db) == before
         notify.export_batch(case, act(TODAY), target, session_id=sid, force=True)
-    finally:
-        case.close()
     assert target.read_text(encoding="utf-8-sig").startswith("手机号码")
 
 
 def test_export_skips_landlines(db_path: Path, tmp_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 21))
-    mobile = add_appeal(db_path, sid, "202610-001")
-    landline = add_appeal(db_path, sid, "202610-002", phone="0871-63100000")
-    case = open_case_file(str(db_path))
-    try:
+    (mobile,) = on_session(db_path, sid)
+    (landline,) = on_session(db_path, sid, n=2, phone="0871-63100000")
+    with opened(db_path) as case:
         result = notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
-    finally:
-        case.close()
     assert result.appeals == [mobile] and result.skipped == [landline]
 
 
 def test_export_neutralises_formula_cells(db_path: Path, tmp_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 21))
-    add_appeal(db_path, sid, "202610-001", enterprise="=HYPERLINK(1)")
-    case = open_case_file(str(db_path))
-    try:
+    on_session(db_path, sid, enterprise="=HYPERLINK(1)")
+    with opened(db_path) as case:
         notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
-    finally:
-        case.close()
     rows = list(csv.reader((tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[1][3] == "'=HYPERLINK(1)"
 
@@ -256,17 +211,16 @@ def test_cli_json_items(scheduled: tuple[Path, str, list[str]], cli) -> None:  #
 
 def test_cli_sent_and_refusals(scheduled: tuple[Path, str, list[str]], cli) -> None:  # type: ignore[no-untyped-def]
     db, sid, (a, _, _) = scheduled
-    before = fingerprint(db)
-    for args in (
-        ("notify", "--sent"),
-        ("notify", "--channel", "短信"),
-        ("notify", "--sent", "--channel", "传真"),
-        ("notify", "--appeal", "202699-001-1", "--sent", "--channel", "短信"),
-    ):
-        ran = cli(db, *args, today="2026-10-08")
-        assert ran.code == 1, args
-        assert "Traceback" not in ran.stderr and ran.stderr.strip()
-    assert fingerprint(db) == before
+    with unchanged(db):
+        for args in (
+            ("notify", "--sent"),
+            ("notify", "--channel", "短信"),
+            ("notify", "--sent", "--channel", "传真"),
+            ("notify", "--appeal", "202699-001-1", "--sent", "--channel", "短信"),
+        ):
+            ran = cli(db, *args, today="2026-10-08")
+            assert ran.code == 1, args
+            assert "Traceback" not in ran.stderr and ran.stderr.strip()
     ran = cli(db, "notify", "--appeal", a, "--sent", "--channel", "短信", "--json",
               today="2026-10-08")  # fmt: skip
     assert ran.code == 0, ran.stderr

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import run_cli
+from tests.factories import run_cli
 from tests.pg import needs_pg
 from zuozhen.config import compose
 from zuozhen.errors import CaseFileError

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers_robust import ROOT, run, uscc
+from tests.factories import ROOT, run_cli, uscc
 from tests.pg import needs_pg
 
 pytestmark = [pytest.mark.postgres, needs_pg]
@@ -48,7 +48,7 @@ def season(db: str, folder: Path) -> list[tuple[list[str], int, Any]]:
     seen: list[tuple[list[str], int, Any]] = []
 
     def do(*args: str, today: str | None = None, expect: int = 0) -> Any:
-        code, out, err = run(db, *args, today=today)
+        code, out, err = run_cli(db, *args, today=today)
         assert code == expect, (args, out, err)
         doc: Any = json.loads(out) if "--json" in args and code == 0 else out
         seen.append((list(args), code, scrub(doc, str(folder))))

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_robust import OCT_SESSION, SEPT_SESSION, must, prepare_office, run, uscc
+from tests.factories import OPERATOR, must, run_cli, uscc
+from tests.scenarios import OCT_SESSION, SEPT_SESSION, prepare_office
 from zuozhen.validation import mask_phone
 
 NEW_PHONE = "13912345678"
@@ -30,7 +31,7 @@ LANDLINE = "0871-63123456"
 def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     folder = tmp_path_factory.mktemp("privacy")
     db = folder / "office.db"
-    assert run(str(db), "init")[0] == 0
+    assert run_cli(str(db), "init")[0] == 0
     sept = prepare_office(str(db), n=3)
     a, b, _ = sept
     must(str(db), "assign", "to", a, "--unit", "省税务局", today="2026-09-24")
@@ -72,7 +73,7 @@ def assert_no_phone(db: Path, text: str, where: str) -> None:
 
 
 def out(db: Path, *args: str, today: str = "2026-10-16") -> str:
-    code, so, se = run(str(db), *args, today=today)
+    code, so, se = run_cli(str(db), *args, today=today)
     assert code in (0, 3), (args, so, se)
     return so + se
 
@@ -190,7 +191,7 @@ def test_items_with_contacts_is_recorded_and_owner_only(
     new = trail_actions(db)[n:]
     assert [a for a, _, _ in new] == ["export.contacts", "export.contacts"]
     assert str(csv) in new[0][2] and "终端显示" in new[1][2]
-    assert all(op == "测试员" for _, op, _ in new)
+    assert all(op == OPERATOR for _, op, _ in new)
 
 
 def test_sms_gateway_export_is_recorded_and_owner_only(
@@ -209,8 +210,8 @@ def test_sms_gateway_export_is_recorded_and_owner_only(
 
 def test_case_file_and_backup_are_owner_only(tmp_path: Path) -> None:
     db = tmp_path / "new.db"
-    assert run(str(db), "init")[0] == 0
+    assert run_cli(str(db), "init")[0] == 0
     assert owner_only(db)
     copy = tmp_path / "copy.db"
-    assert run(str(db), "backup", str(copy))[0] == 0
+    assert run_cli(str(db), "backup", str(copy))[0] == 0
     assert owner_only(copy)

@@ -9,38 +9,23 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import OPERATOR, fingerprint
-from tests.helpers_handling import scheduled_appeal
+from tests.factories import OPERATOR, act, make_case, plan, scheduled, unchanged
 from tests.pg import needs_pg
 from zuozhen import browse, closing, handoff, hearing
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.store.reader import Reader
-from zuozhen.store.storage import Act, CaseFile
+from zuozhen.store.storage import CaseFile
 
 D0 = date(2026, 9, 24)
-
-
-def act(day: date) -> Act:
-    return Act(OPERATOR, day)
+TEXTS = ("企业电费补贴迟迟未兑现", "厂房用地审批慢")
 
 
 @pytest.fixture
 def filed(db_path: Path, case: CaseFile) -> Path:
-    scheduled_appeal(
-        db_path,
-        "202609-001",
-        session="S202609-01",
-        session_day=D0,
-        texts=("企业电费补贴迟迟未兑现", "厂房用地审批慢"),
-    )
-    scheduled_appeal(
-        db_path,
-        "202610-001",
-        session="S202610-01",
-        session_day=date(2026, 10, 22),
-        enterprise="昆明某物流公司",
-        texts=("货车通行证办理难",),
-    )
+    september = plan(case, D0, lead="张厅长")
+    october = plan(case, date(2026, 10, 22), lead="张厅长")
+    scheduled(case, september, *TEXTS, enterprise="云南某某科技有限公司")
+    scheduled(case, october, "货车通行证办理难", n=2, enterprise="昆明某物流公司")
     hearing.hear(case, act(D0), "202609-001-1", refer=True, note="需财政厅核实")
     handoff.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
     handoff.extend(
@@ -111,11 +96,17 @@ def test_show_unknown_suggests_format_and_siblings(filed: Path, cli: Any) -> Non
 def test_history_lists_booking_and_appeal_events(filed: Path, cli: Any) -> None:
     with reader(filed) as r:
         rows = browse.history(r, "202609-001-1")
-    assert [x["action"] for x in rows] == ["book", "session.hear", "assign.to", "assign.extend"]
+    assert [x["action"] for x in rows] == [
+        "book",
+        "triage",
+        "session.hear",
+        "assign.to",
+        "assign.extend",
+    ]
     assert rows[-1]["as_of"] == date(2026, 10, 12) and rows[-1]["operator"] == OPERATOR
     assert rows[-1]["detail"]["basis"] == "《某条例》第十条"
     ran = cli(filed, "history", "202609-001-1", "--json")
-    assert ran.code == 0 and len(ran.json()["events"]) == 4
+    assert ran.code == 0 and len(ran.json()["events"]) == 5
     human = cli(filed, "history", "202609-001-1")
     # The clerk's words, not the trail's codes: acts and detail keys in Chinese.
     assert human.code == 0
@@ -138,17 +129,16 @@ def test_search_trigram_and_short_queries(filed: Path, cli: Any) -> None:
 
 
 def test_list_and_show_cli_json(filed: Path, cli: Any) -> None:
-    before = fingerprint(filed)
-    ran = cli(filed, "list", "--status", "handed_off", "--json")
-    assert ran.code == 0
-    assert [
-        (x["id"], x["booking"], x["enterprise"], x["status"]) for x in ran.json()["appeals"]
-    ] == [("202609-001-1", "202609-001", "云南某某科技有限公司", "handed_off")]
-    ran = cli(filed, "show", "202609-001-1", "--json")
-    assert ran.code == 0 and ran.json()["handoffs"][0]["plan_due"] == "2026-10-09"
-    ran = cli(filed, "show", "202609-001-1")
-    assert ran.code == 0 and "2026-11-09" in ran.stdout and "13812345678" not in ran.stdout
-    assert fingerprint(filed) == before
+    with unchanged(filed):
+        ran = cli(filed, "list", "--status", "handed_off", "--json")
+        assert ran.code == 0
+        assert [
+            (x["id"], x["booking"], x["enterprise"], x["status"]) for x in ran.json()["appeals"]
+        ] == [("202609-001-1", "202609-001", "云南某某科技有限公司", "handed_off")]
+        ran = cli(filed, "show", "202609-001-1", "--json")
+        assert ran.code == 0 and ran.json()["handoffs"][0]["plan_due"] == "2026-10-09"
+        ran = cli(filed, "show", "202609-001-1")
+        assert ran.code == 0 and "2026-11-09" in ran.stdout and "13812345678" not in ran.stdout
 
 
 def test_session_record_sheet(filed: Path, tmp_path: Path, cli: Any) -> None:
@@ -176,19 +166,11 @@ def test_session_record_sheet(filed: Path, tmp_path: Path, cli: Any) -> None:
 @needs_pg
 def test_read_path_on_postgresql(pg_db: str) -> None:
     """audit, list, show, history and search with the same SQL on PostgreSQL (ILIKE search)."""
-    from zuozhen.config import compose
-    from zuozhen.store.storage import create_case_file
     from zuozhen.supervision import daily_list
 
-    case = create_case_file(pg_db, compose("province"), act(date(2026, 9, 1)))
+    case = make_case(pg_db)
     try:
-        scheduled_appeal(
-            pg_db,
-            "202609-001",
-            session="S202609-01",
-            session_day=D0,
-            texts=("企业电费补贴迟迟未兑现", "厂房用地审批慢"),
-        )
+        scheduled(case, plan(case, D0, lead="张厅长"), *TEXTS)
         hearing.hear(case, act(D0), "202609-001-1", refer=True)
         handoff.hand_off(case, act(D0), "202609-001-1", ["省财政厅", "省税务局"])
         hearing.hear(case, act(D0), "202609-001-2", resolved="已现场协调")

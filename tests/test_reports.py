@@ -1,4 +1,4 @@
-"""report quarterly and report items: every cell computed by hand (see helpers_reports)."""
+"""report quarterly and report items: every cell computed by hand (see tests/scenarios.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import fingerprint, run_cli
-from tests.helpers_reports import (
+from tests.factories import fingerprint, make_case, run_cli, unchanged
+from tests.pg import needs_pg
+from tests.scenarios import (
     CONTACTS,
     DEADLINES,
+    E2,
+    E4,
     HYPERLINK,
     T1,
     T2,
@@ -24,7 +27,6 @@ from tests.helpers_reports import (
     U3,
     build_quarter,
 )
-from tests.pg import needs_pg
 from zuozhen.reports import Quarter, header, quarterly
 from zuozhen.service_items import service_items
 from zuozhen.store.reader import Reader
@@ -53,12 +55,6 @@ BY_THEME = [
     ["合计", 11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0],
 ]
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|158 ?8712")
-
-
-@pytest.fixture
-def quarter_db(db_path: Path) -> Path:
-    build_quarter(db_path)
-    return db_path
 
 
 def _cells(db: Path, by: str, today: date = TODAY) -> list[list[object]]:
@@ -188,12 +184,11 @@ def test_quarterly_csv_by_class_neutralises_formulas(quarter_db: Path, tmp_path:
 def test_csv_refuses_to_overwrite(quarter_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "q.csv"
     out.write_text("old", encoding="utf-8")
-    before = fingerprint(quarter_db)
-    args = ("report", "quarterly", "--quarter", "2026Q4", "--csv", str(out))
-    ran = run_cli(quarter_db, *args, today="2026-12-10")
-    assert ran.code == 1 and "已存在" in ran.stderr and "--force" in ran.stderr
-    assert out.read_text(encoding="utf-8") == "old"
-    assert fingerprint(quarter_db) == before
+    with unchanged(quarter_db):
+        args = ("report", "quarterly", "--quarter", "2026Q4", "--csv", str(out))
+        ran = run_cli(quarter_db, *args, today="2026-12-10")
+        assert ran.code == 1 and "已存在" in ran.stderr and "--force" in ran.stderr
+        assert out.read_text(encoding="utf-8") == "old"
     ran = run_cli(quarter_db, *args, "--force", today="2026-12-10")
     assert ran.code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
 
@@ -246,11 +241,10 @@ def test_quarterly_json_and_terminal(quarter_db: Path) -> None:
     ],
 )
 def test_quarterly_bad_input(quarter_db: Path, args: tuple[str, ...]) -> None:
-    before = fingerprint(quarter_db)
-    ran = run_cli(quarter_db, "report", "quarterly", *args)
-    assert ran.code == 1
-    assert re.search(r"[\u4e00-\u9fff]", ran.stderr) and "Traceback" not in ran.stderr
-    assert fingerprint(quarter_db) == before
+    with unchanged(quarter_db):
+        ran = run_cli(quarter_db, "report", "quarterly", *args)
+        assert ran.code == 1
+        assert re.search(r"[\u4e00-\u9fff]", ran.stderr) and "Traceback" not in ran.stderr
 
 
 def test_missing_case_file(tmp_path: Path) -> None:
@@ -278,7 +272,7 @@ def test_items_library(quarter_db: Path) -> None:
     assert items[1].cells()[:4] == [
         "202611-002-1",
         "云南彩云数字科技有限公司",
-        "91530100MA6K0004XD",
+        E4,
         "服务需求",
     ]
 
@@ -297,11 +291,11 @@ def test_items_csv_without_contacts(quarter_db: Path, tmp_path: Path) -> None:
     assert first[6] == U1 and first[7] == "2026-12-01" and first[8] == "加诊 S202612-01"
     assert first[9] == "已评价" and first[10:] == [
         "2026-12-01",
-        "2026-12-01",
+        "2026-12-08",  # the plan is due 5 WD after the hand-off
         "2026-12-22",
         "2026-12-08",
     ]
-    assert rows[3][6] == "" and rows[3][9] == "已挂号" and rows[3][12] == ""
+    assert rows[3][6] == "" and rows[3][9] == "已分办" and rows[3][12] == ""
     _no_personal_data(raw.decode("utf-8-sig"))
     _no_formula(rows)
     assert fingerprint(quarter_db) == before  # a plain export records nothing
@@ -370,7 +364,7 @@ def test_items_xlsx_codes_are_text(quarter_db: Path, tmp_path: Path) -> None:
     assert [c.value for c in ws[1]] == ITEM_COLUMNS
     code, uscc, text = ws["A2"], ws["C2"], ws["E2"]
     assert code.value == "202612-001-1" and code.data_type == "s" and code.number_format == "@"
-    assert uscc.value == "91530300MA6K0002XB" and uscc.number_format == "@"
+    assert uscc.value == E2 and uscc.number_format == "@"
     assert text.value == HYPERLINK and text.data_type == "s"  # text, not a formula
 
 
@@ -382,10 +376,7 @@ def test_items_bad_month(quarter_db: Path) -> None:
 @pytest.mark.postgres
 @needs_pg
 def test_reports_on_postgresql(pg_db: str) -> None:
-    from zuozhen.config import compose
-    from zuozhen.store.storage import Act, create_case_file
-
-    create_case_file(pg_db, compose("province"), Act("测试员", TODAY)).close()
+    make_case(pg_db, today=TODAY).close()
     build_quarter(pg_db)
     with Reader(pg_db) as r:
         assert [row.cells() for row in quarterly(r, Q4, by="unit", today=TODAY).rows] == BY_UNIT[

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import fingerprint, make_case
-from tests.helpers_sessions import act, add_appeal, plan
+from tests.factories import (
+    OPERATOR,
+    act,
+    hear,
+    make_case,
+    notify_sent,
+    opened,
+    plan,
+    query,
+    scheduled,
+    unchanged,
+)
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.reschedule import cancel_session, postpone_session
 from zuozhen.sessions import list_sessions, plan_session, plan_weekly
 from zuozhen.store.reader import Reader
-from zuozhen.store.storage import open_case_file
 
 TODAY = date(2026, 9, 20)
 
@@ -27,21 +35,15 @@ def city_db(tmp_path: Path) -> Path:
 
 
 def _plan(db: Path, day: date, kind: str = "主场", **kw: object) -> object:
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         args: dict = {"day": day, "kind": kind, "theme": "政策兑现", "units": ["省发展改革委"]}
         args.update(kw)
         return plan_session(case, act(TODAY), **args)
-    finally:
-        case.close()
 
 
 def _weekly(db: Path, year: int, month: int, **kw: object):  # type: ignore[no-untyped-def]
-    case = open_case_file(str(db))
-    try:
+    with opened(db) as case:
         return plan_weekly(case, act(TODAY), year=year, month=month, **kw)  # type: ignore[arg-type]
-    finally:
-        case.close()
 
 
 def _sessions(db: Path, month: str | None = None) -> list:
@@ -53,19 +55,17 @@ def _sessions(db: Path, month: str | None = None) -> list:
 
 
 def test_national_day_refused_with_holiday_name_and_next_workday(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError) as e:
-        _plan(db_path, date(2026, 10, 1))
-    assert "国庆节" in str(e.value) and "2026-10-08" in str(e.value)
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        with pytest.raises(RuleError) as e:
+            _plan(db_path, date(2026, 10, 1))
+        assert "国庆节" in str(e.value) and "2026-10-08" in str(e.value)
 
 
 def test_sunday_refused_as_weekend(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError) as e:
-        _plan(db_path, date(2026, 10, 11))
-    assert "周末" in str(e.value) and "2026-10-12" in str(e.value)
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        with pytest.raises(RuleError) as e:
+            _plan(db_path, date(2026, 10, 11))
+        assert "周末" in str(e.value) and "2026-10-12" in str(e.value)
 
 
 def test_makeup_saturday_accepted(db_path: Path) -> None:
@@ -83,31 +83,27 @@ def test_defaults_from_config_and_numbering(db_path: Path) -> None:
 
 
 def test_shorter_than_half_a_day_refused(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError) as e:
-        _plan(db_path, date(2026, 10, 15), start="14:00", end="16:59")
-    assert "半天" in str(e.value)
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        with pytest.raises(RuleError) as e:
+            _plan(db_path, date(2026, 10, 15), start="14:00", end="16:59")
+        assert "半天" in str(e.value)
     # exactly three hours is enough
     _plan(db_path, date(2026, 10, 15), start="14:00", end="17:00")
 
 
 def test_end_before_start_refused(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(InputError):
+    with unchanged(db_path), pytest.raises(InputError):
         _plan(db_path, date(2026, 10, 15), start="12:00", end="09:00")
-    assert fingerprint(db_path) == before
 
 
 def test_unknown_kind_and_empty_units_refused(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(InputError):
-        _plan(db_path, date(2026, 10, 15), "门诊")
-    with pytest.raises(InputError):
-        _plan(db_path, date(2026, 10, 15), units=[])
-    with pytest.raises(InputError):
-        _plan(db_path, date(2026, 10, 15), units=["  "])
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        with pytest.raises(InputError):
+            _plan(db_path, date(2026, 10, 15), "门诊")
+        with pytest.raises(InputError):
+            _plan(db_path, date(2026, 10, 15), units=[])
+        with pytest.raises(InputError):
+            _plan(db_path, date(2026, 10, 15), units=["  "])
 
 
 def test_unknown_unit_warns_with_suggestion(db_path: Path) -> None:
@@ -137,12 +133,12 @@ def test_past_date_allowed_with_warning(db_path: Path) -> None:
 
 def test_plan_is_recorded_in_trail(db_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 15))
-    conn = sqlite3.connect(db_path)
-    rows = conn.execute(
-        "SELECT action, operator FROM trail WHERE entity = 'session' AND entity_id = ?", (sid,)
-    ).fetchall()
-    conn.close()
-    assert rows == [("session.plan", "测试员")]
+    rows = query(
+        db_path,
+        "SELECT action, operator FROM trail WHERE entity = 'session' AND entity_id = ?",
+        sid,
+    )
+    assert rows == [("session.plan", OPERATOR)]
 
 
 # -- weekly cadence ------------------------------------------------------------------------
@@ -162,11 +158,8 @@ def test_weekly_october_2026_postpones_national_day(city_db: Path) -> None:
     ]
     assert [s.id for s in result.sessions] == [f"S202610-0{k}" for k in range(1, 6)]
     # same rule as the calendar's own weekly_dates on an empty month
-    case = open_case_file(str(city_db))
-    try:
+    with opened(city_db) as case:
         expected = [d.date for d in case.calendar.weekly_dates(2026, 10, 3)]
-    finally:
-        case.close()
     assert [s.date for s in result.sessions] == expected
 
 
@@ -196,11 +189,8 @@ def test_weekly_thursday_with_a_session_counts_as_planned(city_db: Path) -> None
 
 def test_weekly_cancelled_session_is_not_recreated(city_db: Path) -> None:
     result = _weekly(city_db, 2026, 10)
-    case = open_case_file(str(city_db))
-    try:
+    with opened(city_db) as case:
         cancel_session(case, act(TODAY), result.sessions[2].id, reason="因故取消")
-    finally:
-        case.close()
     again = _weekly(city_db, 2026, 10)
     assert again.sessions == []
 
@@ -225,65 +215,50 @@ def test_weekly_given_units_and_theme(city_db: Path) -> None:
 
 def test_postpone_keeps_appeals_and_reopens_call_up(db_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 15))
-    a1 = add_appeal(db_path, sid, "202610-001", status="notified")
-    a2 = add_appeal(db_path, sid, "202610-002")
-    case = open_case_file(str(db_path))
-    try:
+    (a1,) = scheduled(db_path, sid)
+    notify_sent(db_path, date(2026, 10, 9), a1)
+    (a2,) = scheduled(db_path, sid, n=2)
+    with opened(db_path) as case:
         result = postpone_session(
             case, act(TODAY), sid, to=date(2026, 10, 21), reason="领导另有公务"
         )
-    finally:
-        case.close()
     assert result.session.id == sid and result.session.date == date(2026, 10, 21)
     assert result.session.postponed_from == date(2026, 10, 15)
     by = {x.appeal: x for x in result.appeals}
     # 10-21 (Wed) - 3 days = Sunday 10-18 → moved back to Friday 10-16
     assert by[a1].notify_by == date(2026, 10, 16)
     assert by[a1].renotify is True and by[a2].renotify is False
-    conn = sqlite3.connect(db_path)
-    rows = conn.execute(
-        "SELECT id, status, renotify, session_id FROM appeal ORDER BY id"
-    ).fetchall()
-    dues = conn.execute(
-        "SELECT appeal_id, due FROM deadline WHERE step='notify' AND done_on IS NULL ORDER BY 1"
-    ).fetchall()
-    conn.close()
+    rows = query(db_path, "SELECT id, status, renotify, session_id FROM appeal ORDER BY id")
+    dues = query(
+        db_path,
+        "SELECT appeal_id, due FROM deadline WHERE step='notify' AND done_on IS NULL ORDER BY 1",
+    )
     assert rows == [(a1, "scheduled", 1, sid), (a2, "scheduled", 0, sid)]
     assert dues == [(a1, "2026-10-16"), (a2, "2026-10-16")]
 
 
 def test_postpone_to_rest_day_refused(db_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 15))
-    before = fingerprint(db_path)
-    case = open_case_file(str(db_path))
-    try:
-        with pytest.raises(RuleError):
-            postpone_session(case, act(TODAY), sid, to=date(2026, 10, 18), reason="x")
-    finally:
-        case.close()
-    assert fingerprint(db_path) == before
+    with unchanged(db_path), opened(db_path) as case, pytest.raises(RuleError):
+        postpone_session(case, act(TODAY), sid, to=date(2026, 10, 18), reason="x")
 
 
 def test_cancel_drops_call_up_and_keeps_appeals(db_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 15))
-    a1 = add_appeal(db_path, sid, "202610-001", status="notified")
-    case = open_case_file(str(db_path))
-    try:
+    (a1,) = scheduled(db_path, sid)
+    notify_sent(db_path, date(2026, 10, 9), a1)
+    with opened(db_path) as case:
         result = cancel_session(case, act(TODAY), sid, reason="场地检修")
         with pytest.raises(RuleError):
             cancel_session(case, act(TODAY), sid, reason="again")
         with pytest.raises(NotFoundError):
             cancel_session(case, act(TODAY), "S209901-01", reason="x")
-    finally:
-        case.close()
     assert result.session.status == "cancelled"
     assert [x.appeal for x in result.appeals] == [a1]
-    conn = sqlite3.connect(db_path)
-    row = conn.execute("SELECT status, renotify, session_id FROM appeal").fetchone()
-    open_notify = conn.execute(
-        "SELECT count(*) FROM deadline WHERE step='notify' AND done_on IS NULL"
-    ).fetchone()[0]
-    conn.close()
+    [row] = query(db_path, "SELECT status, renotify, session_id FROM appeal")
+    [(open_notify,)] = query(
+        db_path, "SELECT count(*) FROM deadline WHERE step='notify' AND done_on IS NULL"
+    )
     assert row == ("scheduled", 1, sid)
     assert open_notify == 0
     # the cancelled session is out of the month's count
@@ -292,15 +267,10 @@ def test_cancel_drops_call_up_and_keeps_appeals(db_path: Path) -> None:
 
 def test_cancel_refused_after_hearing(db_path: Path) -> None:
     sid = plan(db_path, date(2026, 10, 15))
-    add_appeal(db_path, sid, "202610-001", status="referred")
-    before = fingerprint(db_path)
-    case = open_case_file(str(db_path))
-    try:
-        with pytest.raises(RuleError):
-            cancel_session(case, act(TODAY), sid, reason="x")
-    finally:
-        case.close()
-    assert fingerprint(db_path) == before
+    (aid,) = scheduled(db_path, sid)
+    hear(db_path, date(2026, 10, 15), aid)  # held: referred at the session
+    with unchanged(db_path), opened(db_path) as case, pytest.raises(RuleError):
+        cancel_session(case, act(TODAY), sid, reason="x")
 
 
 # -- CLI ------------------------------------------------------------------------------------
@@ -330,25 +300,20 @@ def test_cli_weekly_json(city_db: Path, cli) -> None:  # type: ignore[no-untyped
     assert again["sessions"] == []
 
 
+PLAN = ("session", "plan", "--kind", "主场", "--theme", "政策兑现", "--unit", "省发展改革委")
+
+
 def test_cli_rest_day_refusal(db_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    before = fingerprint(db_path)
-    ran = cli(
-        db_path, "session", "plan", "--date", "2026-10-01", "--kind", "主场",
-        "--theme", "政策兑现", "--unit", "省发展改革委",
-    )  # fmt: skip
-    assert ran.code == 1
-    assert "国庆节" in ran.stderr and "Traceback" not in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, *PLAN, "--date", "2026-10-01")
+        assert ran.code == 1
+        assert "国庆节" in ran.stderr and "Traceback" not in ran.stderr
 
 
 def test_cli_bad_date_form(db_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
-    before = fingerprint(db_path)
-    ran = cli(
-        db_path, "session", "plan", "--date", "2026/10/15", "--kind", "主场",
-        "--theme", "政策兑现", "--unit", "省发展改革委",
-    )  # fmt: skip
-    assert ran.code == 1 and "YYYY-MM-DD" in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, *PLAN, "--date", "2026/10/15")
+        assert ran.code == 1 and "YYYY-MM-DD" in ran.stderr
 
 
 def test_cli_cancel_and_postpone(db_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from tests.conftest import fingerprint, make_case
+from tests.factories import fingerprint, make_case, tamper, unchanged
 from zuozhen import SCHEMA_VERSION
 from zuozhen.errors import CaseFileError, InputError
 from zuozhen.models import Trail
@@ -27,10 +27,8 @@ def test_case_file_is_readable_by_owner_only(db_path: Path) -> None:
 
 
 def test_init_refuses_to_overwrite(db_path: Path) -> None:
-    before = fingerprint(db_path)
-    with pytest.raises(CaseFileError, match="已存在"):
+    with unchanged(db_path), pytest.raises(CaseFileError, match="已存在"):
         make_case(db_path)
-    assert fingerprint(db_path) == before
 
 
 def test_missing_case_file_is_refused_and_not_created(tmp_path: Path) -> None:
@@ -52,11 +50,9 @@ def test_settings_on_every_connection(case) -> None:  # type: ignore[no-untyped-
 
 
 def test_write_is_one_transaction(case, db_path: Path) -> None:  # type: ignore[no-untyped-def]
-    before = fingerprint(db_path)
-    with pytest.raises(RuntimeError), case.write(ACT) as tx:
+    with unchanged(db_path), pytest.raises(RuntimeError), case.write(ACT) as tx:
         tx.record("test", "x", "1", {"a": 1})
         raise RuntimeError("boom")
-    assert fingerprint(db_path) == before
 
 
 def test_trail_rejects_update_and_delete(case, db_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -78,11 +74,12 @@ def test_trail_chain_detects_tampering(case, db_path: Path) -> None:  # type: ig
         assert verify_chain(s) == []
         rows = s.exec(select(Trail)).all()
     assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TRIGGER trail_no_update")
-    conn.execute("UPDATE trail SET operator = '乙' WHERE entity_id = '1'")
-    conn.commit()
-    conn.close()
+    # An edit behind the tool's back, its trigger dropped first: what verify_chain must find.
+    tamper(
+        db_path,
+        "DROP TRIGGER trail_no_update",
+        "UPDATE trail SET operator = '乙' WHERE entity_id = '1'",
+    )
     with case.read() as s:
         problems = verify_chain(s)
     assert [p.trail_id for p in problems] == [rows[2].id]
@@ -93,26 +90,24 @@ def test_trail_detects_deleted_tail(case, db_path: Path) -> None:  # type: ignor
     for i in range(2):
         with case.write(ACT) as tx:
             tx.record("test", "x", str(i))
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TRIGGER trail_no_delete")
-    conn.execute("DELETE FROM trail WHERE id = (SELECT max(id) FROM trail)")
-    conn.commit()
-    conn.close()
+    # The last event deleted behind the tool's back.
+    tamper(
+        db_path,
+        "DROP TRIGGER trail_no_delete",
+        "DELETE FROM trail WHERE id = (SELECT max(id) FROM trail)",
+    )
     with case.read() as s:
         assert any("末尾" in p.problem for p in verify_chain(s))
 
 
 def test_newer_schema_is_refused_unchanged(db_path: Path) -> None:
-    conn = sqlite3.connect(db_path)
-    conn.execute("INSERT INTO schema_migration VALUES (?, 'future', '2030')", (SCHEMA_VERSION + 1,))
-    conn.commit()
-    conn.close()
-    before = fingerprint(db_path)
-    with pytest.raises(CaseFileError, match="更新版本"):
-        open_case_file(str(db_path))
-    with pytest.raises(CaseFileError, match="更新版本"):
-        Reader(str(db_path))
-    assert fingerprint(db_path) == before
+    # A file written by a newer zuozhen: a schema version this code does not know.
+    tamper(db_path, f"INSERT INTO schema_migration VALUES ({SCHEMA_VERSION + 1}, 'future', '2030')")
+    with unchanged(db_path):
+        with pytest.raises(CaseFileError, match="更新版本"):
+            open_case_file(str(db_path))
+        with pytest.raises(CaseFileError, match="更新版本"):
+            Reader(str(db_path))
 
 
 def test_failed_migration_leaves_file_unchanged_and_backed_up(

@@ -2,45 +2,29 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import Ran, fingerprint
-from tests.helpers_intake import OPERATOR, add_session, book
-from zuozhen import triage as step
+from tests.factories import (
+    Ran,
+    book,
+    cancel,
+    hand_off,
+    hear,
+    notify_sent,
+    plan,
+    scheduled,
+    triage,
+    unchanged,
+)
+from tests.factories import query as q
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.store.storage import Act, open_case_file
 
 Cli = Callable[..., Ran]
-
-
-def triage(db: Path, day: date, appeal: str, **kw: Any) -> step.Triaged:
-    case = open_case_file(str(db))
-    try:
-        return step.triage(case, Act(OPERATOR, day), appeal, **kw)
-    finally:
-        case.close()
-
-
-def q(db: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.execute(sql, params))
-    finally:
-        conn.close()
-
-
-def set_status(db: Path, appeal: str, status: str, **cols: object) -> None:
-    conn = sqlite3.connect(db)
-    sets = ", ".join(["status = ?", *(f"{k} = ?" for k in cols)])
-    conn.execute(f"UPDATE appeal SET {sets} WHERE id = ?", (status, *cols.values(), appeal))
-    conn.commit()
-    conn.close()
+PLANNED = date(2026, 9, 25)
 
 
 # -- verify_due -------------------------------------------------------------------------
@@ -87,10 +71,8 @@ def test_units_first_leads_and_unknown_unit_suggested(db_path: Path) -> None:
 
 def test_duplicate_unit_refused(db_path: Path) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    before = fingerprint(db_path)
-    with pytest.raises(InputError, match="重复"):
+    with unchanged(db_path), pytest.raises(InputError, match="重复"):
         triage(db_path, date(2026, 10, 12), aid, units=["省财政厅", "省财政厅"])
-    assert fingerprint(db_path) == before
 
 
 def test_class_suggests_close_classes_already_used(db_path: Path) -> None:
@@ -112,7 +94,7 @@ def test_unknown_theme_warned(db_path: Path) -> None:
 
 def test_schedule_opens_notify_duty(db_path: Path) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    add_session(db_path, "S202610-01", date(2026, 10, 22), planned_on=date(2026, 9, 25))
+    assert plan(db_path, date(2026, 10, 22), today=PLANNED) == "S202610-01"
     r = triage(db_path, date(2026, 10, 12), aid, session="s202610-01")
     assert r.status == "scheduled" and r.session == "S202610-01"
     assert r.notify_by == date(2026, 10, 19)  # 3 days before Thu 10-22
@@ -123,10 +105,10 @@ def test_schedule_opens_notify_duty(db_path: Path) -> None:
 
 def test_moving_a_notified_appeal_asks_for_renotification(db_path: Path) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    add_session(db_path, "S202610-01", date(2026, 10, 22), planned_on=date(2026, 9, 25))
-    add_session(db_path, "S202610-02", date(2026, 10, 29), planned_on=date(2026, 9, 25))
+    assert plan(db_path, date(2026, 10, 22), today=PLANNED) == "S202610-01"
+    assert plan(db_path, date(2026, 10, 29), today=PLANNED) == "S202610-02"
     triage(db_path, date(2026, 10, 12), aid, session="S202610-01")
-    set_status(db_path, aid, "notified", notified_on="2026-10-15")
+    notify_sent(db_path, date(2026, 10, 15), aid)
     r = triage(db_path, date(2026, 10, 16), aid, session="S202610-02")
     assert r.status == "scheduled" and r.renotify
     assert r.notify_by == date(2026, 10, 26)
@@ -137,33 +119,34 @@ def test_moving_a_notified_appeal_asks_for_renotification(db_path: Path) -> None
 
 def test_session_not_found(db_path: Path, cli: Cli) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    before = fingerprint(db_path)
-    ran = cli(db_path, "triage", aid, "--session", "S202610-09", today="2026-10-12")
-    assert ran.code == 1 and "S202610-09" in ran.stderr and "session list" in ran.stderr
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = cli(db_path, "triage", aid, "--session", "S202610-09", today="2026-10-12")
+        assert ran.code == 1 and "S202610-09" in ran.stderr and "session list" in ran.stderr
 
 
 def test_cancelled_or_earlier_session_refused(db_path: Path) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    add_session(db_path, "S202610-01", date(2026, 10, 22), status="cancelled")
-    add_session(db_path, "S202610-02", date(2026, 10, 8), planned_on=date(2026, 9, 25))
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError, match="已取消"):
-        triage(db_path, date(2026, 10, 12), aid, session="S202610-01")
-    with pytest.raises(RuleError, match="早于"):
-        triage(db_path, date(2026, 10, 12), aid, session="S202610-02")
-    assert fingerprint(db_path) == before
+    cancelled = plan(db_path, date(2026, 10, 22), today=PLANNED)
+    cancel(db_path, PLANNED, cancelled)
+    assert (cancelled, plan(db_path, date(2026, 10, 8), today=PLANNED)) == (
+        "S202610-01",
+        "S202610-02",
+    )
+    with unchanged(db_path):
+        with pytest.raises(RuleError, match="已取消"):
+            triage(db_path, date(2026, 10, 12), aid, session="S202610-01")
+        with pytest.raises(RuleError, match="早于"):
+            triage(db_path, date(2026, 10, 12), aid, session="S202610-02")
 
 
 def test_unknown_appeal_and_illegal_state(db_path: Path) -> None:
-    aid = book(db_path, date(2026, 10, 9)).appeals[0]
+    (aid,) = scheduled(db_path, plan(db_path, date(2026, 10, 12), today=PLANNED))
     with pytest.raises(NotFoundError):
         triage(db_path, date(2026, 10, 12), "202610-001-9", theme="政策兑现")
-    set_status(db_path, aid, "handed_off")
-    before = fingerprint(db_path)
-    with pytest.raises(RuleError, match="已交办"):
+    hear(db_path, date(2026, 10, 12), aid)
+    hand_off(db_path, date(2026, 10, 12), aid)
+    with unchanged(db_path), pytest.raises(RuleError, match="已交办"):
         triage(db_path, date(2026, 10, 12), aid, theme="政策兑现")
-    assert fingerprint(db_path) == before
 
 
 def test_nothing_to_record_refused(db_path: Path) -> None:
@@ -177,7 +160,7 @@ def test_nothing_to_record_refused(db_path: Path) -> None:
 
 def test_cli_triage_json_and_trail(db_path: Path, cli: Cli) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    add_session(db_path, "S202610-01", date(2026, 10, 22), planned_on=date(2026, 9, 25))
+    assert plan(db_path, date(2026, 10, 22), today=PLANNED) == "S202610-01"
     ran = cli(
         db_path,
         "triage",

@@ -18,7 +18,7 @@ import pytest
 
 import zuozhen
 import zuozhen.store.reader
-from tests.conftest import fingerprint, run_cli
+from tests.factories import book_args, fingerprint, run_cli, tamper, unchanged
 from zuozhen.store import migrations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "case-v1.db"
@@ -71,22 +71,8 @@ def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     after = counts(v1)
     assert {k: after[k] for k in before} == before
     # and it keeps working: a new booking with the current code
-    r = run_cli(
-        v1,
-        "book",
-        "--enterprise",
-        "升级后新挂号有限公司",
-        "--uscc",
-        "91530100MA6K00001X"[:17] + zuozhen.validation.uscc_check_char("91530100MA6K00001"),
-        "--contact",
-        "王小明",
-        "--phone",
-        "13812345678",
-        "--appeal",
-        "升级后仍能挂号",
-        "--json",
-        today="2026-09-01",
-    )
+    args = book_args(1, "升级后仍能挂号", enterprise="升级后新挂号有限公司")
+    r = run_cli(v1, *args, "--json", today="2026-09-01")
     assert r.code == 0, r.stderr
     assert counts(v1)["appeal"] == before["appeal"] + 1
 
@@ -156,14 +142,11 @@ def test_v1_upgrades_to_a_simulated_v2_after_a_backup(
     ],
 )
 def test_a_newer_file_is_refused_unchanged(v1: Path, command: tuple[str, ...]) -> None:
-    conn = sqlite3.connect(v1)
-    conn.execute("INSERT INTO schema_migration VALUES (99, 'from the future', '2030-01-01')")
-    conn.commit()
-    conn.close()
-    before = fingerprint(v1)
-    r = run_cli(v1, *command)
-    assert r.code == 1, r.stdout + r.stderr
-    assert "更新版本" in r.stderr and "升级 zuozhen" in r.stderr
-    assert "Traceback" not in r.stdout + r.stderr
-    assert fingerprint(v1) == before
+    # A file written by a newer zuozhen: a schema version this code does not know.
+    tamper(v1, "INSERT INTO schema_migration VALUES (99, 'from the future', '2030-01-01')")
+    with unchanged(v1):
+        r = run_cli(v1, *command)
+        assert r.code == 1, r.stdout + r.stderr
+        assert "更新版本" in r.stderr and "升级 zuozhen" in r.stderr
+        assert "Traceback" not in r.stdout + r.stderr
     assert not list(v1.parent.glob("*.bak")) and not (Path.cwd() / "copy.db").exists()

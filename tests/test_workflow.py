@@ -10,29 +10,23 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from tests.conftest import OPERATOR, fingerprint, run_cli
-from tests.helpers_handling import scheduled_appeal
+from tests.factories import act, plan, run_cli, scheduled, unchanged
 from zuozhen import closing, handoff, hearing, supervision
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Appeal, Deadline, Extension, Handoff, Rating, Trail
-from zuozhen.store.storage import Act, CaseFile
+from zuozhen.store.storage import CaseFile
 
 D0 = date(2026, 9, 24)  # Thursday before the Mid-Autumn / National Day break
 
 
-def act(day: date) -> Act:
-    return Act(OPERATOR, day)
+def scheduled_on_d0(db: Path, *texts: str) -> list[str]:
+    """Booking 202609-001 on session S202609-01 (D0, led by 张厅长)."""
+    return scheduled(db, plan(db, D0, lead="张厅长"), *texts)
 
 
 @pytest.fixture
 def ids(db_path: Path) -> list[str]:
-    return scheduled_appeal(
-        db_path,
-        "202609-001",
-        session="S202609-01",
-        session_day=D0,
-        texts=("电费补贴未兑现", "用地审批慢", "融资难"),
-    )
+    return scheduled_on_d0(db_path, "电费补贴未兑现", "用地审批慢", "融资难")
 
 
 def appeal(case: CaseFile, aid: str) -> Appeal:
@@ -99,10 +93,7 @@ def test_hear_before_the_session_is_refused(case: CaseFile, ids: list[str]) -> N
 
 
 def test_hear_drops_open_notify_duty(case: CaseFile, ids: list[str]) -> None:
-    with case.write(act(D0)) as tx:
-        from zuozhen import duties
-
-        duties.open_duty(tx, ids[0], "notify", D0, 3, "before")
+    assert "notify" in open_duties(case, ids[0])  # opened when triage put it on the session
     referred(case, ids[0])
     assert "notify" not in open_duties(case, ids[0])
 
@@ -391,18 +382,17 @@ ILLEGAL = [
 def test_illegal_step_refused_nothing_changed(
     db_path: Path, state: str, argv: tuple[str, ...], message: str
 ) -> None:
-    scheduled_appeal(db_path, "202609-001", session="S202609-01", session_day=D0)
+    scheduled_on_d0(db_path)
     aid = _prepare(db_path, state)
-    before = fingerprint(db_path)
-    ran = run_cli(db_path, *(x.format(a=aid) for x in argv), today="2026-09-25")
-    assert ran.code == 1, ran.stdout + ran.stderr
-    assert message in ran.stderr
-    assert "Traceback" not in ran.stderr and ran.stdout == ""
-    assert fingerprint(db_path) == before
+    with unchanged(db_path):
+        ran = run_cli(db_path, *(x.format(a=aid) for x in argv), today="2026-09-25")
+        assert ran.code == 1, ran.stdout + ran.stderr
+        assert message in ran.stderr
+        assert "Traceback" not in ran.stderr and ran.stdout == ""
 
 
 def test_cli_json_outputs(db_path: Path, cli: Any) -> None:
-    scheduled_appeal(db_path, "202609-001", session="S202609-01", session_day=D0)
+    scheduled_on_d0(db_path)
     assert cli(db_path, "session", "hear", "202609-001-1", "--refer", today="2026-09-24").code == 0
     ran = cli(
         db_path,
