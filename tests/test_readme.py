@@ -93,7 +93,7 @@ def test_readme_command_parses(line: str, tmp_path: Path) -> None:
     # --db before the command names the case file; --help never opens it.
     ran = run_cli(tmp_path / "none.db", *args, "--help")
     assert ran.code == 0, (line, ran.stdout, ran.stderr)
-    usage = re.search(r"Usage: \S+ ((?:[a-z]+ )*)", ran.stdout)
+    usage = re.search(r"用法：\s*\S+ ((?:[a-z]+ )*)", ran.stdout)
     assert usage, ran.stdout
     path = usage.group(1).split()
     words = [a for a in without_global_options(args) if not a.startswith("-")]
