@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 import zuozhen
-import zuozhen.store.reader
 from tests.conftest import fingerprint, run_cli
 from zuozhen.store import migrations
 
@@ -106,7 +105,6 @@ def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(migrations, "LATEST", 2)
     monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(zuozhen.store.reader, "SCHEMA_VERSION", 2)
 
 
 def test_v1_upgrades_to_a_simulated_v2_after_a_backup(

@@ -18,6 +18,7 @@ from zuozhen.deadlines import Due, Schedule, WorkCalendar
 from zuozhen.errors import RuleError
 from zuozhen.models import Deadline, Handoff, HolidaySchedule
 from zuozhen.schedules import parse_schedule
+from zuozhen.store.reader import Reader
 from zuozhen.store.storage import Act, CaseFile
 
 
@@ -73,9 +74,7 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
                 loaded_by=act.operator,
             )
         )
-        s.flush()
-        others = [parse_schedule(r.toml) for r in s.exec(select(HolidaySchedule)).all()]
-        calendar = WorkCalendar(others)
+        calendar = Reader.inside(tx).calendar  # with the schedule just written
         tx.record(
             "calendar.load",
             "holiday_schedule",

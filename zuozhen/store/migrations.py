@@ -7,15 +7,21 @@ a backup copy has been written. A file stamped with a version this program does 
 is refused: it was written by a newer zuozhen.
 
 Adding a migration: append ``Migration(n, "what", upgrade)`` whose ``upgrade`` alters an
-existing file to match the new models, and keep ``tests/fixtures/`` upgrade tests green.
+existing file to match the new models (SQL that runs on SQLite ≥ 3.35 and PostgreSQL),
+bump ``zuozhen.SCHEMA_VERSION``, and keep ``tests/fixtures/`` upgrade tests green. What
+``upgrade`` returns is added to the migration's audit-trail event (what it restored or
+found), so a value a migration had to choose is on the record.
+
+1. ``initial``  the first released schema (tests/fixtures/case-v1.db)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from zuozhen import SCHEMA_VERSION, models  # noqa: F401  (models registers the tables)
@@ -25,7 +31,8 @@ from zuozhen import SCHEMA_VERSION, models  # noqa: F401  (models registers the 
 class Migration:
     version: int
     name: str
-    upgrade: Callable[[Connection], None] | None  # None: the baseline, only ever created
+    # None: the baseline, only ever created; returns details for the audit trail, or None
+    upgrade: Callable[[Connection], dict[str, Any] | None] | None
 
 
 # Append-only tables: the audit trail and the enterprise's ratings.
@@ -91,7 +98,3 @@ MIGRATIONS: list[Migration] = [
 
 LATEST = MIGRATIONS[-1].version
 assert LATEST == SCHEMA_VERSION, "bump zuozhen.SCHEMA_VERSION with each migration"
-
-
-def current_version(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT max(version) FROM schema_migration")).scalar() or 0)
