@@ -35,6 +35,7 @@ from zuozhen.models import (
     Appeal,
     Booking,
     Consultation,
+    Deadline,
     Enterprise,
     Extension,
     Handoff,
@@ -167,20 +168,32 @@ def build_quarter(db: Path | str) -> None:
             def handoff(
                 aid: str, rnd: int, handed: str, units: list[str], due: str, original: str = ""
             ) -> None:
+                on = date.fromisoformat(handed)
                 s.add(
                     Handoff(
                         appeal_id=aid,
                         round=rnd,
-                        handed_on=date.fromisoformat(handed),
+                        handed_on=on,
                         units=json.dumps(units, ensure_ascii=False),
                         lead_unit=units[0],
                         joint=len(units) > 1,
-                        plan_due=date.fromisoformat(handed),
-                        report_due=date.fromisoformat(due),
-                        report_due_original=date.fromisoformat(original or due),
                         extensions=1 if original else 0,
                     )
                 )
+                # The round's dues are its deadline rows: the plan (met), the report.
+                for step, day in (("accept", on), ("report", date.fromisoformat(due))):
+                    s.add(
+                        Deadline(
+                            appeal_id=aid,
+                            round=rnd,
+                            step=step,
+                            unit=units[0],
+                            start=on,
+                            rule="fixed",
+                            due=day,
+                            done_on=on if step == "accept" else None,
+                        )
+                    )
 
             def rating(aid: str, rnd: int, service: str, handling: str) -> None:
                 s.add(

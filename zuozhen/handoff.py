@@ -9,7 +9,9 @@ Every act asks ``states.require`` first, then changes rows and appends exactly o
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
 ``ZuozhenError`` inside that transaction, so nothing is changed. Time limits are stored in
 the ``deadline`` table through ``duties`` (seed 002 §三(七)): plan within ``limits.plan``
-working days of the hand-off, report within ``report_single`` / ``report_joint``.
+working days of the hand-off, report within ``report_single`` / ``report_joint``; an
+extension replaces the round's report deadline with a fixed date. The ``handoff`` row
+keeps no copy of them.
 """
 
 from __future__ import annotations
@@ -103,10 +105,6 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
                 units=appeals.units_json(names),
                 lead_unit=lead,
                 joint=joint,
-                plan_due=plan.due,
-                report_due=report.due,
-                report_due_original=report.due,
-                provisional=provisional,
             )
         )
         a.units, a.lead_unit = appeals.units_json(names), lead
@@ -140,17 +138,19 @@ def undertake(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "undertake")
         h = appeals.current_handoff(tx, a)
-        promised = by or h.report_due
-        if promised > h.report_due:
+        plan_due = duties.of_round(tx, a.id, "accept", a.round).due
+        report_due = duties.of_round(tx, a.id, "report", a.round).due
+        promised = by or report_due
+        if promised > report_due:
             raise RuleError(
-                f"承诺办结日期 {promised.isoformat()} 晚于反馈期限 {h.report_due.isoformat()}："
+                f"承诺办结日期 {promised.isoformat()} 晚于反馈期限 {report_due.isoformat()}："
                 f"如确需更长时间，请先由承办单位书面申请延期（zuozhen assign extend {a.id} "
                 "--to 日期 --reason 理由），再确认承办。"
             )
         if promised < tx.today:
             raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
         met = duties.meet(tx, a.id, "accept", tx.today)
-        late = tx.today > h.plan_due if met is None else met.late
+        late = tx.today > plan_due if met is None else met.late
         h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
         h.accepted_late = late
         tx.session.add(h)
@@ -167,7 +167,7 @@ def undertake(
                 "late": late,
             },
         )
-        return Undertaken(a.id, who, promised, h.plan_due, h.report_due, late)
+        return Undertaken(a.id, who, promised, plan_due, report_due, late)
 
 
 def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Reported:
@@ -177,8 +177,9 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "report_back")
         h = appeals.current_handoff(tx, a)
+        due = duties.of_round(tx, a.id, "report", a.round).due
         met = duties.meet(tx, a.id, "report", tx.today)
-        late = tx.today > h.report_due if met is None else met.late
+        late = tx.today > due if met is None else met.late
         h.reported_on, h.report_text, h.reported_late = tx.today, body, late
         tx.session.add(h)
         appeals.set_status(tx, a, "reported")
@@ -186,9 +187,9 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
             "assign.report",
             "appeal",
             a.id,
-            {"round": a.round, "text": body, "late": late, "report_due": h.report_due},
+            {"round": a.round, "text": body, "late": late, "report_due": due},
         )
-        return Reported(a.id, h.report_due, late)
+        return Reported(a.id, due, late)
 
 
 def extend(
@@ -201,7 +202,7 @@ def extend(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "extend")
         h = appeals.current_handoff(tx, a)
-        old = h.report_due
+        old = duties.of_round(tx, a.id, "report", a.round).due
         if to <= old:
             raise RuleError(
                 f"新的反馈期限 {to.isoformat()} 必须晚于现行期限 {old.isoformat()}：延期只能往后延。"
@@ -220,7 +221,6 @@ def extend(
                 basis=law,
             )
         )
-        h.report_due = to
         h.extensions += 1
         if law:
             h.legal_basis = law
