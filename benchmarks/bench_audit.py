@@ -175,10 +175,6 @@ def build(path: Path, n: int, seed: int = 7) -> None:
                             json.dumps(units, ensure_ascii=False),
                             units[0],
                             int(joint),
-                            plan_due,
-                            report_due,
-                            report_due,
-                            0,
                             0,
                             0,
                             0,
@@ -279,9 +275,8 @@ def build(path: Path, n: int, seed: int = 7) -> None:
         appeal_rows,
     )
     conn.executemany(
-        "INSERT INTO handoff (appeal_id, round, handed_on, units, lead_unit, joint, plan_due,"
-        " report_due, report_due_original, provisional, accepted_late, reported_late,"
-        " extensions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO handoff (appeal_id, round, handed_on, units, lead_unit, joint,"
+        " accepted_late, reported_late, extensions) VALUES (?,?,?,?,?,?,?,?,?)",
         hand_rows,
     )
     conn.executemany(

@@ -24,7 +24,8 @@ What is in it, for 22 booking months (2025-01 .. 2026-10) as of 2026-10-20:
   happened, so the last months hold appeals in every open state with live deadlines; a
   few in a thousand older appeals are stuck at a step (overdue);
 * handoffs, extensions, notifications, ratings, revisits, and one ``deadline`` row per time
-  limit (open or done, late flags set);
+  limit (open or done, late flags set) — a hand-off's plan and report deadlines are only
+  these rows, as the library keeps them;
 * the audit trail: one row per act, as the commands record them (book, triage, notify,
   hear, hand-off, accept, extend, report, close, rate, revisit) — about 7 rows per appeal,
   the largest table, as in real life. Rows are hash-chained exactly as ``trail.append``
@@ -55,7 +56,7 @@ from zuozhen.store.storage import Act, create_case_file  # noqa: E402
 from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 2
+GEN_VERSION = 3  # 3: hand-off dues only in deadline rows (schema 2)
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -649,10 +650,6 @@ class Builder:
                                 units_json,
                                 lead,
                                 int(bool(a["joint"])),
-                                d(h["plan_due"]),
-                                d(cur_due),
-                                d(h["report_due_orig"]),
-                                0,
                                 d(acc) if acc_done else None,
                                 "经办人" if acc_done else None,
                                 "研究制定办理方案" if acc_done else None,
@@ -824,10 +821,9 @@ class Builder:
             appeals,
         )
         c.executemany(
-            "INSERT INTO handoff (appeal_id, round, handed_on, units, lead_unit, joint, plan_due,"
-            " report_due, report_due_original, provisional, accepted_on, handler, measures,"
-            " promised_by, accepted_late, reported_on, report_text, reported_late, extensions)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO handoff (appeal_id, round, handed_on, units, lead_unit, joint,"
+            " accepted_on, handler, measures, promised_by, accepted_late, reported_on,"
+            " report_text, reported_late, extensions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             handoffs,
         )
         c.executemany(

@@ -164,13 +164,14 @@ SELECT COALESCE(NULLIF(a.lead_unit, ''), '（未分办）') AS k, COUNT(*),
   SUM(a.resolved_on_spot), SUM(h1.appeal_id IS NOT NULL),
   SUM(a.status IN ('closed','rated')),
   SUM(a.status IN ('closed','rated') AND ((h.id IS NULL AND a.resolved_on_spot)
-      OR (h.id IS NOT NULL AND a.closed_on <= h.report_due))),
-  SUM(a.status NOT IN ('closed','rated') AND h.id IS NOT NULL AND h.report_due < '{cutoff}'),
+      OR (h.id IS NOT NULL AND a.closed_on <= rd.due))),
+  SUM(a.status NOT IN ('closed','rated') AND h.id IS NOT NULL AND rd.due < '{cutoff}'),
   SUM(x.appeal_id IS NOT NULL),
   SUM(a.status IN ('closed','rated') AND a.outcome = '解释说明'),
   SUM(r.id IS NOT NULL), SUM(r.handling IN ('满意','基本满意'))
 FROM appeal a
 LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
+LEFT JOIN deadline rd ON rd.appeal_id = a.id AND rd.step = 'report' AND rd.round = a.round
 LEFT JOIN handoff h1 ON h1.appeal_id = a.id AND h1.round = 1
 LEFT JOIN (SELECT DISTINCT appeal_id FROM extension) x ON x.appeal_id = a.id
 LEFT JOIN rating r ON r.appeal_id = a.id AND r.round = a.round
@@ -210,10 +211,12 @@ WHERE a.month = '{MONTH}' ORDER BY a.booking_id, a.seq;""",
         "report quarterly --csv": quarterly,
         "report items --csv": f"""
 SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, c.date, c.kind,
-       a.session_id, a.status, h.handed_on, h.plan_due, h.report_due, a.closed_on
+       a.session_id, a.status, h.handed_on, pd.due, rd.due, a.closed_on
 FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
 LEFT JOIN consultation c ON c.id = a.session_id
 LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
+LEFT JOIN deadline pd ON pd.appeal_id = a.id AND pd.step = 'accept' AND pd.round = a.round
+LEFT JOIN deadline rd ON rd.appeal_id = a.id AND rd.step = 'report' AND rd.round = a.round
 WHERE a.month = '{MONTH}' ORDER BY b.seq, a.seq;""",
         "search": f"""
 SELECT a.id, e.name, a.status, a.text FROM appeal a JOIN booking b ON b.id = a.booking_id

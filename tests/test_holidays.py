@@ -88,13 +88,17 @@ def test_provisional_deadline_recomputed_when_schedule_loaded(
         assert conn.execute(
             "SELECT due, provisional FROM deadline WHERE appeal_id = '202612-001-1' AND step = 'report'"
         ).fetchone() == ("2027-01-05", 0)
-        assert conn.execute(
-            "SELECT report_due, report_due_original, provisional FROM handoff"
-        ).fetchone() == ("2027-01-05", "2027-01-05", 0)
         actions = [a for (a,) in conn.execute("SELECT action FROM trail ORDER BY id")]
     finally:
         conn.close()
     assert actions[-2:] == ["calendar.load", "deadline.recompute"]
+    # The hand-off's dues are those rows: the hand-off shows the recomputed date.
+    handoff = run_cli(db_path, "show", "202612-001-1", "--json").json()["handoffs"][0]
+    assert (handoff["report_due"], handoff["report_due_original"], handoff["provisional"]) == (
+        "2027-01-05",
+        "2027-01-05",
+        False,
+    )
     # The recomputed date is what the daily audit now uses.
     audit = run_cli(db_path, "audit", "--within", "20", "--json", today="2026-12-31").json()
     report = [i for i in audit["due_soon"] if i["step"] == "report"]

@@ -6,10 +6,12 @@ import sqlite3
 import stat
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
+import zuozhen
 from tests.factories import fingerprint, make_case, tamper, unchanged
 from zuozhen import SCHEMA_VERSION
 from zuozhen.errors import CaseFileError, InputError
@@ -110,6 +112,16 @@ def test_newer_schema_is_refused_unchanged(db_path: Path) -> None:
             Reader(str(db_path))
 
 
+def _next_version(monkeypatch: pytest.MonkeyPatch, name: str, upgrade: Any) -> None:
+    """Pretend this program has one more migration than it has."""
+    nxt = SCHEMA_VERSION + 1
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, migrations.Migration(nxt, name, upgrade)]
+    )
+    monkeypatch.setattr(migrations, "LATEST", nxt)
+    monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", nxt)
+
+
 def test_failed_migration_leaves_file_unchanged_and_backed_up(
     db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,12 +130,7 @@ def test_failed_migration_leaves_file_unchanged_and_backed_up(
         conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("migration failed half way")
 
-    monkeypatch.setattr(
-        migrations,
-        "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(2, "broken", broken)],
-    )
-    monkeypatch.setattr(migrations, "LATEST", 2)
+    _next_version(monkeypatch, "broken", broken)
     before = fingerprint(db_path)
     with pytest.raises(RuntimeError, match="half way"):
         open_case_file(str(db_path))
@@ -133,7 +140,7 @@ def test_failed_migration_leaves_file_unchanged_and_backed_up(
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
     conn.close()
     assert "extra" not in cols and "half_done" not in tables
-    backups = list(db_path.parent.glob("case.db.v1-*.bak"))
+    backups = list(db_path.parent.glob(f"case.db.v{SCHEMA_VERSION}-*.bak"))
     assert len(backups) == 1
     assert fingerprint(backups[0]) == before
 
@@ -142,15 +149,12 @@ def test_successful_migration_is_recorded(db_path: Path, monkeypatch: pytest.Mon
     def add_column(conn) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN extra TEXT")
 
-    monkeypatch.setattr(
-        migrations,
-        "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(2, "extra", add_column)],
-    )
-    monkeypatch.setattr(migrations, "LATEST", 2)
+    _next_version(monkeypatch, "extra", add_column)
     open_case_file(str(db_path)).close()
     conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == (
+        SCHEMA_VERSION + 1
+    )
     assert conn.execute("SELECT action FROM trail ORDER BY id DESC").fetchone()[0] == "migrate"
     conn.close()
 

@@ -1,14 +1,17 @@
 """Schema upgrades: a file of the first released schema opens, upgrades, and nothing is lost.
 
 tests/fixtures/case-v1.db was written by schema version 1 (tests/fixtures/make_v1.py) and
-is never regenerated. The current code must open a copy of it with every row intact; a
-simulated version 2 (an added column, an added table) must upgrade it keeping all rows,
-after writing a backup copy; a file stamped with a version newer than this program's
-must be refused through the CLI (exit 1) and left exactly as it was.
+is never regenerated. The current code must open a copy of it with every row intact
+(version 2 keeps a hand-off's dues only in its deadline rows: the mirror columns are
+dropped, nothing else changes); a simulated next version (an added column, an added
+table) must upgrade it through every migration keeping all rows, after writing one backup
+copy; a file stamped with a version newer than this program's must be refused through the
+CLI (exit 1) and left exactly as it was.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -18,7 +21,7 @@ import pytest
 
 import zuozhen
 import zuozhen.store.reader
-from tests.factories import book_args, fingerprint, run_cli, tamper, unchanged
+from tests.factories import book_args, fingerprint, make_case, run_cli, tamper, unchanged
 from zuozhen.store import migrations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "case-v1.db"
@@ -69,7 +72,12 @@ def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     verified = run_cli(v1, "verify", "--json")
     assert verified.code == 0 and verified.json()["ok"] is True
     after = counts(v1)
-    assert {k: after[k] for k in before} == before
+    # Only the migration's own records are added (version 2 and its audit-trail event).
+    assert after["schema_migration"] == before["schema_migration"] + 1
+    assert after["trail"] == before["trail"] + 1
+    assert {k: after[k] for k in before if k not in ("trail", "schema_migration")} == {
+        k: v for k, v in before.items() if k not in ("trail", "schema_migration")
+    }
     # and it keeps working: a new booking with the current code
     args = book_args(1, "升级后仍能挂号", enterprise="升级后新挂号有限公司")
     r = run_cli(v1, *args, "--json", today="2026-09-01")
@@ -77,7 +85,51 @@ def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     assert counts(v1)["appeal"] == before["appeal"] + 1
 
 
-def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_v1_becomes_v2_hand_off_dues_only_in_deadline_rows(v1: Path) -> None:
+    r = run_cli(v1, "list", "--json", today="2026-08-31")
+    assert r.code == 0, r.stderr
+    conn = sqlite3.connect(v1)
+    try:
+        assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(handoff)")}
+        index = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'ux_deadline_handoff'"
+        ).fetchone()
+        action, entity_id, detail = conn.execute(
+            "SELECT action, entity_id, detail FROM trail ORDER BY id DESC"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert not columns & {"plan_due", "report_due", "report_due_original", "provisional"}
+    assert {"handed_on", "lead_unit", "accepted_on", "reported_on", "extensions"} <= columns
+    assert index is not None and "UNIQUE" in index[0]
+    assert (action, entity_id) == ("migrate", "2")
+    # The upgraded file has the shape a new one is created with.
+    fresh = v1.parent / "fresh.db"
+    make_case(fresh).close()
+    for table in ("handoff", "deadline"):
+        assert _shape(v1, table) == _shape(fresh, table), table
+    # The fixture was written by zuozhen: nothing to restore, no mirror disagreed.
+    assert json.loads(detail) == {"name": "handoff_dues_once", "restored": [], "differed": []}
+
+
+def _shape(path: Path, table: str) -> tuple[object, ...]:
+    """Columns (name, type, not null) and indexes (name, unique, partial, columns)."""
+    conn = sqlite3.connect(path)
+    try:
+        columns = sorted(tuple(r[1:4]) for r in conn.execute(f"PRAGMA table_info({table})"))
+        indexes = sorted(
+            (name, unique, partial, tuple(c[2] for c in conn.execute(f"PRAGMA index_info({name})")))
+            for _, name, unique, _, partial in conn.execute(f"PRAGMA index_list({table})")
+        )
+    finally:
+        conn.close()
+    return tuple(columns), tuple(indexes)
+
+
+def _next_version(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Pretend this program has one more migration (a column, a table) than it has."""
+
     def upgrade(conn: Any) -> None:
         conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
         conn.exec_driver_sql("CREATE TABLE appeal_tag (appeal_id TEXT NOT NULL, tag TEXT)")
@@ -85,47 +137,54 @@ def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
             "INSERT INTO appeal_tag SELECT id, '迁移' FROM appeal WHERE status = 'rated'"
         )
 
+    nxt = migrations.LATEST + 1
     monkeypatch.setattr(
         migrations,
         "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(2, "priority", upgrade)],
+        [*migrations.MIGRATIONS, migrations.Migration(nxt, "priority", upgrade)],
     )
-    monkeypatch.setattr(migrations, "LATEST", 2)
-    monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(zuozhen.store.reader, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "LATEST", nxt)
+    monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", nxt)
+    return nxt
 
 
-def test_v1_upgrades_to_a_simulated_v2_after_a_backup(
-    v1: Path, monkeypatch: pytest.MonkeyPatch
+def test_v1_upgrades_through_every_migration_after_one_backup(
+    v1: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before_rows = counts(v1)
     before = fingerprint(v1)
-    show_before = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31").json()
-    _v2(monkeypatch)
+    current = tmp_path / "current" / "case-v1.db"
+    current.parent.mkdir()
+    shutil.copy(v1, current)
+    show_before = run_cli(current, "show", APPEAL, "--json", today="2026-08-31").json()
+    nxt = _next_version(monkeypatch)
     # A read-only command meets the old file: it is backed up, then migrated once.
     r = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31")
     assert r.code == 0, r.stderr
     assert r.json() == show_before
-    backups = list(v1.parent.glob("case-v1.db.v1-*.bak"))
-    assert len(backups) == 1
+    backups = list(v1.parent.glob("case-v1.db.v*.bak"))
+    assert [b.name.split(".")[2][:3] for b in backups] == ["v1-"]
     assert fingerprint(backups[0]) == before  # the backup is the file as it was
     assert backups[0].stat().st_mode & 0o077 == 0
     conn = sqlite3.connect(v1)
-    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == nxt
     assert "priority" in [r[1] for r in conn.execute("PRAGMA table_info(appeal)")]
     tagged = conn.execute("SELECT count(*) FROM appeal_tag").fetchone()[0]
-    last = conn.execute("SELECT action, entity_id FROM trail ORDER BY id DESC").fetchone()
+    migrated = [
+        tuple(r)
+        for r in conn.execute("SELECT action, entity_id FROM trail ORDER BY id DESC LIMIT 2")
+    ]
     conn.close()
-    assert tagged == 25 and last == ("migrate", "2")
+    assert tagged == 25 and migrated == [("migrate", str(nxt)), ("migrate", "2")]
     after = counts(v1)
-    assert after["trail"] == before_rows["trail"] + 1  # the migration's own event
-    assert after["schema_migration"] == before_rows["schema_migration"] + 1
+    assert after["trail"] == before_rows["trail"] + 2  # the migrations' own events
+    assert after["schema_migration"] == before_rows["schema_migration"] + 2
     assert {
         k: v for k, v in after.items() if k not in ("trail", "schema_migration", "appeal_tag")
     } == {k: v for k, v in before_rows.items() if k not in ("trail", "schema_migration")}
     # opening again migrates nothing more and makes no second backup
     assert run_cli(v1, "list", "--json").code == 0
-    assert len(list(v1.parent.glob("case-v1.db.v1-*.bak"))) == 1
+    assert len(list(v1.parent.glob("case-v1.db.v*.bak"))) == 1
     v = run_cli(v1, "verify", "--json")
     assert v.code == 0 and v.json()["ok"] is True
 

@@ -71,6 +71,20 @@ def units_json(units: list[str]) -> str:
     return json.dumps(units, ensure_ascii=False)
 
 
+def due_join(alias: str, step: str, appeal: str = "a") -> str:
+    """SQL: LEFT JOIN ``deadline`` as ``alias`` on the current round's plan or report deadline.
+
+    ``step`` is ``accept`` (the plan, 承办) or ``report`` (反馈, as extended). These rows are
+    the one place a hand-off's dues are kept (one of each per round, ``ux_deadline_handoff``),
+    so the join adds at most one row per appeal.
+    """
+    assert step in ("accept", "report")
+    return (
+        f" LEFT JOIN deadline {alias} ON {alias}.appeal_id = {appeal}.id"
+        f" AND {alias}.step = '{step}' AND {alias}.round = {appeal}.round"
+    )
+
+
 def unit_warnings(units: list[str], known: tuple[str, ...]) -> list[str]:
     """Warnings for units not in the configured list, with the closest known name."""
     return [w for u in units for w in unlisted(u, known, "单位", done="已按所填名称交办")]

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import insert
 from sqlmodel import col, select
 
 from zuozhen import duties
@@ -46,12 +46,9 @@ from zuozhen.files import csvin
 from zuozhen.models import (
     Appeal,
     Booking,
-    Counter,
-    Trail,
-    TrailHead,
 )
-from zuozhen.store import trail
 from zuozhen.store.storage import Act, CaseFile, Tx
+from zuozhen.store.trail import Event
 from zuozhen.validation import (
     choose,
     clean_text,
@@ -406,7 +403,7 @@ def _write_bookings(
     extended = [bookings[code] for code in latest if code in bookings]
     created: list[str] = []
     if fresh:
-        top = _allocate_block(tx, f"booking:{month}", len(fresh))
+        top = tx.allocate(f"booking:{month}", len(fresh))
         stem = f"{tx.today.year:04d}{tx.today.month:02d}"
         rows = []
         for n, code in enumerate(fresh, top - len(fresh) + 1):
@@ -492,9 +489,7 @@ def _write_trail(
         "late_reason": timing.late_reason,
         "verify_due": due.date,
     }
-    events: list[tuple[str, str, str, dict[str, Any]]] = [
-        ("book.import", "import", table.sha256[:16], summary)
-    ]
+    events = [Event("book.import", "import", table.sha256[:16], summary)]
     per_booking: dict[str, list[tuple[str, int]]] = {}
     for bid, aid, line in appeals:
         per_booking.setdefault(bid, []).append((aid, line))
@@ -503,7 +498,7 @@ def _write_trail(
     for bid, items in per_booking.items():
         code = uscc_of[bid]
         events.append(
-            (
+            Event(
                 "book.import",
                 "booking",
                 bid,
@@ -521,56 +516,4 @@ def _write_trail(
                 },
             )
         )
-    append_events(tx, events)
-
-
-def _allocate_block(tx: Tx, key: str, n: int) -> int:
-    """Reserve ``n`` consecutive numbers of a counter; returns the last one."""
-    table = Counter.__table__  # type: ignore[attr-defined]
-    stmt: Any
-    if tx.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        pg = pg_insert(table).values(key=key, value=n)
-        stmt = pg.on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + n})
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite = sqlite_insert(table).values(key=key, value=n)
-        stmt = lite.on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + n})
-    return int(tx.session.execute(stmt.returning(table.c.value)).scalar_one())
-
-
-def append_events(tx: Tx, events: list[tuple[str, str, str, dict[str, Any]]]) -> None:
-    """Append many trail events at once, hash-chained exactly as ``trail.append`` does."""
-    s = tx.session
-    s.flush()
-    s.execute(update(TrailHead).where(col(TrailHead.id) == 1).values(id=1))
-    head = s.get(TrailHead, 1)
-    if head is None:
-        head = TrailHead(id=1, last_id=0, last_hash=trail.GENESIS)
-    prev = head.last_hash or trail.GENESIS
-    operator, as_of, at = tx.act.operator, tx.today, tx.at
-    rows = []
-    for action, entity, entity_id, detail in events:
-        body = trail.canonical(detail)
-        digest = trail.row_hash(prev, at, as_of, operator, action, entity, entity_id, body)
-        rows.append(
-            {
-                "at": at,
-                "as_of": as_of,
-                "operator": operator,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "detail": body,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        prev = digest
-    s.execute(insert(Trail.__table__), rows)  # type: ignore[attr-defined]
-    last = s.execute(select(func.max(Trail.id))).scalar_one()
-    head.last_id, head.last_hash = int(last), prev
-    s.add(head)
-    s.flush()
+    tx.record_many(events)

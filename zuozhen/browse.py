@@ -126,8 +126,27 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         }
         for d in r.rows("SELECT * FROM deadline WHERE appeal_id = :id ORDER BY round, start, id", p)
     ]
+    extensions = [
+        {
+            "round": x["round"],
+            "granted_on": as_date(x["granted_on"]),
+            "old_due": as_date(x["old_due"]),
+            "new_due": as_date(x["new_due"]),
+            "reason": x["reason"],
+            "basis": x["basis"],
+        }
+        for x in r.rows("SELECT * FROM extension WHERE appeal_id = :id ORDER BY id", p)
+    ]
+    # A round's dues are its deadline rows (one plan, one report as extended); the original
+    # report deadline is what the round's first extension replaced.
+    dues = {(d["round"], d["step"]): d for d in deadlines if d["step"] in ("accept", "report")}
+    first_old: dict[int, Any] = {}
+    for x in reversed(extensions):
+        first_old[x["round"]] = x["old_due"]
     handoffs = []
     for h in r.rows("SELECT * FROM handoff WHERE appeal_id = :id ORDER BY round", p):
+        plan, report = dues.get((h["round"], "accept")), dues.get((h["round"], "report"))
+        report_due = report["due"] if report else None
         handoffs.append(
             {
                 "round": h["round"],
@@ -135,10 +154,10 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
                 "units": unit_list(h["units"]),
                 "lead_unit": h["lead_unit"],
                 "joint": as_bool(h["joint"]),
-                "plan_due": as_date(h["plan_due"]),
-                "report_due": as_date(h["report_due"]),
-                "report_due_original": as_date(h["report_due_original"]),
-                "provisional": as_bool(h["provisional"]),
+                "plan_due": plan["due"] if plan else None,
+                "report_due": report_due,
+                "report_due_original": first_old.get(h["round"], report_due),
+                "provisional": any(d is not None and d["provisional"] for d in (plan, report)),
                 "accepted_on": as_date(h["accepted_on"]),
                 "handler": h["handler"],
                 "measures": h["measures"],
@@ -151,17 +170,6 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
                 "legal_basis": h["legal_basis"],
             }
         )
-    extensions = [
-        {
-            "round": x["round"],
-            "granted_on": as_date(x["granted_on"]),
-            "old_due": as_date(x["old_due"]),
-            "new_due": as_date(x["new_due"]),
-            "reason": x["reason"],
-            "basis": x["basis"],
-        }
-        for x in r.rows("SELECT * FROM extension WHERE appeal_id = :id ORDER BY id", p)
-    ]
     ratings = [
         {
             "round": t["round"],

@@ -3,7 +3,8 @@
 Each step that the rules put under a time limit opens one row when its clock starts and
 closes it when the act is done (late if after ``due``). The daily audit only reads these
 rows. ``due`` is computed by the case file's WorkCalendar; ``provisional`` is kept so that
-loading an official holiday schedule recomputes exactly what was estimated.
+loading an official holiday schedule recomputes exactly what was estimated. A hand-off's
+plan and report deadlines are kept nowhere else (``of_round`` reads them in an act).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from sqlmodel import col, select
 
 from zuozhen.deadlines import Due
+from zuozhen.errors import RuleError
 from zuozhen.models import Deadline
 from zuozhen.store.storage import Tx
 
@@ -42,9 +44,12 @@ def open_duty(
     round: int = 1,
     due: date | None = None,
 ) -> Deadline:
-    """Start a time limit, replacing an open one of the same step and round."""
-    for old in _open(tx, appeal_id, step):
+    """Start a time limit, replacing an open one of the same step."""
+    replaced = _open(tx, appeal_id, step)
+    for old in replaced:
         tx.session.delete(old)
+    if replaced:  # gone before its successor is written (one per hand-off round, models.py)
+        tx.session.flush()
     if rule == "fixed":
         assert due is not None
         provisional = False
@@ -112,6 +117,21 @@ def drop(tx: Tx, appeal_id: str, step: str) -> None:
 def current(tx: Tx, appeal_id: str, step: str) -> Deadline | None:
     rows = _open(tx, appeal_id, step)
     return rows[0] if rows else None
+
+
+def of_round(tx: Tx, appeal_id: str, step: str, round: int) -> Deadline:
+    """A hand-off round's plan (``accept``) or report deadline, met or not: its one row."""
+    row = tx.session.exec(
+        select(Deadline).where(
+            Deadline.appeal_id == appeal_id, Deadline.step == step, Deadline.round == round
+        )
+    ).first()
+    if row is None:  # hand_off writes both; a damaged file otherwise
+        raise RuleError(
+            f"诉求 {appeal_id} 第 {round} 轮交办缺少期限记录：案卷可能已损坏，"
+            "请用 zuozhen verify 检查，或从备份恢复。"
+        )
+    return row
 
 
 def _open(tx: Tx, appeal_id: str, step: str) -> list[Deadline]:

@@ -9,7 +9,9 @@ Every act asks ``states.require`` first, then changes rows and appends exactly o
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
 ``ZuozhenError`` inside that transaction, so nothing is changed. Time limits are stored in
 the ``deadline`` table through ``duties`` (seed 002 §三(七)): plan within ``limits.plan``
-working days of the hand-off, report within ``report_single`` / ``report_joint``.
+working days of the hand-off, report within ``report_single`` / ``report_joint``; an
+extension replaces the round's report deadline with a fixed date. The ``handoff`` row
+keeps no copy of them.
 """
 
 from __future__ import annotations
@@ -114,10 +116,6 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
                 units=appeals.units_json(names),
                 lead_unit=lead,
                 joint=joint,
-                plan_due=plan.due,
-                report_due=report.due,
-                report_due_original=report.due,
-                provisional=provisional,
             )
         )
         a.units, a.lead_unit = appeals.units_json(names), lead
@@ -151,16 +149,18 @@ def undertake(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "undertake")
         h = appeals.current_handoff(tx, a)
-        promised = by or h.report_due
-        if promised > h.report_due:
+        plan_due = duties.of_round(tx, a.id, "accept", a.round).due
+        report_due = duties.of_round(tx, a.id, "report", a.round).due
+        promised = by or report_due
+        if promised > report_due:
             raise RuleError(
-                f"承诺办结日期 {promised.isoformat()} 晚于反馈期限 {h.report_due.isoformat()}："
+                f"承诺办结日期 {promised.isoformat()} 晚于反馈期限 {report_due.isoformat()}："
                 f"如确需更长时间，请先由承办单位书面申请延期（zuozhen assign extend {a.id} "
                 "--to 日期 --reason 理由），再确认承办。"
             )
         if promised < tx.today:
             raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
-        late = _done_late(tx, a, "accept", h.plan_due)
+        late = _done_late(tx, a, "accept", plan_due)
         h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
         h.accepted_late = late
         tx.session.add(h)
@@ -177,7 +177,7 @@ def undertake(
                 "late": late,
             },
         )
-        return Undertaken(a.id, who, promised, h.plan_due, h.report_due, late)
+        return Undertaken(a.id, who, promised, plan_due, report_due, late)
 
 
 def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Reported:
@@ -187,7 +187,8 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "report_back")
         h = appeals.current_handoff(tx, a)
-        late = _done_late(tx, a, "report", h.report_due)
+        due = duties.of_round(tx, a.id, "report", a.round).due
+        late = _done_late(tx, a, "report", due)
         h.reported_on, h.report_text, h.reported_late = tx.today, body, late
         tx.session.add(h)
         appeals.set_status(tx, a, "reported")
@@ -195,9 +196,9 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
             "assign.report",
             "appeal",
             a.id,
-            {"round": a.round, "text": body, "late": late, "report_due": h.report_due},
+            {"round": a.round, "text": body, "late": late, "report_due": due},
         )
-        return Reported(a.id, h.report_due, late)
+        return Reported(a.id, due, late)
 
 
 def _done_late(tx: Tx, a: Appeal, step: str, due: date) -> bool:
@@ -217,7 +218,7 @@ def extend(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "extend")
         h = appeals.current_handoff(tx, a)
-        old = h.report_due
+        old = duties.of_round(tx, a.id, "report", a.round).due
         if to <= old:
             raise RuleError(
                 f"新的反馈期限 {to.isoformat()} 必须晚于现行期限 {old.isoformat()}：延期只能往后延。"
@@ -236,7 +237,6 @@ def extend(
                 basis=law,
             )
         )
-        h.report_due = to
         h.extensions += 1
         if law:
             h.legal_basis = law

@@ -4,7 +4,8 @@ The State Council publishes next year's schedule around November; until chinese-
 ships it, deadlines in that year are computed on a provisional calendar and flagged. When
 the clerk loads the official schedule, it is stored in the case file (preferred over the
 package from then on) and every stored deadline that was provisional is recomputed from
-its start, count and rule; each change is recorded in the audit trail.
+its start, count and rule; each change is recorded in the audit trail. A hand-off's plan
+and report deadlines are among those rows (kept nowhere else), so they follow.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from zuozhen.deadlines import Due, Schedule, WorkCalendar
 from zuozhen.errors import RuleError
-from zuozhen.models import Deadline, Handoff, HolidaySchedule
+from zuozhen.models import Deadline, HolidaySchedule
 from zuozhen.schedules import parse_schedule
+from zuozhen.store.reader import Reader
 from zuozhen.store.storage import Act, CaseFile
 
 
@@ -73,9 +75,7 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
                 loaded_by=act.operator,
             )
         )
-        s.flush()
-        others = [parse_schedule(r.toml) for r in s.exec(select(HolidaySchedule)).all()]
-        calendar = WorkCalendar(others)
+        calendar = Reader.inside(tx).calendar  # with the schedule just written
         tx.record(
             "calendar.load",
             "holiday_schedule",
@@ -107,8 +107,6 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
             old = d.due
             d.due, d.provisional = due.date, due.provisional
             s.add(d)
-            if d.step in ("accept", "report"):
-                _sync_handoff(s, d, old)
             tx.record(
                 "deadline.recompute",
                 "appeal",
@@ -131,20 +129,3 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
         len(rows),
         changed,
     )
-
-
-def _sync_handoff(session: Session, d: Deadline, old: date) -> None:
-    """Handoff rows mirror their plan and report deadlines for the reports."""
-    h = session.exec(
-        select(Handoff).where(Handoff.appeal_id == d.appeal_id, Handoff.round == d.round)
-    ).first()
-    if h is None:
-        return
-    if d.step == "accept" and h.plan_due == old:
-        h.plan_due = d.due
-    if d.step == "report" and h.report_due == old:
-        h.report_due = d.due
-        if h.report_due_original == old:
-            h.report_due_original = d.due
-    h.provisional = d.provisional
-    session.add(h)

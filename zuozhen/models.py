@@ -141,7 +141,13 @@ class Appeal(SQLModel, table=True):
 
 
 class Handoff(SQLModel, table=True):
-    """One 交办 round: units, the plan and report deadlines, 承办 and 反馈."""
+    """One 交办 round: units, 承办 and 反馈.
+
+    Its time limits are not kept here: the plan deadline (承办, step ``accept``) and the
+    report deadline (反馈, step ``report``, as extended) of the round are its ``deadline``
+    rows, one of each (``ux_deadline_handoff``); the original report deadline is the first
+    extension's ``old_due``.
+    """
 
     __table_args__ = (UniqueConstraint("appeal_id", "round", name="uq_handoff_round"),)
     id: int | None = Field(default=None, primary_key=True)
@@ -151,10 +157,6 @@ class Handoff(SQLModel, table=True):
     units: str  # JSON list, first = leading unit
     lead_unit: str
     joint: bool
-    plan_due: dt.date
-    report_due: dt.date  # current (after extensions)
-    report_due_original: dt.date
-    provisional: bool = False
     accepted_on: dt.date | None = None
     handler: str | None = None
     measures: str | None = None
@@ -231,7 +233,18 @@ class Deadline(SQLModel, table=True):
             sqlite_where=text("done_on IS NULL"),
             postgresql_where=text("done_on IS NULL"),
         ),
-        Index("ix_deadline_appeal_step", "appeal_id", "step"),
+        # Also covers a round's due (reports join the hand-off dues on it, index only).
+        Index("ix_deadline_appeal_step", "appeal_id", "step", "round", "due"),
+        # A hand-off round has one plan and one report deadline: the one place they are kept.
+        Index(
+            "ux_deadline_handoff",
+            "appeal_id",
+            "round",
+            "step",
+            unique=True,
+            sqlite_where=text("step IN ('accept', 'report')"),
+            postgresql_where=text("step IN ('accept', 'report')"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: str = Field(foreign_key="appeal.id")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,12 +33,11 @@ from typing import TYPE_CHECKING, Any
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.files.outfiles import write_bytes
+from zuozhen.store.reader import Reader
 from zuozhen.validation import mask_name, mask_phone
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
-    from zuozhen.deadlines import WorkCalendar
-    from zuozhen.store.reader import Reader
     from zuozhen.store.storage import Act, CaseFile, Tx
 
 CHANNELS = ("短信", "电话")
@@ -54,8 +53,6 @@ EXPORT_HEADER = (
     "坐诊日期",
     "顺序号",
 )
-
-Rows = Callable[[str, Mapping[str, Any]], Sequence[Mapping[str, Any]]]
 
 
 def sms_segments(text: str) -> int:
@@ -238,34 +235,33 @@ ORDER BY c.date, c.start, c.id, b.booked_on, b.id, a.seq
 """
 
 
-def _session_row(rows: Rows, session_id: str) -> Mapping[str, Any]:
+def _session_row(r: Reader, session_id: str) -> Mapping[str, Any]:
     key = (session_id or "").strip().upper()
-    found = rows("SELECT id, date, status FROM consultation WHERE id = :id", {"id": key})
-    if not found:
+    found = r.one("SELECT id, date, status FROM consultation WHERE id = :id", {"id": key})
+    if found is None:
         raise NotFoundError(
             f"没有场次 {session_id}：场次号形如 S202610-01，可用 zuozhen session list 查看。"
         )
-    return found[0]
+    return found
 
 
-def call_list(
-    rows: Rows, config: Config, cal: WorkCalendar, today: date, session_id: str | None = None
-) -> CallList:
-    """Who must be called up for one session, or for every planned session from today on."""
+def call_list(r: Reader, today: date, session_id: str | None = None) -> CallList:
+    """Who must be called up for one session, or for every planned session from today on.
+
+    Read-only; inside an act (``--sent``, ``--export``) ``r`` is ``Reader.inside(tx)``.
+    """
     from zuozhen.store.reader import as_bool, as_date
 
+    config, cal = r.config, r.calendar
     stranded: list[str] = []
     if session_id is not None:
-        s = _session_row(rows, session_id)
+        s = _session_row(r, session_id)
         if s["status"] == "cancelled":
-            ids = [
-                r["id"]
-                for r in rows(
-                    "SELECT id FROM appeal WHERE session_id = :s AND status IN ('scheduled', 'notified')"
-                    " ORDER BY id",
-                    {"s": s["id"]},
-                )
-            ]
+            ids = r.column(
+                "SELECT id FROM appeal WHERE session_id = :s AND status IN ('scheduled', 'notified')"
+                " ORDER BY id",
+                {"s": s["id"]},
+            )
             raise RuleError(
                 f"场次 {s['id']} 已取消，不能叫号"
                 + (
@@ -277,43 +273,39 @@ def call_list(
         where, params = "c.id = :sid", {"sid": s["id"]}
     else:
         where, params = "c.status = 'planned' AND c.date >= :today", {"today": today}
-        stranded = [
-            r["id"]
-            for r in rows(
-                "SELECT a.id FROM appeal a JOIN consultation c ON c.id = a.session_id "
-                "WHERE c.status = 'cancelled' AND a.status IN ('scheduled', 'notified') "
-                "ORDER BY a.id",
-                {},
-            )
-        ]
+        stranded = r.column(
+            "SELECT a.id FROM appeal a JOIN consultation c ON c.id = a.session_id "
+            "WHERE c.status = 'cancelled' AND a.status IN ('scheduled', 'notified') "
+            "ORDER BY a.id"
+        )
     items: list[CallItem] = []
     done: list[CallItem] = []
     slots: dict[tuple[str, str], int] = {}
     per_session: dict[str, int] = {}
-    for r in rows(_SQL.format(where=where), params):
-        sid = r["session_id"]
-        key = (sid, r["booking_id"])
+    for row in r.iter(_SQL.format(where=where), params):
+        sid = row["session_id"]
+        key = (sid, row["booking_id"])
         if key not in slots:
             per_session[sid] = per_session.get(sid, 0) + 1
             slots[key] = per_session[sid]
-        status = r["status"]
+        status = row["status"]
         if status not in ("scheduled", "notified"):
             continue  # heard already: keeps its slot, nothing to call up
-        day = as_date(r["session_date"])
+        day = as_date(row["session_date"])
         assert day is not None
-        due = as_date(r["notify_due"]) or cal.notify_by(day, config.limits.notify_days).date
-        renotify = as_bool(r["renotify"])
+        due = as_date(row["notify_due"]) or cal.notify_by(day, config.limits.notify_days).date
+        renotify = as_bool(row["renotify"])
         item = CallItem(
-            appeal=r["id"],
-            booking=r["booking_id"],
-            enterprise=r["enterprise"],
-            contact=r["contact"],
-            phone=r["phone"],
+            appeal=row["id"],
+            booking=row["booking_id"],
+            enterprise=row["enterprise"],
+            contact=row["contact"],
+            phone=row["phone"],
             session=sid,
             session_date=day,
-            start=r["start"],
-            end=r["session_end"],
-            place=r["place"],
+            start=row["start"],
+            end=row["session_end"],
+            place=row["place"],
             slot=slots[key],
             notify_by=due,
             late=today > due,
@@ -321,16 +313,16 @@ def call_list(
             status=status,
             text=message(
                 config,
-                enterprise=r["enterprise"],
+                enterprise=row["enterprise"],
                 day=day,
-                start=r["start"],
-                end=r["session_end"],
-                place=r["place"],
+                start=row["start"],
+                end=row["session_end"],
+                place=row["place"],
                 slot=slots[key],
                 renotify=renotify,
             ),
-            notified_on=as_date(r["notified_on"]),
-            channel=r["notify_channel"],
+            notified_on=as_date(row["notified_on"]),
+            channel=row["notify_channel"],
         )
         (items if status == "scheduled" else done).append(item)
     return CallList(
@@ -338,24 +330,9 @@ def call_list(
     )
 
 
-def reader_rows(r: Reader) -> Rows:
-    return lambda sql, params: r.rows(sql, params)
-
-
-def tx_rows(tx: Tx) -> Rows:
-    from sqlalchemy import text
-
-    conn = tx.session.connection()
-
-    def rows(sql: str, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        return [dict(m) for m in conn.execute(text(sql), dict(params)).mappings()]
-
-    return rows
-
-
 def pending(r: Reader, today: date, session_id: str | None = None) -> CallList:
     """``notify`` without --sent: read-only."""
-    return call_list(reader_rows(r), r.config, r.calendar, today, session_id)
+    return call_list(r, today, session_id)
 
 
 # -- acts --------------------------------------------------------------------------------
@@ -415,7 +392,7 @@ def export_batch(
     if path.exists() and not force:
         raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
     with case.write(act) as tx:
-        listing = call_list(tx_rows(tx), case.config, case.calendar, act.today, session_id)
+        listing = call_list(Reader.inside(tx), act.today, session_id)
         items = _select(listing.items, appeals)
         if not items:
             raise RuleError(
@@ -478,7 +455,7 @@ def record_sent(
         if appeals:
             ids = list(dict.fromkeys(a.strip() for a in appeals))
         else:
-            listing = call_list(tx_rows(tx), config, case.calendar, act.today, session_id)
+            listing = call_list(Reader.inside(tx), act.today, session_id)
             ids = [i.appeal for i in listing.items]
             if not ids:
                 raise RuleError("没有待叫号的诉求，未作记录：可用 zuozhen notify 查看名单。")

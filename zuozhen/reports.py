@@ -18,8 +18,8 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
 * **已办结** — appeals closed (销号, status 已销号 or 已评价), those resolved on the spot
   included.
 * **按期办结** — closed appeals closed on or before the report deadline of their latest
-  hand-off round, as extended (延期) or set by law; an appeal resolved on the spot counts
-  as closed on time.
+  hand-off round, as extended (延期) or set by law (the round's ``report`` deadline row);
+  an appeal resolved on the spot counts as closed on time.
 * **超期未办结** — appeals not closed whose current hand-off round's report deadline had
   passed at the end of the quarter, or at the report date if that is earlier (a deadline
   runs to the end of its day). Appeals never handed off are not counted here.
@@ -48,6 +48,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from zuozhen.appeals import due_join
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_quarter
@@ -325,16 +326,16 @@ def quarterly_many(
                 CASE WHEN {_CLOSED} THEN 1 ELSE 0 END AS closed,
                 CASE WHEN {_CLOSED} AND (
                         (h.id IS NULL AND a.resolved_on_spot)
-                        OR (h.id IS NOT NULL AND a.closed_on <= h.report_due))
+                        OR (h.id IS NOT NULL AND a.closed_on <= rd.due))
                      THEN 1 ELSE 0 END AS on_time,
-                CASE WHEN NOT {_CLOSED} AND h.id IS NOT NULL AND h.report_due < :cutoff
+                CASE WHEN NOT {_CLOSED} AND h.id IS NOT NULL AND rd.due < :cutoff
                      THEN 1 ELSE 0 END AS overdue,
                 CASE WHEN EXISTS (SELECT 1 FROM extension x WHERE x.appeal_id = a.id)
                      THEN 1 ELSE 0 END AS extended,
                 CASE WHEN {_CLOSED} AND a.outcome = '解释说明' THEN 1 ELSE 0 END AS explained,
                 CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
                 CASE WHEN r.handling IN ('满意', '基本满意') THEN 1 ELSE 0 END AS satisfied
-            FROM {_from(bys)}
+            FROM {_from(bys)}{due_join("rd", "report")}
             WHERE {quarter.month_in}
         ) t
         GROUP BY {names}
@@ -416,14 +417,15 @@ def overdue_items(
     items = []
     for row in r.iter(
         f"""
-        SELECT a.id, h.lead_unit, h.report_due
+        SELECT a.id, h.lead_unit, rd.due
         FROM appeal a JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-        WHERE {quarter.month_in} AND NOT {_CLOSED} AND h.report_due < :cutoff
-        ORDER BY h.report_due, a.id{f" LIMIT {int(limit)}" if limit is not None else ""}
+        {due_join("rd", "report")}
+        WHERE {quarter.month_in} AND NOT {_CLOSED} AND rd.due < :cutoff
+        ORDER BY rd.due, a.id{f" LIMIT {int(limit)}" if limit is not None else ""}
         """,
         {**quarter.params(), "cutoff": cutoff},
     ):
-        due = as_date(row["report_due"])
+        due = as_date(row["due"])
         assert due is not None
         items.append(
             OverdueItem(

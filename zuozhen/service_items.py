@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from zuozhen import states
-from zuozhen.appeals import unit_list
+from zuozhen.appeals import due_join, unit_list
 from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_month
 
@@ -124,12 +124,13 @@ def service_items(r: Reader, month: str, *, with_contacts: bool = False) -> Iter
         f"""
         SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, a.session_id,
                c.date AS session_date, c.kind AS session_kind, a.status,
-               h.handed_on, h.plan_due, h.report_due, a.closed_on{contacts}
+               h.handed_on, pd.due AS plan_due, rd.due AS report_due, a.closed_on{contacts}
         FROM appeal a
         JOIN booking b ON b.id = a.booking_id
         JOIN enterprise e ON e.uscc = b.uscc
         LEFT JOIN consultation c ON c.id = a.session_id
         LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
+        {due_join("pd", "accept")}{due_join("rd", "report")}
         WHERE a.month = :m
         ORDER BY b.seq, a.seq
         """,

@@ -24,9 +24,9 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 def _calendar(a: App) -> WorkCalendar:
     """The case file's calendar (with loaded schedules); the built-in one without a file."""
     from zuozhen.commands import render
-    from zuozhen.store.reader import sqlite_path
+    from zuozhen.store.core import locate
 
-    path = sqlite_path(a.db)
+    path = locate(a.db).path
     if path is not None and not path.exists():
         from zuozhen.deadlines import default_calendar
 

@@ -42,14 +42,15 @@ def demo(
     from zuozhen.cli import app as root
     from zuozhen.commands import render
     from zuozhen.errors import InputError
+    from zuozhen.store.core import locate
 
     a = get_app(ctx)
     if db is None and _typed_on_command_line(ctx):
         # `zuozhen --db 演示.db demo` means "put it there"; a case file named only by
         # ZUOZHEN_DB or the default is the clerk's own and is never touched.
-        if "://" in a.db:
+        db = locate(a.db).path
+        if db is None:
             raise InputError("演示案卷只生成 SQLite 文件：请用 --db 指定一个文件路径。")
-        db = Path(a.db)
     path = (
         db.expanduser().resolve()
         if db

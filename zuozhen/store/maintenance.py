@@ -63,7 +63,8 @@ def backup(case: CaseFile, target: Path) -> BackupResult:
         raise InputError(f"目录 {target.parent} 不存在：请先创建它。")
     # Count the rows inside the same kind of snapshot the copy is taken from: hold a read
     # transaction open across the copy so that nobody's commit falls between the two.
-    src = sqlite3.connect(case.path, timeout=60, isolation_level=None)
+    wait = case.location.busy_timeout_ms / 1000
+    src = sqlite3.connect(case.path, timeout=wait, isolation_level=None)
     try:
         src.execute("BEGIN")
         expected = _counts(src)

@@ -7,25 +7,35 @@ a backup copy has been written. A file stamped with a version this program does 
 is refused: it was written by a newer zuozhen.
 
 Adding a migration: append ``Migration(n, "what", upgrade)`` whose ``upgrade`` alters an
-existing file to match the new models, and keep ``tests/fixtures/`` upgrade tests green.
+existing file to match the new models (SQL that runs on SQLite ≥ 3.35 and PostgreSQL),
+bump ``zuozhen.SCHEMA_VERSION``, and keep ``tests/fixtures/`` upgrade tests green. What
+``upgrade`` returns is added to the migration's audit-trail event (what it restored or
+found), so a value a migration had to choose is on the record.
+
+1. ``initial``  the first released schema (tests/fixtures/case-v1.db)
+2. ``handoff_dues_once``  a hand-off's plan and report deadlines are kept only as its
+   ``deadline`` rows (they were mirrored in ``handoff`` and synchronised by hand)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from zuozhen import SCHEMA_VERSION, models  # noqa: F401  (models registers the tables)
+from zuozhen.errors import CaseFileError
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
     name: str
-    upgrade: Callable[[Connection], None] | None  # None: the baseline, only ever created
+    # None: the baseline, only ever created; returns details for the audit trail, or None
+    upgrade: Callable[[Connection], dict[str, Any] | None] | None
 
 
 # Append-only tables: the audit trail and the enterprise's ratings.
@@ -85,13 +95,92 @@ def create_schema(conn: Connection) -> None:
     _protect(conn)
 
 
+_DUE_COLUMNS = {
+    "accept": ("plan_due", "accepted_on", "accepted_late"),
+    "report": ("report_due", "reported_on", "reported_late"),
+}
+
+
+def _m002_handoff_dues_once(conn: Connection) -> dict[str, Any]:
+    """Drop ``handoff.plan_due/report_due/report_due_original/provisional``.
+
+    Every hand-off round already has its ``accept`` and ``report`` deadline rows (the acts
+    wrote both); a row missing from a damaged file is restored from the mirror, and a
+    mirror that disagreed with its row is reported (the row is what the acts and the
+    daily audit judged by, so it is kept). Then one row of each per round is made a rule of
+    the database (``ux_deadline_handoff``).
+    """
+    twice = conn.exec_driver_sql(
+        "SELECT appeal_id, round, step FROM deadline WHERE step IN ('accept', 'report') "
+        "GROUP BY appeal_id, round, step HAVING count(*) > 1 ORDER BY appeal_id, round, step"
+    ).all()
+    if twice:
+        listed = "、".join(f"{a} 第 {r} 轮（{s}）" for a, r, s in twice[:10])
+        raise CaseFileError(
+            f"案卷中有交办轮次存了两个同类期限（{listed}），无法自动升级：案卷未作改动。"
+            "请用原版本的 zuozhen 核对这些诉求，或联系技术支持。"
+        )
+    restored: list[list[Any]] = []
+    differed: list[list[Any]] = []
+    for step, (due, done, late) in _DUE_COLUMNS.items():
+        missing = f"""
+            FROM handoff h WHERE NOT EXISTS (SELECT 1 FROM deadline d
+              WHERE d.appeal_id = h.appeal_id AND d.round = h.round AND d.step = '{step}')"""
+        restored += [
+            [a, r, step, d]
+            for a, r, d in conn.exec_driver_sql(
+                f"SELECT h.appeal_id, h.round, h.{due} {missing} ORDER BY h.appeal_id, h.round"
+            )
+        ]
+        conn.exec_driver_sql(
+            "INSERT INTO deadline (appeal_id, round, step, unit, start, count, rule, due,"
+            " provisional, done_on, late)"
+            f" SELECT h.appeal_id, h.round, '{step}', h.lead_unit, h.handed_on, NULL, 'fixed',"
+            f" h.{due}, h.provisional, h.{done}, h.{late} {missing}"
+        )
+        differed += [
+            [a, r, step, mirror, kept]
+            for a, r, mirror, kept in conn.exec_driver_sql(
+                f"SELECT h.appeal_id, h.round, h.{due}, d.due FROM handoff h JOIN deadline d"
+                f" ON d.appeal_id = h.appeal_id AND d.round = h.round AND d.step = '{step}'"
+                f" WHERE d.due <> h.{due} ORDER BY h.appeal_id, h.round"
+            )
+        ]
+    # The original report deadline is read from the first extension of the round.
+    differed += [
+        [a, r, "report_original", mirror, kept]
+        for a, r, mirror, kept in conn.exec_driver_sql(
+            "SELECT h.appeal_id, h.round, h.report_due_original, o.due FROM handoff h"
+            " JOIN (SELECT d.appeal_id, d.round, COALESCE((SELECT x.old_due FROM extension x"
+            "   WHERE x.appeal_id = d.appeal_id AND x.round = d.round ORDER BY x.id LIMIT 1),"
+            "   d.due) AS due FROM deadline d WHERE d.step = 'report') o"
+            " ON o.appeal_id = h.appeal_id AND o.round = h.round"
+            " WHERE o.due <> h.report_due_original ORDER BY h.appeal_id, h.round"
+        )
+    ]
+    conn.exec_driver_sql(
+        "CREATE UNIQUE INDEX ux_deadline_handoff ON deadline (appeal_id, round, step)"
+        " WHERE step IN ('accept', 'report')"
+    )
+    # Reports now read the dues from deadline rows: the lookup index also covers them.
+    conn.exec_driver_sql("DROP INDEX ix_deadline_appeal_step")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_deadline_appeal_step ON deadline (appeal_id, step, round, due)"
+    )
+    analysed = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    if conn.dialect.name == "sqlite" and conn.exec_driver_sql(analysed).first():
+        # An analysed file keeps planner statistics for the new indexes too.
+        conn.exec_driver_sql("ANALYZE ix_deadline_appeal_step")
+        conn.exec_driver_sql("ANALYZE ux_deadline_handoff")
+    for column in ("plan_due", "report_due", "report_due_original", "provisional"):
+        conn.exec_driver_sql(f"ALTER TABLE handoff DROP COLUMN {column}")
+    return {"restored": restored, "differed": differed}
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
+    Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
 ]
 
 LATEST = MIGRATIONS[-1].version
 assert LATEST == SCHEMA_VERSION, "bump zuozhen.SCHEMA_VERSION with each migration"
-
-
-def current_version(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT max(version) FROM schema_migration")).scalar() or 0)

@@ -5,7 +5,10 @@ pay for importing SQLAlchemy and pydantic (≈0.4 s). On SQLite the reader talks
 file through the standard ``sqlite3`` module; on any other database it borrows a
 SQLAlchemy connection. Queries are plain SQL with ``:name`` parameters, written to run on
 both SQLite and PostgreSQL. Each reader holds one read transaction, so everything a
-command prints comes from one consistent snapshot.
+command prints comes from one consistent snapshot. Where the file is, the version check,
+the messages and the configuration and calendar loaders are shared with the writer
+(core.py). Inside an act, ``Reader.inside(tx)`` runs the same queries on the act's own
+transaction.
 
 Values come back as on the engine: on SQLite dates are ISO strings and booleans 0/1; use
 ``as_date`` / ``as_bool`` when a value is used, not just printed.
@@ -20,12 +23,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zuozhen import SCHEMA_VERSION
-from zuozhen.errors import CaseFileError
+from zuozhen.store import core
+from zuozhen.store.core import Location, locate
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
     from zuozhen.deadlines import WorkCalendar
+    from zuozhen.store.storage import CaseFile, Tx
 
 sqlite3.register_adapter(date, date.isoformat)
 
@@ -42,64 +46,74 @@ def as_bool(value: Any) -> bool:
     return bool(value) and value not in ("0", "false")
 
 
-def sqlite_path(db: str) -> Path | None:
-    """The file of a SQLite case file, or None for another database."""
-    if "://" not in db:
-        return Path(db).expanduser().resolve()
-    if db.startswith("sqlite"):
-        rest = db.split("://", 1)[1]
-        return Path(rest[1:] if rest.startswith("/") else rest).resolve() if rest else None
-    return None
-
-
 class Reader:
-    """A read-only view of a case file, in one consistent snapshot."""
+    """A read-only view of a case file, in one consistent snapshot.
+
+    ``Reader(db)`` opens the case file for reading (plain ``sqlite3`` on SQLite);
+    ``Reader.inside(tx)`` reads through the connection of an open write transaction, so
+    an act runs the same queries and sees its own uncommitted rows.
+    """
+
+    location: Location
+    _sqlite: sqlite3.Connection | None
+    _sa: Any  # a SQLAlchemy Connection
+    _case: CaseFile | None  # opened here (PostgreSQL), closed with the reader
+    _tx: Tx | None  # borrowed from an act, never closed here
 
     def __init__(self, db: str) -> None:
-        self.db = db
-        self.path = sqlite_path(db)
-        self._sqlite: sqlite3.Connection | None = None
-        self._sa: Any = None
-        if self.path is not None:
-            if not self.path.is_file():
-                raise CaseFileError(
-                    f"找不到案卷 {self.path}：请先运行 zuozhen init 创建，或用 --db 指定已有的案卷。"
-                )
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            try:
-                conn.execute("PRAGMA busy_timeout = 60000")
-                conn.execute("PRAGMA query_only = ON")
-                conn.execute("BEGIN")
-                version = conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0]
-            except sqlite3.DatabaseError:
-                conn.close()
-                raise CaseFileError(
-                    f"{self.path} 不是 zuozhen 案卷或已损坏：请用 zuozhen verify 检查，或从备份恢复。"
-                ) from None
-            self._sqlite = conn
-        else:
-            from zuozhen.store.storage import open_case_file
-
-            case = open_case_file(db)
-            self._case = case
-            # One snapshot for the whole command (READ COMMITTED would take one per query).
-            self._sa = case.engine.connect().execution_options(isolation_level="REPEATABLE READ")
-            self._sa.begin()
-            version = self._sa.exec_driver_sql("SELECT max(version) FROM schema_migration").scalar()
-        version = int(version or 0)
-        if version != SCHEMA_VERSION:
-            self.close()
-            if version > SCHEMA_VERSION:
-                raise CaseFileError(
-                    f"案卷由更新版本的 zuozhen 创建（结构版本 {version}），本程序只支持到版本 "
-                    f"{SCHEMA_VERSION}：请升级 zuozhen 后再打开，案卷未作任何改动。"
-                )
+        self._reset(locate(db), tx=None)
+        if core.check_version(self._open()):
             # An older file: the full storage layer backs it up and migrates it once.
             from zuozhen.store.storage import open_case_file
 
+            self.close()
             open_case_file(db).close()
-            self.__init__(db)  # type: ignore[misc]
+            core.check_version(self._open())
+
+    @classmethod
+    def inside(cls, tx: Tx) -> Reader:
+        """A reader on the write transaction ``tx``: its rows, committed or not."""
+        r = cls.__new__(cls)
+        r._reset(tx.case.location, tx=tx)
+        r._sa = tx.session.connection()
+        return r
+
+    def _reset(self, location: Location, *, tx: Tx | None) -> None:
+        self.location = location
+        self._sqlite = self._sa = self._case = None
+        self._tx = tx
+
+    def _open(self) -> int:
+        """Open the snapshot; returns the file's schema version."""
+        path = self.location.path
+        if path is None:
+            from zuozhen.store.storage import open_case_file
+
+            self._case = open_case_file(self.location.url)
+            # One snapshot for the whole command (READ COMMITTED would take one per query).
+            conn = self._case.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+            conn.begin()
+            self._sa = conn
+            return int(conn.exec_driver_sql(core.VERSION_SQL).scalar() or 0)
+        if not path.is_file():
+            raise core.missing_file(path)
+        wait_ms = self.location.busy_timeout_ms
+        db = sqlite3.connect(path, timeout=wait_ms / 1000, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            db.execute("PRAGMA query_only = ON")
+            db.execute("BEGIN")
+            version = db.execute(core.VERSION_SQL).fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise core.unreadable(path, exc) from None
+        self._sqlite = db
+        return int(version or 0)
+
+    @property
+    def path(self) -> Path | None:
+        return self.location.path
 
     @property
     def dialect(self) -> str:
@@ -116,7 +130,13 @@ class Reader:
         else:
             from sqlalchemy import text
 
+            if self._tx is not None:
+                self._tx.session.flush()  # the act's pending changes are part of what it reads
             yield from self._sa.execute(text(sql), dict(params or {})).mappings()
+
+    def column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The first column of every row."""
+        return [self._first(r) for r in self.iter(sql, params)]
 
     def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
         for r in self.iter(sql, params):
@@ -125,38 +145,28 @@ class Reader:
 
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         r = self.one(sql, params)
-        if r is None:
-            return None
-        return r[0] if isinstance(r, sqlite3.Row) else next(iter(r.values()))
+        return None if r is None else self._first(r)
+
+    @staticmethod
+    def _first(row: Row) -> Any:
+        return row[0] if isinstance(row, sqlite3.Row) else next(iter(row.values()))
 
     @cached_property
     def config(self) -> Config:
-        from zuozhen.config import parse
-
-        text = self.scalar("SELECT value FROM setting WHERE key = 'config'")
-        if text is None:
-            raise CaseFileError(
-                "案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。"
-            )
-        return parse(text)
+        return core.load_config(self.column)
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        from zuozhen.deadlines import WorkCalendar
-        from zuozhen.schedules import parse_schedule
-
-        return WorkCalendar(
-            parse_schedule(r["toml"]) for r in self.rows("SELECT toml FROM holiday_schedule")
-        )
+        return core.load_calendar(self.column)
 
     def close(self) -> None:
         if self._sqlite is not None:
             self._sqlite.close()
-            self._sqlite = None
-        if self._sa is not None:
+        if self._tx is None and self._sa is not None:
             self._sa.close()
-            self._sa = None
+        if self._case is not None:
             self._case.close()
+        self._sqlite = self._sa = self._case = None
 
     def __enter__(self) -> Reader:
         return self

@@ -1,10 +1,13 @@
 """The case file: opening it, one transaction per change, and number allocation.
 
-``open_case_file`` is the one place a case file is opened; it refuses a missing file,
-refuses a file written by a newer zuozhen, backs up and migrates an older one. Every
-change goes through ``CaseFile.write(act)``: one transaction (``BEGIN IMMEDIATE`` on
-SQLite, so concurrent clerks queue behind a busy timeout instead of deadlocking) in which
-the domain code changes rows and appends to the audit trail through ``Tx.record``.
+``open_case_file`` is the one place a case file is opened for writing; it refuses a missing
+file, refuses a file written by a newer zuozhen, backs up and migrates an older one. Where
+``--db`` points, the version check and the messages are core.py's, shared with the fast
+reader. Every change goes through ``CaseFile.write(act)``: one transaction (``BEGIN
+IMMEDIATE`` on SQLite, so concurrent clerks queue behind a busy timeout instead of
+deadlocking) in which the domain code changes rows, appends to the audit trail through
+``Tx.record`` / ``Tx.record_many`` and takes numbers through ``Tx.allocate``; it reads with
+``Reader.inside(tx)`` where a query of the read path is needed.
 
 SQLite gets its settings on every connection (foreign keys are per connection): WAL,
 ``synchronous=FULL``, ``foreign_keys=ON``, a busy timeout. pysqlite's own transaction
@@ -14,15 +17,16 @@ of this; SQLite-only statements stay behind ``dialect`` checks.
 
 The two engines, for developers. Everything engine-specific sits behind this module,
 reader.py and migrations.py; domain code sees one interface. *Writers*: SQLite has one
-writer at a time (``BEGIN IMMEDIATE``; others wait up to ``BUSY_TIMEOUT_MS``); on
+writer at a time (``BEGIN IMMEDIATE``; others wait up to ``BUSY_TIMEOUT_MS``, or the
+``?timeout=`` of a ``sqlite:`` URL, on both paths); on
 PostgreSQL ``write`` first takes a transaction-scoped advisory lock (``PG_WRITE_LOCK``),
 so writers queue the same way: no deadlocks between row locks, and every read inside a
 write sees all earlier commits (no lost updates under READ COMMITTED). ``Tx.get`` also
 takes the row lock (``FOR UPDATE``) on PostgreSQL. *Readers* never block writers: WAL on
 SQLite, and one REPEATABLE READ snapshot per command on PostgreSQL (reader.py). *Numbers*
 (booking, session): a ``counter`` row bumped by one ``INSERT … ON CONFLICT DO UPDATE …
-RETURNING`` (``allocate``), the same statement on both engines, never a sequence, so a
-rolled-back booking leaves no gap. *Append-only* trail and ratings: triggers raising an
+RETURNING`` (``allocate``, one number or a block for a bulk import), the same statement on
+both engines, never a sequence, so a rolled-back booking leaves no gap. *Append-only* trail and ratings: triggers raising an
 error on both (``RAISE(ABORT)`` / a plpgsql function). *Full-text search* (queries.py): FTS5 with
 the trigram tokenizer on SQLite (LIKE for one or two characters); ILIKE on PostgreSQL,
 served by a ``pg_trgm`` GIN index from three characters on; the same rows either way. *Backup*: ``zuozhen backup``
@@ -35,7 +39,7 @@ one season of commands on both and requires equal output.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -44,19 +48,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 from zuozhen.config import Config, parse
 from zuozhen.errors import CaseFileError, InputError
-from zuozhen.models import Counter, HolidaySchedule, SchemaMigration, Setting
-from zuozhen.store import migrations, trail
+from zuozhen.models import Counter, SchemaMigration, Setting
+from zuozhen.store import core, migrations, trail
+from zuozhen.store.core import BUSY_TIMEOUT_MS, Location, locate
 
 if TYPE_CHECKING:
     from zuozhen.deadlines import WorkCalendar
 
-BUSY_TIMEOUT_MS = 60_000
 PG_WRITE_LOCK = 0x7A756F7A68656E  # 'zuozhen': the advisory lock that serialises writers
 M = TypeVar("M", bound=SQLModel)
 
@@ -73,32 +76,15 @@ class Act:
     today: date
 
 
-def resolve_url(db: str) -> tuple[str, Path | None]:
-    """A SQLAlchemy URL and, for SQLite, the file's path."""
-    if "://" in db:
-        try:
-            url = make_url(db)
-        except Exception:
-            raise InputError(
-                f"数据库地址“{db}”无法识别：请写 SQLite 文件路径或 SQLAlchemy URL。"
-            ) from None
-        if url.get_backend_name() == "sqlite":
-            if not url.database or url.database == ":memory:":
-                raise InputError("案卷不能放在内存数据库中：请写一个文件路径。")
-            return url.render_as_string(hide_password=False), Path(url.database).resolve()
-        return url.render_as_string(hide_password=False), None
-    path = Path(db).expanduser().resolve()
-    return f"sqlite:///{path}", path
-
-
-def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+def _sqlite_engine(loc: Location) -> Engine:
+    wait_ms = loc.busy_timeout_ms
+    engine = create_engine(loc.url, connect_args={"timeout": wait_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {wait_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
@@ -112,11 +98,11 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+def make_engine(loc: Location) -> Engine:
+    if loc.path is not None:
+        return _sqlite_engine(loc)
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(loc.url, pool_pre_ping=True)
     except ImportError as exc:
         raise CaseFileError(
             f"连接该数据库所需的驱动未安装（{exc.name}）：PostgreSQL 请安装 pip install 'zuozhen[postgres]'。"
@@ -139,42 +125,46 @@ class Tx:
     def record(
         self, action: str, entity: str, entity_id: str, detail: dict[str, Any] | None = None
     ) -> None:
-        trail.append(
-            self.session,
-            at=self.at,
-            as_of=self.act.today,
-            operator=self.act.operator,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail,
+        """Append one event to the audit trail (留痕)."""
+        self.record_many([trail.Event(action, entity, entity_id, detail)])
+
+    def record_many(self, events: Sequence[trail.Event]) -> None:
+        """Append many events at once (a bulk import), chained exactly as one by one."""
+        trail.append_many(
+            self.session, events, at=self.at, as_of=self.act.today, operator=self.act.operator
         )
 
     def get(self, model: type[M], key: Any, *, lock: bool = True) -> M | None:
         """Load a row to change it; on PostgreSQL the row is locked (SELECT … FOR UPDATE)."""
         return self.session.get(model, key, with_for_update=lock or None)
 
-    def allocate(self, key: str) -> int:
-        """The next number of a counter, unique under concurrency on both engines."""
-        return allocate(self.session, key)
+    def allocate(self, key: str, n: int = 1) -> int:
+        """Reserve the next ``n`` numbers of a counter; returns the last of them."""
+        return allocate(self.session, key, n)
 
 
-def allocate(session: Session, key: str) -> int:
+def allocate(session: Session, key: str, n: int = 1) -> int:
+    """The next ``n`` numbers of a counter, unique under concurrency on both engines.
+
+    Returns the last; the block is ``last - n + 1 .. last``.
+    """
     # INSERT … ON CONFLICT DO UPDATE … RETURNING: one statement that takes the row lock on
     # PostgreSQL and runs inside SQLite's single writer, so no two clerks get one number.
+    if n < 1:
+        raise ValueError(n)
     table = Counter.__table__  # type: ignore[attr-defined]
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        pg = pg_insert(table).values(key=key, value=1)
+        pg = pg_insert(table).values(key=key, value=n)
         stmt: Any = pg.on_conflict_do_update(
-            index_elements=["key"], set_={"value": table.c.value + 1}
+            index_elements=["key"], set_={"value": table.c.value + n}
         )
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        lite = sqlite_insert(table).values(key=key, value=1)
-        stmt = lite.on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + 1})
+        lite = sqlite_insert(table).values(key=key, value=n)
+        stmt = lite.on_conflict_do_update(index_elements=["key"], set_={"value": table.c.value + n})
     return int(session.execute(stmt.returning(table.c.value)).scalar_one())
 
 
@@ -182,8 +172,7 @@ def allocate(session: Session, key: str) -> int:
 class CaseFile:
     """An open case file. Cheap to make; the engine is disposed by ``close``."""
 
-    url: str
-    path: Path | None
+    location: Location
     engine: Engine
     _write_engine: Engine = field(init=False)
 
@@ -191,11 +180,18 @@ class CaseFile:
         self._write_engine = self.engine.execution_options(zuozhen_begin="IMMEDIATE")
 
     @property
+    def url(self) -> str:
+        return self.location.url
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file; None on PostgreSQL."""
+        return self.location.path
+
+    @property
     def where(self) -> str:
         """Where the case file is, for messages (a URL's password hidden)."""
-        if self.path is not None:
-            return str(self.path)
-        return make_url(self.url).render_as_string(hide_password=True)
+        return self.location.where
 
     @property
     def dialect(self) -> str:
@@ -204,21 +200,12 @@ class CaseFile:
     @cached_property
     def config(self) -> Config:
         with self.read() as s:
-            row = s.get(Setting, "config")
-        if row is None:
-            raise CaseFileError(
-                "案卷缺少配置（可能已损坏）：请用 zuozhen verify 检查，或从备份恢复。"
-            )
-        return parse(row.value)
+            return core.load_config(_column(s))
 
     @cached_property
     def calendar(self) -> WorkCalendar:
-        from zuozhen.deadlines import WorkCalendar
-        from zuozhen.schedules import parse_schedule
-
         with self.read() as s:
-            rows = s.exec(select(HolidaySchedule)).all()
-        return WorkCalendar(parse_schedule(r.toml) for r in rows)
+            return core.load_calendar(_column(s))
 
     def forget_calendar(self) -> None:
         self.__dict__.pop("calendar", None)
@@ -241,13 +228,16 @@ class CaseFile:
                     yield Tx(session, act, self)
             except OperationalError as exc:
                 if "locked" in str(exc) or "busy" in str(exc):
-                    raise CaseFileError(
-                        "案卷正被其他同事长时间占用，本次操作未执行：请稍后重试。"
-                    ) from None
+                    raise core.busy() from None
                 raise
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _column(session: Session) -> core.Column:
+    """``core.Column`` on a session: the first column of every row of one statement."""
+    return lambda sql: session.execute(text(sql)).scalars().all()
 
 
 def _exists(engine: Engine) -> bool:
@@ -257,7 +247,8 @@ def _exists(engine: Engine) -> bool:
 def create_case_file(db: str, config_text: str, act: Act) -> CaseFile:
     """``init``: a new case file holding its configuration; never overwrites."""
     parse(config_text)
-    url, path = resolve_url(db)
+    loc = locate(db)
+    path = loc.path
     if path is not None:
         if path.exists():
             raise CaseFileError(
@@ -267,8 +258,8 @@ def create_case_file(db: str, config_text: str, act: Act) -> CaseFile:
             raise InputError(f"目录 {path.parent} 不存在：请先创建它，或换一个位置。")
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # owner only (PIPL)
         os.close(fd)
-    engine = make_engine(url)
-    case = CaseFile(url, path, engine)
+    engine = make_engine(loc)
+    case = CaseFile(loc, engine)
     try:
         if path is None and _exists(engine):
             raise CaseFileError("该数据库中已有 zuozhen 案卷，不会覆盖。")
@@ -291,30 +282,18 @@ def create_case_file(db: str, config_text: str, act: Act) -> CaseFile:
 
 def open_case_file(db: str) -> CaseFile:
     """Open an existing case file, migrating it if it is older than this program."""
-    url, path = resolve_url(db)
-    if path is not None and not path.is_file():
-        raise CaseFileError(
-            f"找不到案卷 {path}：请先运行 zuozhen init 创建，或用 --db 指定已有的案卷。"
-        )
-    engine = make_engine(url)
-    case = CaseFile(url, path, engine)
+    loc = locate(db)
+    if loc.path is not None and not loc.path.is_file():
+        raise core.missing_file(loc.where)
+    engine = make_engine(loc)
+    case = CaseFile(loc, engine)
     try:
         try:
             with engine.connect() as conn:
-                if not inspect(conn).has_table("schema_migration"):
-                    raise CaseFileError(f"{path or url} 不是 zuozhen 案卷（没有结构版本记录）。")
-                version = migrations.current_version(conn)
+                version = int(conn.exec_driver_sql(core.VERSION_SQL).scalar() or 0)
         except DBAPIError as exc:
-            raise CaseFileError(
-                f"无法读取案卷 {path or url}（{exc.orig.__class__.__name__}）：它可能不是 zuozhen "
-                "案卷、已损坏，或数据库无法连接。请用 zuozhen verify 检查，或从备份恢复。"
-            ) from None
-        if version > migrations.LATEST:
-            raise CaseFileError(
-                f"案卷由更新版本的 zuozhen 创建（结构版本 {version}），本程序只支持到版本 "
-                f"{migrations.LATEST}：请升级 zuozhen 后再打开，案卷未作任何改动。"
-            )
-        if version < migrations.LATEST:
+            raise core.unreadable(loc.where, exc.orig) from None
+        if core.check_version(version):
             _upgrade(case, version)
     except BaseException:
         engine.dispose()
@@ -322,13 +301,13 @@ def open_case_file(db: str) -> CaseFile:
     return case
 
 
-def snapshot(src: Path, dst: Path) -> None:
+def snapshot(src: Path, dst: Path, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
     """A consistent, compact copy of a live SQLite case file (``VACUUM INTO``), owner-only."""
     import sqlite3
 
     if dst.exists():
         raise CaseFileError(f"目标文件 {dst} 已存在，不会覆盖：请换一个文件名。")
-    conn = sqlite3.connect(src, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(src, timeout=timeout_ms / 1000, isolation_level=None)
     try:
         conn.execute("VACUUM INTO ?", (str(dst),))
     finally:
@@ -343,16 +322,20 @@ def backup_path(path: Path, version: int) -> Path:
 
 def _upgrade(case: CaseFile, version: int) -> None:
     if case.path is not None:
-        snapshot(case.path, backup_path(case.path, version))
+        snapshot(
+            case.path,
+            backup_path(case.path, version),
+            timeout_ms=case.location.busy_timeout_ms,
+        )
     for m in migrations.MIGRATIONS:
         if m.version <= version:
             continue
         with case.write(Act("zuozhen", date.today())) as tx:
             if m.upgrade is None:
                 raise CaseFileError(f"案卷结构版本 {version} 无法升级（缺少基线迁移）。")
-            m.upgrade(tx.session.connection())
+            detail = m.upgrade(tx.session.connection()) or {}
             tx.session.add(SchemaMigration(version=m.version, name=m.name, applied_at=tx.at))
-            tx.record("migrate", "case_file", str(m.version), {"name": m.name})
+            tx.record("migrate", "case_file", str(m.version), {"name": m.name, **detail})
 
 
 def table_counts(session: Session) -> dict[str, int]:

@@ -6,17 +6,22 @@ fields, so an edit or deletion made behind the tool's back (with the triggers dr
 detected by ``verify_chain``. ``trail_head`` keeps the last id and hash; appends lock it
 first, which serialises writers on PostgreSQL (SQLite already serialises them with
 ``BEGIN IMMEDIATE``) so the chain never forks.
+
+``append_many`` is the one way rows are added: one event (``Tx.record``) or a bulk
+import's thousands (``Tx.record_many``) are chained by the same loop and inserted by one
+``executemany``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from zuozhen.models import Trail, TrailHead
@@ -46,6 +51,15 @@ def row_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+class Event(NamedTuple):
+    """One act to record: what was done (``action``) to which record, with its details."""
+
+    action: str
+    entity: str
+    entity_id: str
+    detail: dict[str, Any] | None = None
+
+
 def append(
     session: Session,
     *,
@@ -56,33 +70,55 @@ def append(
     entity: str,
     entity_id: str,
     detail: dict[str, Any] | None = None,
-) -> Trail:
-    # Lock the head row first (UPDATE takes the row lock on PostgreSQL).
-    session.execute(update(TrailHead).where(col(TrailHead.id) == 1).values(id=1))
-    head = session.get(TrailHead, 1)
-    if head is None:
-        head = TrailHead(id=1, last_id=0, last_hash=GENESIS)
-        session.add(head)
-    prev = head.last_hash or GENESIS
-    body = canonical(detail or {})
-    row = Trail(
+) -> None:
+    """Append one event (``append_many`` of one)."""
+    append_many(
+        session,
+        [Event(action, entity, entity_id, detail)],
         at=at,
         as_of=as_of,
         operator=operator,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        detail=body,
-        prev_hash=prev,
-        hash=row_hash(prev, at, as_of, operator, action, entity, entity_id, body),
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    head.last_id = row.id
-    head.last_hash = row.hash
-    session.add(head)
-    return row
+
+
+def append_many(
+    session: Session, events: Sequence[Event], *, at: str, as_of: date, operator: str
+) -> None:
+    """Append events in order, each chained to the one before: the one way rows are added."""
+    if not events:
+        return
+    session.flush()  # the rows the events describe are written first, as they always were
+    head_t, trail_t = TrailHead.__table__, Trail.__table__  # type: ignore[attr-defined]
+    # Lock the head row first (UPDATE takes the row lock on PostgreSQL).
+    locked = session.execute(
+        update(head_t).where(head_t.c.id == 1).values(id=1).returning(head_t.c.last_hash)
+    ).first()
+    prev = (locked[0] if locked is not None else None) or GENESIS
+    rows = []
+    for action, entity, entity_id, detail in events:
+        body = canonical(detail or {})
+        digest = row_hash(prev, at, as_of, operator, action, entity, entity_id, body)
+        rows.append(
+            {
+                "at": at,
+                "as_of": as_of,
+                "operator": operator,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "detail": body,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        prev = digest
+    session.execute(insert(trail_t), rows)
+    # Appends are serialised (the head's lock; SQLite's single writer): the newest row is ours.
+    last = int(session.execute(select(func.max(trail_t.c.id))).scalar_one())
+    if locked is None:
+        session.execute(insert(head_t).values(id=1, last_id=last, last_hash=prev))
+    else:
+        session.execute(update(head_t).where(head_t.c.id == 1).values(last_id=last, last_hash=prev))
 
 
 @dataclass(frozen=True, slots=True)
