@@ -12,7 +12,8 @@ from tests.conftest import fingerprint, make_case
 from tests.helpers_sessions import act, add_appeal, plan
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.reschedule import cancel_session, postpone_session
-from zuozhen.sessions import list_sessions, plan_session, plan_weekly
+from zuozhen.session_status import list_sessions
+from zuozhen.sessions import plan_session, plan_weekly
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import open_case_file
 

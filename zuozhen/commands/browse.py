@@ -217,7 +217,11 @@ def _print_appeal(d: dict[str, Any]) -> None:
             f"{d['booking']}  {d['booked_on']}"
             + (f"  加号：{d['late_booking']}" if d["late_booking"] else ""),
         ),
-        ("场次", f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"),
+        (
+            "场次",
+            f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"
+            + (f"  领衔：{d['session_lead']}" if d["session_lead"] else ""),
+        ),
         ("核实", str(d["verified_on"] or "—")),
         ("叫号", str(d["notified_on"] or "—")),
         (
