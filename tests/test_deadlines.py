@@ -368,10 +368,12 @@ def test_schedule_forms_are_equivalent() -> None:
         + '[holidays]\n"元旦" = ["2027-01-01"]\n国庆节 = { start = 2027-10-01, end = 2027-10-07 }\n'
     )
     assert table == listed
+    # Festivals falling together are one item of the notice (2020: “国庆节、中秋节”);
+    # the same date under two names is refused, naming both (tests/test_calendar_file.py).
     merged = parse_schedule(
-        head + '[holidays]\n"中秋节" = ["2027-10-01"]\n"国庆节" = ["2027-10-01"]\n'
+        head + '[holidays]\n"中秋节、国庆节" = ["2027-10-01"]\n"国庆节" = ["2027-10-02"]\n'
     )
-    assert merged.holidays == {D(2027, 10, 1): "中秋节、国庆节"}
+    assert merged.holidays == {D(2027, 10, 1): "中秋节、国庆节", D(2027, 10, 2): "国庆节"}
     assert parse_schedule(schedule_to_toml(merged)) == merged
 
 

@@ -21,7 +21,8 @@ from tests.factories import (
 )
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.reschedule import cancel_session, postpone_session
-from zuozhen.sessions import list_sessions, plan_session, plan_weekly
+from zuozhen.session_status import list_sessions
+from zuozhen.sessions import plan_session, plan_weekly
 from zuozhen.store.reader import Reader
 
 TODAY = date(2026, 9, 20)

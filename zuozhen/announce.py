@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, RuleError
+from zuozhen.session_status import lead_text
 
 if TYPE_CHECKING:
     from zuozhen.store.reader import Reader
@@ -65,7 +66,7 @@ class AnnouncedSession:
             "units": self.units,
             "units_text": "、".join(self.units) if self.units else "（待定）",
             "lead_unit": self.units[0] if self.units else None,
-            "lead": self.lead or (f"{self.units[0]}负责同志" if self.units else "（待定）"),
+            "lead": lead_text(self.lead, self.units),
             "place": self.place,
             "postponed_from": (
                 f"{self.postponed_from.month}月{self.postponed_from.day}日"
@@ -117,6 +118,7 @@ class Announcement:
                     "theme": s.theme,
                     "units": s.units,
                     "lead": s.lead,
+                    "lead_text": lead_text(s.lead, s.units),
                     "place": s.place,
                     "postponed_from": s.postponed_from.isoformat() if s.postponed_from else None,
                 }

@@ -14,6 +14,7 @@ from typing import Any
 from zuozhen import states
 from zuozhen.appeals import not_found, unit_list
 from zuozhen.errors import InputError
+from zuozhen.session_status import lead_text
 from zuozhen.store.reader import Reader, as_bool, as_date
 from zuozhen.validation import mask_name, mask_phone, month_key, parse_month
 
@@ -99,7 +100,7 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         SELECT a.*, b.month AS booking_month, b.booked_on, b.late_reason, b.source,
                e.uscc, e.name AS enterprise, e.contact, e.phone, e.region, e.industry,
                c.date AS session_date, c.kind AS session_kind, c.theme AS session_theme,
-               c.lead AS session_lead
+               c.lead AS session_lead, c.units AS session_units
         FROM appeal a
         JOIN booking b ON b.id = a.booking_id
         JOIN enterprise e ON e.uscc = b.uscc
@@ -222,6 +223,9 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "session": a["session_id"],
         "session_date": as_date(a["session_date"]),
         "session_kind": a["session_kind"],
+        "session_lead": (
+            lead_text(a["session_lead"], unit_list(a["session_units"])) if a["session_id"] else None
+        ),
         "verified_on": as_date(a["verified_on"]),
         "notified_on": as_date(a["notified_on"]),
         "renotify": as_bool(a["renotify"]),

@@ -16,6 +16,7 @@ from zuozhen import appeals, duties, states
 from zuozhen.appeals import unit_list
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Consultation
+from zuozhen.session_status import lead_text
 from zuozhen.store.reader import Reader, as_bool, as_date
 from zuozhen.store.storage import Act, CaseFile
 from zuozhen.validation import clean_text
@@ -152,6 +153,7 @@ def session_record(r: Reader, session_id: str) -> SessionRecord:
         "theme": s["theme"],
         "units": unit_list(s["units"]),
         "lead": s["lead"],
+        "lead_text": lead_text(s["lead"], unit_list(s["units"])),
         "start": s["start"],
         "end": s["end"],
         "place": s["place"],

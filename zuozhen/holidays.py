@@ -6,12 +6,18 @@ the clerk loads the official schedule, it is stored in the case file (preferred 
 package from then on) and every stored deadline that was provisional is recomputed from
 its start, count and rule; each change is recorded in the audit trail. A hand-off's plan
 and report deadlines are among those rows (kept nowhere else), so they follow.
+
+What the clerk is told (``LoadResult``): the deadlines whose date moved (``changed``, in
+her words: 叫号, 承办, 反馈 …); how many kept their date and are now final instead of
+provisional (``confirmed``, not listed: nothing to do about them); and every session not
+yet held that now falls on a rest day (``sessions_on_rest_days``), to be postponed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -19,17 +25,35 @@ from zuozhen.deadlines import Due, Schedule, WorkCalendar
 from zuozhen.errors import RuleError
 from zuozhen.models import Deadline, HolidaySchedule
 from zuozhen.schedules import parse_schedule
+from zuozhen.session_status import RestDaySession, on_rest_days
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import Act, CaseFile
+from zuozhen.supervision import step_label
 
 
 @dataclass(frozen=True, slots=True)
 class Changed:
+    """A deadline whose date moved with the new calendar."""
+
     appeal: str
     step: str
     old: date
     new: date
     provisional: bool
+
+    @property
+    def step_label(self) -> str:
+        return step_label(self.step)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "appeal": self.appeal,
+            "step": self.step,
+            "step_label": self.step_label,
+            "old": self.old,
+            "new": self.new,
+            "provisional": self.provisional,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +63,10 @@ class LoadResult:
     holidays: int
     workdays: int
     replaced: bool
-    recomputed: int
-    changed: list[Changed]
+    recomputed: int  # deadlines looked at
+    changed: list[Changed]  # … whose date moved
+    confirmed: int  # … whose date stayed and is now final (no longer provisional)
+    sessions_on_rest_days: list[RestDaySession]
 
 
 def recompute(calendar: WorkCalendar, d: Deadline) -> Due | None:
@@ -76,6 +102,7 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
             )
         )
         calendar = Reader.inside(tx).calendar  # with the schedule just written
+        moved = on_rest_days(tx, calendar)
         tx.record(
             "calendar.load",
             "holiday_schedule",
@@ -85,9 +112,11 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
                 "holidays": len(schedule.holidays),
                 "workdays": len(schedule.workdays),
                 "replaced": replaced,
+                "sessions_on_rest_days": [m.id for m in moved],
             },
         )
         changed: list[Changed] = []
+        confirmed = 0
         rows = s.exec(select(Deadline).where(col(Deadline.provisional).is_(True))).all()
         if replaced:  # a corrected official schedule: recompute that year's deadlines too
             rows = list(rows) + list(
@@ -103,7 +132,10 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
             due = recompute(calendar, d)
             if due is None or (due.date == d.due and due.provisional == d.provisional):
                 continue
-            changed.append(Changed(d.appeal_id, d.step, d.due, due.date, due.provisional))
+            if due.date == d.due:
+                confirmed += 1
+            else:
+                changed.append(Changed(d.appeal_id, d.step, d.due, due.date, due.provisional))
             old = d.due
             d.due, d.provisional = due.date, due.provisional
             s.add(d)
@@ -128,4 +160,6 @@ def load_schedule(case: CaseFile, act: Act, toml_text: str) -> LoadResult:
         replaced,
         len(rows),
         changed,
+        confirmed,
+        moved,
     )

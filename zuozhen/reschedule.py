@@ -15,8 +15,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError, NotFoundError, RuleError
+from zuozhen.session_status import HEARD_STATES, SessionInfo, session_info
 from zuozhen.sessions import (
-    SessionInfo,
     check_hours,
     check_workday,
     month_kinds,
@@ -25,7 +25,6 @@ from zuozhen.sessions import (
     past_warning,
     planned_on,
     provisional_warning,
-    session_info,
 )
 from zuozhen.validation import clean_text
 
@@ -98,11 +97,8 @@ def _appeals_of(tx: Tx, session_id: str) -> list[Any]:
     )
 
 
-_HEARD = ("referred", "handed_off", "undertaken", "reported", "closed", "rated", "reopened")
-
-
 def _refuse_if_held(appeals: list[Any], session_id: str, verb: str) -> None:
-    heard = [a.id for a in appeals if a.heard_on is not None or a.status in _HEARD]
+    heard = [a.id for a in appeals if a.heard_on is not None or a.status in HEARD_STATES]
     if heard:
         raise RuleError(
             f"场次 {session_id} 已有诉求记录了坐诊结果（{'、'.join(heard[:5])}"

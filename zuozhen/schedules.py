@@ -95,14 +95,34 @@ def _date_list(value: Any, where: str, year: int) -> list[dt.date]:
     return [_parse_date(value, where, year)]
 
 
-def _add_holiday(holidays: dict[dt.date, str], d: dt.date, name: str) -> None:
+# Where each date was written (for a conflict, both places are named): date -> (name, place)
+_Places = dict[dt.date, tuple[str, str]]
+
+
+def _add_holiday(
+    holidays: dict[dt.date, str], places: _Places, d: dt.date, name: str, place: str
+) -> None:
+    """One 放假 date; the same date under two different holiday names is refused.
+
+    The State Council's notice gives every day off once: festivals that fall together are
+    one item of the notice (2020: “国庆节、中秋节：10月1日至8日放假调休”), so a date in two
+    differently named entries is a slip of the pen (an overlapping range) and is named.
+    """
     old = holidays.get(d)
-    if old is None or old == name or not name:
-        holidays.setdefault(d, name)
+    if old is None:
+        holidays[d] = name
+        places[d] = (name, place)
+    elif old == name or not name:
+        return
     elif not old:
         holidays[d] = name
-    else:  # two festivals on one day (中秋 on 国庆): keep both names
-        holidays[d] = f"{old}、{name}"
+        places[d] = (name, place)
+    else:
+        raise InputError(
+            f"{d.isoformat()} 出现在两个放假项里：{places[d][1]}；{place}。"
+            "通知里每个放假日只属于一项：如两个节日确实同日放假，请照通知合写成一项"
+            f"（名称写作“{old}、{name}”）；否则请改正其中一处的日期。"
+        )
 
 
 def _name(value: Any, where: str) -> str:
@@ -120,7 +140,7 @@ def parse_schedule(text: str) -> Schedule:
 
         year = 2027
         source = "国务院办公厅关于2027年部分节假日安排的通知"
-        workdays = ["2027-02-07", "2027-02-20"]
+        workdays = ["2027-01-31", "2027-02-20"]
         holidays = ["2027-01-01", "2027-02-05"]                  # plain list, or
         holidays = [{ name = "春节", dates = [...] },
                     { name = "国庆节", start = "2027-10-01", end = "2027-10-07" }]
@@ -129,7 +149,8 @@ def parse_schedule(text: str) -> Schedule:
 
     Dates may be TOML dates or strings (2027-10-01, 2027/10/01, 2027年10月1日). A date listed
     twice is fine. Refused: a bad ``year`` or ``source``, a date outside the year, a date
-    that is both holiday and workday, a make-up workday that is not a Saturday or Sunday.
+    that is both holiday and workday or in two differently named holidays (the message names
+    the date and both places), a make-up workday that is not a Saturday or Sunday.
     """
     import tomllib
 
@@ -169,8 +190,8 @@ def _schedule_from_dict(raw: dict[str, Any]) -> Schedule:
         )
     year = _year(raw.get("year"))
     source = _source(raw.get("source"), year)
-    holidays = _holidays(raw, year)
-    workdays = _workdays(raw["workdays"], year, holidays) if "workdays" in raw else set()
+    holidays, places = _holidays(raw, year)
+    workdays = _workdays(raw["workdays"], year, places) if "workdays" in raw else set()
     return Schedule(
         year=year,
         source=source,
@@ -203,7 +224,7 @@ def _source(value: Any, year: int) -> str:
     return value.strip()
 
 
-def _holidays(raw: dict[str, Any], year: int) -> dict[dt.date, str]:
+def _holidays(raw: dict[str, Any], year: int) -> tuple[dict[dt.date, str], _Places]:
     """放假日期 by name: a plain list, a list of tables, or a table name -> dates."""
     if "holidays" not in raw:
         raise InputError(
@@ -211,35 +232,50 @@ def _holidays(raw: dict[str, Any], year: int) -> dict[dt.date, str]:
             f'holidays = ["{year}-01-01"]。'
         )
     holidays: dict[dt.date, str] = {}
+    places: _Places = {}
     hraw = raw["holidays"]
     if isinstance(hraw, dict):
         for key, value in hraw.items():
             name = key.strip()
+            place = f"holidays.{key}" + _span(value, year)
             for d in _date_list(value, f"holidays.{key}", year):
-                _add_holiday(holidays, d, name)
+                _add_holiday(holidays, places, d, name, place)
     elif isinstance(hraw, list):
         for k, item in enumerate(hraw, 1):
             where = f"holidays 第 {k} 项"
             if isinstance(item, dict):
                 name = _name(item.get("name"), where)
-                for d in _date_list(item, where, year):
-                    _add_holiday(holidays, d, name)
+                dates = _date_list(item, where, year)
+                place = where + (f"“{name}”" if name else "") + _span(item, year)
+                for d in dates:
+                    _add_holiday(holidays, places, d, name, place)
             else:
-                _add_holiday(holidays, _parse_date(item, where, year), "")
+                d = _parse_date(item, where, year)
+                _add_holiday(holidays, places, d, "", f"{where}（{d.isoformat()}）")
     else:
         raise InputError(f"holidays 应为日期列表或“名称 = 日期列表”的表，却写成了 {_fmt(hraw)}。")
-    return holidays
+    return holidays, places
 
 
-def _workdays(value: Any, year: int, holidays: dict[dt.date, str]) -> set[dt.date]:
-    """调休上班日: weekend days only, never also a holiday."""
+def _span(value: Any, year: int) -> str:
+    """“（start 至 end）” of an entry written as a range, for naming where a date is."""
+    if isinstance(value, dict) and "start" in value and "end" in value:
+        a = _parse_date(value["start"], "start", year)
+        b = _parse_date(value["end"], "end", year)
+        return f"（{a.isoformat()} 至 {b.isoformat()}）"
+    return ""
+
+
+def _workdays(value: Any, year: int, places: _Places) -> set[dt.date]:
+    """调休上班日: weekend days only, never inside a holiday (the notice lists them apart)."""
     workdays: set[dt.date] = set()
-    for d in _date_list(value, "workdays", year):
-        if d in holidays:
-            label = f"（{holidays[d]}）" if holidays[d] else ""
+    dates = _date_list(value, "workdays", year)
+    for k, d in enumerate(dates, 1):
+        if d in places:
+            here = f"workdays 第 {k} 个日期" if isinstance(value, list) else "workdays"
             raise InputError(
-                f"{d.isoformat()} 同时出现在 holidays{label} 和 workdays 里：一天不能既放假"
-                "又调休上班，请删掉其中一处。"
+                f"{d.isoformat()} 出现在两处：{places[d][1]}；{here}。一天不能既放假又调休"
+                "上班：通知里调休上班的日子都在放假日期之外，请对照通知改正或删掉其中一处。"
             )
         if d.weekday() < 5:
             raise InputError(

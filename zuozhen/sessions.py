@@ -13,14 +13,17 @@ Rules (seed 002 §三(六), seed 000):
   so re-running the plan never duplicates, and a cancelled weekly session is not
   re-created. City departments take turns (市级部门轮流坐诊): without ``--unit`` the
   weekly sessions rotate through ``lists.units`` in order across the year;
-* cancelling or postponing a session is ``reschedule``.
+* the same session planned twice (same date, kind, theme, units and hours as one not
+  cancelled: a command run again) is refused unless ``again`` (``--again``), recorded;
+* cancelling or postponing a session is ``reschedule``; how each session stands (计划,
+  已举行, 待记录, 已取消, on a day that became a rest day), the list and the leading
+  official's one text (``lead_text``) are ``session_status``.
 
 Dates in the past are accepted (a clerk may record history) with a warning.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,66 +31,17 @@ from typing import TYPE_CHECKING, Any
 
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, RuleError
+from zuozhen.session_status import SessionInfo, session_info, status_of
 from zuozhen.validation import clean_text, parse_time, unlisted
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
     from zuozhen.deadlines import WorkCalendar
-    from zuozhen.store.reader import Reader
     from zuozhen.store.storage import Act, CaseFile, Tx
 
 KINDS = ("主场", "专场", "加诊")
 WEEKLY_THEME = "综合"
-
-
 # -- results ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """One session as the clerk reads it."""
-
-    id: str
-    date: dt.date
-    kind: str
-    theme: str
-    units: list[str]
-    lead: str | None
-    start: str
-    end: str
-    place: str
-    status: str = "planned"
-    postponed_from: dt.date | None = None
-    cadence_day: dt.date | None = None
-    note: str | None = None
-    appeals: int = 0
-
-    @property
-    def weekday(self) -> str:
-        return weekday_zh(self.date)
-
-    @property
-    def month_key(self) -> str:
-        return month_of(self.date)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "date": self.date,
-            "weekday": self.weekday,
-            "kind": self.kind,
-            "theme": self.theme,
-            "units": self.units,
-            "lead": self.lead,
-            "start": self.start,
-            "end": self.end,
-            "place": self.place,
-            "status": self.status,
-            "postponed_from": self.postponed_from,
-            "cadence_day": self.cadence_day,
-            "note": self.note,
-            "appeals": self.appeals,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,34 +177,6 @@ def month_warnings(kinds: list[str], month: str, config: Config) -> list[str]:
 # -- rows ------------------------------------------------------------------------------
 
 
-def session_info(row: Any, appeals: int = 0) -> SessionInfo:
-    from zuozhen.store.reader import as_date
-
-    mapping = hasattr(row, "keys")  # a result row; otherwise a Consultation
-
-    def get(key: str) -> Any:
-        return row[key] if mapping else getattr(row, key)
-
-    day = as_date(get("date"))
-    assert day is not None
-    return SessionInfo(
-        id=get("id"),
-        date=day,
-        kind=get("kind"),
-        theme=get("theme"),
-        units=list(json.loads(get("units") or "[]")),
-        lead=get("lead"),
-        start=get("start"),
-        end=get("end"),
-        place=get("place"),
-        status=get("status"),
-        postponed_from=as_date(get("postponed_from")),
-        cadence_day=as_date(get("cadence_day")),
-        note=get("note"),
-        appeals=appeals,
-    )
-
-
 def month_kinds(tx: Tx, month: str) -> list[str]:
     from sqlmodel import select
 
@@ -281,6 +207,7 @@ def _insert(
     end: str,
     cadence_day: date | None = None,
     note: str | None = None,
+    again_of: str | None = None,
 ) -> SessionInfo:
     from zuozhen.models import Consultation
 
@@ -315,9 +242,10 @@ def _insert(
             "end": end,
             "weekly": cadence_day is not None,
             "cadence_day": cadence_day,
+            **({"again_of": again_of} if again_of else {}),
         },
     )
-    return session_info(row)
+    return session_info(row, status=status_of("planned", day, tx.today, 0, 0))
 
 
 def provisional_warning(cal: WorkCalendar, days: list[date]) -> list[str]:
@@ -354,8 +282,10 @@ def plan_session(
     start: str | None = None,
     end: str | None = None,
     note: str | None = None,
+    again: bool = False,
 ) -> Planned:
-    """安排一场坐诊: refuse a rest day, less than half a day, an unknown kind, no units."""
+    """安排一场坐诊: refuse a rest day, less than half a day, an unknown kind, no units, and
+    a session identical to one already planned unless ``again``."""
     config = case.config
     kind = check_kind(kind)
     theme = clean_text(theme, "坐诊主题", limit=100)
@@ -370,16 +300,53 @@ def plan_session(
     warnings += past_warning(day, act.today)
     warnings += provisional_warning(case.calendar, [day])
     with case.write(act) as tx:
+        twin = identical(tx, day, kind, theme, names, s, e)
+        if twin is not None and not again:
+            raise RuleError(
+                f"{day.isoformat()} 已安排过相同的场次 {twin}（{kind}“{theme}”，"
+                f"{'、'.join(names)}，{s}–{e}），本次未重复安排：可用 zuozhen session list "
+                f"--month {month_of(day)} 查看。确需再安排一场相同的，请加 --again（记入留痕）。"
+            )
         same_day = planned_on(tx, day)
         if same_day:
             warnings.append(
                 f"{day.isoformat()} 已有场次 {'、'.join(same_day)}，请确认两场时间、场地不冲突。"
             )
         info = _insert(
-            tx, day=day, kind=kind, theme=theme, units=names, lead=who, start=s, end=e, note=memo
+            tx,
+            day=day,
+            kind=kind,
+            theme=theme,
+            units=names,
+            lead=who,
+            start=s,
+            end=e,
+            note=memo,
+            again_of=twin,
         )
         warnings += month_warnings(month_kinds(tx, info.month_key), info.month_key, config)
     return Planned(info, warnings)
+
+
+def identical(
+    tx: Tx, day: date, kind: str, theme: str, units: list[str], start: str, end: str
+) -> str | None:
+    """A session not cancelled with the same date, kind, theme, units (in any order: the
+    same units are the same session whichever is typed first) and hours."""
+    from sqlmodel import select
+
+    from zuozhen.models import Consultation
+
+    rows = tx.session.exec(
+        select(Consultation)
+        .where(Consultation.date == day, Consultation.status == "planned")
+        .order_by(Consultation.id)
+    ).all()
+    for c in rows:
+        same = (c.kind, c.theme, c.start, c.end) == (kind, theme, start, end)
+        if same and sorted(json.loads(c.units or "[]")) == sorted(units):
+            return c.id
+    return None
 
 
 def planned_on(tx: Tx, day: date) -> list[str]:
@@ -534,39 +501,3 @@ def _weekly_in_year(tx: Tx, year: int) -> int:
             )
         ).one()
     )
-
-
-# -- reading ---------------------------------------------------------------------------
-
-
-def list_sessions(
-    r: Reader, *, month: str | None = None, include_cancelled: bool = True
-) -> list[SessionInfo]:
-    """Sessions (of a month), by date and time, with how many appeals each carries."""
-    where = []
-    params: dict[str, Any] = {}
-    if month is not None:
-        where.append("c.month = :month")
-        params["month"] = month
-    if not include_cancelled:
-        where.append("c.status = 'planned'")
-    sql = (
-        "SELECT c.*, (SELECT count(*) FROM appeal a WHERE a.session_id = c.id) AS n "
-        "FROM consultation c"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY c.date, c.start, c.id"
-    )
-    return [session_info(row, int(row["n"] or 0)) for row in r.rows(sql, params)]
-
-
-def month_check(r: Reader, month: str) -> list[str]:
-    """The 主场/专场 warnings of a month, for listings."""
-    kinds = [
-        row["kind"]
-        for row in r.rows(
-            "SELECT kind FROM consultation WHERE month = :m AND status = 'planned'", {"m": month}
-        )
-    ]
-    if not kinds:
-        return []
-    return month_warnings(kinds, month, r.config)

@@ -109,7 +109,21 @@ KEYS = {
     "rate_due": "评价期限",
     "verified_on": "核实日期",
     "verify_late": "核实逾期",
+    "year": "年份",
+    "again_of": "与之相同的场次",
+    "sessions_on_rest_days": "落在休息日的场次",
 }
+
+
+def _value(key: str, value: object) -> str:
+    """A detail value in the clerk's words: states and deadline steps by their labels."""
+    from zuozhen.supervision import step_label
+
+    if key in ("status", "was"):
+        return states.label(str(value))
+    if key == "step":
+        return step_label(str(value))
+    return _plain(value)
 
 
 # -- list, show, history, search -------------------------------------------------------
@@ -217,7 +231,11 @@ def _print_appeal(d: dict[str, Any]) -> None:
             f"{d['booking']}  {d['booked_on']}"
             + (f"  加号：{d['late_booking']}" if d["late_booking"] else ""),
         ),
-        ("场次", f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"),
+        (
+            "场次",
+            f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"
+            + (f"  领衔：{d['session_lead']}" if d["session_lead"] else ""),
+        ),
         ("核实", str(d["verified_on"] or "—")),
         ("叫号", str(d["notified_on"] or "—")),
         (
@@ -322,7 +340,7 @@ def history(
         detail = t["detail"]
         text = (
             "；".join(
-                f"{KEYS.get(k, k)}：{states.label(v) if k in ('status', 'was') else _plain(v)}"
+                f"{KEYS.get(k, k)}：{_value(k, v)}"
                 for k, v in detail.items()
                 if v not in (None, "", [], {})
             )

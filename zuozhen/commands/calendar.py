@@ -12,6 +12,7 @@ from zuozhen.commands.common import Json, get_app
 if TYPE_CHECKING:
     from zuozhen.commands.common import App
     from zuozhen.deadlines import WorkCalendar
+    from zuozhen.holidays import LoadResult
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -152,15 +153,39 @@ def load(
     if json:
         render.emit_json(result)
         return
+    _loaded(result)
+
+
+def _loaded(result: LoadResult) -> None:
+    """What changed, in the clerk's words: moved deadlines, sessions now on a rest day."""
+    from zuozhen.commands import render
+    from zuozhen.commands.common import day_label
+
     verb = "更新" if result.replaced else "载入"
     render.done(
-        f"已{verb} {result.year} 年放假安排（{result.source}）：节假日 {result.holidays} 天，"
-        f"调休上班 {result.workdays} 天。"
+        f"已{verb} {result.year} 年放假安排（{render.escape(result.source)}）："
+        f"节假日 {result.holidays} 天，调休上班 {result.workdays} 天。"
     )
+    con = render.out()
     if result.changed:
-        con = render.out()
-        con.print(f"重算了 {len(result.changed)} 个期限：")
+        con.print(f"按新日历，{len(result.changed)} 个期限的日期变了：")
         for c in result.changed:
-            con.print(f"  {c.appeal}  {c.step}  {c.old.isoformat()} → {c.new.isoformat()}")
-    else:
+            still = "（仍为暂定）" if c.provisional else ""
+            con.print(
+                f"  {c.appeal}  {c.step_label}期限  {day_label(c.old)} → {day_label(c.new)}{still}"
+            )
+    if result.confirmed:
+        render.hint(f"另有 {result.confirmed} 个暂定期限日期不变，现已按正式日历确定。")
+    if not result.changed and not result.confirmed:
         render.hint("没有需要重算的期限。")
+    if result.sessions_on_rest_days:
+        con.print(
+            f"[bold red]{len(result.sessions_on_rest_days)} 场坐诊落在休息日，须改期：[/bold red]"
+        )
+        for m in result.sessions_on_rest_days:
+            waiting = f"，已排 {m.appeals} 条诉求" if m.appeals else ""
+            con.print(
+                f"  {m.id}  {day_label(m.date)}  {render.escape(m.rest_day)}{waiting}  "
+                f"→ zuozhen session postpone {m.id} --to {m.next_workday.isoformat()} "
+                "--reason 遇节假日改期"
+            )

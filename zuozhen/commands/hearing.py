@@ -95,7 +95,7 @@ def report_record(
         f"{s['start']}–{s['end']}  {s['kind']}·{render.escape(s['theme'])}"
     )
     con.print(
-        f"地点：{render.escape(s['place'])}  领衔：{render.escape(s['lead'] or '—')}  "
+        f"地点：{render.escape(s['place'])}  领衔：{render.escape(s['lead_text'])}  "
         f"参加单位：{render.escape('、'.join(s['units']))}"
     )
     table = Table(pad_edge=False, show_lines=True)

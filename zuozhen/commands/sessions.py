@@ -9,7 +9,7 @@ import typer
 from zuozhen.commands.common import Json, get_app, warn_all
 
 if TYPE_CHECKING:
-    from zuozhen.sessions import SessionInfo
+    from zuozhen.session_status import SessionInfo
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -24,6 +24,27 @@ Units = Annotated[
 ]
 
 
+_STATUS_STYLE = {"held": "green", "unrecorded": "yellow", "cancelled": "red", "no_appeals": "dim"}
+
+
+def _status_cell(s: SessionInfo) -> str:
+    """The status as the clerk reads it, with what else she must know about the day."""
+    style = _STATUS_STYLE.get(s.status)
+    cell = f"[{style}]{s.status_label}[/{style}]" if style else s.status_label
+    if s.status == "unrecorded":
+        cell += f"\n{s.waiting} 条未记录"
+    if s.rest_day is not None:
+        from zuozhen.commands.render import escape
+        from zuozhen.session_status import REST_DAY_FLAG
+
+        cell += f"\n[bold red]{REST_DAY_FLAG}[/bold red]\n[red]（{escape(s.rest_day)}）[/red]"
+    if s.status != "cancelled" and s.postponed_from is not None:
+        cell += f"\n[yellow]改期[/yellow] 原{s.postponed_from:%m-%d}"
+    elif s.status != "cancelled" and s.cadence_day is not None and s.cadence_day != s.date:
+        cell += f"\n顺延 原{s.cadence_day:%m-%d}"
+    return cell
+
+
 def _session_table(rows: list[SessionInfo], title: str | None = None) -> None:
     from rich import box
     from rich.table import Table
@@ -34,25 +55,18 @@ def _session_table(rows: list[SessionInfo], title: str | None = None) -> None:
     table.add_column("场次", no_wrap=True)
     table.add_column("日期 / 时间", no_wrap=True)
     table.add_column("类型·主题", min_width=8, overflow="fold")
-    table.add_column("联合坐诊单位", min_width=12, overflow="fold")  # the first leads
+    table.add_column("联合坐诊单位 / 领衔", min_width=12, overflow="fold")  # the first leads
     table.add_column("诉求", justify="right", no_wrap=True)
-    table.add_column("状态", min_width=4, no_wrap=True)
+    table.add_column("状态", min_width=9, overflow="fold")
     for s in rows:
-        status = "[red]已取消[/red]" if s.status == "cancelled" else "计划"
-        if s.status != "cancelled" and s.postponed_from is not None:
-            status = f"[yellow]改期[/yellow]\n原{s.postponed_from:%m-%d}"
-        elif s.status != "cancelled" and s.cadence_day is not None and s.cadence_day != s.date:
-            status = f"顺延\n原{s.cadence_day:%m-%d}"
-        units = "、".join(s.units) or "—"
-        if s.lead:
-            units += f"\n领衔：{s.lead}"
+        units = ("、".join(s.units) or "—") + f"\n领衔：{s.lead_text}"
         table.add_row(
             s.id,
             f"{s.date.isoformat()} {s.weekday}\n{s.start}–{s.end}",
             f"{s.kind}·{render.escape(s.theme)}",
             render.escape(units),
             str(s.appeals),
-            status,
+            _status_cell(s),
         )
     render.out().print(table)
 
@@ -75,6 +89,12 @@ def plan(
     weekly: Annotated[
         bool, typer.Option("--weekly", help="按配置的每周坐诊日安排整月（遇节假日顺延）。")
     ] = False,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again", help="与已有场次完全相同（日期、类型、主题、单位、时间）仍再安排一场。"
+        ),
+    ] = False,
     json: Json = False,
 ) -> None:
     """安排坐诊场次：一场（--date），或按周安排整月（--month --weekly）。
@@ -88,6 +108,8 @@ def plan(
 
     a = get_app(ctx)
     if weekly or month is not None:
+        if again:
+            raise InputError("--again 只用于安排一场（--date）；按周安排重复运行不会重复安排。")
         if date is not None:
             raise InputError(
                 "--date 与 --month --weekly 只能二选一：安排一场用 --date，按周安排整月用 --month --weekly。"
@@ -149,6 +171,7 @@ def plan(
             start=start,
             end=end,
             note=note,
+            again=again,
         )
     finally:
         case.close()
@@ -170,18 +193,21 @@ def list_(
     month: Annotated[str | None, typer.Option("--month", help="只看某月 YYYY-MM。")] = None,
     json: Json = False,
 ) -> None:
-    """查看坐诊场次（含已取消、改期的），以及每场排了多少诉求。
+    """查看坐诊场次及其状态：计划、已举行、待记录、已过（无诉求）、已取消；落在节假日的标出须改期。
+
+    状态按 --today 判断：日子未到为计划；已到且每条诉求都记录了坐诊结果为已举行；日子已过仍有
+    诉求未记录结果为待记录；日子已过而没有任何诉求为已过（无诉求）。
 
     示例：zuozhen session list --month 2026-10
     """
-    from zuozhen import sessions as domain
+    from zuozhen import session_status as domain
     from zuozhen.commands import render
     from zuozhen.validation import month_key, parse_month
 
     a = get_app(ctx)
     key = month_key(*parse_month(month)) if month is not None else None
     with a.reader() as r:
-        rows = domain.list_sessions(r, month=key)
+        rows = domain.list_sessions(r, month=key, today=a.today)
         warnings = domain.month_check(r, key) if key is not None else []
     if json:
         render.emit_json({"month": key, "sessions": rows})
@@ -192,8 +218,22 @@ def list_(
         render.hint("下一步：zuozhen session plan --date 日期 --kind 主场 --theme 主题 --unit 单位")
         return
     _session_table(rows, f"{key} 坐诊场次" if key else "坐诊场次")
-    planned = sum(1 for s in rows if s.status == "planned")
-    render.out().print(f"共 {len(rows)} 场，其中计划中 {planned} 场。")
+    counts = {code: sum(1 for s in rows if s.status == code) for code in domain.STATUS_LABELS}
+    parts = [f"{domain.STATUS_LABELS[c]} {n} 场" for c, n in counts.items() if n]
+    render.out().print(f"共 {len(rows)} 场：" + "，".join(parts) + "。")
+    moved = [s for s in rows if s.rest_day is not None]
+    if moved:
+        render.warn(
+            f"{len(moved)} 场落在节假日，须改期："
+            + "、".join(f"{s.id}（{s.date.isoformat()} {s.rest_day}）" for s in moved)
+            + f"。改期：zuozhen session postpone {moved[0].id} --to 日期 --reason 遇节假日"
+        )
+    unrecorded = [s.id for s in rows if s.status == "unrecorded"]
+    if unrecorded:
+        render.hint(
+            f"待记录的场次（{'、'.join(unrecorded)}）请补记坐诊结果："
+            "zuozhen session hear 诉求号 --resolved … 或 --refer。"
+        )
     warn_all(warnings)
     if key is not None:
         render.hint(
