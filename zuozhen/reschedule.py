@@ -98,7 +98,17 @@ def _appeals_of(tx: Tx, session_id: str) -> list[Any]:
     )
 
 
-_HEARD = ("referred", "handed_off", "undertaken", "reported", "closed", "rated", "reopened")
+# An enterprise recorded absent (未到场) shows the session took place as much as a hearing.
+_HEARD = (
+    "referred",
+    "handed_off",
+    "undertaken",
+    "reported",
+    "closed",
+    "rated",
+    "reopened",
+    "absent",
+)
 
 
 def _refuse_if_held(appeals: list[Any], session_id: str, verb: str) -> None:
