@@ -52,6 +52,28 @@ def test_demo_covers_every_outcome(demo_db: Path) -> None:
         )
         > 0
     )
+    # The real-world turns: a withdrawal, a merge, an absent enterprise and a return.
+    assert count("SELECT count(*) FROM appeal WHERE status = 'withdrawn'") == 1
+    ((dup, into),) = query(demo_db, "SELECT id, merged_into FROM appeal WHERE status = 'merged'")
+    assert into is not None and dup.rsplit("-", 1)[0] == into.rsplit("-", 1)[0]
+    ((missed, heard_at, status),) = query(
+        demo_db,
+        "SELECT x.session_id, a.session_id, a.status FROM absence x"
+        " JOIN appeal a ON a.id = x.appeal_id",
+    )
+    assert heard_at != missed and status == "closed"  # heard at the next session instead
+    ((returned, by),) = query(
+        demo_db, "SELECT appeal_id, returned_by FROM handoff WHERE returned_on IS NOT NULL"
+    )
+    rounds = query(demo_db, "SELECT round, joint FROM handoff WHERE appeal_id = ?", returned)
+    assert sorted(rounds) == [(1, 0), (2, 1)] and by
+    kinds = {
+        k for (k,) in query(demo_db, "SELECT kind FROM progress WHERE appeal_id = ?", returned)
+    }
+    assert kinds == {"progress", "part"}
+    assert (
+        count(f"SELECT count(*) FROM deadline WHERE appeal_id = '{dup}' AND done_on IS NULL") == 0
+    )
     # Every step of every story went through the library, so the trail is whole.
     assert run_cli(demo_db, "verify", "--json").json()["ok"] is True
 

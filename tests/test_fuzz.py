@@ -11,6 +11,9 @@ Every run: no traceback and no crash log ("程序内部出错"), exit code 0, 1 
 ``audit --fail-on-overdue``), and when the exit code is not 0 the case file is unchanged.
 
 ``demo`` is left out (it builds a new file for seconds; its refusal is tested below).
+The demo file has appeals in every state, withdrawn, merged and absent ones and a returned
+hand-off among them, so ``withdraw``, ``merge``, ``session hear --absent``, ``assign
+return``, ``assign progress`` and ``assign report --unit`` meet real targets too.
 ZUOZHEN_FUZZ_EXAMPLES sets the number of examples per command (default 15); the examples
 are the same on every run unless ZUOZHEN_FUZZ_RANDOM=1 asks for fresh ones.
 """
@@ -130,6 +133,8 @@ def plausible(ids: dict[str, list[str]]) -> st.SearchStrategy[str]:
                 "解释说明",
                 "满意",
                 "不满意",
+                "不属于本单位职责",
+                "重复诉求",
                 "政策咨询",
                 "unit",
                 "theme",
@@ -270,6 +275,15 @@ def _build(prefix: tuple[str, ...], chosen: list[Any], scratch: Path, db: Path) 
             else:
                 args.append(v)
     return args
+
+
+def test_the_commands_of_issue_11_are_fuzzed() -> None:
+    found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
+             for prefix, params in COMMANDS}  # fmt: skip
+    for prefix in (("withdraw",), ("merge",), ("assign", "return"), ("assign", "progress")):
+        assert prefix in found, prefix
+    assert "--absent" in found[("session", "hear")] and "--unit" in found[("assign", "report")]
+    assert "--void" in found[("withdraw",)] and "--into" in found[("merge",)]
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from zuozhen.browse import list_appeals, search, show_appeal
+from zuozhen.hearing import session_record
 from zuozhen.reports import Quarter, quarterly
 from zuozhen.store import reader as reader_module
 from zuozhen.store.reader import Reader
@@ -43,6 +44,8 @@ BIG = (
     "revisit",
     "notification",
     "trail",
+    "progress",
+    "absence",
 )
 
 
@@ -113,6 +116,7 @@ DAILY: dict[str, Callable[[Reader], object]] = {
     "show": lambda r: show_appeal(r, "202609-001-1"),
     "report quarterly": lambda r: quarterly(r, Quarter.parse("2026Q3"), today=TODAY),
     "search": lambda r: search(r, "出口退税"),
+    "report record": lambda r: session_record(r, "S202609-01"),
 }
 
 
@@ -132,6 +136,16 @@ def test_list_and_report_search_the_month_index(bench_db: Path) -> None:
     for name in ("list --month", "report quarterly"):
         text = plans(bench_db, captured(bench_db, DAILY[name]))
         assert "USING INDEX ix_appeal_month (month=?)" in text, name
+
+
+def test_show_finds_merged_duplicates_and_the_record_its_absences_by_index(
+    bench_db: Path,
+) -> None:
+    assert "ix_appeal_merged_into (merged_into=?)" in plans(
+        bench_db, captured(bench_db, DAILY["show"])
+    )
+    text = plans(bench_db, captured(bench_db, DAILY["report record"]))
+    assert "ix_absence_session_id (session_id=?)" in text
 
 
 def test_a_full_scan_is_detected(bench_db: Path) -> None:

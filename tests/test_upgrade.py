@@ -3,7 +3,8 @@
 tests/fixtures/case-v1.db was written by schema version 1 (tests/fixtures/make_v1.py) and
 is never regenerated. The current code must open a copy of it with every row intact
 (version 2 keeps a hand-off's dues only in its deadline rows: the mirror columns are
-dropped, nothing else changes); a simulated next version (an added column, an added
+dropped, nothing else changes; version 3 only adds columns and tables for withdrawn,
+voided and merged appeals, returns, progress reports and absences); a simulated next version (an added column, an added
 table) must upgrade it through every migration keeping all rows, after writing one backup
 copy; a file stamped with a version newer than this program's must be refused through the
 CLI (exit 1) and left exactly as it was.
@@ -26,6 +27,7 @@ from zuozhen.store import migrations
 
 FIXTURE = Path(__file__).parent / "fixtures" / "case-v1.db"
 APPEAL = "202607-001-1"
+UPGRADES = len(migrations.MIGRATIONS) - 1  # the migrations a version-1 file goes through
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -72,9 +74,9 @@ def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     verified = run_cli(v1, "verify", "--json")
     assert verified.code == 0 and verified.json()["ok"] is True
     after = counts(v1)
-    # Only the migration's own records are added (version 2 and its audit-trail event).
-    assert after["schema_migration"] == before["schema_migration"] + 1
-    assert after["trail"] == before["trail"] + 1
+    # Only the migrations' own records are added (each version and its audit-trail event).
+    assert after["schema_migration"] == before["schema_migration"] + UPGRADES
+    assert after["trail"] == before["trail"] + UPGRADES
     assert {k: after[k] for k in before if k not in ("trail", "schema_migration")} == {
         k: v for k, v in before.items() if k not in ("trail", "schema_migration")
     }
@@ -90,13 +92,14 @@ def test_v1_becomes_v2_hand_off_dues_only_in_deadline_rows(v1: Path) -> None:
     assert r.code == 0, r.stderr
     conn = sqlite3.connect(v1)
     try:
-        assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+        assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] >= 2
         columns = {row[1] for row in conn.execute("PRAGMA table_info(handoff)")}
         index = conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'ux_deadline_handoff'"
         ).fetchone()
         action, entity_id, detail = conn.execute(
-            "SELECT action, entity_id, detail FROM trail ORDER BY id DESC"
+            "SELECT action, entity_id, detail FROM trail WHERE action = 'migrate' "
+            "AND entity_id = '2'"
         ).fetchone()
     finally:
         conn.close()
@@ -111,6 +114,34 @@ def test_v1_becomes_v2_hand_off_dues_only_in_deadline_rows(v1: Path) -> None:
         assert _shape(v1, table) == _shape(fresh, table), table
     # The fixture was written by zuozhen: nothing to restore, no mirror disagreed.
     assert json.loads(detail) == {"name": "handoff_dues_once", "restored": [], "differed": []}
+
+
+def test_v1_becomes_v3_with_the_shape_of_a_new_file(v1: Path) -> None:
+    before = counts(v1)
+    r = run_cli(v1, "list", "--json", today="2026-08-31")
+    assert r.code == 0, r.stderr
+    fresh = v1.parent / "fresh.db"
+    make_case(fresh).close()
+    for table in ("appeal", "handoff", "progress", "absence"):
+        assert _shape(v1, table) == _shape(fresh, table), table
+    conn = sqlite3.connect(v1)
+    try:
+        ended = conn.execute(
+            "SELECT count(*) FROM appeal WHERE ended_on IS NOT NULL OR merged_into IS NOT NULL"
+        ).fetchone()[0]
+        returned = conn.execute(
+            "SELECT count(*) FROM handoff WHERE returned_on IS NOT NULL"
+        ).fetchone()[0]
+        (name,) = conn.execute("SELECT name FROM schema_migration WHERE version = 3").fetchone()
+    finally:
+        conn.close()
+    # Additions only: nothing ended, returned, reported or missed before version 3.
+    assert (ended, returned, name) == (0, 0, "ends_and_turns")
+    after = counts(v1)
+    assert after["progress"] == after["absence"] == 0
+    assert {k: after[k] for k in before if k not in ("trail", "schema_migration")} == {
+        k: v for k, v in before.items() if k not in ("trail", "schema_migration")
+    }
 
 
 def _shape(path: Path, table: str) -> tuple[object, ...]:
@@ -175,12 +206,14 @@ def test_v1_upgrades_through_every_migration_after_one_backup(
         for r in conn.execute("SELECT action, entity_id FROM trail ORDER BY id DESC LIMIT 2")
     ]
     conn.close()
-    assert tagged == 25 and migrated == [("migrate", str(nxt)), ("migrate", "2")]
+    assert tagged == 25 and migrated == [("migrate", str(nxt)), ("migrate", str(nxt - 1))]
     after = counts(v1)
-    assert after["trail"] == before_rows["trail"] + 2  # the migrations' own events
-    assert after["schema_migration"] == before_rows["schema_migration"] + 2
+    assert after["trail"] == before_rows["trail"] + UPGRADES + 1  # the migrations' own events
+    assert after["schema_migration"] == before_rows["schema_migration"] + UPGRADES + 1
     assert {
-        k: v for k, v in after.items() if k not in ("trail", "schema_migration", "appeal_tag")
+        k: v
+        for k, v in after.items()
+        if k in before_rows and k not in ("trail", "schema_migration")
     } == {k: v for k, v in before_rows.items() if k not in ("trail", "schema_migration")}
     # opening again migrates nothing more and makes no second backup
     assert run_cli(v1, "list", "--json").code == 0

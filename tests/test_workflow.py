@@ -93,7 +93,7 @@ def test_hear_refer_defaults_official_to_session_lead(case: CaseFile, ids: list[
 
 @pytest.mark.parametrize("kwargs", [{}, {"resolved": "答复", "refer": True}])
 def test_hear_needs_exactly_one_outcome(case: CaseFile, ids: list[str], kwargs: Any) -> None:
-    with pytest.raises(InputError, match="二选一"):
+    with pytest.raises(InputError, match="三选一"):
         hearing.hear(case, act(D0), ids[0], **kwargs)
 
 
@@ -387,8 +387,8 @@ ILLEGAL = [
     ("closed", ("close", "{a}", "--outcome", "已解决", "--result", "x"), "已经办过"),
     ("rated", ("rate", "{a}", "--service", "满意", "--handling", "满意"), "不能更改或重复评价"),
     ("rated", ("session", "hear", "{a}", "--resolved", "x"), "已经办过"),
-    ("scheduled", ("session", "hear", "{a}"), "二选一"),
-    ("scheduled", ("session", "hear", "{a}", "--refer", "--resolved", "x"), "二选一"),
+    ("scheduled", ("session", "hear", "{a}"), "三选一"),
+    ("scheduled", ("session", "hear", "{a}", "--refer", "--resolved", "x"), "三选一"),
     ("scheduled", ("show", "202609-001-7"), "202609-001-1"),
 ]
 

@@ -18,7 +18,9 @@ Rules (seed 002 §三(三)(四), configuration ``limits``):
   name, contact, phone, region or industry is written into the booking's trail event
   (phones masked there, as everywhere outside the case file itself): ``enterprises``.
 * The same appeal text twice for one enterprise in one month is not booked twice: the
-  repeat is skipped with a warning.
+  repeat is skipped with a warning. A text near-identical to one the enterprise already
+  has (the same after removing punctuation and spaces, withdrawal.py) is booked and
+  pointed out with the ``merge`` command to run.
 * The category defaults to the first configured one (政策咨询 in both presets).
 
 The bulk import of the online window's export is ``bookings_import``.
@@ -34,7 +36,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from zuozhen import duties, enterprises
+from zuozhen import duties, enterprises, withdrawal
 from zuozhen.config import Config
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.enterprises import Applicant
@@ -170,6 +172,7 @@ class Booked:
     changed: dict[str, list[str | None]]
     skipped: list[str]
     warnings: list[str]
+    duplicates: list[withdrawal.Duplicate]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -187,6 +190,7 @@ class Booked:
             "provisional": self.provisional,
             "skipped": self.skipped,
             "warnings": self.warnings,
+            "duplicates": [d.as_json() for d in self.duplicates],
         }
 
 
@@ -258,6 +262,7 @@ def _book(
     month = month_key(today.year, today.month)
 
     changed = enterprises.keep(tx, who)
+    had = withdrawal.known_texts(tx, [who.uscc]).get(who.uscc, [])
 
     booking = tx.session.exec(
         select(Booking).where(Booking.month == month, Booking.uscc == who.uscc).with_for_update()
@@ -319,6 +324,8 @@ def _book(
         warnings.append(
             f"{len(skipped)} 项诉求与已登记的内容相同，未重复登记：{'；'.join(skipped)}"
         )
+    duplicates = withdrawal.likely_duplicates(list(zip(ids, texts, strict=True)), had)
+    warnings += [d.warning() for d in duplicates]
     tx.record(
         "book",
         "booking",
@@ -354,4 +361,5 @@ def _book(
         changed=changed,
         skipped=skipped,
         warnings=warnings,
+        duplicates=duplicates,
     )

@@ -4,7 +4,9 @@ One row per appeal, header ``CSV_REQUIRED`` (+ ``CSV_OPTIONAL``); every row is c
 the same rules as ``booking.book``; bad rows are reported by physical line number, good
 rows go in one transaction (``strict``: nothing if any row is bad). A repeated row (the
 same appeal text of one enterprise in one month) is rejected with its line number, so the
-online window's double submissions surface.
+online window's double submissions surface; a near-identical one (the same after removing
+punctuation and spaces, or an appeal the enterprise already has) is imported and pointed
+out with the ``merge`` command to run (withdrawal.py).
 
 Imports are built for size (100,000 rows well within 30 s): rows are validated in plain
 Python, existing enterprises and the month's bookings are loaded with a few queries, and
@@ -26,7 +28,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from zuozhen import duties
+from zuozhen import duties, withdrawal
 from zuozhen.booking import (
     APPEAL_LIMIT,
     CSV_OPTIONAL,
@@ -82,6 +84,7 @@ class Imported:
     verify_due: date | None
     provisional: bool
     warnings: list[str] = field(default_factory=list)
+    duplicates: list[withdrawal.Duplicate] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -100,6 +103,7 @@ class Imported:
             "verify_due": self.verify_due,
             "provisional": self.provisional,
             "warnings": self.warnings,
+            "duplicates": [d.as_json() for d in self.duplicates],
         }
 
 
@@ -326,9 +330,11 @@ def _import(
     if (strict and bad) or not keep:
         raise _refuse(table, bad, strict)
     latest = {x.who.uscc: x.who for x in keep}  # the file's last word on each enterprise
+    known = withdrawal.known_texts(tx, latest)
     enterprises = keep_many(tx, latest)
     created, extended = _write_bookings(tx, month, timing, latest, held.bookings)
     appeals = _write_appeals(tx, month, keep, held)
+    duplicates = _duplicates(keep, appeals, known, warnings)
     verify = tx.case.config.limits.verify
     ids = [aid for _, aid, _ in appeals]
     due = duties.open_many(tx, ids, "verify", timing.verify_start, verify, "wd")
@@ -350,7 +356,31 @@ def _import(
         verify_due=due.date,
         provisional=due.provisional,
         warnings=warnings,
+        duplicates=duplicates,
     )
+
+
+def _duplicates(
+    keep: list[_Line],
+    appeals: list[tuple[str, str, int]],
+    known: dict[str, list[tuple[str, str]]],
+    warnings: list[str],
+) -> list[withdrawal.Duplicate]:
+    """Near-identical appeals of one enterprise (in the file, or with what it had): each
+    pointed out in ``warnings`` by line, with the ``merge`` command to run."""
+    new: dict[str, list[tuple[str, str]]] = {}
+    line_of: dict[str, int] = {}
+    for x, (_, aid, line) in zip(keep, appeals, strict=True):
+        new.setdefault(x.who.uscc, []).append((aid, x.text))
+        line_of[aid] = line
+    found: list[withdrawal.Duplicate] = []
+    for code, items in new.items():
+        had = known.get(code, [])
+        if len(items) + len(had) > 1:  # one appeal alone repeats nothing
+            found += withdrawal.likely_duplicates(items, had)
+    found.sort(key=lambda d: line_of[d.appeal])
+    warnings += [d.warning(f"第 {line_of[d.appeal]} 行：") for d in found]
+    return found
 
 
 def _load_existing(tx: Tx, month: str) -> _Held:

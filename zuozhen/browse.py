@@ -144,6 +144,16 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
     first_old: dict[int, Any] = {}
     for x in reversed(extensions):
         first_old[x["round"]] = x["old_due"]
+    reports: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for x in r.rows("SELECT * FROM progress WHERE appeal_id = :id ORDER BY id", p):
+        reports.setdefault((x["round"], x["kind"]), []).append(
+            {
+                "unit": x["unit"],
+                "reported_on": as_date(x["reported_on"]),
+                "text": x["text"],
+                "late": as_bool(x["late"]),
+            }
+        )
     handoffs = []
     for h in r.rows("SELECT * FROM handoff WHERE appeal_id = :id ORDER BY round", p):
         plan, report = dues.get((h["round"], "accept")), dues.get((h["round"], "report"))
@@ -169,6 +179,12 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
                 "reported_late": as_bool(h["reported_late"]),
                 "extensions": h["extensions"],
                 "legal_basis": h["legal_basis"],
+                "progress": reports.get((h["round"], "progress"), []),
+                "parts": reports.get((h["round"], "part"), []),
+                "returned_on": as_date(h["returned_on"]),
+                "returned_by": h["returned_by"],
+                "return_reason": h["return_reason"],
+                "returned_late": as_bool(h["returned_late"]),
             }
         )
     ratings = [
@@ -198,6 +214,28 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
             "late": as_bool(n["late"]),
         }
         for n in r.rows("SELECT * FROM notification WHERE appeal_id = :id ORDER BY id", p)
+    ]
+    absences = [
+        {"session": x["session_id"], "recorded_on": as_date(x["recorded_on"]), "note": x["note"]}
+        for x in r.rows("SELECT * FROM absence WHERE appeal_id = :id ORDER BY id", p)
+    ]
+    duplicates = [
+        {
+            "id": x["id"],
+            "text": x["text"],
+            "enterprise": x["enterprise"],
+            "uscc": x["uscc"],
+            "merged_on": as_date(x["ended_on"]),
+            "reason": x["end_reason"],
+        }
+        for x in r.rows(
+            """
+            SELECT a.id, a.text, a.ended_on, a.end_reason, e.name AS enterprise, e.uscc
+            FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
+            WHERE a.merged_into = :id ORDER BY a.id
+            """,
+            p,
+        )
     ]
     data = {
         "id": a["id"],
@@ -236,6 +274,11 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "outcome": a["outcome"],
         "result": a["result"],
         "closed_on": as_date(a["closed_on"]),
+        "ended_on": as_date(a["ended_on"]),
+        "end_reason": a["end_reason"],
+        "into": a["merged_into"],
+        "duplicates": duplicates,
+        "absences": absences,
         "deadlines": deadlines,
         "handoffs": handoffs,
         "extensions": extensions,

@@ -142,6 +142,7 @@ def _row_view(f: Figures) -> dict[str, Any]:
     return {
         "group": f.group,
         "appeals": f.appeals,
+        "withdrawn": f.withdrawn,
         "on_spot": f.resolved_on_spot,
         "handed_off": f.handed_off,
         "closed": f.closed,
@@ -174,6 +175,7 @@ def view(b: Bulletin) -> dict[str, Any]:
         "as_of": _zh(b.as_of),
         "headline": {
             "appeals": t.appeals,
+            "withdrawn": t.withdrawn,
             "enterprises": b.enterprises,
             "on_spot": t.resolved_on_spot,
             "handed_off": t.handed_off,
@@ -189,6 +191,9 @@ def view(b: Bulletin) -> dict[str, Any]:
             "satisfaction": _num(t.satisfaction_rate, "%"),
         },
         "units": [_row_view(f) for f in b.by_unit.rows],
+        "withdrawn_by_unit": "、".join(
+            f"{f.group} {f.withdrawn} 件" for f in b.by_unit.rows if f.withdrawn
+        ),
         "total": _row_view(t),
         "themes": [_row_view(f) for f in b.by_theme.rows],
         "regions": [_row_view(f) for f in b.by_region.rows],

@@ -58,6 +58,8 @@ ORDER = (
     "assign",
     "close",
     "rate",
+    "withdraw",
+    "merge",
     "audit",
     "list",
     "show",
@@ -143,7 +145,7 @@ def _globals(
 GROUPS = {
     "calendar": "工作日历：到期日计算、月历、载入国务院放假安排。",
     "session": "坐诊场次：安排、查看、取消或改期，记录坐诊结果。",
-    "assign": "交办、承办、反馈、延期（三办一销号）。",
+    "assign": "交办、承办、反馈、延期、退回、阶段性进展（三办一销号）。",
     "audit": "督办：每日到期与超期清单，回访。",
     "report": "报表：服务事项清单、坐诊记录表、季度统计与通报。",
 }
@@ -168,6 +170,7 @@ def _register() -> None:
         sessions,
         supervision,
         triage,
+        withdrawal,
     )
 
     groups = {
@@ -184,6 +187,7 @@ def _register() -> None:
         hearing,
         handoff,
         closing,
+        withdrawal,
         supervision,
     )
     for module in (admin, demo, calendar, *steps, browse, reports, bulletin):

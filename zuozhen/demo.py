@@ -4,7 +4,11 @@ Four months of a provincial programme (July–October 2026, across the National 
 sessions of every kind, about 80 fictional Yunnan enterprises with valid credit codes and
 about 100 appeals covering every outcome — answered on the spot, single and joint
 hand-offs, a late undertaking, extensions with and without a legal basis, explanations,
-a reopened appeal, every rating. Everything is seeded, so two runs build the same file.
+a reopened appeal, every rating — and the real-world turns (``_turns``): an enterprise
+that withdraws, a duplicate merged into the appeal it repeats, an enterprise absent from
+its session and called to the next one, a unit that returns an appeal as not its duty
+(handed off again jointly, with progress and a co-unit's part). Everything is seeded, so
+two runs build the same file.
 
 Each appeal is a *story*: a generator that yields the date of its next act and performs
 the act when resumed. The stories run interleaved in date order (a heap), so the audit
@@ -23,7 +27,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from zuozhen import booking, closing, handoff, hearing, notify, sessions, supervision, triage
+from zuozhen import (
+    booking,
+    closing,
+    handoff,
+    hearing,
+    notify,
+    sessions,
+    supervision,
+    triage,
+    withdrawal,
+)
 from zuozhen.config import compose
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.resources import data_path
@@ -78,9 +92,11 @@ class _World:
         return self.cal.add_workdays(start, n).date if n > 0 else start
 
 
-def _firms(rng: random.Random, content: dict[str, Any], count: int) -> list[_Firm]:
+def _firms(
+    rng: random.Random, content: dict[str, Any], count: int, taken: set[str] | None = None
+) -> list[_Firm]:
     e = content["enterprises"]
-    names: set[str] = set()
+    names: set[str] = set(taken or ())
     firms: list[_Firm] = []
     while len(firms) < count:
         region, code = rng.choice(e["regions"])
@@ -319,6 +335,153 @@ def _rating(
         yield from _handling(w, appeal_id, visited_on, unit, pool, round_=2)
 
 
+# -- real-world turns ------------------------------------------------------------------------
+
+
+def _turns(w: _World, firms: list[_Firm]) -> list[Story]:
+    """One story per turn, drawn from their own seeded generator so the others stay put."""
+    withdrawer, duplicator, absentee, returned = firms
+    return [
+        _withdrawn(w, withdrawer),
+        _merged(w, duplicator),
+        _absent(w, absentee),
+        _returned(w, returned),
+    ]
+
+
+def _book_one(w: _World, firm: _Firm, on: date, *texts: str) -> booking.Booked:
+    return booking.book(
+        w.case,
+        w.act(on),
+        enterprise=firm.name,
+        uscc=firm.uscc,
+        contact=firm.contact,
+        phone=firm.phone,
+        appeals=list(texts),
+        category="服务需求",
+        region=firm.region,
+        industry=firm.industry,
+    )
+
+
+def _called(w: _World, appeal: str, on: date, session: tuple[str, date, str, list[str]]) -> Story:
+    """On ``on``: put on the session, verified; then called up on the last day allowed."""
+    yield on
+    triage.triage(
+        w.case,
+        w.act(on),
+        appeal,
+        theme=session[2],
+        units=[session[3][0]],
+        session=session[0],
+        verified=True,
+    )
+    called = max(on, w.cal.notify_by(session[1], w.case.config.limits.notify_days).date)
+    yield called
+    notify.record_sent(w.case, w.act(called), channel="电话", appeals=[appeal])
+
+
+def _withdrawn(w: _World, firm: _Firm) -> Story:
+    window, _ = w.cal.first_workdays(2026, 10, w.case.config.limits.booking_window)
+    yield window[0]
+    booked = _book_one(
+        w, firm, window[0], "申请的技术改造补助资金迟迟未拨付，希望协调财政部门尽快拨付。"
+    )
+    aid = booked.appeals[0]
+    session = w.sessions_by_month["2026-10"][1]
+    yield from _called(w, aid, w.wd(window[0], 1), session)
+    gone = w.wd(window[0], 7)
+    yield gone
+    withdrawal.withdraw(w.case, w.act(gone), aid, reason="企业来电撤回：补助资金已到账，无需再坐诊")
+
+
+def _merged(w: _World, firm: _Firm) -> Story:
+    window, _ = w.cal.first_workdays(2026, 10, w.case.config.limits.booking_window)
+    text = "园区道路破损严重，大型货车进出困难，希望协调园区管委会尽快修复。"
+    yield window[0]
+    first = _book_one(w, firm, window[0], text).appeals[0]
+    yield window[2]  # the online window sends the same appeal again, with a full stop
+    again = _book_one(w, firm, window[2], text + "。")
+    assert [d.like for d in again.duplicates] == [first], again.duplicates
+    withdrawal.merge(
+        w.case, w.act(window[2]), again.appeals[0], into=first, reason="同一企业经网上专窗重复提交"
+    )
+    session = w.sessions_by_month["2026-10"][0]
+    yield from _called(w, first, window[3], session)
+    yield session[1]
+    hearing.hear(
+        w.case, w.act(session[1]), first, resolved="现场协调园区管委会，明确两周内完成道路修复"
+    )
+
+
+def _absent(w: _World, firm: _Firm) -> Story:
+    window, _ = w.cal.first_workdays(2026, 9, w.case.config.limits.booking_window)
+    yield window[1]
+    aid = _book_one(
+        w, firm, window[1], "出口退税办理时间较长，资金周转困难，希望加快退税进度。"
+    ).appeals[0]
+    missed = w.sessions_by_month["2026-09"][1]
+    yield from _called(w, aid, w.wd(window[1], 1), missed)
+    yield missed[1]
+    hearing.hear(w.case, w.act(missed[1]), aid, absent=True, note="企业负责人临时出差，未到场")
+    nxt = w.sessions_by_month["2026-10"][0]
+    yield from _called(w, aid, w.wd(missed[1], 1), nxt)
+    yield nxt[1]
+    hearing.hear(
+        w.case, w.act(nxt[1]), aid, resolved="现场明确退税审核时限，承诺 10 个工作日内办结"
+    )
+
+
+def _returned(w: _World, firm: _Firm) -> Story:
+    window, _ = w.cal.first_workdays(2026, 8, w.case.config.limits.booking_window)
+    yield window[2]
+    aid = _book_one(
+        w, firm, window[2], "企业排污许可证延续办理卡在材料审核环节，希望明确办理部门和时限。"
+    ).appeals[0]
+    session = w.sessions_by_month["2026-08"][1]
+    a, b, c = session[3]
+    yield from _called(w, aid, w.wd(window[2], 1), session)
+    yield session[1]
+    hearing.hear(w.case, w.act(session[1]), aid, refer=True)
+    handed = w.wd(session[1], 1)
+    yield handed
+    handoff.hand_off(w.case, w.act(handed), aid, [a])
+    back = w.wd(handed, 2)
+    yield back
+    handoff.return_(
+        w.case,
+        w.act(back, f"{a}承办处室"),
+        aid,
+        unit=a,
+        reason=f"排污许可不属于本单位职责，建议交由{b}牵头办理",
+    )
+    again = w.wd(back, 1)
+    yield again
+    handoff.hand_off(w.case, w.act(again), aid, [b, c])
+    yield (accepted := w.wd(again, 3))
+    handoff.undertake(
+        w.case,
+        w.act(accepted, f"{b}承办处室"),
+        aid,
+        handler="杨科长",
+        measures=f"{b}牵头审核许可材料，{c}配合核查排放数据",
+    )
+    yield (mid := w.wd(accepted, 4))
+    handoff.progress(
+        w.case, w.act(mid, f"{b}承办处室"), aid, text="已完成材料初审，正在组织现场核查"
+    )
+    yield (part := w.wd(mid, 2))
+    handoff.report_back(
+        w.case, w.act(part, f"{c}承办处室"), aid, unit=c, text="排放数据核查完毕，符合许可条件"
+    )
+    yield (done := w.wd(part, 2))
+    handoff.report_back(w.case, w.act(done, f"{b}承办处室"), aid, text="排污许可证已完成延续办理")
+    yield (closed := w.wd(done, 1))
+    closing.close_out(
+        w.case, w.act(closed), aid, outcome="已解决", result="排污许可证已延续并送达企业"
+    )
+
+
 def _run(stories: list[Story], until: date) -> None:
     """Advance every story in date order, stopping each at the first act after ``until``."""
     heap: list[tuple[date, int, Story]] = []
@@ -371,6 +534,8 @@ def build(
                 picks = rng.sample(pool, n)
                 # One booking carries appeals of one theme family, as enterprises usually do.
                 stories.append(_story(w, firm, year, month, [row for _, row in picks]))
+        turns = _firms(random.Random(seed + 1), content, 4, {f.name for f in firms})
+        stories += _turns(w, turns)
         _plan_month(w, 2026, 11)
         say("按日期推进接诊、叫号、坐诊、交办、承办、反馈、销号、评价、回访……")
         _run(stories, today)

@@ -1,7 +1,8 @@
 """Stored time limits (the ``deadline`` table): opening, meeting and replacing them.
 
 Each step that the rules put under a time limit opens one row when its clock starts and
-closes it when the act is done (late if after ``due``). The daily audit only reads these
+closes it when the act is done (late if after ``due``); an appeal that ends without being
+closed (撤回, 作废, 合并) drops every open row (``drop_all``). The daily audit only reads these
 rows. ``due`` is computed by the case file's WorkCalendar; ``provisional`` is kept so that
 loading an official holiday schedule recomputes exactly what was estimated. A hand-off's
 plan and report deadlines are kept nowhere else (``of_round`` reads them in an act).
@@ -112,6 +113,21 @@ def drop(tx: Tx, appeal_id: str, step: str) -> None:
     """The limit no longer applies (e.g. the appeal left the step another way)."""
     for row in _open(tx, appeal_id, step):
         tx.session.delete(row)
+
+
+def drop_all(tx: Tx, appeal_id: str) -> list[list[object]]:
+    """The appeal ended (withdrawn, voided, merged) or its round did (a unit's return):
+    every open limit is dropped. Returns ``[step, round, due]`` of each, for the trail."""
+    rows = list(
+        tx.session.exec(
+            select(Deadline)
+            .where(Deadline.appeal_id == appeal_id, col(Deadline.done_on).is_(None))
+            .order_by(col(Deadline.id))
+        ).all()
+    )
+    for row in rows:
+        tx.session.delete(row)
+    return [[row.step, row.round, row.due] for row in rows]
 
 
 def current(tx: Tx, appeal_id: str, step: str) -> Deadline | None:

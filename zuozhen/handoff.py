@@ -4,6 +4,14 @@
 * ``undertake``   承办: the unit names handler, measures and the promised date
 * ``report_back`` 反馈: the unit reports how it was handled
 * ``extend``      延期: a later report deadline, on the unit's written reason or a law's own limit
+* ``return_``     退回: a unit of the round says the appeal is not its duty (不属于本单位职责),
+                  within the plan period or after it; recorded against that unit on the
+                  round's ``handoff`` row; the round ends (its open time limits dropped), the
+                  unit leaves the appeal's units and the appeal waits for a new hand-off
+                  (``referred``), which is a new round
+* ``progress``    阶段性进展: any unit of the round, any number of times; no step is closed
+* ``report_back`` with a co-unit of a joint hand-off: that unit's part (分工部分, once each);
+                  only the leading unit's report closes the report step
 
 Every act asks ``states.require`` first, then changes rows and appends exactly one
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
@@ -20,9 +28,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
+
 from zuozhen import appeals, duties, states
 from zuozhen.errors import InputError, RuleError
-from zuozhen.models import Appeal, Extension, Handoff
+from zuozhen.models import Appeal, Extension, Handoff, Progress
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import clean_text
 
@@ -68,6 +79,31 @@ class Reported:
     appeal: str
     report_due: date
     late: bool
+    unit: str | None = None
+    part: bool = False  # a co-unit's part: the report step stays open
+    waiting: list[str] = field(default_factory=list)  # co-units whose part is not in yet
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    appeal: str
+    round: int  # the round the unit returned; the next hand-off is round + 1
+    unit: str
+    reason: str
+    late: bool  # after the plan period
+    plan_due: date
+    status: str
+    units: list[str]  # the appeal's units now, the returning unit left out
+    dropped: list[list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Progressed:
+    appeal: str
+    round: int
+    unit: str
+    reported_on: date
+    count: int  # progress reports of the round so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +216,19 @@ def undertake(
         return Undertaken(a.id, who, promised, plan_due, report_due, late)
 
 
-def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Reported:
-    """反馈: the unit reports how the appeal was handled (late if after the report deadline)."""
+def report_back(
+    case: CaseFile, act: Act, appeal_id: str, *, text: str, unit: str | None = None
+) -> Reported:
+    """反馈: the leading unit's report closes the step (late if after the report deadline);
+    ``unit`` naming a co-unit of a joint hand-off records that unit's part instead."""
     body = clean_text(text, "反馈内容")
+    name = clean_text(unit, "反馈单位（--unit）", limit=100) if unit is not None else None
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
+        if name is not None and a.status in states.STEPS["part"].sources:
+            h = appeals.current_handoff(tx, a)
+            if name != h.lead_unit:
+                return _report_part(tx, a, h, name, body)
         states.require(a.id, a.status, "report_back")
         h = appeals.current_handoff(tx, a)
         due = duties.of_round(tx, a.id, "report", a.round).due
@@ -192,13 +236,79 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
         h.reported_on, h.report_text, h.reported_late = tx.today, body, late
         tx.session.add(h)
         appeals.set_status(tx, a, "reported")
+        waiting = [u for u in appeals.unit_list(h.units)[1:] if not _part_of(tx, a, u)]
         tx.record(
             "assign.report",
             "appeal",
             a.id,
             {"round": a.round, "text": body, "late": late, "report_due": due},
         )
-        return Reported(a.id, due, late)
+        return Reported(a.id, due, late, h.lead_unit, False, waiting)
+
+
+def _report_part(tx: Tx, a: Appeal, h: Handoff, unit: str, body: str) -> Reported:
+    """A co-unit's part of a joint hand-off's report (分工部分): once per co-unit per round."""
+    _of_round(a, h, unit, "反馈分工部分")
+    _not_before_hand_off(tx, a, h)
+    done = _part_of(tx, a, unit)
+    if done is not None:
+        raise RuleError(
+            f"{unit} 已于 {done.reported_on.isoformat()} 反馈过诉求 {a.id} 第 {a.round} 轮的分工部分："
+            f"补充情况请用 zuozhen assign progress {a.id} --unit {unit} --text …。"
+        )
+    due = duties.of_round(tx, a.id, "report", a.round).due
+    late = tx.today > due
+    tx.session.add(
+        Progress(
+            appeal_id=a.id,
+            round=a.round,
+            unit=unit,
+            kind="part",
+            reported_on=tx.today,
+            text=body,
+            late=late,
+        )
+    )
+    a.updated_at = tx.at
+    tx.session.add(a)
+    tx.record(
+        "assign.report.part",
+        "appeal",
+        a.id,
+        {"round": a.round, "unit": unit, "text": body, "late": late, "report_due": due},
+    )
+    waiting = [u for u in appeals.unit_list(h.units)[1:] if u != unit and not _part_of(tx, a, u)]
+    return Reported(a.id, due, late, unit, True, waiting)
+
+
+def _part_of(tx: Tx, a: Appeal, unit: str) -> Progress | None:
+    return tx.session.exec(
+        select(Progress).where(
+            Progress.appeal_id == a.id,
+            Progress.round == a.round,
+            Progress.unit == unit,
+            Progress.kind == "part",
+        )
+    ).first()
+
+
+def _of_round(a: Appeal, h: Handoff, unit: str, what: str) -> None:
+    """The unit must be one of the round's units."""
+    units = appeals.unit_list(h.units)
+    if unit not in units:
+        kind = f"联合交办，牵头单位 {h.lead_unit}" if h.joint else "单独交办"
+        raise RuleError(
+            f"“{unit}”不是诉求 {a.id} 第 {a.round} 轮的承办单位（{'、'.join(units)}；{kind}），"
+            f"不能{what}：请检查 --unit。"
+        )
+
+
+def _not_before_hand_off(tx: Tx, a: Appeal, h: Handoff) -> None:
+    if tx.today < h.handed_on:
+        raise RuleError(
+            f"办理日期 {tx.today.isoformat()} 早于诉求 {a.id} 的交办日期 "
+            f"{h.handed_on.isoformat()}：请检查 --today。"
+        )
 
 
 def _done_late(tx: Tx, a: Appeal, step: str, due: date) -> bool:
@@ -250,3 +360,80 @@ def extend(
             {"round": a.round, "old_due": old, "new_due": to, "reason": why, "basis": law},
         )
         return Extended(a.id, old, to, h.extensions, law)
+
+
+# -- 退回 阶段性进展 ------------------------------------------------------------------------
+
+
+def return_(case: CaseFile, act: Act, appeal_id: str, *, unit: str, reason: str) -> Returned:
+    """退回: a unit of the round says the appeal is not its duty; it waits for a new hand-off."""
+    name = clean_text(unit, "退回单位（--unit）", limit=100)
+    why = clean_text(reason, "退回理由（--reason）", limit=1000)
+    with case.write(act) as tx:
+        a = appeals.load(tx, appeal_id)
+        states.require(a.id, a.status, "return")
+        h = appeals.current_handoff(tx, a)
+        _of_round(a, h, name, "退回")
+        _not_before_hand_off(tx, a, h)
+        plan_due = duties.of_round(tx, a.id, "accept", a.round).due
+        late = tx.today > plan_due
+        dropped = duties.drop_all(tx, a.id)
+        h.returned_on, h.returned_by, h.return_reason, h.returned_late = tx.today, name, why, late
+        tx.session.add(h)
+        remaining = [u for u in appeals.unit_list(h.units) if u != name]
+        old_round = a.round
+        a.units, a.lead_unit = appeals.units_json(remaining), (remaining[0] if remaining else None)
+        a.round = old_round + 1  # the next hand-off is a round of its own
+        appeals.set_status(tx, a, "referred")
+        tx.record(
+            "assign.return",
+            "appeal",
+            a.id,
+            {
+                "round": old_round,
+                "unit": name,
+                "reason": why,
+                "late": late,
+                "plan_due": plan_due,
+                "remaining": remaining,
+                "new_round": a.round,
+                "status": a.status,
+                "dropped": dropped,
+            },
+        )
+        return Returned(a.id, old_round, name, why, late, plan_due, a.status, remaining, dropped)
+
+
+def progress(
+    case: CaseFile, act: Act, appeal_id: str, *, text: str, unit: str | None = None
+) -> Progressed:
+    """阶段性进展: an interim report of a unit of the round (default the leading unit)."""
+    body = clean_text(text, "进展情况（--text）")
+    name = clean_text(unit, "报送单位（--unit）", limit=100) if unit is not None else None
+    with case.write(act) as tx:
+        a = appeals.load(tx, appeal_id)
+        states.require(a.id, a.status, "progress")
+        h = appeals.current_handoff(tx, a)
+        name = name or h.lead_unit
+        _of_round(a, h, name, "报送阶段性进展")
+        _not_before_hand_off(tx, a, h)
+        tx.session.add(
+            Progress(
+                appeal_id=a.id,
+                round=a.round,
+                unit=name,
+                kind="progress",
+                reported_on=tx.today,
+                text=body,
+            )
+        )
+        a.updated_at = tx.at
+        tx.session.add(a)
+        tx.session.flush()
+        count = tx.session.exec(
+            select(func.count()).where(
+                Progress.appeal_id == a.id, Progress.round == a.round, Progress.kind == "progress"
+            )
+        ).one()
+        tx.record("assign.progress", "appeal", a.id, {"round": a.round, "unit": name, "text": body})
+        return Progressed(a.id, a.round, name, tx.today, int(count))

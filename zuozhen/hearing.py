@@ -1,8 +1,12 @@
 """Step 6 of the ten steps: 坐诊服务 — the appeal's outcome at its session.
 
-* ``hear``            answered on the spot (现场答复解决: closed, the rating expected), or
-                      not solvable there and to be handed off (现场不能解决、待交办).
-* ``session_record``  《"坐诊"服务工作记录表》, the sheet of one session.
+* ``hear``            answered on the spot (现场答复解决: closed, the rating expected), not
+                      solvable there and to be handed off (现场不能解决、待交办), or the
+                      enterprise did not come (``absent``, 未到场: status ``absent``, an
+                      ``absence`` row for the session; the appeal waits for another session,
+                      into which ``triage --session`` puts it, and must be called up again).
+* ``session_record``  《"坐诊"服务工作记录表》, the sheet of one session; an enterprise absent
+                      from it stays on its sheet as 未到场 after moving to another session.
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ from typing import Any
 from zuozhen import appeals, duties, states
 from zuozhen.appeals import unit_list
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.models import Consultation
+from zuozhen.models import Absence, Appeal, Consultation
 from zuozhen.session_status import lead_text
 from zuozhen.store.reader import Reader, as_bool, as_date
-from zuozhen.store.storage import Act, CaseFile
+from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import clean_text
 
 # -- results ---------------------------------------------------------------------------
@@ -32,6 +36,7 @@ class Heard:
     resolved: bool
     status: str
     rate_due: date | None = None
+    absent: bool = False
 
 
 # -- 6 坐诊服务 ----------------------------------------------------------------------------
@@ -44,13 +49,16 @@ def hear(
     *,
     resolved: str | None = None,
     refer: bool = False,
+    absent: bool = False,
     official: str | None = None,
     note: str | None = None,
 ) -> Heard:
-    """Record the appeal's outcome at its session: answered on the spot, or to be handed off."""
-    if (resolved is None) == (not refer):
+    """Record the appeal's outcome at its session: answered on the spot, to be handed off,
+    or the enterprise did not come (未到场)."""
+    if (resolved is not None) + refer + absent != 1:
         raise InputError(
-            "请二选一：--resolved 答复内容（现场答复解决），或 --refer（现场不能解决，待交办）。"
+            "请三选一：--resolved 答复内容（现场答复解决）、--refer（现场不能解决，待交办）"
+            "或 --absent（企业未到场）。"
         )
     answer = clean_text(resolved, "现场答复内容") if resolved is not None else None
     who = clean_text(official, "坐诊领导", required=False, limit=100) or None
@@ -70,11 +78,13 @@ def hear(
             raise RuleError(
                 f"场次 {s.id} 定于 {s.date.isoformat()} 举行，尚未坐诊：请在坐诊当天或之后记录结果。"
             )
+        # The session happened: the call-up limit is moot either way.
+        duties.drop(tx, a.id, "notify")
+        if absent:
+            return _absent(tx, a, s, memo)
         who = who or s.lead
         a.heard_on, a.heard_by, a.hearing_note = tx.today, who, memo
-        # The session happened: the call-up limit and the verification limit are moot.
-        duties.drop(tx, a.id, "notify")
-        duties.drop(tx, a.id, "verify")
+        duties.drop(tx, a.id, "verify")  # and so is verification
         rate_due = None
         if answer is not None:
             a.outcome, a.resolved_on_spot, a.result, a.closed_on = "已解决", True, answer, tx.today
@@ -94,6 +104,25 @@ def hear(
             },
         )
         return Heard(a.id, s.id, who, answer is not None, a.status, rate_due)
+
+
+def _absent(tx: Tx, a: Appeal, s: Consultation, memo: str | None) -> Heard:
+    """未到场: back to waiting for a session; the absence stays on this session's sheet.
+
+    The appeal keeps its session (``show`` names the one it missed) until ``triage
+    --session`` puts it on another; it must then be called up again. Verification, if
+    still owed, stays due.
+    """
+    tx.session.add(Absence(appeal_id=a.id, session_id=s.id, recorded_on=tx.today, note=memo))
+    was = a.status
+    appeals.set_status(tx, a, "absent")
+    tx.record(
+        "session.absent",
+        "appeal",
+        a.id,
+        {"session": s.id, "was": was, "status": "absent", "note": memo},
+    )
+    return Heard(a.id, s.id, None, False, a.status, None, absent=True)
 
 
 # -- 《"坐诊"服务工作记录表》 --------------------------------------------------------------
@@ -117,8 +146,13 @@ class SessionRecord:
     session: dict[str, Any]
     rows: list[dict[str, Any]]
 
+    @property
+    def absent(self) -> int:
+        """How many enterprises did not come (未到场)."""
+        return sum(1 for x in self.rows if x["absent"])
+
     def as_json(self) -> dict[str, Any]:
-        return {"session": self.session, "rows": self.rows}
+        return {"session": self.session, "rows": self.rows, "absent": self.absent}
 
     def table(self) -> list[list[str]]:
         return [
@@ -159,19 +193,38 @@ def session_record(r: Reader, session_id: str) -> SessionRecord:
         "place": s["place"],
         "status": s["status"],
     }
+    # Its appeals now, and those absent from it that have since moved to another session.
+    absences = {
+        x["appeal_id"]: x["note"]
+        for x in r.rows(
+            "SELECT appeal_id, note FROM absence WHERE session_id = :id ORDER BY id", {"id": key}
+        )
+    }
     rows = []
     for a in r.rows(
         """
         SELECT a.id, e.name AS enterprise, a.category, a.text, a.heard_by, a.heard_on,
-               a.hearing_note, a.resolved_on_spot, a.result, a.units, a.status
+               a.hearing_note, a.resolved_on_spot, a.result, a.units, a.status, a.session_id
         FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
-        WHERE a.session_id = :id ORDER BY a.booking_id, a.seq
+        WHERE a.id IN (SELECT id FROM appeal WHERE session_id = :id
+                       UNION SELECT appeal_id FROM absence WHERE session_id = :id)
+        ORDER BY a.booking_id, a.seq
         """,
         {"id": key},
     ):
-        on_spot = as_bool(a["resolved_on_spot"])
+        here = a["session_id"] == key
+        # Absent, unless put back on this session the same day and heard after all.
+        absent = a["id"] in absences and not (here and a["heard_on"] is not None)
+        on_spot = as_bool(a["resolved_on_spot"]) and here
         answer = a["result"] if on_spot else None
-        if answer is None and a["heard_on"] is not None:
+        if absent:
+            note = absences[a["id"]]
+            answer = (
+                "企业未到场"
+                + ("" if here or not a["session_id"] else f"，已改排场次 {a['session_id']}")
+                + (f"（{note}）" if note else "")
+            )
+        elif answer is None and a["heard_on"] is not None:
             answer = "现场不能解决，交办处理" + (
                 f"（{a['hearing_note']}）" if a["hearing_note"] else ""
             )
@@ -181,10 +234,11 @@ def session_record(r: Reader, session_id: str) -> SessionRecord:
                 "enterprise": a["enterprise"],
                 "category": a["category"],
                 "text": a["text"],
-                "official": a["heard_by"],
-                "heard_on": as_date(a["heard_on"]),
+                "official": None if absent else a["heard_by"],
+                "heard_on": None if absent else as_date(a["heard_on"]),
                 "answer": answer,
                 "resolved_on_spot": on_spot,
+                "absent": absent,
                 "units": unit_list(a["units"]),
                 "status": a["status"],
                 "status_label": states.label(a["status"]),

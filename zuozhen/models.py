@@ -105,12 +105,24 @@ class Booking(SQLModel, table=True):
 
 
 class Appeal(SQLModel, table=True):
-    """A 诉求: the tracked case. ``status`` follows the state machine in workflow.py."""
+    """A 诉求: the tracked case. ``status`` follows the state machine in states.py.
+
+    An appeal that ends without being closed — withdrawn by the enterprise (撤回), voided as
+    an entry made in error (作废) or merged into the appeal it repeats (合并) — keeps the day
+    and the reason in ``ended_on`` and ``end_reason``; a merged one names the appeal it
+    joined in ``merged_into`` (withdrawal.py).
+    """
 
     __table_args__ = (
         Index("ix_appeal_status", "status"),
         Index("ix_appeal_lead_unit", "lead_unit"),
         Index("ix_appeal_month", "month"),
+        Index(
+            "ix_appeal_merged_into",
+            "merged_into",
+            sqlite_where=text("merged_into IS NOT NULL"),
+            postgresql_where=text("merged_into IS NOT NULL"),
+        ),
     )
     id: str = Field(primary_key=True, max_length=24)
     booking_id: str = Field(foreign_key="booking.id", index=True)
@@ -138,6 +150,9 @@ class Appeal(SQLModel, table=True):
     closed_on: dt.date | None = None
     created_at: str
     updated_at: str
+    ended_on: dt.date | None = None  # withdrawn, voided or merged on
+    end_reason: str | None = None
+    merged_into: str | None = Field(default=None, foreign_key="appeal.id", max_length=24)
 
 
 class Handoff(SQLModel, table=True):
@@ -146,7 +161,9 @@ class Handoff(SQLModel, table=True):
     Its time limits are not kept here: the plan deadline (承办, step ``accept``) and the
     report deadline (反馈, step ``report``, as extended) of the round are its ``deadline``
     rows, one of each (``ux_deadline_handoff``); the original report deadline is the first
-    extension's ``old_due``.
+    extension's ``old_due``. A unit that sends the appeal back as not its duty (退回) is
+    recorded here (``returned_*``; ``returned_late``: after the plan period) and ends the
+    round: the next hand-off is a new round.
     """
 
     __table_args__ = (UniqueConstraint("appeal_id", "round", name="uq_handoff_round"),)
@@ -167,6 +184,38 @@ class Handoff(SQLModel, table=True):
     reported_late: bool = False
     extensions: int = 0
     legal_basis: str | None = None  # 法律法规另有时限规定的，从其规定
+    returned_on: dt.date | None = None
+    returned_by: str | None = None  # the unit that sent it back (退回)
+    return_reason: str | None = None
+    returned_late: bool | None = None  # returned after the plan (承办) period
+
+
+class Progress(SQLModel, table=True):
+    """What a unit of a hand-off round reports besides the final report (反馈).
+
+    ``kind`` is ``progress`` (阶段性进展: any number, any unit of the round, no step closed)
+    or ``part`` (a co-unit's part of a joint hand-off, once per co-unit; ``late``: after the
+    round's report deadline). The leading unit's report is the round's ``report_text``.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    round: int
+    unit: str
+    kind: str  # progress | part
+    reported_on: dt.date
+    text: str
+    late: bool = False
+
+
+class Absence(SQLModel, table=True):
+    """未到场: the enterprise did not come to the session; the appeal waits for another."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    session_id: str = Field(foreign_key="consultation.id", index=True)
+    recorded_on: dt.date
+    note: str | None = None
 
 
 class Extension(SQLModel, table=True):

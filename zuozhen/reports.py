@@ -11,8 +11,16 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
   handed off, then the first (leading) unit of its latest hand-off. Appeals with no unit
   are shown as “（未分办）”. By theme, region (the enterprise's 所属地区) or problem class
   (共性诉求), appeals without one are shown as “（未分类）”, “（未填地区）”, “（未归类）”.
-  Statuses are those on the day the report is made.
-* **受理诉求** — the appeals.
+  Statuses are those on the day the report is made. After a unit's return (退回) the
+  appeal belongs to the units of that hand-off left after the returning one (the first
+  leads), until it is handed off again.
+* **Withdrawn, voided, merged** (withdrawal.py). An appeal voided as an entry made in
+  error (作废) counts nowhere. A duplicate merged into another appeal (已合并) counts
+  nowhere itself: it is counted once, as the appeal it joined. An appeal the enterprise
+  withdrew (企业撤回) counts as received (受理诉求) and in the facts that happened before
+  (交办, 延期), never as closed or overdue; **企业撤回** is its own figure beside 受理诉求
+  in the terminal view, the JSON and the bulletin (the CSV columns are fixed by cli.md).
+* **受理诉求** — the appeals (withdrawn ones included).
 * **现场解决** — appeals answered and resolved on the spot at the session.
 * **交办** — appeals handed off (交办) to a unit at least once.
 * **已办结** — appeals closed (销号, status 已销号 or 已评价), those resolved on the spot
@@ -20,9 +28,10 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
 * **按期办结** — closed appeals closed on or before the report deadline of their latest
   hand-off round, as extended (延期) or set by law (the round's ``report`` deadline row);
   an appeal resolved on the spot counts as closed on time.
-* **超期未办结** — appeals not closed whose current hand-off round's report deadline had
-  passed at the end of the quarter, or at the report date if that is earlier (a deadline
-  runs to the end of its day). Appeals never handed off are not counted here.
+* **超期未办结** — appeals neither closed nor withdrawn whose current hand-off round's
+  report deadline had passed at the end of the quarter, or at the report date if that is
+  earlier (a deadline runs to the end of its day). Appeals never handed off, or returned
+  by a unit and not yet handed off again, are not counted here.
 * **延期** — appeals granted at least one extension.
 * **解释说明** — closed appeals whose outcome is 解释说明 (unreasonable or unsolvable,
   closed with an explanation to the enterprise).
@@ -35,8 +44,10 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
   with one decimal, rounded half up; empty when nothing was rated.
 * **合计** — the same figures over all appeals of the quarter.
 
-Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 / 受理诉求,
-按期办结率 = 按期办结 / 已办结, both percentages with one decimal.
+Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 / (受理诉求 −
+企业撤回) (a withdrawn appeal is no longer to be closed), 按期办结率 = 按期办结 / 已办结,
+both percentages with one decimal. **涉及企业** (the bulletin): distinct enterprises with
+an appeal counted in 受理诉求.
 """
 
 from __future__ import annotations
@@ -82,6 +93,8 @@ _KEY_SQL = {
     "class": "a.problem_class",
 }
 _CLOSED = "a.status IN ('closed', 'rated')"
+# Voided entries and merged duplicates count nowhere (the one they joined counts).
+_COUNTED = "a.status NOT IN ('void', 'merged')"
 
 
 def header(by: str = "unit") -> list[str]:
@@ -156,6 +169,7 @@ class Figures:
 
     group: str
     appeals: int = 0
+    withdrawn: int = 0  # 企业撤回, among ``appeals``
     resolved_on_spot: int = 0
     handed_off: int = 0
     closed: int = 0
@@ -178,7 +192,7 @@ class Figures:
 
     @property
     def closure_rate(self) -> float | None:
-        return percent(self.closed, self.appeals)
+        return percent(self.closed, self.appeals - self.withdrawn)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -187,6 +201,7 @@ class Figures:
     def add(self, other: Figures) -> None:
         for name in (
             "appeals",
+            "withdrawn",
             "resolved_on_spot",
             "handed_off",
             "closed",
@@ -222,6 +237,7 @@ class Figures:
         return {
             "group": self.group,
             "appeals": self.appeals,
+            "withdrawn": self.withdrawn,
             "resolved_on_spot": self.resolved_on_spot,
             "handed_off": self.handed_off,
             "closed": self.closed,
@@ -314,12 +330,14 @@ def quarterly_many(
     # keys (a few hundred rows at most). The flags are computed in a derived table so the
     # aggregate contains no subquery (PostgreSQL).
     sql = f"""
-        SELECT {names}, COUNT(*) AS appeals, SUM(on_spot) AS on_spot, SUM(handed) AS handed,
+        SELECT {names}, COUNT(*) AS appeals, SUM(withdrawn) AS withdrawn,
+               SUM(on_spot) AS on_spot, SUM(handed) AS handed,
                SUM(closed) AS closed, SUM(on_time) AS on_time, SUM(overdue) AS overdue,
                SUM(extended) AS extended, SUM(explained) AS explained,
                SUM(rated) AS rated, SUM(satisfied) AS satisfied
         FROM (
             SELECT {keys},
+                CASE WHEN a.status = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn,
                 CASE WHEN a.resolved_on_spot THEN 1 ELSE 0 END AS on_spot,
                 CASE WHEN EXISTS (SELECT 1 FROM handoff x WHERE x.appeal_id = a.id)
                      THEN 1 ELSE 0 END AS handed,
@@ -328,7 +346,8 @@ def quarterly_many(
                         (h.id IS NULL AND a.resolved_on_spot)
                         OR (h.id IS NOT NULL AND a.closed_on <= rd.due))
                      THEN 1 ELSE 0 END AS on_time,
-                CASE WHEN NOT {_CLOSED} AND h.id IS NOT NULL AND rd.due < :cutoff
+                CASE WHEN NOT {_CLOSED} AND a.status <> 'withdrawn' AND h.id IS NOT NULL
+                          AND rd.due < :cutoff
                      THEN 1 ELSE 0 END AS overdue,
                 CASE WHEN EXISTS (SELECT 1 FROM extension x WHERE x.appeal_id = a.id)
                      THEN 1 ELSE 0 END AS extended,
@@ -336,7 +355,7 @@ def quarterly_many(
                 CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
                 CASE WHEN r.handling IN ('满意', '基本满意') THEN 1 ELSE 0 END AS satisfied
             FROM {_from(bys)}{due_join("rd", "report")}
-            WHERE {quarter.month_in}
+            WHERE {quarter.month_in} AND {_COUNTED}
         ) t
         GROUP BY {names}
     """
@@ -345,6 +364,7 @@ def quarterly_many(
         part = Figures(
             group="",
             appeals=int(row["appeals"]),
+            withdrawn=int(row["withdrawn"] or 0),
             resolved_on_spot=int(row["on_spot"] or 0),
             handed_off=int(row["handed"] or 0),
             closed=int(row["closed"] or 0),
@@ -389,11 +409,12 @@ def quarterly_many(
 
 
 def enterprises_served(r: Reader, quarter: Quarter) -> int:
-    """Distinct enterprises (统一社会信用代码) with an appeal booked in the quarter."""
+    """涉及企业: distinct enterprises (统一社会信用代码) with an appeal of the quarter counted
+    in 受理诉求 (not voided, not merged into another appeal)."""
     return int(
         r.scalar(
             f"SELECT COUNT(DISTINCT b.uscc) FROM appeal a JOIN booking b ON b.id = a.booking_id "
-            f"WHERE {quarter.month_in}",
+            f"WHERE {quarter.month_in} AND {_COUNTED}",
             quarter.params(),
         )
         or 0
@@ -421,6 +442,7 @@ def overdue_items(
         FROM appeal a JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
         {due_join("rd", "report")}
         WHERE {quarter.month_in} AND NOT {_CLOSED} AND rd.due < :cutoff
+          AND a.status NOT IN ('withdrawn', 'void', 'merged')
         ORDER BY rd.due, a.id{f" LIMIT {int(limit)}" if limit is not None else ""}
         """,
         {**quarter.params(), "cutoff": cutoff},
@@ -441,6 +463,7 @@ def problem_classes(r: Reader, quarter: Quarter, *, limit: int = 10) -> list[tup
         f"""
         SELECT a.problem_class AS cls, COUNT(*) AS n FROM appeal a
         WHERE {quarter.month_in} AND a.problem_class IS NOT NULL AND a.problem_class <> ''
+          AND {_COUNTED}
         GROUP BY a.problem_class
         ORDER BY COUNT(*) DESC, a.problem_class
         LIMIT {int(limit)}

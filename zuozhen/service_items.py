@@ -1,5 +1,9 @@
 """The month's 《服务事项清单》 (``report items``): one row per appeal, contacts masked.
 
+The list holds what the office serves, counted as the quarterly figures count (reports.py):
+an appeal voided as an entry made in error and a duplicate merged into another appeal are
+left out (the appeal it joined is listed); a withdrawn one is listed as 已撤回.
+
 With ``with_contacts`` the rows carry the contact's name and phone in full; that export
 is recorded in the audit trail (``record_contacts_export``) and written owner-only.
 """
@@ -131,7 +135,7 @@ def service_items(r: Reader, month: str, *, with_contacts: bool = False) -> Iter
         LEFT JOIN consultation c ON c.id = a.session_id
         LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
         {due_join("pd", "accept")}{due_join("rd", "report")}
-        WHERE a.month = :m
+        WHERE a.month = :m AND a.status NOT IN ('void', 'merged')
         ORDER BY b.seq, a.seq
         """,
         {"m": month_key(year, mon)},

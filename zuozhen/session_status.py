@@ -47,7 +47,18 @@ REST_DAY_FLAG = "遇节假日，须改期"
 #: An appeal waits for its outcome while ``session hear`` is its next step …
 WAITING_STATES = STEPS["hear"].sources
 #: … and has had it once it is in a state only a hearing leads to (or ``heard_on`` is set).
-HEARD_STATES = ("referred", "handed_off", "undertaken", "reported", "closed", "rated", "reopened")
+# States after a session's outcome; an enterprise recorded absent (未到场) shows the session
+# took place as much as a hearing does.
+HEARD_STATES = (
+    "referred",
+    "handed_off",
+    "undertaken",
+    "reported",
+    "closed",
+    "rated",
+    "reopened",
+    "absent",
+)
 
 
 def lead_text(lead: str | None, units: list[str]) -> str:

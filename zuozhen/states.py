@@ -1,13 +1,22 @@
 """The state machine of an appeal (诉求), written once.
 
     booked ─triage─► triaged ─triage --session─► scheduled ─notify --sent─► notified
-      │                                              │                         │
-      └──────────── triage --session ────────────────┘                         │
-    scheduled | notified ─hear --resolved─► closed (现场答复解决, 已销号)         │
-    scheduled | notified ─hear --refer────► referred (待交办) ◄─────────────────┘
+      └──────────────── triage --session ────────────►┘
+    scheduled | notified ─hear --resolved─► closed (现场答复解决, 已销号)
+    scheduled | notified ─hear --absent───► absent (未到场) ─triage --session─► scheduled
+    scheduled | notified ─hear --refer────► referred (待交办)
     referred | reopened ─assign to─► handed_off (已交办) ─assign accept─► undertaken (已承办)
+    handed_off | undertaken ─assign return─► referred (退回; the next assign to is a new round)
     undertaken ─assign report─► reported (已反馈) ─close─► closed (已销号) ─rate─► rated
     closed | rated ─audit revisit --reopen─► reopened (重新交办) ─assign to─► handed_off …
+
+    any open state ─withdraw─────────► withdrawn (企业撤回)    ┐ terminal: every open time
+    any open state ─withdraw --void──► void (作废, 误录)        │ limit dropped, out of the
+    any open state ─merge --into X───► merged (已合并 into X)  ┘ daily audit
+
+``assign progress`` (阶段性进展) and a co-unit's ``assign report --unit`` change no state.
+A closed or rated appeal is finished: it is not withdrawn, voided or merged (it stays in
+the statistics as closed; a fault found later is a re-visit's business).
 
 Every command that changes an appeal asks ``require`` first; an illegal step is refused
 with a message naming the appeal's state and what must happen first. Each transition is
@@ -32,9 +41,17 @@ LABELS: dict[str, str] = {
     "closed": "已销号",
     "rated": "已评价",
     "reopened": "重新交办",
+    "absent": "未到场",
+    "withdrawn": "已撤回",
+    "void": "已作废",
+    "merged": "已合并",
 }
 STATES = tuple(LABELS)
-OPEN_STATES = tuple(s for s in STATES if s not in ("closed", "rated"))
+#: Ended without being closed (withdrawal.py): nothing more happens to them.
+TERMINAL = ("withdrawn", "void", "merged")
+#: Closed (销号), rated or not: finished, in the statistics as closed.
+FINISHED = ("closed", "rated")
+OPEN_STATES = tuple(s for s in STATES if s not in (*FINISHED, *TERMINAL))
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +63,9 @@ class Step:
 
 STEPS: dict[str, Step] = {
     "triage": Step(
-        "分办", ("booked", "triaged", "scheduled", "notified"), "分办只能在坐诊之前进行"
+        "分办",
+        ("booked", "triaged", "scheduled", "notified", "absent"),
+        "分办只能在坐诊之前进行",
     ),
     "notify": Step(
         "叫号",
@@ -68,12 +87,28 @@ STEPS: dict[str, Step] = {
         "反馈", ("undertaken",), "须先由承办单位确认承办（zuozhen assign accept 诉求号 …）"
     ),
     "extend": Step("延期", ("handed_off", "undertaken"), "延期只能在交办之后、反馈之前申请"),
+    "return": Step(
+        "退回",
+        ("handed_off", "undertaken"),
+        "退回只能在交办之后、承办单位反馈之前（zuozhen assign return 诉求号 --unit 单位 --reason 理由）",
+    ),
+    "progress": Step(
+        "报送阶段性进展", ("handed_off", "undertaken"), "阶段性进展在交办之后、反馈之前报送"
+    ),
+    "part": Step(
+        "反馈分工部分",
+        ("handed_off", "undertaken", "reported"),
+        "联合交办的配合单位在交办之后、销号之前反馈其分工部分",
+    ),
     "close": Step(
         "销号", ("reported",), "须先由承办单位反馈办理情况（zuozhen assign report 诉求号 …）"
     ),
     "rate": Step("评价", ("closed",), "须先销号（zuozhen close 诉求号 …）"),
     "revisit": Step("回访", ("closed", "rated"), "回访针对已销号的诉求"),
     "reopen": Step("重新交办", ("closed", "rated"), "只有已销号的诉求才能重新交办"),
+    "withdraw": Step("撤回", OPEN_STATES, ""),
+    "void": Step("作废", OPEN_STATES, ""),
+    "merge": Step("合并", OPEN_STATES, ""),
 }
 
 
@@ -107,6 +142,26 @@ def require(appeal_id: str, state: str, step: str) -> None:
     rule = STEPS[step]
     if state in rule.sources:
         return
+    if state in TERMINAL:
+        raise RuleError(
+            f"诉求 {appeal_id} {label(state)}，办理已经结束，不能{rule.label}"
+            + (
+                f"：请在它并入的诉求上办理（zuozhen show {appeal_id} 可查看并入哪一项）。"
+                if state == "merged"
+                else "。"
+            )
+        )
+    if state in FINISHED and step in ("withdraw", "void", "merge"):
+        raise RuleError(
+            f"诉求 {appeal_id} 当前状态为“{label(state)}”，已经办结，不能{rule.label}："
+            "办结的诉求按已办结计入统计；如企业对结果有异议，请回访"
+            f"（zuozhen audit revisit {appeal_id} --note …，确需重办加 --reopen）。"
+        )
+    if step == "return" and state == "reported":
+        raise RuleError(
+            f"诉求 {appeal_id} 承办单位已反馈办理情况，不能再退回：如结果不当，请销号后回访并重新交办"
+            f"（zuozhen audit revisit {appeal_id} --note … --reopen）。"
+        )
     if state in _DONE.get(step, ()):
         raise RuleError(
             f"诉求 {appeal_id} 当前状态为“{label(state)}”：{rule.label}已经办过，不能重复办理。"

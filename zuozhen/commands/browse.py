@@ -12,7 +12,7 @@ from zuozhen.commands.common import AppealArg, Json, read
 
 def _plain(value: object) -> str:
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return "、".join(_plain(v) if isinstance(v, list) else str(v) for v in value)
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
@@ -54,6 +54,14 @@ ACTIONS = {
     "rate": "评价",
     "audit.revisit": "回访",
     "export.contacts": "导出联系人",
+    "withdraw": "企业撤回",
+    "void": "作废",
+    "merge": "并入其他诉求",
+    "merge.joined": "重复诉求并入",
+    "session.absent": "未到场",
+    "assign.return": "退回",
+    "assign.progress": "阶段性进展",
+    "assign.report.part": "分工部分反馈",
 }
 
 
@@ -91,7 +99,13 @@ KEYS = {
     "old_due": "原期限",
     "reason": "理由",
     "basis": "法定依据",
-    "text": "反馈内容",
+    "text": "内容",
+    "into": "并入",
+    "duplicate": "重复诉求",
+    "dropped": "取消的期限",
+    "unit": "单位",
+    "new_round": "新轮次",
+    "remaining": "余下承办单位",
     "outcome": "办结方式",
     "service": "服务评价",
     "handling": "办理评价",
@@ -123,6 +137,8 @@ def _value(key: str, value: object) -> str:
         return states.label(str(value))
     if key == "step":
         return step_label(str(value))
+    if key == "dropped" and isinstance(value, list):
+        return "、".join(f"第{r}轮{step_label(s)}（{d}）" for s, r, d in value)
     return _plain(value)
 
 
@@ -246,8 +262,30 @@ def _print_appeal(d: dict[str, Any]) -> None:
         ("承办单位", "、".join(d["units"]) or "—"),
         ("办结", f"{d['outcome'] or '—'}  {d['closed_on'] or ''}  {d['result'] or ''}"),
     ]
+    if d["ended_on"]:
+        what = {"merged": f"并入 {d['into']}", "void": "作废", "withdrawn": "企业撤回"}
+        lines.append(
+            (what.get(d["status"], d["status_label"]), f"{d['ended_on']}  {d['end_reason'] or ''}")
+        )
+    for x in d["absences"]:
+        lines.append(
+            (
+                "未到场",
+                f"{x['recorded_on']}  场次 {x['session']}"
+                + (f"  {x['note']}" if x["note"] else ""),
+            )
+        )
     for k, v in lines:
         con.print(f"  {k}：{e(str(v))}")
+    if d["duplicates"]:
+        con.print(
+            f"[bold]并入的重复诉求[/bold]（{len(d['duplicates'])} 项，只在本诉求中办理和统计）"
+        )
+        for x in d["duplicates"]:
+            con.print(
+                f"  {x['id']}  {e(x['enterprise'])}（{x['uscc']}）{x['merged_on']} 并入"
+                f"（{e(x['reason'] or '')}）：{e(x['text'])}"
+            )
     _print_deadlines(d["deadlines"])
     _print_handoffs(d["handoffs"])
     for x in d["extensions"]:
@@ -304,10 +342,23 @@ def _print_handoffs(handoffs: list[dict[str, Any]]) -> None:
                 f"，承诺 {h['promised_by']}"
                 + ("  [red]逾期承办[/red]" if h["accepted_late"] else "")
             )
+        for x in h["progress"]:
+            con.print(f"  阶段性进展 {x['reported_on']} {e(x['unit'])}：{e(x['text'])}")
         if h["reported_on"]:
             con.print(
-                f"  反馈 {h['reported_on']}：{e(h['report_text'] or '')}"
+                f"  反馈 {h['reported_on']} {e(h['lead_unit'])}（牵头）：{e(h['report_text'] or '')}"
                 + ("  [red]超期反馈[/red]" if h["reported_late"] else "")
+            )
+        for x in h["parts"]:
+            con.print(
+                f"  分工部分 {x['reported_on']} {e(x['unit'])}：{e(x['text'])}"
+                + ("  [red]超期[/red]" if x["late"] else "")
+            )
+        if h["returned_on"]:
+            con.print(
+                f"  [yellow]退回[/yellow] {h['returned_on']} {e(h['returned_by'] or '')}："
+                f"{e(h['return_reason'] or '')}"
+                + ("（超过承办期限）" if h["returned_late"] else "（在承办期限内）")
             )
         if h["extensions"]:
             con.print(

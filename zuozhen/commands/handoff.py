@@ -1,4 +1,4 @@
-"""assign to | accept | report | extend: step 7 (交办、承办、反馈、延期)."""
+"""assign to | accept | report | extend | return | progress: step 7 (交办、承办、反馈、延期、退回、阶段性进展)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     assign.command("accept")(assign_accept)
     assign.command("report")(assign_report)
     assign.command("extend")(assign_extend)
+    assign.command("return")(assign_return)
+    assign.command("progress")(assign_progress)
 
 
 # -- assign ----------------------------------------------------------------------------
@@ -94,21 +96,44 @@ def assign_report(
     ctx: typer.Context,
     appeal: AppealArg,
     text: Annotated[str, typer.Option("--text", help="办理情况反馈。")],
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit", help="联合交办的配合单位反馈其分工部分时填写；不填或填牵头单位为最终反馈。"
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
-    """反馈：承办单位反馈办理情况。
+    """反馈：承办单位反馈办理情况；联合交办时配合单位用 --unit 反馈其分工部分。
+
+    只有牵头单位的反馈（不带 --unit，或 --unit 为牵头单位）完成反馈环节；配合单位的分工部分
+    每个单位一次，与牵头单位的反馈一并在 zuozhen show 中列出。
 
     示例：zuozhen assign report 202610-007-1 --text "补贴已于10月15日拨付到位"
+
+    示例：zuozhen assign report 202610-008-1 --unit 省税务局 --text "退税部分已办结"
     """
     from zuozhen import handoff
     from zuozhen.commands import render
 
-    r = act(ctx, handoff.report_back, appeal, text=text)
+    r = act(ctx, handoff.report_back, appeal, text=text, unit=unit)
+    waiting = f"尚待配合单位 {'、'.join(r.waiting)} 反馈分工部分。" if r.waiting else None
+    if r.part:
+        render.outcome(
+            r,
+            json,
+            said=f"诉求 {r.appeal} 已记录 {r.unit} 的分工部分反馈。",
+            warning=f"晚于反馈期限 {r.report_due.isoformat()}。" if r.late else None,
+            next_step=waiting
+            or f"下一步：牵头单位反馈办理情况 zuozhen assign report {r.appeal} --text …",
+        )
+        return
+    late = f"反馈晚于期限 {r.report_due.isoformat()}，已记为超期反馈。" if r.late else None
     render.outcome(
         r,
         json,
         said=f"诉求 {r.appeal} 的办理情况已反馈。",
-        warning=f"反馈晚于期限 {r.report_due.isoformat()}，已记为超期反馈。" if r.late else None,
+        warning=" ".join(w for w in (late, waiting) if w) or None,
         next_step=f"下一步：销号 zuozhen close {r.appeal} --outcome 已解决 --result 办理结果",
     )
 
@@ -139,4 +164,59 @@ def assign_extend(
         json,
         said=f"诉求 {r.appeal} 反馈期限由 {r.old_due.isoformat()} 延至 {r.new_due.isoformat()}"
         f"（第 {r.extensions} 次延期{law}）。",
+    )
+
+
+def assign_return(
+    ctx: typer.Context,
+    appeal: AppealArg,
+    unit: Annotated[str, typer.Option("--unit", help="提出退回的承办单位（本轮交办的单位之一）。")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="退回理由，例如“不属于本单位职责”及应由哪个单位办理。")
+    ],
+    json: Json = False,
+) -> None:
+    """退回：承办单位认为不属于本单位职责，说明理由退回；诉求回到待交办，重新交办为新的一轮。
+
+    承办期限内、外均可退回（超过承办期限的记为逾期退回）；本轮未完成的期限取消，该单位
+    不再列为承办单位，退回记录在本轮交办中（zuozhen show、zuozhen history 可查）。
+
+    示例：zuozhen assign return 202610-007-1 --unit 省商务厅 --reason "不属于本单位职责，建议交省工业和信息化厅"
+    """
+    from zuozhen import handoff
+    from zuozhen.commands import render
+
+    r = act(ctx, handoff.return_, appeal, unit=unit, reason=reason)
+    rest = f"，现余承办单位：{'、'.join(r.units)}" if r.units else ""
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 第 {r.round} 轮已由 {r.unit} 退回{rest}，等待重新交办。",
+        warning=f"退回晚于承办期限 {r.plan_due.isoformat()}，已记为逾期退回。" if r.late else None,
+        next_step=f"下一步：重新交办 zuozhen assign to {r.appeal} --unit 承办单位"
+        f"（第 {r.round + 1} 轮）",
+    )
+
+
+def assign_progress(
+    ctx: typer.Context,
+    appeal: AppealArg,
+    text: Annotated[str, typer.Option("--text", help="阶段性进展情况。")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="报送单位（本轮承办单位之一），默认牵头单位。")
+    ] = None,
+    json: Json = False,
+) -> None:
+    """阶段性进展：承办单位在反馈之前报送办理进展，可多次报送，不影响各环节期限。
+
+    示例：zuozhen assign progress 202610-007-1 --text "已完成现场踏勘，正在会商方案"
+    """
+    from zuozhen import handoff
+    from zuozhen.commands import render
+
+    r = act(ctx, handoff.progress, appeal, text=text, unit=unit)
+    render.outcome(
+        r,
+        json,
+        said=f"诉求 {r.appeal} 已记录 {r.unit} 的第 {r.count} 次阶段性进展（{r.reported_on.isoformat()}）。",
     )

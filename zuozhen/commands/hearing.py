@@ -25,24 +25,43 @@ def hear(
         str | None, typer.Option("--resolved", help="现场答复解决：答复内容。")
     ] = None,
     refer: Annotated[bool, typer.Option("--refer", help="现场不能解决，待交办。")] = False,
+    absent: Annotated[
+        bool, typer.Option("--absent", help="企业未到场：诉求回到待排诊，另行排入场次。")
+    ] = False,
     official: Annotated[
         str | None, typer.Option("--official", help="坐诊领导（默认为场次的领衔领导）。")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="处理意见或备注。")] = None,
     json: Json = False,
 ) -> None:
-    """记录诉求在坐诊中的结果：现场答复解决（--resolved），或待交办（--refer）。
+    """记录诉求在坐诊中的结果：现场答复解决（--resolved）、待交办（--refer）或企业未到场（--absent）。
 
-    --resolved 与 --refer 必须二选一，否则拒绝（退出码 1）。
+    --resolved、--refer、--absent 必须三选一，否则拒绝（退出码 1）。未到场的诉求回到待排诊
+    状态，记入本场次的《“坐诊”服务工作记录表》，再用 zuozhen triage 诉求号 --session 场次
+    排入其他场次并重新叫号。
 
     示例：zuozhen session hear 202610-007-1 --resolved "已现场解答电价政策" --official 张厅长
+
+    示例：zuozhen session hear 202610-008-1 --absent --note "电话联系未果"
     """
     from zuozhen import hearing
     from zuozhen.commands import render
 
-    r = act(ctx, hearing.hear, appeal, resolved=resolved, refer=refer, official=official, note=note)
+    r = act(
+        ctx,
+        hearing.hear,
+        appeal,
+        resolved=resolved,
+        refer=refer,
+        absent=absent,
+        official=official,
+        note=note,
+    )
     who = f"（坐诊领导：{r.official}）" if r.official else ""
-    if r.resolved:
+    if r.absent:
+        said = f"诉求 {r.appeal} 已记录为企业未到场（场次 {r.session}），等待另行排诊。"
+        next_step = f"下一步：zuozhen triage {r.appeal} --session 场次号（排入其他场次后重新叫号）"
+    elif r.resolved:
         said = f"诉求 {r.appeal} 已在场次 {r.session} 现场答复解决并销号{who}。"
         next_step = (
             f"下一步：请企业评价（zuozhen rate {r.appeal} --service … --handling …），"
@@ -82,7 +101,8 @@ def report_record(
         # Refuses an existing file unless --force (never the case file itself) and
         # neutralises cells Excel would run as formulas.
         write_csv(csv, list(RECORD_HEADER), rec.table(), overwrite=force)
-        render.done(f"已写入 {csv}（{len(rec.rows)} 条）。")
+        absent = f"，其中未到场 {rec.absent} 条" if rec.absent else ""
+        render.done(f"已写入 {csv}（{len(rec.rows)} 条{absent}）。")
     if json:
         render.emit_json(rec)
         return
@@ -104,4 +124,5 @@ def report_record(
     for row in rec.table():
         table.add_row(*(render.escape(c) for c in row))
     con.print(table)
-    con.print(f"共 {len(rec.rows)} 条诉求。")
+    absent = f"，其中企业未到场 {rec.absent} 条" if rec.absent else ""
+    con.print(f"共 {len(rec.rows)} 条诉求{absent}。")

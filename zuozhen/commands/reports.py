@@ -64,16 +64,28 @@ def _print_quarterly(rep: QuarterlyReport) -> None:
     title = f"{rep.quarter.title}坐诊接诉统计（按{BY_LABEL[rep.by]}）"
     table = Table(title=title, box=box.SIMPLE_HEAVY, pad_edge=False, padding=(0, 0))
     head = rep.header()
+    # 企业撤回 is shown beside 受理诉求 here (the CSV's columns are fixed by cli.md).
+    withdrawn = rep.total.withdrawn > 0
     table.add_column(head[0], min_width=8, max_width=16)
     for h in head[1:]:
         table.add_column(TERMINAL_HEADS.get(h, h), justify="right", no_wrap=True)
+        if h == "受理诉求" and withdrawn:
+            table.add_column("其中\n撤回", justify="right", no_wrap=True)
+    figures = [*rep.rows, rep.total]
     for i, cells in enumerate(rep.table()):
         last = i == len(rep.rows)
         shown = [render.escape(str(cells[0]))] + [
             "" if c == "" else (f"{c:.1f}" if isinstance(c, float) else str(c)) for c in cells[1:]
         ]
+        if withdrawn:
+            shown.insert(2, str(figures[i].withdrawn))
         table.add_row(*shown, style="bold" if last else None, end_section=i == len(rep.rows) - 1)
     con.print(table)
+    if withdrawn:
+        con.print(
+            f"[dim]受理诉求含企业撤回 {rep.total.withdrawn} 件，不计入办结率分母；"
+            "作废、已并入的诉求不计入。[/dim]"
+        )
     glance = Table(
         title="一览：按期办结率 与 满意率（绿 ≥90%，黄 ≥70%，红 <70%）",
         box=box.SIMPLE,
@@ -116,7 +128,8 @@ def quarterly(
     """季度统计：受理、现场解决、交办、办结、按期、超期、延期、满意率等，按单位/主题/地区/类别。
 
     口径：诉求按挂号月份归入季度，按当前牵头单位归属（交办后为最近一轮交办的牵头单位）；
-    已办结含现场解决；按期办结指在（延期后的）反馈期限内销号，现场解决视为按期；
+    企业撤回的计入受理诉求（终端显示“其中撤回”），作废的不计入，并入其他诉求的重复诉求
+    只在所并入的诉求中计一次；已办结含现场解决；按期办结指在（延期后的）反馈期限内销号，现场解决视为按期；
     超期未办结指季度末（或今天，取较早者）已过反馈期限仍未销号；平均办理工作日为交办次日
     至销号日的工作日数的平均值；满意率 =（满意 + 基本满意）/ 评价数，按“办理情况”评价计。
 

@@ -15,6 +15,9 @@ found), so a value a migration had to choose is on the record.
 1. ``initial``  the first released schema (tests/fixtures/case-v1.db)
 2. ``handoff_dues_once``  a hand-off's plan and report deadlines are kept only as its
    ``deadline`` rows (they were mirrored in ``handoff`` and synchronised by hand)
+3. ``ends_and_turns``  withdrawn, voided and merged appeals (``appeal.ended_on``,
+   ``end_reason``, ``merged_into``), a unit's return (``handoff.returned_*``), interim
+   progress and co-unit parts (``progress``), absences from a session (``absence``)
 """
 
 from __future__ import annotations
@@ -177,9 +180,54 @@ def _m002_handoff_dues_once(conn: Connection) -> dict[str, Any]:
     return {"restored": restored, "differed": differed}
 
 
+def _m003_ends_and_turns(conn: Connection) -> None:
+    """Add what withdrawal.py, hearing.py (absent) and handoff.py (return, progress) keep.
+
+    Self-contained (its own DDL, not the models'), so it can be renumbered when another
+    branch's migration lands first. Only additions: every existing row keeps its values
+    and the new columns are empty, as nothing of the kind could be recorded before.
+    """
+    serial = "SERIAL" if conn.dialect.name == "postgresql" else "INTEGER"
+    for statement in (
+        "ALTER TABLE appeal ADD COLUMN ended_on DATE",
+        "ALTER TABLE appeal ADD COLUMN end_reason VARCHAR",
+        "ALTER TABLE appeal ADD COLUMN merged_into VARCHAR(24) REFERENCES appeal (id)",
+        "CREATE INDEX ix_appeal_merged_into ON appeal (merged_into) WHERE merged_into IS NOT NULL",
+        "ALTER TABLE handoff ADD COLUMN returned_on DATE",
+        "ALTER TABLE handoff ADD COLUMN returned_by VARCHAR",
+        "ALTER TABLE handoff ADD COLUMN return_reason VARCHAR",
+        "ALTER TABLE handoff ADD COLUMN returned_late BOOLEAN",
+        f"""CREATE TABLE progress (
+            id {serial} NOT NULL,
+            appeal_id VARCHAR NOT NULL,
+            round INTEGER NOT NULL,
+            unit VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            reported_on DATE NOT NULL,
+            text VARCHAR NOT NULL,
+            late BOOLEAN NOT NULL,
+            PRIMARY KEY (id),
+            FOREIGN KEY(appeal_id) REFERENCES appeal (id))""",
+        "CREATE INDEX ix_progress_appeal_id ON progress (appeal_id)",
+        f"""CREATE TABLE absence (
+            id {serial} NOT NULL,
+            appeal_id VARCHAR NOT NULL,
+            session_id VARCHAR NOT NULL,
+            recorded_on DATE NOT NULL,
+            note VARCHAR,
+            PRIMARY KEY (id),
+            FOREIGN KEY(appeal_id) REFERENCES appeal (id),
+            FOREIGN KEY(session_id) REFERENCES consultation (id))""",
+        "CREATE INDEX ix_absence_appeal_id ON absence (appeal_id)",
+        "CREATE INDEX ix_absence_session_id ON absence (session_id)",
+    ):
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
     Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
+    Migration(3, "ends_and_turns", _m003_ends_and_turns),
 ]
 
 LATEST = MIGRATIONS[-1].version
