@@ -43,6 +43,8 @@ BIG = (
     "revisit",
     "notification",
     "trail",
+    "closure",
+    "search_text",
 )
 
 
@@ -113,6 +115,9 @@ DAILY: dict[str, Callable[[Reader], object]] = {
     "show": lambda r: show_appeal(r, "202609-001-1"),
     "report quarterly": lambda r: quarterly(r, Quarter.parse("2026Q3"), today=TODAY),
     "search": lambda r: search(r, "出口退税"),
+    # Two indexed words; an indexed word and a short one (checked on its appeals only).
+    "search two words": lambda r: search(r, "出口退税 研究制定办理方案"),
+    "search a short word too": lambda r: search(r, ["出口退税", "退税"]),
 }
 
 
@@ -132,6 +137,12 @@ def test_list_and_report_search_the_month_index(bench_db: Path) -> None:
     for name in ("list --month", "report quarterly"):
         text = plans(bench_db, captured(bench_db, DAILY[name]))
         assert "USING INDEX ix_appeal_month (month=?)" in text, name
+
+
+def test_search_goes_through_the_trigram_index(bench_db: Path) -> None:
+    text = plans(bench_db, captured(bench_db, DAILY["search a short word too"]))
+    assert "search_fts VIRTUAL TABLE INDEX" in text
+    assert "SEARCH s USING INDEX ix_search_text_appeal (appeal_id=?)" in text
 
 
 def test_a_full_scan_is_detected(bench_db: Path) -> None:

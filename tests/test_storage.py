@@ -123,12 +123,13 @@ def test_failed_migration_leaves_file_unchanged_and_backed_up(
         conn.exec_driver_sql("CREATE TABLE half_done (x INTEGER)")
         raise RuntimeError("migration failed half way")
 
+    now = migrations.LATEST
     monkeypatch.setattr(
         migrations,
         "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(2, "broken", broken)],
+        [*migrations.MIGRATIONS, migrations.Migration(now + 1, "broken", broken)],
     )
-    monkeypatch.setattr(migrations, "LATEST", 2)
+    monkeypatch.setattr(migrations, "LATEST", now + 1)
     before = fingerprint(db_path)
     with pytest.raises(RuntimeError, match="half way"):
         open_case_file(str(db_path))
@@ -138,7 +139,7 @@ def test_failed_migration_leaves_file_unchanged_and_backed_up(
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
     conn.close()
     assert "extra" not in cols and "half_done" not in tables
-    backups = list(db_path.parent.glob("case.db.v1-*.bak"))
+    backups = list(db_path.parent.glob(f"case.db.v{now}-*.bak"))
     assert len(backups) == 1
     assert fingerprint(backups[0]) == before
 
@@ -147,15 +148,16 @@ def test_successful_migration_is_recorded(db_path: Path, monkeypatch: pytest.Mon
     def add_column(conn) -> None:  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN extra TEXT")
 
+    nxt = migrations.LATEST + 1
     monkeypatch.setattr(
         migrations,
         "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(2, "extra", add_column)],
+        [*migrations.MIGRATIONS, migrations.Migration(nxt, "extra", add_column)],
     )
-    monkeypatch.setattr(migrations, "LATEST", 2)
+    monkeypatch.setattr(migrations, "LATEST", nxt)
     open_case_file(str(db_path)).close()
     conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == nxt
     assert conn.execute("SELECT action FROM trail ORDER BY id DESC").fetchone()[0] == "migrate"
     conn.close()
 

@@ -1,10 +1,12 @@
 """Schema upgrades: a file of the first released schema opens, upgrades, and nothing is lost.
 
 tests/fixtures/case-v1.db was written by schema version 1 (tests/fixtures/make_v1.py) and
-is never regenerated. The current code must open a copy of it with every row intact; a
-simulated version 2 (an added column, an added table) must upgrade it keeping all rows,
-after writing a backup copy; a file stamped with a version newer than this program's
-must be refused through the CLI (exit 1) and left exactly as it was.
+is never regenerated. The current code must open a copy of it with every row intact, after
+writing a backup copy, running the real migrations: every round's result kept
+(``closure``, earlier rounds recovered from the trail) and the search index filled from
+every existing text. A simulated next version (an added column, an added table) must
+upgrade it keeping all rows; a file stamped with a version newer than this program's must
+be refused through the CLI (exit 1) and left exactly as it was.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def counts(path: Path) -> dict[str, int]:
         r[0]
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'appeal_fts%'"
+            "AND name NOT LIKE 'appeal_fts%' AND name NOT LIKE 'search_fts%'"
         )
     ]
     out = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
@@ -57,10 +59,13 @@ def test_fixture_is_version_1_and_small() -> None:
 
 def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     before = counts(v1)
+    original = fingerprint(v1)
     shown = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31")
     assert shown.code == 0, shown.stderr
     doc = shown.json()
     assert doc["id"] == APPEAL and doc["enterprise"] and doc["deadlines"]
+    backups = list(v1.parent.glob("case-v1.db.v1-*.bak"))
+    assert len(backups) == 1 and fingerprint(backups[0]) == original
     listed = run_cli(v1, "list", "--json", today="2026-08-31")
     assert listed.code == 0
     assert len(listed.json()["appeals"]) == before["appeal"]
@@ -69,7 +74,11 @@ def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     verified = run_cli(v1, "verify", "--json")
     assert verified.code == 0 and verified.json()["ok"] is True
     after = counts(v1)
-    assert {k: after[k] for k in before} == before
+    migrated = migrations.LATEST - 1  # one trail event and one version row per migration
+    assert after["trail"] == before["trail"] + migrated
+    assert after["schema_migration"] == before["schema_migration"] + migrated
+    unchanged = [k for k in before if k not in ("trail", "schema_migration")]
+    assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
     # and it keeps working: a new booking with the current code
     r = run_cli(
         v1,
@@ -91,7 +100,66 @@ def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     assert counts(v1)["appeal"] == before["appeal"] + 1
 
 
-def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_v1_upgrade_keeps_every_round_and_indexes_every_text(v1: Path) -> None:
+    """The search migration: closed rounds kept per round, old texts all searchable."""
+    conn = sqlite3.connect(v1)
+    closed_now = conn.execute("SELECT count(*) FROM appeal WHERE closed_on IS NOT NULL")
+    n_closed = closed_now.fetchone()[0]
+    conn.close()
+    assert run_cli(v1, "list", "--json").code == 0  # opening migrates
+    conn = sqlite3.connect(v1)
+    closures = conn.execute(
+        "SELECT appeal_id, round, outcome, result, on_spot FROM closure"
+        " WHERE appeal_id IN ('202607-001-2', '202607-015-2', '202607-018-1')"
+        " ORDER BY appeal_id, round"
+    ).fetchall()
+    total = conn.execute("SELECT count(*) FROM closure").fetchone()[0]
+    fields = dict(conn.execute("SELECT field, count(*) FROM search_text GROUP BY field"))
+    old_fts = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'appeal_fts%'")
+    assert old_fts.fetchall() == []
+    conn.close()
+    # 202607-001-2 was answered on the spot, reopened and closed again; the other two were
+    # closed after a hand-off, reopened, and are in their second round.
+    assert closures == [
+        (
+            "202607-001-2",
+            1,
+            "已解决",
+            "现场讲解政策条件并发放申报指南，指定专人一对一辅导申报。",
+            1,
+        ),
+        ("202607-001-2", 2, "已解决", "已督促相关单位拨付资金，款项已到账。", 0),
+        ("202607-015-2", 1, "已解决", "已出台专项措施，同类问题一并解决。", 0),
+        ("202607-018-1", 1, "已解决", "已出台专项措施，同类问题一并解决。", 0),
+    ]
+    assert total == n_closed + 3  # every closed appeal's round, and three earlier rounds
+    for field in ("text", "enterprise", "uscc", "units", "handoff_units", "handler", "measures",
+                  "report", "extension_reason", "answer", "result", "rating_comment",
+                  "revisit_note"):  # fmt: skip
+        assert fields.get(field), field
+    rounds = run_cli(v1, "show", "202607-001-2", "--json").json()["rounds"]
+    assert [(x["round"], x["answer"], x["result"]) for x in rounds] == [
+        (1, "现场讲解政策条件并发放申报指南，指定专人一对一辅导申报。",
+         "现场讲解政策条件并发放申报指南，指定专人一对一辅导申报。"),
+        (2, None, "已督促相关单位拨付资金，款项已到账。"),
+    ]  # fmt: skip
+    found = run_cli(v1, "search", "指定专人一对一辅导", "--json").json()["appeals"]
+    hits = {a["id"]: [(m["field"], m["round"]) for m in a["matches"]] for a in found}
+    assert hits["202607-001-2"] == [("answer", 1)]  # round 1's answer, though reopened
+    found = run_cli(v1, "search", "已出台专项措施", "--json").json()["appeals"]
+    hits = {(a["id"], m["field"], m["round"]) for a in found for m in a["matches"]}
+    assert {("202607-015-2", "result", 1), ("202607-018-1", "result", 1)} <= hits
+    # the triggers work on the upgraded file: a new round's texts are found at once
+    r = run_cli(v1, "assign", "accept", "202607-015-2", "--handler", "升级后承办人",
+                "--measures", "升级以后录入的措施", today="2026-08-31")  # fmt: skip
+    assert r.code == 0, r.stderr
+    found = run_cli(v1, "search", "升级以后录入", "--json").json()["appeals"]
+    assert [(a["id"], a["matches"][0]["round"]) for a in found] == [("202607-015-2", 2)]
+
+
+def _next(monkeypatch: pytest.MonkeyPatch) -> int:
+    nxt = migrations.LATEST + 1
+
     def upgrade(conn: Any) -> None:
         conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
         conn.exec_driver_sql("CREATE TABLE appeal_tag (appeal_id TEXT NOT NULL, tag TEXT)")
@@ -102,41 +170,43 @@ def _v2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         migrations,
         "MIGRATIONS",
-        [*migrations.MIGRATIONS, migrations.Migration(2, "priority", upgrade)],
+        [*migrations.MIGRATIONS, migrations.Migration(nxt, "priority", upgrade)],
     )
-    monkeypatch.setattr(migrations, "LATEST", 2)
-    monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(zuozhen.store.reader, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(migrations, "LATEST", nxt)
+    monkeypatch.setattr(zuozhen, "SCHEMA_VERSION", nxt)
+    monkeypatch.setattr(zuozhen.store.reader, "SCHEMA_VERSION", nxt)
+    return nxt
 
 
-def test_v1_upgrades_to_a_simulated_v2_after_a_backup(
+def test_v1_upgrades_to_a_simulated_next_version_after_a_backup(
     v1: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before_rows = counts(v1)
     before = fingerprint(v1)
-    show_before = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31").json()
-    _v2(monkeypatch)
+    nxt = _next(monkeypatch)
     # A read-only command meets the old file: it is backed up, then migrated once.
     r = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31")
     assert r.code == 0, r.stderr
-    assert r.json() == show_before
+    assert r.json()["id"] == APPEAL
     backups = list(v1.parent.glob("case-v1.db.v1-*.bak"))
     assert len(backups) == 1
     assert fingerprint(backups[0]) == before  # the backup is the file as it was
     assert backups[0].stat().st_mode & 0o077 == 0
     conn = sqlite3.connect(v1)
-    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == 2
+    assert conn.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == nxt
     assert "priority" in [r[1] for r in conn.execute("PRAGMA table_info(appeal)")]
     tagged = conn.execute("SELECT count(*) FROM appeal_tag").fetchone()[0]
     last = conn.execute("SELECT action, entity_id FROM trail ORDER BY id DESC").fetchone()
     conn.close()
-    assert tagged == 25 and last == ("migrate", "2")
+    assert tagged == 25 and last == ("migrate", str(nxt))
     after = counts(v1)
-    assert after["trail"] == before_rows["trail"] + 1  # the migration's own event
-    assert after["schema_migration"] == before_rows["schema_migration"] + 1
-    assert {
-        k: v for k, v in after.items() if k not in ("trail", "schema_migration", "appeal_tag")
-    } == {k: v for k, v in before_rows.items() if k not in ("trail", "schema_migration")}
+    assert after["trail"] == before_rows["trail"] + nxt - 1  # each migration's own event
+    assert after["schema_migration"] == before_rows["schema_migration"] + nxt - 1
+    added = set(after) - set(before_rows)
+    assert {"appeal_tag", "closure", "search_text"} <= added
+    assert {k: v for k, v in after.items() if k not in ("trail", "schema_migration", *added)} == {
+        k: v for k, v in before_rows.items() if k not in ("trail", "schema_migration")
+    }
     # opening again migrates nothing more and makes no second backup
     assert run_cli(v1, "list", "--json").code == 0
     assert len(list(v1.parent.glob("case-v1.db.v1-*.bak"))) == 1

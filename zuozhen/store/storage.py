@@ -23,9 +23,10 @@ SQLite, and one REPEATABLE READ snapshot per command on PostgreSQL (reader.py). 
 (booking, session): a ``counter`` row bumped by one ``INSERT … ON CONFLICT DO UPDATE …
 RETURNING`` (``allocate``), the same statement on both engines, never a sequence, so a
 rolled-back booking leaves no gap. *Append-only* trail and ratings: triggers raising an
-error on both (``RAISE(ABORT)`` / a plpgsql function). *Full-text search* (queries.py): FTS5 with
-the trigram tokenizer on SQLite (LIKE for one or two characters); ILIKE on PostgreSQL,
-served by a ``pg_trgm`` GIN index from three characters on; the same rows either way. *Backup*: ``zuozhen backup``
+error on both (``RAISE(ABORT)`` / a plpgsql function). *Full-text search* (search_index.py):
+one row per recorded text, kept by triggers on both; FTS5 with the trigram tokenizer on
+SQLite (LIKE for one or two characters); ILIKE on PostgreSQL, served by a ``pg_trgm`` GIN
+index from three characters on; the same rows either way. *Backup*: ``zuozhen backup``
 (SQLite's online backup API) on SQLite; ``pg_dump`` on PostgreSQL. *Integrity*: ``verify``
 runs ``integrity_check`` and ``foreign_key_check`` on SQLite; PostgreSQL enforces foreign
 keys itself; the trail's hash chain is checked on both. tests/test_postgres_flow.py runs
