@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 
 from tests.conftest import fingerprint
 from tests.helpers_robust import run, uscc
@@ -200,10 +201,15 @@ def test_several_words_must_all_match(office: str) -> None:
     assert set(found(office, "出口", "出口")) == {A1, B2}  # a repeated word counts once
 
 
-def test_human_view_says_where_it_matched(office: str) -> None:
+def test_human_view_says_where_it_matched(office: str, monkeypatch: pytest.MonkeyPatch) -> None:
     out = must(office, "search", "道路")
     assert A2 in out and "办理结果（第 1 轮）" in out and "办理措施（第 1 轮）" in out
     assert out.rstrip().endswith("共 1 条。")
+    monkeypatch.setenv("COLUMNS", "40")
+    heads = [line for line in must(office, "search", "标记").splitlines() if line[:1] == "2"]
+    assert [h.split()[0] for h in heads] == [A1, A2]  # one line per appeal, cut to fit
+    assert all(cell_len(h) <= 40 and h.endswith("…") for h in heads), heads
+    monkeypatch.delenv("COLUMNS")
     code, out, err = run(office, "search", "通行证", "茶叶")
     assert code == 0 and out == "" and "没有找到" in err and "同一件诉求" in err
     code, out, _ = run(office, "search", "标记", "--limit", "1")

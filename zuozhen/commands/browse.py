@@ -367,6 +367,8 @@ def search(
 
     示例：zuozhen search 出口 退税
     """
+    from rich.cells import cell_len, set_cell_size
+
     from zuozhen.browse import search as find
     from zuozhen.commands import render
 
@@ -386,10 +388,12 @@ def search(
     con = render.out()
     e = render.escape
     for x in found.appeals:
-        con.print(
-            f"[bold]{x['id']}[/bold]  {x['status_label']}  {e(x['enterprise'])}  "
-            f"{e(x['text'][:40])}{'…' if len(x['text']) > 40 else ''}"
-        )
+        # One line per appeal, cut to the terminal; where it matched follows, whole.
+        line = f"{x['status_label']}  {x['enterprise']}  {x['text']}"
+        room = con.width - cell_len(x["id"]) - 2
+        if cell_len(line) > room:  # a wide character that does not fit is dropped whole
+            line = set_cell_size(line, max(room - 1, 1)).rstrip() + "…"
+        con.print(f"[bold]{x['id']}[/bold]  {e(line)}", no_wrap=True)
         for m in x["matches"]:
             where = m["label"] + (f"（第 {m['round']} 轮）" if m["round"] else "")
             con.print(f"    {where}：{e(m['excerpt'])}")
