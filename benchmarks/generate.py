@@ -23,9 +23,11 @@ What is in it, for 22 booking months (2025-01 .. 2026-10) as of 2026-10-20:
   those reopened for a second round). Whatever would happen after 2026-10-20 has not
   happened, so the last months hold appeals in every open state with live deadlines; a
   few in a thousand older appeals are stuck at a step (overdue);
-* handoffs, extensions, notifications, ratings, revisits, and one ``deadline`` row per time
-  limit (open or done, late flags set) — a hand-off's plan and report deadlines are only
-  these rows, as the library keeps them;
+* handoffs, extensions, notifications, ratings, revisits, every closed round's result
+  (``closure``), and one ``deadline`` row per time limit (open or done, late flags set) — a
+  hand-off's plan and report deadlines are only these rows, as the library keeps them;
+* the search index (``search_text`` and its FTS5 index), filled by the triggers that keep
+  it on every write, as the rows go in;
 * the audit trail: one row per act, as the commands record them (book, triage, notify,
   hear, hand-off, accept, extend, report, close, rate, revisit) — about 7 rows per appeal,
   the largest table, as in real life. Rows are hash-chained exactly as ``trail.append``
@@ -56,7 +58,7 @@ from zuozhen.store.storage import Act, create_case_file  # noqa: E402
 from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 3  # 3: hand-off dues only in deadline rows (schema 2)
+GEN_VERSION = 4  # 3: hand-off dues only in deadline rows (schema 2); 4: closure + search index
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -378,6 +380,7 @@ class Builder:
                 )
             )
         appeals, handoffs, exts, notes, ratings, revisits, dls = [], [], [], [], [], [], []
+        closures: list[tuple[object, ...]] = []  # every closed round, kept after a reopen
         for a in A:
             aid = str(a["id"])
             booked = int(a["booked"])  # type: ignore[call-overload]
@@ -504,6 +507,7 @@ class Builder:
                         "已解决",
                         "现场答复：" + str(a["body"])[:12] + "，已明确办理路径",
                     )
+                    closures.append((aid, 1, outcome, result, d(heard), 1))
                 events.append(
                     (
                         heard,
@@ -681,6 +685,7 @@ class Builder:
                         result = (
                             "已协调解决" if outcome == "已解决" else "政策不支持，已向企业解释说明"
                         )
+                        closures.append((aid, r, outcome, result, d(cl), 0))
                         events.append(
                             (
                                 cl,
@@ -825,6 +830,11 @@ class Builder:
             " accepted_on, handler, measures, promised_by, accepted_late, reported_on,"
             " report_text, reported_late, extensions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             handoffs,
+        )
+        c.executemany(
+            "INSERT INTO closure (appeal_id, round, outcome, result, closed_on, on_spot)"
+            " VALUES (?,?,?,?,?,?)",
+            closures,
         )
         c.executemany(
             "INSERT INTO extension (appeal_id, round, granted_on, old_due, new_due, reason, basis)"

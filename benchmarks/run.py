@@ -4,7 +4,8 @@
 
 For each size (case files from ``benchmarks/generate.py``, cached under
 /tmp/zuozhen-bench/) and each command — ``audit``, ``list --month``, ``show``,
-``report quarterly``, the quarterly CSV export and ``search`` — it measures:
+``report quarterly``, the quarterly CSV export, ``search 出口退税`` (through the trigram
+index) and ``search 出口 退税`` (two short words: a LIKE over every text) — it measures:
 
 * **CLI**: median wall time of a fresh ``zuozhen`` process, as the clerk runs it (human
   output, to a file), and that child's peak memory (``/usr/bin/time -f %M``, else
@@ -50,6 +51,7 @@ TODAY = generate.TODAY
 MONTH = "2026-09"
 QUARTER = "2026Q3"
 SEARCH = "出口退税"
+WORDS = ["出口", "退税"]  # two short words: no trigram, a LIKE over every text
 ZUOZHEN = str(Path(sys.executable).with_name("zuozhen"))
 SQLITE3 = shutil.which("sqlite3")
 TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
@@ -218,12 +220,26 @@ LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
 LEFT JOIN deadline pd ON pd.appeal_id = a.id AND pd.step = 'accept' AND pd.round = a.round
 LEFT JOIN deadline rd ON rd.appeal_id = a.id AND rd.step = 'report' AND rd.round = a.round
 WHERE a.month = '{MONTH}' ORDER BY b.seq, a.seq;""",
-        "search": f"""
-SELECT a.id, e.name, a.status, a.text FROM appeal a JOIN booking b ON b.id = a.booking_id
-JOIN enterprise e ON e.uscc = b.uscc
-WHERE a.rowid IN (SELECT rowid FROM appeal_fts WHERE appeal_fts MATCH '"{SEARCH}"')
-ORDER BY a.id LIMIT 100;""",
+        "search": _search_floor(
+            f"""SELECT appeal_id FROM search_text WHERE id IN
+  (SELECT rowid FROM search_fts WHERE search_fts MATCH '"{SEARCH}"')"""
+        ),
+        "search (two words)": _search_floor(
+            f"""SELECT appeal_id FROM search_text WHERE body LIKE '%{WORDS[0]}%'
+INTERSECT SELECT appeal_id FROM search_text WHERE body LIKE '%{WORDS[1]}%'"""
+        ),
     }
+
+
+def _search_floor(matching: str) -> str:
+    """``search``: the matching appeals counted, the first 100 with their texts."""
+    return f"""
+CREATE TEMP TABLE m AS SELECT DISTINCT appeal_id FROM ({matching}) ORDER BY appeal_id;
+SELECT count(*) FROM m;
+SELECT a.id, e.name, a.status, a.text, s.field, s.round, s.body
+FROM (SELECT appeal_id FROM m ORDER BY appeal_id LIMIT 100) p
+JOIN appeal a ON a.id = p.appeal_id JOIN booking b ON b.id = a.booking_id
+JOIN enterprise e ON e.uscc = b.uscc JOIN search_text s ON s.appeal_id = a.id;"""
 
 
 def floor_argv(db: Path, sql: str, csv: bool = False) -> tuple[list[str], str | None]:
@@ -293,6 +309,7 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
             export,
         ),
         ("search", ["search", SEARCH], lambda rd: search(rd, SEARCH)),
+        ("search (two words)", ["search", *WORDS], lambda rd: search(rd, WORDS)),
         (
             "report items --csv",
             ["report", "items", "--month", MONTH, "--csv", str(scratch / "items.csv"), "--force"],

@@ -127,7 +127,7 @@ def fingerprint(path: Path | str) -> str:
         r[0]
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'appeal_fts%' ORDER BY name"
+            "AND name NOT LIKE 'appeal_fts%' AND name NOT LIKE 'search_fts%' ORDER BY name"
         )
     ]
     for t in tables:

@@ -250,7 +250,21 @@ PATH_VALUES: list[Any] = [
 ]
 
 
+WORDS_VALUES: list[Any] = [
+    ("出口", "退税"),
+    (),
+    ("a\x00b", "\udcff\udcfe", "x" * 5000),
+    ["中文 诉求"],
+    ("abc", b"abc"),
+    ("abc", 5),
+    (b"\xff\xfe",),
+    "abc",
+    5,
+]
+
+
 WELL_FORMED: dict[Any, list[Any]] = {
+    list[str]: [("出口", "退税"), (), ["a\x00b", "\udcff"]],
     str: ["abc", "", "中文 诉求", "a\x00b", "\udcff", "--json"],
     int: ["15", "1", "+7", "007", 15],
     bool: ["true", "no", "", True, False],
@@ -283,7 +297,7 @@ SIMPLE = _simple_params()
 
 def test_the_app_has_simple_parameters_of_every_kind() -> None:
     kinds = {param.type_descriptor.annotation for _, _, param in SIMPLE}
-    assert kinds == {str, int, bool, Path}
+    assert kinds == {str, int, bool, Path, list[str]}
     assert len(SIMPLE) > 100
 
 
@@ -297,7 +311,13 @@ def test_hook_gives_typers_values_and_refusals(
     assert type(fast).__name__ == "FastParam" and type(own).__name__ != "FastParam"
     ctx = cmd.context_class(cmd, info_name=where)
     kind = desc.annotation
-    values = {str: STR_VALUES, int: INT_VALUES, bool: BOOL_VALUES, Path: PATH_VALUES}[kind]
+    values = {
+        str: STR_VALUES,
+        int: INT_VALUES,
+        bool: BOOL_VALUES,
+        Path: PATH_VALUES,
+        list[str]: WORDS_VALUES,
+    }[kind]
     if kind is Path:
         (tmp_path / "f.txt").write_text("x", encoding="utf-8")
         values = [*values, str(tmp_path / "f.txt"), str(tmp_path), str(tmp_path / "none")]

@@ -117,11 +117,12 @@ def test_history_lists_booking_and_appeal_events(filed: Path, cli: Any) -> None:
 
 def test_search_trigram_and_short_queries(filed: Path, cli: Any) -> None:
     with reader(filed) as r:
-        assert [x["id"] for x in browse.search(r, "电费补贴")] == ["202609-001-1"]
-        assert [x["id"] for x in browse.search(r, "用地")] == ["202609-001-2"]  # LIKE
-        assert [x["id"] for x in browse.search(r, "自然资源部门")] == ["202609-001-2"]  # result
-        assert browse.search(r, "不存在的内容") == []
-        assert [x["id"] for x in browse.search(r, '"补贴')] == []
+        assert [x["id"] for x in browse.search(r, "电费补贴").appeals] == ["202609-001-1"]
+        assert [x["id"] for x in browse.search(r, "用地").appeals] == ["202609-001-2"]  # LIKE
+        found = browse.search(r, "自然资源部门")  # the on-the-spot answer
+        assert [x["id"] for x in found.appeals] == ["202609-001-2"]
+        assert browse.search(r, "不存在的内容").appeals == []
+        assert [x["id"] for x in browse.search(r, '"补贴').appeals] == []
         with pytest.raises(InputError):
             browse.search(r, "  ")
     ran = cli(filed, "search", "通行证")
@@ -186,5 +187,5 @@ def test_read_path_on_postgresql(pg_db: str) -> None:
         assert [x["id"] for x in browse.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
         assert browse.show_appeal(r, "202609-001-1").data["handoffs"][0]["joint"] is True
         assert [x["action"] for x in browse.history(r, "202609-001-1")][-1] == "assign.to"
-        assert [x["id"] for x in browse.search(r, "电费补贴")] == ["202609-001-1"]
-        assert [x["id"] for x in browse.search(r, "用地")] == ["202609-001-2"]
+        assert [x["id"] for x in browse.search(r, "电费补贴").appeals] == ["202609-001-1"]
+        assert [x["id"] for x in browse.search(r, "用地").appeals] == ["202609-001-2"]

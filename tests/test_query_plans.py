@@ -46,6 +46,8 @@ BIG = (
     "trail",
     "progress",
     "absence",
+    "closure",
+    "search_text",
 )
 
 
@@ -117,6 +119,9 @@ DAILY: dict[str, Callable[[Reader], object]] = {
     "report quarterly": lambda r: quarterly(r, Quarter.parse("2026Q3"), today=TODAY),
     "search": lambda r: search(r, "出口退税"),
     "report record": lambda r: session_record(r, "S202609-01"),
+    # Two indexed words; an indexed word and a short one (checked on its appeals only).
+    "search two words": lambda r: search(r, "出口退税 研究制定办理方案"),
+    "search a short word too": lambda r: search(r, ["出口退税", "退税"]),
 }
 
 
@@ -146,6 +151,12 @@ def test_show_finds_merged_duplicates_and_the_record_its_absences_by_index(
     )
     text = plans(bench_db, captured(bench_db, DAILY["report record"]))
     assert "ix_absence_session_id (session_id=?)" in text
+
+
+def test_search_goes_through_the_trigram_index(bench_db: Path) -> None:
+    text = plans(bench_db, captured(bench_db, DAILY["search a short word too"]))
+    assert "search_fts VIRTUAL TABLE INDEX" in text
+    assert "SEARCH s USING INDEX ix_search_text_appeal (appeal_id=?)" in text
 
 
 def test_a_full_scan_is_detected(bench_db: Path) -> None:

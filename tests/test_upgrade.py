@@ -4,7 +4,8 @@ tests/fixtures/case-v1.db was written by schema version 1 (tests/fixtures/make_v
 is never regenerated. The current code must open a copy of it with every row intact
 (version 2 keeps a hand-off's dues only in its deadline rows: the mirror columns are
 dropped, nothing else changes; version 3 only adds columns and tables for withdrawn,
-voided and merged appeals, returns, progress reports and absences); a simulated next version (an added column, an added
+voided and merged appeals, returns, progress reports and absences; version 4 keeps every
+round's result (``closure``) and indexes every text for ``search``); a simulated next version (an added column, an added
 table) must upgrade it through every migration keeping all rows, after writing one backup
 copy; a file stamped with a version newer than this program's must be refused through the
 CLI (exit 1) and left exactly as it was.
@@ -36,7 +37,7 @@ def counts(path: Path) -> dict[str, int]:
         r[0]
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'appeal_fts%'"
+            "AND name NOT LIKE 'appeal_fts%' AND name NOT LIKE 'search_fts%'"
         )
     ]
     out = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
@@ -62,10 +63,13 @@ def test_fixture_is_version_1_and_small() -> None:
 
 def test_current_code_opens_v1_with_nothing_lost(v1: Path) -> None:
     before = counts(v1)
+    original = fingerprint(v1)
     shown = run_cli(v1, "show", APPEAL, "--json", today="2026-08-31")
     assert shown.code == 0, shown.stderr
     doc = shown.json()
     assert doc["id"] == APPEAL and doc["enterprise"] and doc["deadlines"]
+    backups = list(v1.parent.glob("case-v1.db.v1-*.bak"))
+    assert len(backups) == 1 and fingerprint(backups[0]) == original
     listed = run_cli(v1, "list", "--json", today="2026-08-31")
     assert listed.code == 0
     assert len(listed.json()["appeals"]) == before["appeal"]
@@ -242,3 +246,60 @@ def test_a_newer_file_is_refused_unchanged(v1: Path, command: tuple[str, ...]) -
         assert "更新版本" in r.stderr and "升级 zuozhen" in r.stderr
         assert "Traceback" not in r.stdout + r.stderr
     assert not list(v1.parent.glob("*.bak")) and not (Path.cwd() / "copy.db").exists()
+
+
+def test_v1_upgrade_keeps_every_round_and_indexes_every_text(v1: Path) -> None:
+    """The search migration: closed rounds kept per round, old texts all searchable."""
+    conn = sqlite3.connect(v1)
+    closed_now = conn.execute("SELECT count(*) FROM appeal WHERE closed_on IS NOT NULL")
+    n_closed = closed_now.fetchone()[0]
+    conn.close()
+    assert run_cli(v1, "list", "--json").code == 0  # opening migrates
+    conn = sqlite3.connect(v1)
+    closures = conn.execute(
+        "SELECT appeal_id, round, outcome, result, on_spot FROM closure"
+        " WHERE appeal_id IN ('202607-001-2', '202607-015-2', '202607-018-1')"
+        " ORDER BY appeal_id, round"
+    ).fetchall()
+    total = conn.execute("SELECT count(*) FROM closure").fetchone()[0]
+    fields = dict(conn.execute("SELECT field, count(*) FROM search_text GROUP BY field"))
+    old_fts = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'appeal_fts%'")
+    assert old_fts.fetchall() == []
+    conn.close()
+    # 202607-001-2 was answered on the spot, reopened and closed again; the other two were
+    # closed after a hand-off, reopened, and are in their second round.
+    assert closures == [
+        (
+            "202607-001-2",
+            1,
+            "已解决",
+            "现场讲解政策条件并发放申报指南，指定专人一对一辅导申报。",
+            1,
+        ),
+        ("202607-001-2", 2, "已解决", "已督促相关单位拨付资金，款项已到账。", 0),
+        ("202607-015-2", 1, "已解决", "已出台专项措施，同类问题一并解决。", 0),
+        ("202607-018-1", 1, "已解决", "已出台专项措施，同类问题一并解决。", 0),
+    ]
+    assert total == n_closed + 3  # every closed appeal's round, and three earlier rounds
+    for field in ("text", "enterprise", "uscc", "units", "handoff_units", "handler", "measures",
+                  "report", "extension_reason", "answer", "result", "rating_comment",
+                  "revisit_note"):  # fmt: skip
+        assert fields.get(field), field
+    rounds = run_cli(v1, "show", "202607-001-2", "--json").json()["rounds"]
+    assert [(x["round"], x["answer"], x["result"]) for x in rounds] == [
+        (1, "现场讲解政策条件并发放申报指南，指定专人一对一辅导申报。",
+         "现场讲解政策条件并发放申报指南，指定专人一对一辅导申报。"),
+        (2, None, "已督促相关单位拨付资金，款项已到账。"),
+    ]  # fmt: skip
+    found = run_cli(v1, "search", "指定专人一对一辅导", "--json").json()["appeals"]
+    hits = {a["id"]: [(m["field"], m["round"]) for m in a["matches"]] for a in found}
+    assert hits["202607-001-2"] == [("answer", 1)]  # round 1's answer, though reopened
+    found = run_cli(v1, "search", "已出台专项措施", "--json").json()["appeals"]
+    hits = {(a["id"], m["field"], m["round"]) for a in found for m in a["matches"]}
+    assert {("202607-015-2", "result", 1), ("202607-018-1", "result", 1)} <= hits
+    # the triggers work on the upgraded file: a new round's texts are found at once
+    r = run_cli(v1, "assign", "accept", "202607-015-2", "--handler", "升级后承办人",
+                "--measures", "升级以后录入的措施", today="2026-08-31")  # fmt: skip
+    assert r.code == 0, r.stderr
+    found = run_cli(v1, "search", "升级以后录入", "--json").json()["appeals"]
+    assert [(a["id"], a["matches"][0]["round"]) for a in found] == [("202607-015-2", 2)]

@@ -124,10 +124,25 @@ def set_status(tx: Tx, a: Appeal, status: str) -> None:
     tx.session.add(a)
 
 
-def close_and_await_rating(tx: Tx, a: Appeal) -> date:
-    """销号 (at the session or after the report): the enterprise's rating is now expected."""
+def close_and_await_rating(
+    tx: Tx, a: Appeal, *, outcome: str, result: str, on_spot: bool = False
+) -> date:
+    """销号 (at the session or after the report): the round's result is kept (a reopen
+    starts a new round, never erasing this one) and the enterprise's rating is expected."""
     from zuozhen import duties
+    from zuozhen.models import Closure
 
+    a.outcome, a.result, a.closed_on = outcome, result, tx.today
+    tx.session.add(
+        Closure(
+            appeal_id=a.id,
+            round=a.round,
+            outcome=outcome,
+            result=result,
+            closed_on=tx.today,
+            on_spot=on_spot,
+        )
+    )
     set_status(tx, a, "closed")
     limit = tx.case.config.limits.rate
     return duties.open_duty(

@@ -87,8 +87,10 @@ def hear(
         duties.drop(tx, a.id, "verify")  # and so is verification
         rate_due = None
         if answer is not None:
-            a.outcome, a.resolved_on_spot, a.result, a.closed_on = "已解决", True, answer, tx.today
-            rate_due = appeals.close_and_await_rating(tx, a)
+            a.resolved_on_spot = True
+            rate_due = appeals.close_and_await_rating(
+                tx, a, outcome="已解决", result=answer, on_spot=True
+            )
         else:
             appeals.set_status(tx, a, "referred")
         tx.record(
@@ -204,8 +206,10 @@ def session_record(r: Reader, session_id: str) -> SessionRecord:
     for a in r.rows(
         """
         SELECT a.id, e.name AS enterprise, a.category, a.text, a.heard_by, a.heard_on,
-               a.hearing_note, a.resolved_on_spot, a.result, a.units, a.status, a.session_id
+               a.hearing_note, a.resolved_on_spot, a.result, a.units, a.status, a.session_id,
+               k.result AS spot_answer
         FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
+        LEFT JOIN closure k ON k.appeal_id = a.id AND k.round = 1 AND k.on_spot = TRUE
         WHERE a.id IN (SELECT id FROM appeal WHERE session_id = :id
                        UNION SELECT appeal_id FROM absence WHERE session_id = :id)
         ORDER BY a.booking_id, a.seq
@@ -216,7 +220,8 @@ def session_record(r: Reader, session_id: str) -> SessionRecord:
         # Absent, unless put back on this session the same day and heard after all.
         absent = a["id"] in absences and not (here and a["heard_on"] is not None)
         on_spot = as_bool(a["resolved_on_spot"]) and here
-        answer = a["result"] if on_spot else None
+        # The answer given at the session, kept even after a reopen cleared the appeal's result.
+        answer = (a["spot_answer"] or (a["result"] if on_spot else None)) if here else None
         if absent:
             note = absences[a["id"]]
             answer = (

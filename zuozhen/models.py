@@ -229,6 +229,24 @@ class Extension(SQLModel, table=True):
     basis: str | None = None
 
 
+class Closure(SQLModel, table=True):
+    """销号 of one round: how it ended and what the enterprise was told, kept per round.
+
+    The appeal row carries only its current round (a reopen clears ``outcome``/``result``);
+    this row keeps every closed round's result, and ``on_spot`` marks the answer given at
+    the session (现场答复解决), so a reopened appeal's earlier answers stay on record.
+    """
+
+    __table_args__ = (UniqueConstraint("appeal_id", "round", name="uq_closure_round"),)
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: str = Field(foreign_key="appeal.id", index=True)
+    round: int
+    outcome: str  # 已解决 | 解释说明
+    result: str
+    closed_on: dt.date
+    on_spot: bool = False
+
+
 class Notification(SQLModel, table=True):
     """A 叫号 call-up made by phone or SMS."""
 

@@ -297,7 +297,7 @@ def revisit(
         new_round = None
         if reopen:
             # This round's rating limit no longer applies; the closed round stays in the
-            # handoff, rating and revisit rows (and the trail) of round ``old_round``.
+            # handoff, closure, rating and revisit rows (and the trail) of ``old_round``.
             duties.drop(tx, a.id, "rate")
             a.round = new_round = old_round + 1
             a.outcome, a.result, a.closed_on = None, None, None

@@ -6,7 +6,7 @@ zuozhen imports it. In this module:
 1. **The parameter hook** (:func:`install_param_hook`). Typer coerces every command-line
    value through a pydantic ``TypeAdapter``, and importing pydantic costs every
    ``zuozhen show`` about 0.1 s. For the plain ``str``, ``int``, ``bool`` and ``Path``
-   parameters the hook builds a runtime parameter that accepts the well-formed values
+   parameters (and ``list[str]``, the words of ``search``) the hook builds a runtime parameter that accepts the well-formed values
    itself — those whose result is certain, checked against Typer's own path by
    ``tests/test_clikit.py`` — and hands every other value to Typer's own runtime parameter,
    so a refusal is always Typer's own refusal, word for word. The hook goes in only when

@@ -1,4 +1,7 @@
-"""1. The parameter hook: plain str/int/bool/Path values without pydantic (see the package docstring)."""
+"""1. The parameter hook: plain str/int/bool/Path values (and lists of str) without pydantic.
+
+See the package docstring.
+"""
 
 from __future__ import annotations
 
@@ -99,10 +102,15 @@ def param_hook_status() -> str:
 
 
 def is_simple(descriptor: Any) -> bool:
-    """A parameter the hook coerces itself: one plain str, int, bool or Path value."""
+    """A parameter the hook coerces itself: one plain str, int, bool or Path value, or a
+    list of str (``search TEXT…``)."""
     info = descriptor.parameter_info
     kind = descriptor.annotation
-    if kind not in _SIMPLE or info.parser is not None or descriptor.file_annotation is not None:
+    if info.parser is not None or descriptor.file_annotation is not None:
+        return False
+    if kind == list[str]:
+        return True
+    if kind not in _SIMPLE:
         return False
     if kind is Path:
         return info.path_type in (None, Path)
@@ -149,6 +157,12 @@ def fast_param_type(base: type[Any], original: Callable[[Any], Any]) -> type[Any
             info = self.parameter_info
             if kind is str and type(value) is str:
                 return value
+            if (
+                kind == list[str]
+                and type(value) in (tuple, list)
+                and all(type(v) is str for v in value)
+            ):
+                return list(value)
             if kind is int:
                 number = _plain_int(value)
                 if number is not None and _in_range(number, info.min, info.max):

@@ -286,20 +286,71 @@ def _print_appeal(d: dict[str, Any]) -> None:
                 f"  {x['id']}  {e(x['enterprise'])}（{x['uscc']}）{x['merged_on']} 并入"
                 f"（{e(x['reason'] or '')}）：{e(x['text'])}"
             )
-    _print_deadlines(d["deadlines"])
-    _print_handoffs(d["handoffs"])
-    for x in d["extensions"]:
-        con.print(f"  延期 {x['granted_on']}：{x['old_due']} → {x['new_due']}，{e(x['reason'])}")
-    for t in d["ratings"]:
+    for rnd in d["rounds"]:
+        _print_round(rnd, len(d["rounds"]) > 1)
+
+
+def _print_round(rnd: dict[str, Any], several: bool) -> None:
+    """One round: the answer at the session, the hand-off, its end, rating and re-visits."""
+    from zuozhen.commands import render
+
+    con = render.out()
+    e = render.escape
+    shown = ("answer", "handoff", "outcome", "rating", "revisits", "deadlines")
+    if not any(rnd[k] for k in shown):
+        return
+    con.print(
+        f"[bold]第 {rnd['round']} 轮[/bold]" + ("（当前）" if several and rnd["current"] else "")
+    )
+    if rnd["answer"] is not None:
+        con.print(f"  现场答复 {rnd['closed_on']}：{e(rnd['answer'])}")
+    h = rnd["handoff"]
+    if h is not None:
         con.print(
-            f"[bold]评价[/bold] 第{t['round']}轮 {t['rated_on']}：服务{t['service']}，"
-            f"办理{t['handling']}" + (f"。{e(t['comment'])}" if t["comment"] else "")
+            f"  交办 {h['handed_on']}  {'联合' if h['joint'] else '单独'}：{e('、'.join(h['units']))}"
         )
-    for v in d["revisits"]:
+        if h["accepted_on"]:
+            con.print(
+                f"    承办 {h['accepted_on']} {e(h['handler'] or '')}：{e(h['measures'] or '')}"
+                f"，承诺 {h['promised_by']}"
+                + ("  [red]逾期承办[/red]" if h["accepted_late"] else "")
+            )
+        for x in rnd["extensions"]:
+            con.print(
+                f"    延期 {x['granted_on']}：{x['old_due']} → {x['new_due']}，{e(x['reason'])}"
+                + (f"（依据 {e(x['basis'])}）" if x["basis"] else "")
+            )
+        for x in h["progress"]:
+            con.print(f"    阶段性进展 {x['reported_on']} {e(x['unit'])}：{e(x['text'])}")
+        if h["reported_on"]:
+            con.print(
+                f"    反馈 {h['reported_on']} {e(h['lead_unit'])}（牵头）：{e(h['report_text'] or '')}"
+                + ("  [red]超期反馈[/red]" if h["reported_late"] else "")
+            )
+        for x in h["parts"]:
+            con.print(
+                f"    分工部分 {x['reported_on']} {e(x['unit'])}：{e(x['text'])}"
+                + ("  [red]超期[/red]" if x["late"] else "")
+            )
+        if h["returned_on"]:
+            con.print(
+                f"    [yellow]退回[/yellow] {h['returned_on']} {e(h['returned_by'] or '')}："
+                f"{e(h['return_reason'] or '')}"
+                + ("（超过承办期限）" if h["returned_late"] else "（在承办期限内）")
+            )
+    if rnd["outcome"] is not None and rnd["answer"] is None:
+        con.print(f"  销号 {rnd['closed_on']}  {rnd['outcome']}：{e(rnd['result'] or '')}")
+    t = rnd["rating"]
+    if t is not None:
         con.print(
-            f"[bold]回访[/bold] 第{v['round']}轮 {v['visited_on']}：{e(v['note'])}"
-            + ("（退回重办）" if v["reopened"] else "")
+            f"  评价 {t['rated_on']}：服务{t['service']}，办理{t['handling']}"
+            + (f"。{e(t['comment'])}" if t["comment"] else "")
         )
+    for v in rnd["revisits"]:
+        con.print(
+            f"  回访 {v['visited_on']}：{e(v['note'])}" + ("（退回重办）" if v["reopened"] else "")
+        )
+    _print_deadlines(rnd["deadlines"])
 
 
 def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
@@ -310,7 +361,7 @@ def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
     e = render.escape
     if not deadlines:
         return
-    con.print("[bold]期限[/bold]")
+    con.print("  期限")
     for x in deadlines:
         flags = []
         if x["provisional"]:
@@ -321,51 +372,9 @@ def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
             flags.append("未完成")
         rule = "（延期/法定）" if x["rule"] == "fixed" else ""
         con.print(
-            f"  第{x['round']}轮 {step_label(x['step']):<10} {x['due']}{rule}  "
-            f"{'，'.join(flags)}  {e(x['unit'] or '')}"
+            f"    {step_label(x['step']):<4} {x['due']}{rule}  {'，'.join(flags)}  "
+            f"{e(x['unit'] or '')}"
         )
-
-
-def _print_handoffs(handoffs: list[dict[str, Any]]) -> None:
-    from zuozhen.commands import render
-
-    con = render.out()
-    e = render.escape
-    for h in handoffs:
-        con.print(
-            f"[bold]第 {h['round']} 轮交办[/bold] {h['handed_on']}  "
-            f"{'联合' if h['joint'] else '单独'}：{e('、'.join(h['units']))}"
-        )
-        if h["accepted_on"]:
-            con.print(
-                f"  承办 {h['accepted_on']} {e(h['handler'] or '')}：{e(h['measures'] or '')}"
-                f"，承诺 {h['promised_by']}"
-                + ("  [red]逾期承办[/red]" if h["accepted_late"] else "")
-            )
-        for x in h["progress"]:
-            con.print(f"  阶段性进展 {x['reported_on']} {e(x['unit'])}：{e(x['text'])}")
-        if h["reported_on"]:
-            con.print(
-                f"  反馈 {h['reported_on']} {e(h['lead_unit'])}（牵头）：{e(h['report_text'] or '')}"
-                + ("  [red]超期反馈[/red]" if h["reported_late"] else "")
-            )
-        for x in h["parts"]:
-            con.print(
-                f"  分工部分 {x['reported_on']} {e(x['unit'])}：{e(x['text'])}"
-                + ("  [red]超期[/red]" if x["late"] else "")
-            )
-        if h["returned_on"]:
-            con.print(
-                f"  [yellow]退回[/yellow] {h['returned_on']} {e(h['returned_by'] or '')}："
-                f"{e(h['return_reason'] or '')}"
-                + ("（超过承办期限）" if h["returned_late"] else "（在承办期限内）")
-            )
-        if h["extensions"]:
-            con.print(
-                f"  延期 {h['extensions']} 次，现反馈期限 {h['report_due']}"
-                f"（原 {h['report_due_original']}）"
-                + (f"，依据 {e(h['legal_basis'])}" if h["legal_basis"] else "")
-            )
 
 
 def history(
@@ -410,27 +419,53 @@ def history(
 
 def search(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="要搜索的文字（诉求内容、办理结果、问题类别等）。")],
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help="要搜索的文字，可写几个词（用空格分开，须全部出现）：诉求、现场答复、办理措施、"
+            "反馈、办理结果、回访、评价意见、延期理由、企业名称、信用代码、单位名称，各轮次都查。",
+            show_default=False,
+        ),
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", help="最多列出多少条（1–10000）。", show_default=True)
+    ] = 100,
     json: Json = False,
 ) -> None:
-    """全文搜索诉求（支持中文）。
+    """全文搜索诉求：所有轮次记录的全部文字，任意长度，几个词须全部出现。
 
-    示例：zuozhen search 电费补贴
+    示例：zuozhen search 出口 退税
     """
+    from rich.cells import cell_len, set_cell_size
+
     from zuozhen.browse import search as find
     from zuozhen.commands import render
 
-    rows = read(ctx, find, text)
+    found = read(ctx, find, words, limit)
+    if found.ignored:
+        render.hint(f"已忽略搜索内容中的 {found.ignored} 个不可见控制字符。")
     if json:
-        render.emit_json({"appeals": rows})
+        render.emit_json(found)
         return
-    if not rows:
-        render.hint(f"没有找到包含“{text}”的诉求。")
+    asked = " ".join(found.words)
+    if not found.appeals:
+        render.hint(
+            f"没有找到包含“{render.escape(asked)}”的诉求"
+            + ("（几个词须出现在同一件诉求中）。" if len(found.words) > 1 else "。")
+        )
         return
     con = render.out()
-    for x in rows:
-        con.print(
-            f"{x['id']}  {x['status_label']}  {render.escape(x['enterprise'])}  "
-            f"{render.escape(x['text'][:60])}"
-        )
-    con.print(f"共 {len(rows)} 条。")
+    e = render.escape
+    for x in found.appeals:
+        # One line per appeal, cut to the terminal; where it matched follows, whole.
+        line = f"{x['status_label']}  {x['enterprise']}  {x['text']}"
+        room = con.width - cell_len(x["id"]) - 2
+        if cell_len(line) > room:  # a wide character that does not fit is dropped whole
+            line = set_cell_size(line, max(room - 1, 1)).rstrip() + "…"
+        con.print(f"[bold]{x['id']}[/bold]  {e(line)}", no_wrap=True)
+        for m in x["matches"]:
+            where = m["label"] + (f"（第 {m['round']} 轮）" if m["round"] else "")
+            con.print(f"    {where}：{e(m['excerpt'])}")
+    shown = len(found.appeals)
+    more = f"，列出前 {shown} 条（--limit 可列出更多）" if found.total > shown else ""
+    con.print(f"共 {found.total} 条{more}。")

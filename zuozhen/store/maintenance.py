@@ -43,7 +43,7 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
         r[0]
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'appeal_fts_%' ORDER BY name"
+            "AND name NOT LIKE 'appeal_fts_%' AND name NOT LIKE 'search_fts_%' ORDER BY name"
         )
     ]
     return {n: int(conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}

@@ -18,19 +18,24 @@ found), so a value a migration had to choose is on the record.
 3. ``ends_and_turns``  withdrawn, voided and merged appeals (``appeal.ended_on``,
    ``end_reason``, ``merged_into``), a unit's return (``handoff.returned_*``), interim
    progress and co-unit parts (``progress``), absences from a session (``absence``)
+4. ``search_every_round``  every round kept (``closure``: one row per closed round) and
+   searchable (``search_index.py``: every recorded text of every round)
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from zuozhen import SCHEMA_VERSION, models  # noqa: F401  (models registers the tables)
+from zuozhen import SCHEMA_VERSION, models  # models registers the tables
 from zuozhen.errors import CaseFileError
+from zuozhen.store import search_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,25 +52,6 @@ _PROTECTED = {
     "rating": "企业评价一经记录不能修改或删除",
 }
 
-_SQLITE_FTS = [
-    # Full-text search over appeals that works for Chinese: FTS5's trigram tokenizer
-    # matches any substring of three or more characters (shorter queries use LIKE).
-    "CREATE VIRTUAL TABLE appeal_fts USING fts5(id UNINDEXED, body, tokenize='trigram')",
-    """CREATE TRIGGER appeal_fts_ai AFTER INSERT ON appeal BEGIN
-         INSERT INTO appeal_fts(rowid, id, body) VALUES (new.rowid, new.id,
-           new.text || ' ' || coalesce(new.result, '') || ' ' || coalesce(new.problem_class, '')
-           || ' ' || coalesce(new.theme, '') || ' ' || coalesce(new.hearing_note, ''));
-       END""",
-    """CREATE TRIGGER appeal_fts_au AFTER UPDATE ON appeal BEGIN
-         DELETE FROM appeal_fts WHERE rowid = old.rowid;
-         INSERT INTO appeal_fts(rowid, id, body) VALUES (new.rowid, new.id,
-           new.text || ' ' || coalesce(new.result, '') || ' ' || coalesce(new.problem_class, '')
-           || ' ' || coalesce(new.theme, '') || ' ' || coalesce(new.hearing_note, ''));
-       END""",
-    "CREATE TRIGGER appeal_fts_ad AFTER DELETE ON appeal BEGIN "
-    "DELETE FROM appeal_fts WHERE rowid = old.rowid; END",
-]
-
 
 def _protect(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
@@ -75,8 +61,6 @@ def _protect(conn: Connection) -> None:
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
                 )
-        for stmt in _SQLITE_FTS:
-            conn.exec_driver_sql(stmt)
     elif conn.dialect.name == "postgresql":
         for table, message in _PROTECTED.items():
             conn.exec_driver_sql(
@@ -87,15 +71,12 @@ def _protect(conn: Connection) -> None:
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
                 f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
             )
-        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        conn.exec_driver_sql(
-            "CREATE INDEX ix_appeal_text_trgm ON appeal USING gin (text gin_trgm_ops)"
-        )
 
 
 def create_schema(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
     _protect(conn)
+    search_index.create(conn)
 
 
 _DUE_COLUMNS = {
@@ -224,10 +205,61 @@ def _m003_ends_and_turns(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _m004_search_every_round(conn: Connection) -> None:
+    """Every round kept and searchable (issue 12).
+
+    * ``closure``: one row per closed round (outcome, result, date, on the spot or not). The
+      current round comes from the appeal row; earlier rounds of reopened appeals, which a
+      reopen used to clear from the appeal row, come from their ``close`` and resolved
+      ``session.hear`` events in the audit trail, the one place that kept them.
+    * the search index over every text of every round (search_index.py), filled from the
+      existing rows, replaces the appeal-only ``appeal_fts`` (SQLite) and the trigram index
+      on ``appeal.text`` (PostgreSQL).
+    """
+    models.Closure.__table__.create(conn)  # type: ignore[attr-defined]
+    conn.exec_driver_sql(
+        "INSERT INTO closure (appeal_id, round, outcome, result, closed_on, on_spot)"
+        " SELECT id, round, outcome, coalesce(result, ''), closed_on,"
+        " (resolved_on_spot AND round = 1) FROM appeal"
+        " WHERE outcome IS NOT NULL AND closed_on IS NOT NULL"
+    )
+    earlier: dict[tuple[str, int], dict[str, object]] = {}
+    for appeal, current, action, as_of, detail in conn.exec_driver_sql(
+        "SELECT a.id, a.round, t.action, t.as_of, t.detail FROM appeal a"
+        " JOIN trail t ON t.entity = 'appeal' AND t.entity_id = a.id"
+        " WHERE a.round > 1 AND t.action IN ('close', 'session.hear') ORDER BY t.id"
+    ):
+        d = json.loads(detail)
+        if action == "session.hear" and not d.get("resolved"):
+            continue
+        rnd = int(d.get("round", 1)) if action == "close" else 1
+        outcome = d.get("outcome", "已解决") if action == "close" else "已解决"
+        if rnd >= int(current) or not d.get("result") or not outcome:
+            continue
+        earlier[(appeal, rnd)] = {
+            "appeal_id": appeal,
+            "round": rnd,
+            "outcome": outcome,
+            "result": d["result"],
+            "closed_on": date.fromisoformat(str(as_of)[:10]),
+            "on_spot": action == "session.hear",
+        }
+    if earlier:
+        conn.execute(models.Closure.__table__.insert(), list(earlier.values()))  # type: ignore[attr-defined]
+    if conn.dialect.name == "sqlite":
+        for trigger in ("appeal_fts_ai", "appeal_fts_au", "appeal_fts_ad"):
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS appeal_fts")
+    else:
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_appeal_text_trgm")
+    search_index.create(conn, fill=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
     Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
     Migration(3, "ends_and_turns", _m003_ends_and_turns),
+    Migration(4, "search_every_round", _m004_search_every_round),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -25,11 +25,12 @@ write sees all earlier commits (no lost updates under READ COMMITTED). ``Tx.get`
 takes the row lock (``FOR UPDATE``) on PostgreSQL. *Readers* never block writers: WAL on
 SQLite, and one REPEATABLE READ snapshot per command on PostgreSQL (reader.py). *Numbers*
 (booking, session): a ``counter`` row bumped by one ``INSERT … ON CONFLICT DO UPDATE …
-RETURNING`` (``allocate``, one number or a block for a bulk import), the same statement on
-both engines, never a sequence, so a rolled-back booking leaves no gap. *Append-only* trail and ratings: triggers raising an
-error on both (``RAISE(ABORT)`` / a plpgsql function). *Full-text search* (queries.py): FTS5 with
-the trigram tokenizer on SQLite (LIKE for one or two characters); ILIKE on PostgreSQL,
-served by a ``pg_trgm`` GIN index from three characters on; the same rows either way. *Backup*: ``zuozhen backup``
+RETURNING`` (``allocate``, one number or a block for a bulk import), the same statement on both engines, never a sequence, so a
+rolled-back booking leaves no gap. *Append-only* trail and ratings: triggers raising an
+error on both (``RAISE(ABORT)`` / a plpgsql function). *Full-text search* (search_index.py):
+one row per recorded text, kept by triggers on both; FTS5 with the trigram tokenizer on
+SQLite (LIKE for one or two characters); ILIKE on PostgreSQL, served by a ``pg_trgm`` GIN
+index from three characters on; the same rows either way. *Backup*: ``zuozhen backup``
 (SQLite's online backup API) on SQLite; ``pg_dump`` on PostgreSQL. *Integrity*: ``verify``
 runs ``integrity_check`` and ``foreign_key_check`` on SQLite; PostgreSQL enforces foreign
 keys itself; the trail's hash chain is checked on both. tests/test_postgres_flow.py runs
