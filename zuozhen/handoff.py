@@ -5,6 +5,10 @@
 * ``report_back`` 反馈: the unit reports how it was handled
 * ``extend``      延期: a later report deadline, on the unit's written reason or a law's own limit
 
+The dates a unit gives — the promised date and an extended deadline — must be working
+days: a rest day is refused with the next working day named (``workdays.require_workday``,
+as for sessions).
+
 Every act asks ``states.require`` first, then changes rows and appends exactly one
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
 ``ZuozhenError`` inside that transaction, so nothing is changed. Time limits are stored in
@@ -23,6 +27,7 @@ from zuozhen.errors import InputError, RuleError
 from zuozhen.models import Appeal, Extension, Handoff
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import clean_text
+from zuozhen.workdays import require_workday
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +165,8 @@ def undertake(
             )
         if promised < tx.today:
             raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
+        if by is not None:
+            _promise_on_workday(tx, by, h.report_due)
         late = _done_late(tx, a, "accept", h.plan_due)
         h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
         h.accepted_late = late
@@ -178,6 +185,13 @@ def undertake(
             },
         )
         return Undertaken(a.id, who, promised, h.plan_due, h.report_due, late)
+
+
+def _promise_on_workday(tx: Tx, by: date, report_due: date) -> None:
+    """The promised date is a working day (a time limit ends on one), named for a rest day."""
+    due = report_due.isoformat()
+    tip = f"请改用 --by {{next}} 或其他工作日（不晚于反馈期限 {due}）。"
+    require_workday(tx.case.calendar, by, what="承诺办结日期 ", action="不是工作日", tip=tip)
 
 
 def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Reported:
@@ -222,6 +236,13 @@ def extend(
             raise RuleError(
                 f"新的反馈期限 {to.isoformat()} 必须晚于现行期限 {old.isoformat()}：延期只能往后延。"
             )
+        require_workday(
+            tx.case.calendar,
+            to,
+            what="新的反馈期限 ",
+            action="期限应落在工作日",
+            tip="请改用 --to {next} 或其他工作日。",
+        )
         duties.open_duty(
             tx, a.id, "report", tx.today, None, "fixed", due=to, unit=h.lead_unit, round=a.round
         )

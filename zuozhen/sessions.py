@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, RuleError
 from zuozhen.validation import clean_text, parse_time, unlisted
+from zuozhen.workdays import require_workday
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
@@ -134,17 +135,7 @@ def check_kind(kind: str) -> str:
 
 def check_workday(cal: WorkCalendar, day: date) -> None:
     """A session is held on a working day; say why a rest day is one and what to pick."""
-    info = cal.day(day)
-    if info.workday:
-        return
-    why = f"法定节假日（{info.name}）" if info.name else "周末"
-    if info.kind == "holiday" and not info.name:
-        why = "法定节假日"
-    nxt = cal.next_workday(day, include=False)
-    raise RuleError(
-        f"{day.isoformat()}（{weekday_zh(day)}）是{why}，不安排坐诊："
-        f"最近的工作日是 {nxt.isoformat()}（{weekday_zh(nxt)}），请改用该日或其他工作日。"
-    )
+    require_workday(cal, day, what="", action="不安排坐诊", tip="请改用该日或其他工作日。")
 
 
 def check_hours(start: str, end: str, minimum: float) -> tuple[str, str]:

@@ -61,7 +61,8 @@ def assign_accept(
     handler: Annotated[str, typer.Option("--handler", help="承办人。")],
     measures: Annotated[str, typer.Option("--measures", help="办理措施（联合交办写明分工）。")],
     by: Annotated[
-        str | None, typer.Option("--by", help="承诺办结日期（不得晚于反馈期限），默认为反馈期限。")
+        str | None,
+        typer.Option("--by", help="承诺办结日期：工作日，不晚于反馈期限；默认为反馈期限。"),
     ] = None,
     json: Json = False,
 ) -> None:
@@ -116,7 +117,7 @@ def assign_report(
 def assign_extend(
     ctx: typer.Context,
     appeal: AppealArg,
-    to: Annotated[str, typer.Option("--to", help="新的反馈期限（须晚于现行期限）。")],
+    to: Annotated[str, typer.Option("--to", help="新的反馈期限：工作日，须晚于现行期限。")],
     reason: Annotated[str, typer.Option("--reason", help="承办单位书面申请的延期理由。")],
     basis: Annotated[
         str | None, typer.Option("--basis", help="法律法规另有时限规定的，写明依据（从其规定）。")
