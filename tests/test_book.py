@@ -87,6 +87,7 @@ def test_second_booking_same_month_merges(db_path: Path) -> None:
         uscc=uscc(1).lower()[:9] + " " + uscc(1).lower()[9:],  # lower case and a space
         phone="+86 139-0871-0000",
         contact="李四",
+        update_enterprise=True,  # a new phone is taken only when the clerk confirms it
     )
     assert first.booking == "202610-001" and other.booking == "202610-002"
     assert again.booking == "202610-001" and again.merged

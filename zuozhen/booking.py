@@ -14,9 +14,12 @@ Rules (seed 002 §三(三)(四), configuration ``limits``):
 * Verification (对接核实) is due ``limits.verify`` working days after the close of the
   booking window (its last day), or after the booking date for a late booking. The limit
   is stored as the appeal's ``verify`` duty when the appeal is booked.
-* Enterprises are kept once per 统一社会信用代码 with their latest details; every change of
-  name, contact, phone, region or industry is written into the booking's trail event
-  (phones masked there, as everywhere outside the case file itself): ``enterprises``.
+* Enterprises are kept once per 统一社会信用代码 (``enterprises``): a known code with
+  another name or phone is refused with the stored values shown, unless
+  ``update_enterprise`` (``--update-enterprise``); every change of name, contact, phone,
+  region or industry is written into the booking's trail event (phones masked there, as
+  everywhere outside the case file itself). A new code under a registered name is warned
+  about, naming the registered code.
 * The same appeal text twice for one enterprise in one month is not booked twice: the
   repeat is skipped with a warning.
 * The category defaults to the first configured one (政策咨询 in both presets).
@@ -215,8 +218,11 @@ def book(
     region: str | None = None,
     industry: str | None = None,
     late: str | None = None,
+    update_enterprise: bool = False,
 ) -> Booked:
-    """挂号: book the enterprise's appeals for the month of ``act.today``."""
+    """挂号: book the enterprise's appeals for the month of ``act.today``.
+
+    ``update_enterprise`` accepts another name or phone for a known credit code."""
     config = case.config
     who, warnings = check_applicant(
         config,
@@ -230,10 +236,15 @@ def book(
     cat = category_of(config, category)
     texts, skipped = _appeal_texts(appeals)
     reason = clean_text(late, "加号原因（--late）", limit=200) if late is not None else None
+    timing = _timing(case.calendar, config, act.today, reason)
+    if reason is not None and timing.late_reason is None:
+        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     for attempt in (1, 2):
         try:
             with case.write(act) as tx:
-                return _book(tx, who, cat, texts, list(skipped), reason, list(warnings))
+                notes = enterprises.namesakes(tx, who)
+                changed = enterprises.keep(tx, who, update=update_enterprise)
+                return _book(tx, who, cat, texts, list(skipped), timing, warnings + notes, changed)
         except IntegrityError:
             # PostgreSQL: another clerk created the same enterprise or booking a moment
             # ago; run again and join it. (SQLite serialises writers, so never here.)
@@ -248,16 +259,12 @@ def _book(
     category: str,
     texts: list[str],
     skipped: list[str],
-    late: str | None,
+    timing: Timing,
     warnings: list[str],
+    changed: enterprises.Changes,
 ) -> Booked:
     config, today = tx.case.config, tx.today
-    timing = _timing(tx.case.calendar, config, today, late)
-    if late is not None and timing.late_reason is None:
-        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     month = month_key(today.year, today.month)
-
-    changed = enterprises.keep(tx, who)
 
     booking = tx.session.exec(
         select(Booking).where(Booking.month == month, Booking.uscc == who.uscc).with_for_update()

@@ -40,7 +40,7 @@ from zuozhen.booking import (
 )
 from zuozhen.config import Config
 from zuozhen.deadlines import Due
-from zuozhen.enterprises import Applicant, Kept, keep_many
+from zuozhen.enterprises import Applicant, Kept, keep_many, screen
 from zuozhen.errors import InputError
 from zuozhen.files import csvin
 from zuozhen.models import (
@@ -270,6 +270,7 @@ def import_csv(
     strict: bool = False,
     late: str | None = None,
     progress: Progress | None = None,
+    update_enterprise: bool = False,
 ) -> Imported:
     """Import the online window's export: one row per appeal, one booking per enterprise.
 
@@ -277,7 +278,8 @@ def import_csv(
     their line numbers; the good ones are imported in one transaction, or nothing at all
     with ``strict`` (then ``ImportRefused`` is raised). All rows are booked on
     ``act.today`` in its month, under the same booking-window rule as ``book``; ``late``
-    applies to the whole file.
+    applies to the whole file. As for ``book``, a known credit code with another name or
+    phone makes a bad row (``update_enterprise`` accepts the file's details).
     """
     table = csvin.read_table(path, CSV_REQUIRED, CSV_OPTIONAL)
     config, calendar = case.config, case.calendar
@@ -287,7 +289,19 @@ def import_csv(
     if late is not None and timing.late_reason is None:
         warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     with case.write(act) as tx:
-        return _import(tx, table, timing, good, bad, warnings, strict)
+        good = _identities(tx, good, bad, warnings, update_enterprise)
+        return _import(tx, table, timing, good, bad, warnings, strict, update_enterprise)
+
+
+def _identities(
+    tx: Tx, good: list[_Line], bad: list[Rejected], warnings: list[str], update: bool
+) -> list[_Line]:
+    """Rows whose credit code is known with another name or phone go to ``bad`` (unless
+    ``update``)."""
+    found = screen(tx, [(x.line, x.who) for x in good], update=update)
+    bad += [Rejected(line, why + "。") for line, why in found.refused.items()]
+    warnings += found.warnings
+    return [x for x in good if x.line not in found.refused]
 
 
 def _refuse(table: csvin.Table, bad: list[Rejected], strict: bool) -> ImportRefused:
@@ -321,6 +335,7 @@ def _import(
     bad: list[Rejected],
     warnings: list[str],
     strict: bool,
+    update: bool = False,
 ) -> Imported:
     month = month_key(tx.today.year, tx.today.month)
     held = _load_existing(tx, month)
@@ -329,7 +344,7 @@ def _import(
     if (strict and bad) or not keep:
         raise _refuse(table, bad, strict)
     latest = {x.who.uscc: x.who for x in keep}  # the file's last word on each enterprise
-    enterprises = keep_many(tx, latest)
+    enterprises = keep_many(tx, latest, update=update)
     created, extended = _write_bookings(tx, month, timing, latest, held.bookings)
     appeals = _write_appeals(tx, month, keep, held)
     verify = tx.case.config.limits.verify
