@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.validation import unlisted
 
 if TYPE_CHECKING:
     from zuozhen.models import Appeal, Handoff
@@ -69,11 +68,6 @@ def refuse_repeats(units: list[str]) -> None:
 
 def units_json(units: list[str]) -> str:
     return json.dumps(units, ensure_ascii=False)
-
-
-def unit_warnings(units: list[str], known: tuple[str, ...]) -> list[str]:
-    """Warnings for units not in the configured list, with the closest known name."""
-    return [w for u in units for w in unlisted(u, known, "单位", done="已按所填名称交办")]
 
 
 # -- inside a write transaction -----------------------------------------------------------

@@ -5,9 +5,9 @@
 * ``report_back`` 反馈: the unit reports how it was handled
 * ``extend``      延期: a later report deadline, on the unit's written reason or a law's own limit
 
-The dates a unit gives — the promised date and an extended deadline — must be working
-days: a rest day is refused with the next working day named (``workdays.require_workday``,
-as for sessions).
+Units handed off to are names from the configuration (``names.admit``). The dates a unit
+gives — the promised date and an extended deadline — must be working days: a rest day is
+refused with the next working day named (``workdays.require_workday``, as for sessions).
 
 Every act asks ``states.require`` first, then changes rows and appends exactly one
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from zuozhen import appeals, duties, states
+from zuozhen import appeals, duties, names, states
 from zuozhen.errors import InputError, RuleError
 from zuozhen.models import Appeal, Extension, Handoff
 from zuozhen.store.storage import Act, CaseFile, Tx
@@ -85,18 +85,22 @@ class Extended:
 # -- 7 交办 承办 反馈 延期 销号 -------------------------------------------------------------
 
 
-def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> HandedOff:
-    """交办: one unit = single item, several = joint item led by the first."""
-    names = [clean_text(u, "承办单位", limit=100) for u in units]
-    if not names:
+def hand_off(
+    case: CaseFile, act: Act, appeal_id: str, units: list[str], *, allow_new: bool = False
+) -> HandedOff:
+    """交办: one unit = single item, several = joint item led by the first; the units must
+    be on the configured list (or are added to it: ``allow_new``)."""
+    given = [names.clean_name(u, names.UNIT) for u in units]
+    if not given:
         raise InputError("请用 --unit 指定至少一个承办单位（多个单位时第一个为牵头单位）。")
-    appeals.refuse_repeats(names)
+    appeals.refuse_repeats(given)
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "hand_off")
+        notes = names.admit(tx, names.UNIT, given, allow_new=allow_new, via="assign to")
         limits = tx.case.config.limits
-        joint = len(names) > 1
-        lead = names[0]
+        joint = len(given) > 1
+        lead = given[0]
         plan = duties.open_duty(
             tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
         )
@@ -116,7 +120,7 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
                 appeal_id=a.id,
                 round=a.round,
                 handed_on=tx.today,
-                units=appeals.units_json(names),
+                units=appeals.units_json(given),
                 lead_unit=lead,
                 joint=joint,
                 plan_due=plan.due,
@@ -125,7 +129,7 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
                 provisional=provisional,
             )
         )
-        a.units, a.lead_unit = appeals.units_json(names), lead
+        a.units, a.lead_unit = appeals.units_json(given), lead
         appeals.set_status(tx, a, "handed_off")
         tx.record(
             "assign.to",
@@ -133,16 +137,15 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
             a.id,
             {
                 "round": a.round,
-                "units": names,
+                "units": given,
                 "joint": joint,
                 "plan_due": plan.due,
                 "report_due": report.due,
                 "provisional": provisional,
             },
         )
-        warnings = appeals.unit_warnings(names, tx.case.config.units)
         return HandedOff(
-            a.id, a.round, names, lead, joint, tx.today, plan.due, report.due, provisional, warnings
+            a.id, a.round, given, lead, joint, tx.today, plan.due, report.due, provisional, notes
         )
 
 

@@ -180,20 +180,21 @@ def choose(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
 
 
 def closest(value: str, known: Iterable[str], n: int = 3, cutoff: float = 0.4) -> list[str]:
-    """The closest known names (for a unit, theme or region typed slightly wrong)."""
+    """The closest known names (for a unit, theme or region typed slightly wrong).
+
+    Similarity is difflib's ratio; between equally similar names the one sharing the
+    longer beginning comes first (省商务局 → 省商务厅 before 省税务局: a slip is usually
+    at the end of a name)."""
     names = list(dict.fromkeys(known))
-    close = difflib.get_close_matches(value, names, n=n, cutoff=cutoff)
+    scored = []
+    for k in names:
+        matcher = difflib.SequenceMatcher(None, value, k)
+        if matcher.real_quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
+            prefix = next(
+                (i for i, (a, b) in enumerate(zip(value, k, strict=False)) if a != b), len(value)
+            )
+            scored.append((matcher.ratio(), prefix, k))
+    close = [k for _, _, k in sorted(scored, key=lambda t: (-t[0], -t[1]))[:n]]
     if not close:  # a fragment such as 发改委 or 财政: match by containment
         close = [k for k in names if value and (value in k or k in value)][:n]
     return close
-
-
-def unlisted(
-    value: str | None, known: tuple[str, ...], what: str, *, done: str = "已按所填内容记录"
-) -> list[str]:
-    """A warning (not a refusal) for a name outside the configured list, with suggestions."""
-    if not value or not known or value in known:
-        return []
-    close = closest(value, known)
-    tip = f"是不是“{'”或“'.join(close)}”？" if close else "请核对全称。"
-    return [f"{what}“{value}”不在配置的{what}名单中，{tip}（{done}）"]

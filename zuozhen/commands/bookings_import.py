@@ -23,6 +23,7 @@ def import_bookings(
     strict: bool,
     late: str | None,
     json: bool,
+    allow_new: bool = False,
     update_enterprise: bool = False,
 ) -> None:
     import sys
@@ -39,6 +40,7 @@ def import_bookings(
         path,
         strict=strict,
         late=late,
+        allow_new=allow_new,
         update_enterprise=update_enterprise,
     )
     try:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import AppealArg, Json, act, optional_date
+from zuozhen.commands.common import AllowNew, AppealArg, Json, act, optional_date
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -26,16 +26,20 @@ def assign_to(
     unit: Annotated[
         list[str], typer.Option("--unit", help="承办单位；可重复，多个单位时第一个为牵头单位。")
     ],
+    allow_new: AllowNew = False,
     json: Json = False,
 ) -> None:
     """交办：一个单位为单独交办，多个单位为联合交办（第一个牵头）。
+
+    单位须在配置名单中（zuozhen config show）；不在名单中的拒绝并提示相近名称，
+    确是新的单位加 --allow-new 加入名单。
 
     示例：zuozhen assign to 202610-007-1 --unit 省财政厅 --unit 省税务局
     """
     from zuozhen import handoff
     from zuozhen.commands import render
 
-    r = act(ctx, handoff.hand_off, appeal, list(unit))
+    r = act(ctx, handoff.hand_off, appeal, list(unit), allow_new=allow_new)
     for w in r.warnings:
         render.warn(w)
     kind = f"联合交办（牵头：{r.lead_unit}）" if r.joint else "单独交办"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app, warn_all
+from zuozhen.commands.common import AllowNew, Json, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.sessions import SessionInfo
@@ -75,9 +75,13 @@ def plan(
     weekly: Annotated[
         bool, typer.Option("--weekly", help="按配置的每周坐诊日安排整月（遇节假日顺延）。")
     ] = False,
+    allow_new: AllowNew = False,
     json: Json = False,
 ) -> None:
     """安排坐诊场次：一场（--date），或按周安排整月（--month --weekly）。
+
+    主题和单位须在配置名单中（zuozhen config show）；不在名单中的拒绝并提示相近名称，
+    确是新的加 --allow-new 加入名单。
 
     示例：zuozhen session plan --date 2026-10-15 --kind 主场 --theme 政策兑现 --unit 省发展改革委 --unit 省财政厅
     """
@@ -110,6 +114,7 @@ def plan(
                 lead=lead,
                 start=start,
                 end=end,
+                allow_new=allow_new,
             )
         finally:
             case.close()
@@ -149,6 +154,7 @@ def plan(
             start=start,
             end=end,
             note=note,
+            allow_new=allow_new,
         )
     finally:
         case.close()
