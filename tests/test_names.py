@@ -32,6 +32,7 @@ from tests.factories import (
     unchanged,
     uscc,
 )
+from tests.pg import needs_pg
 from tests.test_readme import COMMANDS
 from zuozhen.config import compose, parse
 
@@ -437,3 +438,27 @@ def test_a_name_both_listed_and_retired_is_refused_at_init(tmp_path: Path, cli: 
     ran = cli(tmp_path / "office.db", "init", "--config", str(office))
     assert ran.code == 1 and "同时列在" in ran.stderr
     assert not (tmp_path / "office.db").exists()
+
+
+# -- the same on PostgreSQL -------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_names_and_identity_on_postgresql(pg_db: str, cli: Cli) -> None:
+    assert cli(pg_db, "init").code == 0
+    refused = cli(pg_db, *book_args(region="曲靖"), today="2026-10-09")
+    assert refused.code == 1 and "是不是“曲靖市”" in refused.stderr
+    ran = cli(pg_db, *book_args(region="滇中新区"), "--allow-new", "--json", today="2026-10-09")
+    assert ran.code == 0, ran.stderr
+    other = cli(pg_db, *book_args(phone="13999990000"), today="2026-10-09")
+    assert other.code == 1 and "138****5678" in other.stderr
+    assert cli(pg_db, "config", "retire", "--region", "滇中新区").code == 0
+    doc = cli(pg_db, "config", "show", "--json").json()
+    assert doc["retired"]["regions"] == ["滇中新区"]
+    assert [(c["name"], c["new"]) for c in doc["changes"]] == [
+        ("滇中新区", "active"),
+        ("滇中新区", "retired"),
+    ]
+    assert cli(pg_db, "list", "--unit", "省商务局").code == 1
+    assert cli(pg_db, "verify").code == 0

@@ -109,7 +109,7 @@ def refusal(config: Config, kind: Kind, name: str) -> InputError:
     tip = _suggest(config, kind, name)
     if standing(config, kind, name) == RETIRED:
         return InputError(
-            f"{kind.label}“{name}”已停用，不能用于新的登记：{tip or ''}请改用在用的{kind.label}"
+            f"{kind.label}“{name}”已停用，不能用于新的登记：{tip}请改用在用的{kind.label}"
             f"（zuozhen config show 查看）；如需恢复使用，请运行 zuozhen config add "
             f"{kind.option} {name}。"
         )
@@ -144,18 +144,18 @@ def admit(
     trail event each) and refused otherwise; retired ones are refused. Returns notes for the
     clerk about what was added."""
     notes: list[str] = []
-    cached = tx.case.config
+    if not names:
+        return notes
+    config = stored_config(tx)  # the lists as they are now, not as this command began
     for name in dict.fromkeys(names):
-        if name in listed(cached, kind):
-            continue
-        config = stored_config(tx)  # the list as it is now, not as this command began
         found = standing(config, kind, name)
         if found == ACTIVE:
             continue
         if found == RETIRED or not allow_new:
             raise refusal(config, kind, name)
-        _change(tx, kind, name, ACTIVE, via=via)
         notes.append(_added_note(config, kind, name, via))
+        _change(tx, kind, name, ACTIVE, via=via)
+        config = stored_config(tx)
     return notes
 
 
@@ -163,7 +163,10 @@ def _added_note(config: Config, kind: Kind, name: str, via: str) -> str:
     note = f"已把“{name}”加入配置的{kind.label}名单（{via} --allow-new），记入留痕。"
     close = closest(name, listed(config, kind), cutoff=0.6)
     if close:
-        note += f"名单中已有相近的“{'”“'.join(close)}”：如是笔误，请用 zuozhen config retire {kind.option} {name} 停用。"
+        note += (
+            f"名单中已有相近的“{'”“'.join(close)}”：如是笔误，请用 zuozhen config retire "
+            f"{kind.option} {name} 停用。"
+        )
     return note
 
 
@@ -231,8 +234,8 @@ def _change(
 
 
 def _forget_config(tx: Tx) -> None:
-    """The case file's parsed configuration is read again when next needed: now (this
-    transaction sees the change) and once the transaction ends (committed or not)."""
+    """The case file's parsed configuration follows the change: this transaction sees the
+    new lists, and once it ends (committed or rolled back) they are read again."""
     from sqlalchemy import event
 
     case = tx.case
@@ -263,18 +266,6 @@ def change_many(
     with case.write(act) as tx:
         step = _add if new == ACTIVE else _retire
         return [step(tx, kind, name, why) for kind, name in given]
-
-
-def add(case: CaseFile, act: Act, kind: Kind, value: str, *, reason: str | None = None) -> Changed:
-    """``config add``: a new name on the list, or a retired one back in use."""
-    return change_many(case, act, ACTIVE, [(kind, value)], reason=reason)[0]
-
-
-def retire(
-    case: CaseFile, act: Act, kind: Kind, value: str, *, reason: str | None = None
-) -> Changed:
-    """``config retire``: the name stays valid for what was recorded, not for new entries."""
-    return change_many(case, act, RETIRED, [(kind, value)], reason=reason)[0]
 
 
 def _add(tx: Tx, kind: Kind, name: str, why: str | None) -> Changed:

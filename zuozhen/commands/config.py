@@ -104,6 +104,9 @@ def _report(done: list[Changed], json: bool) -> None:
 
     if json:
         render.emit_json({"changes": done})
+        for c in done:
+            for w in c.warnings:
+                render.warn(w)
         return
     for c in done:
         if c.new == "retired":
