@@ -96,7 +96,7 @@ def test_contents_of_the_document(october: Path) -> None:
 
 
 def test_html_is_escaped_and_self_contained(db_path: Path) -> None:
-    plan(db_path, date(2026, 10, 15), theme="<script>alert(1)</script>")
+    plan(db_path, date(2026, 10, 15), theme="<script>alert(1)</script>", allow_new=True)
     html = announce.render(_build(db_path, 2026, 10), "html")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "<style>" in html and "@media print" in html
@@ -171,7 +171,7 @@ def test_bad_format_refused(october: Path, cli) -> None:  # type: ignore[no-unty
 
 
 def test_markdown_table_survives_a_pipe_in_a_theme(db_path: Path) -> None:
-    plan(db_path, date(2026, 10, 15), theme="融资|信贷")
+    plan(db_path, date(2026, 10, 15), theme="融资|信贷", allow_new=True)
     text = announce.render(_build(db_path, 2026, 10), "md")
     row = next(line for line in text.splitlines() if line.startswith("| 10月15日"))
     assert "融资\\|信贷" in row

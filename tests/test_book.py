@@ -87,6 +87,7 @@ def test_second_booking_same_month_merges(db_path: Path) -> None:
         uscc=uscc(1).lower()[:9] + " " + uscc(1).lower()[9:],  # lower case and a space
         phone="+86 139-0871-0000",
         contact="李四",
+        update_enterprise=True,  # a new phone is taken only when the clerk confirms it
     )
     assert first.booking == "202610-001" and other.booking == "202610-002"
     assert again.booking == "202610-001" and again.merged
@@ -123,9 +124,9 @@ def test_category_defaults_to_the_first_configured(db_path: Path) -> None:
     assert rows(db_path, "SELECT category FROM appeal WHERE id=?", r2.appeals[0]) == [("服务需求",)]
 
 
-def test_unknown_region_is_a_warning_not_a_refusal(db_path: Path) -> None:
-    r = book(db_path, date(2026, 10, 8), region="昆明")
-    assert any("昆明市" in w for w in r.warnings)
+def test_unknown_region_is_refused_with_the_closest(db_path: Path) -> None:
+    with unchanged(db_path), pytest.raises(InputError, match="是不是“昆明市”"):
+        book(db_path, date(2026, 10, 8), region="昆明")
 
 
 def test_appeal_over_2000_characters_refused(db_path: Path) -> None:

@@ -3,7 +3,8 @@
 The command tree is walked (like tests/test_cli_basics.py), so a new command is fuzzed
 without touching this file. For each command hypothesis picks options and arguments from
 a mix of plausible values (real appeal, session and booking IDs of the demo case file,
-configured units, dates around the demo's months) and hostile ones (odd Unicode, huge
+configured units, regions and themes and near misses, dates around the demo's months)
+and hostile ones (odd Unicode, huge
 strings, NUL bytes, wrong dates, SQL and CSV metacharacters, negative numbers, Rich markup);
 file options get paths in a scratch folder, sometimes to a file holding generated text.
 
@@ -227,7 +228,21 @@ def demo_file(
         "appeals": [r[0] for r in conn.execute("SELECT id FROM appeal ORDER BY id")],
         "sessions": [r[0] for r in conn.execute("SELECT id FROM consultation")],
         "bookings": [r[0] for r in conn.execute("SELECT id FROM booking LIMIT 20")],
-        "units": ["省发展改革委", "省财政厅", "省自然资源厅", "省税务局", "不存在的单位"],
+        # Names of units, regions and themes (config add/retire, --unit/--region/--theme):
+        # listed ones, a typo with a close listed name, and one far from every name.
+        "units": [
+            "省发展改革委",
+            "省财政厅",
+            "省自然资源厅",
+            "省税务局",
+            "不存在的单位",
+            "省商务局",
+            "曲靖市",
+            "曲靖",
+            "综合",
+            "融资信贷",
+            "金融服务",
+        ],
     }
     conn.close()
     yield db, ids

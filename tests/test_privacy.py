@@ -42,10 +42,11 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     must(str(db), "assign", "report", a, "--text", "已办", today="2026-10-09")
     must(str(db), "close", a, "--outcome", "已解决", "--result", "已兑现", today="2026-10-09")
     must(str(db), "rate", a, "--service", "满意", "--handling", "不满意", today="2026-10-12")
-    # The first enterprise books again in October with a new number: the change is in the trail.
+    # The first enterprise books again in October with a new number, confirmed by the
+    # clerk: the change is in the trail.
     must(str(db), "book", "--enterprise", "云南预备0号科技有限公司", "--uscc", uscc(900000),
-         "--contact", "王小明", "--phone", NEW_PHONE, "--appeal", "新的诉求：用工难", "--json",
-         today="2026-10-09")  # fmt: skip
+         "--contact", "王小明", "--phone", NEW_PHONE, "--appeal", "新的诉求：用工难",
+         "--update-enterprise", "--json", today="2026-10-09")  # fmt: skip
     landline = must(str(db), "book", "--enterprise", "昆明座机商贸有限公司", "--uscc", uscc(77),
                     "--contact", "张三丰", "--phone", LANDLINE, "--appeal", "货车通行证", "--json",
                     today="2026-10-09")  # fmt: skip

@@ -310,7 +310,8 @@ def test_the_index_follows_changes(tmp_path: Path) -> None:
     build_office(db)
     # The enterprise books again under a new name: every appeal of it is found by it.
     must(db, "book", "--enterprise", "大理苍山茶业集团有限公司", "--uscc", TEA_CODE,
-         "--contact", "王小明", "--phone", "13812345678", "--appeal", "新的诉求", "--json",
+         "--contact", "王小明", "--phone", "13812345678", "--appeal", "新的诉求",
+         "--update-enterprise", "--json",
          today="2026-10-08")  # fmt: skip
     assert set(found(db, "茶业集团")) == {A1, A2, "202610-001-1"}
     assert found(db, TEA) == {}

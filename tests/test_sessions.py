@@ -107,9 +107,11 @@ def test_unknown_kind_and_empty_units_refused(db_path: Path) -> None:
             _plan(db_path, date(2026, 10, 15), units=["  "])
 
 
-def test_unknown_unit_warns_with_suggestion(db_path: Path) -> None:
-    planned = _plan(db_path, date(2026, 10, 15), units=["省财政听"])
-    assert any("省财政厅" in w for w in planned.warnings)  # type: ignore[attr-defined]
+def test_unknown_unit_refused_with_suggestion(db_path: Path) -> None:
+    with unchanged(db_path), pytest.raises(InputError, match="是不是“省财政厅”"):
+        _plan(db_path, date(2026, 10, 15), units=["省财政听"])
+    planned = _plan(db_path, date(2026, 10, 15), units=["省财政听"], allow_new=True)
+    assert any("加入配置的单位名单" in w for w in planned.warnings)  # type: ignore[attr-defined]
     assert planned.session.units == ["省财政听"]  # type: ignore[attr-defined]
 
 

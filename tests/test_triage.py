@@ -58,14 +58,14 @@ def test_late_verification_is_flagged(db_path: Path) -> None:
 # -- units, themes, classes ---------------------------------------------------------------
 
 
-def test_units_first_leads_and_unknown_unit_suggested(db_path: Path) -> None:
+def test_units_first_leads_and_unknown_unit_refused_with_suggestion(db_path: Path) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    r = triage(db_path, date(2026, 10, 12), aid, units=["省财政厅", "省发改委"])
-    assert r.lead_unit == "省财政厅" and r.units == ["省财政厅", "省发改委"]
-    warning = " ".join(r.warnings)
-    assert "省发改委" in warning and "省发展改革委" in warning
+    with unchanged(db_path), pytest.raises(InputError, match="是不是“省发展改革委”"):
+        triage(db_path, date(2026, 10, 12), aid, units=["省财政厅", "省发改委"])
+    r = triage(db_path, date(2026, 10, 12), aid, units=["省财政厅", "省发展改革委"])
+    assert r.lead_unit == "省财政厅" and r.units == ["省财政厅", "省发展改革委"]
     assert q(db_path, "SELECT lead_unit, units FROM appeal") == [
-        ("省财政厅", '["省财政厅", "省发改委"]')
+        ("省财政厅", '["省财政厅", "省发展改革委"]')
     ]
 
 
@@ -83,10 +83,10 @@ def test_class_suggests_close_classes_already_used(db_path: Path) -> None:
     assert r.problem_class == "补贴兑现迟缓"
 
 
-def test_unknown_theme_warned(db_path: Path) -> None:
+def test_unknown_theme_refused(db_path: Path) -> None:
     aid = book(db_path, date(2026, 10, 9)).appeals[0]
-    r = triage(db_path, date(2026, 10, 12), aid, theme="融资信贷难")
-    assert any("融资信贷" in w for w in r.warnings)
+    with unchanged(db_path), pytest.raises(InputError, match="是不是“融资信贷”"):
+        triage(db_path, date(2026, 10, 12), aid, theme="融资信贷难")
 
 
 # -- sessions ---------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def test_cli_triage_json_and_trail(db_path: Path, cli: Cli) -> None:
         "--unit",
         "省财政厅",
         "--unit",
-        "财政局",
+        "省税务局",
         "--session",
         "S202610-01",
         "--class",
@@ -182,7 +182,7 @@ def test_cli_triage_json_and_trail(db_path: Path, cli: Cli) -> None:
     assert ran.code == 0, ran.stderr
     doc = ran.json()
     assert doc["verify_due"] == "2026-10-22" and doc["status"] == "scheduled"
-    assert "财政局" in ran.stderr and "省财政厅" in ran.stderr  # the warning, on stderr
+    assert doc["units"] == ["省财政厅", "省税务局"]
     detail = q(db_path, "SELECT detail FROM trail WHERE action='triage'")[0][0]
     assert "S202610-01" in str(detail) and "补贴兑现慢" in str(detail)
 

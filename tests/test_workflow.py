@@ -148,10 +148,12 @@ def test_hand_off_provisional_year(case: CaseFile, ids: list[str]) -> None:
     assert r.provisional and r.report_due.year == 2027
 
 
-def test_hand_off_unknown_unit_warns_with_closest(case: CaseFile, ids: list[str]) -> None:
+def test_hand_off_unknown_unit_refused_with_closest(case: CaseFile, ids: list[str]) -> None:
     referred(case, ids[0])
-    r = handoff.hand_off(case, act(D0), ids[0], ["省税务"])
-    assert r.warnings and "省税务局" in r.warnings[0]
+    with pytest.raises(InputError, match="是不是“省税务局”"):
+        handoff.hand_off(case, act(D0), ids[0], ["省税务"])
+    r = handoff.hand_off(case, act(D0), ids[0], ["省税务"], allow_new=True)
+    assert r.warnings and "省税务局" in r.warnings[0]  # added, the close name pointed out
 
 
 def test_hand_off_refuses_duplicate_units(case: CaseFile, ids: list[str]) -> None:

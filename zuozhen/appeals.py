@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.validation import unlisted
 
 if TYPE_CHECKING:
     from zuozhen.models import Appeal, Handoff
@@ -83,11 +82,6 @@ def due_join(alias: str, step: str, appeal: str = "a") -> str:
         f" LEFT JOIN deadline {alias} ON {alias}.appeal_id = {appeal}.id"
         f" AND {alias}.step = '{step}' AND {alias}.round = {appeal}.round"
     )
-
-
-def unit_warnings(units: list[str], known: tuple[str, ...]) -> list[str]:
-    """Warnings for units not in the configured list, with the closest known name."""
-    return [w for u in units for w in unlisted(u, known, "单位", done="已按所填名称交办")]
 
 
 # -- inside a write transaction -----------------------------------------------------------

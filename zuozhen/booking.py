@@ -14,9 +14,14 @@ Rules (seed 002 §三(三)(四), configuration ``limits``):
 * Verification (对接核实) is due ``limits.verify`` working days after the close of the
   booking window (its last day), or after the booking date for a late booking. The limit
   is stored as the appeal's ``verify`` duty when the appeal is booked.
-* Enterprises are kept once per 统一社会信用代码 with their latest details; every change of
-  name, contact, phone, region or industry is written into the booking's trail event
-  (phones masked there, as everywhere outside the case file itself): ``enterprises``.
+* Enterprises are kept once per 统一社会信用代码 (``enterprises``): a known code with
+  another name or phone is refused with the stored values shown, unless
+  ``update_enterprise`` (``--update-enterprise``); every change of name, contact, phone,
+  region or industry is written into the booking's trail event (phones masked there, as
+  everywhere outside the case file itself). A new code under a registered name is warned
+  about, naming the registered code.
+* The region is a name from the configuration (``names``): another one is refused with
+  the closest listed regions, unless ``allow_new`` (``--allow-new``) adds it to the list.
 * The same appeal text twice for one enterprise in one month is not booked twice: the
   repeat is skipped with a warning. A text near-identical to one the enterprise already
   has (the same after removing punctuation and spaces, withdrawal.py) is booked and
@@ -36,7 +41,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from zuozhen import duties, enterprises, withdrawal
+from zuozhen import duties, enterprises, names, withdrawal
 from zuozhen.config import Config
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.enterprises import Applicant
@@ -50,7 +55,6 @@ from zuozhen.validation import (
     month_key,
     normalize_phone,
     normalize_uscc,
-    unlisted,
 )
 
 CSV_REQUIRED = ("企业名称", "统一社会信用代码", "联系人", "联系电话", "诉求类别", "诉求内容")
@@ -127,21 +131,17 @@ def check_applicant(
     phone: str,
     region: str | None = None,
     industry: str | None = None,
-) -> tuple[Applicant, list[str]]:
-    """Validate the enterprise's details; returns warnings (an unknown region) too."""
-    who = Applicant(
+) -> Applicant:
+    """Validate the enterprise's details (whether the region is listed is ``names``')."""
+    place = clean_text(region, "所属地区", required=False, limit=50)
+    return Applicant(
         name=clean_text(enterprise, "企业名称", limit=NAME_LIMIT),
         uscc=normalize_uscc(uscc),
         contact=clean_text(contact, "联系人", limit=50),
         phone=normalize_phone(phone),
-        region=clean_text(region, "所属地区", required=False, limit=50) or None,
+        region=names.clean_name(place, names.REGION) if place else None,
         industry=clean_text(industry, "所属行业", required=False, limit=50) or None,
     )
-    return who, region_warnings(config, who.region)
-
-
-def region_warnings(config: Config, region: str | None) -> list[str]:
-    return unlisted(region, config.regions, "地区", done="已按所填内容登记")
 
 
 def category_of(config: Config, value: str | None) -> str:
@@ -219,10 +219,15 @@ def book(
     region: str | None = None,
     industry: str | None = None,
     late: str | None = None,
+    allow_new: bool = False,
+    update_enterprise: bool = False,
 ) -> Booked:
-    """挂号: book the enterprise's appeals for the month of ``act.today``."""
+    """挂号: book the enterprise's appeals for the month of ``act.today``.
+
+    ``allow_new`` adds a region outside the configured list to it; ``update_enterprise``
+    accepts another name or phone for a known credit code."""
     config = case.config
-    who, warnings = check_applicant(
+    who = check_applicant(
         config,
         enterprise=enterprise,
         uscc=uscc,
@@ -234,10 +239,18 @@ def book(
     cat = category_of(config, category)
     texts, skipped = _appeal_texts(appeals)
     reason = clean_text(late, "加号原因（--late）", limit=200) if late is not None else None
+    timing = _timing(case.calendar, config, act.today, reason)
+    warnings: list[str] = []
+    if reason is not None and timing.late_reason is None:
+        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
+    places = [who.region] if who.region else []
     for attempt in (1, 2):
         try:
             with case.write(act) as tx:
-                return _book(tx, who, cat, texts, list(skipped), reason, list(warnings))
+                notes = names.admit(tx, names.REGION, places, allow_new=allow_new, via="book")
+                notes += enterprises.namesakes(tx, who)
+                changed = enterprises.keep(tx, who, update=update_enterprise)
+                return _book(tx, who, cat, texts, list(skipped), timing, warnings + notes, changed)
         except IntegrityError:
             # PostgreSQL: another clerk created the same enterprise or booking a moment
             # ago; run again and join it. (SQLite serialises writers, so never here.)
@@ -252,16 +265,13 @@ def _book(
     category: str,
     texts: list[str],
     skipped: list[str],
-    late: str | None,
+    timing: Timing,
     warnings: list[str],
+    changed: enterprises.Changes,
 ) -> Booked:
     config, today = tx.case.config, tx.today
-    timing = _timing(tx.case.calendar, config, today, late)
-    if late is not None and timing.late_reason is None:
-        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     month = month_key(today.year, today.month)
 
-    changed = enterprises.keep(tx, who)
     had = withdrawal.known_texts(tx, [who.uscc]).get(who.uscc, [])
 
     booking = tx.session.exec(

@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from zuozhen import duties, withdrawal
+from zuozhen import duties, names, withdrawal
 from zuozhen.booking import (
     APPEAL_LIMIT,
     CSV_OPTIONAL,
@@ -38,11 +39,10 @@ from zuozhen.booking import (
     Timing,
     Window,
     _timing,
-    region_warnings,
 )
 from zuozhen.config import Config
 from zuozhen.deadlines import Due
-from zuozhen.enterprises import Applicant, Kept, keep_many
+from zuozhen.enterprises import Applicant, Kept, keep_many, screen
 from zuozhen.errors import InputError
 from zuozhen.files import csvin
 from zuozhen.models import (
@@ -142,10 +142,21 @@ class _RowCheck:
     appeals): each distinct one is checked once.
     """
 
-    __slots__ = ("_categories", "_optional", "_phones", "_required", "_usccs", "_width")
+    __slots__ = (
+        "_categories",
+        "_optional",
+        "_phones",
+        "_region",
+        "_regions",
+        "_required",
+        "_usccs",
+        "_width",
+    )
 
-    def __init__(self, table: csvin.Table, config: Config) -> None:
+    def __init__(self, table: csvin.Table, config: Config, allow_new: bool = False) -> None:
         ix = table.index
+        self._region = partial(names.check, config, names.REGION, allow_new=allow_new)
+        self._regions: dict[str, str | InputError] = {}
         self._width = len(table.columns)
         self._required = tuple(ix[c] for c in CSV_REQUIRED)
         self._optional = (ix.get("所属地区"), ix.get("所属行业"))
@@ -165,6 +176,8 @@ class _RowCheck:
         text = _try(errors, clean_text, text, "诉求内容", limit=APPEAL_LIMIT)
         at_region, at_industry = self._optional
         region = _optional(errors, cells, at_region, "所属地区")
+        if region:  # on the configured list (or new, with --allow-new)
+            region = _try(errors, _once, self._regions, self._region, region)
         industry = _optional(errors, cells, at_industry, "所属行业")
         if errors:
             return Rejected(row.line, "；".join(errors) + "。")
@@ -194,10 +207,11 @@ class _RowCheck:
 
 
 def _check_rows(
-    table: csvin.Table, config: Config, progress: Progress | None
+    table: csvin.Table, config: Config, progress: Progress | None, allow_new: bool = False
 ) -> tuple[list[_Line], list[Rejected], list[str]]:
-    """Validate every row in plain Python; bad rows become ``Rejected`` with all reasons."""
-    check = _RowCheck(table, config)
+    """Validate every row in plain Python; bad rows become ``Rejected`` with all reasons
+    (a region outside the configured list among them, unless ``allow_new``)."""
+    check = _RowCheck(table, config, allow_new)
     good: list[_Line] = []
     bad: list[Rejected] = []
     total = len(table.rows)
@@ -211,23 +225,7 @@ def _check_rows(
             good.append(checked)
     if progress is not None:
         progress(total, total)  # checked; writing follows
-    return good, bad, _unknown_regions(config, good)
-
-
-def _unknown_regions(config: Config, good: list[_Line]) -> list[str]:
-    """One warning per region outside the configured list, with how many rows name it."""
-    if not config.regions:
-        return []
-    counts: dict[str, int] = {}
-    for x in good:
-        region = x.who.region
-        if region and region not in config.regions:
-            counts[region] = counts.get(region, 0) + 1
-    return [
-        f"{w}，共 {count} 行"
-        for region, count in sorted(counts.items())
-        for w in region_warnings(config, region)
-    ]
+    return good, bad, []
 
 
 def _try(errors: list[str], fn: Callable[..., str], *args: Any, **kwargs: Any) -> str:
@@ -271,6 +269,8 @@ def import_csv(
     strict: bool = False,
     late: str | None = None,
     progress: Progress | None = None,
+    allow_new: bool = False,
+    update_enterprise: bool = False,
 ) -> Imported:
     """Import the online window's export: one row per appeal, one booking per enterprise.
 
@@ -278,17 +278,34 @@ def import_csv(
     their line numbers; the good ones are imported in one transaction, or nothing at all
     with ``strict`` (then ``ImportRefused`` is raised). All rows are booked on
     ``act.today`` in its month, under the same booking-window rule as ``book``; ``late``
-    applies to the whole file.
+    applies to the whole file. As for ``book``: a region outside the configured list makes
+    a bad row (``allow_new`` adds it), and so does a known credit code with another name or
+    phone (``update_enterprise`` accepts the file's details).
     """
     table = csvin.read_table(path, CSV_REQUIRED, CSV_OPTIONAL)
     config, calendar = case.config, case.calendar
     reason = clean_text(late, "加号原因（--late）", limit=200) if late is not None else None
     timing = _timing(calendar, config, act.today, reason)
-    good, bad, warnings = _check_rows(table, config, progress)
+    good, bad, warnings = _check_rows(table, config, progress, allow_new)
     if late is not None and timing.late_reason is None:
         warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
     with case.write(act) as tx:
-        return _import(tx, table, timing, good, bad, warnings, strict)
+        good = _identities(tx, good, bad, warnings, update_enterprise, allow_new)
+        return _import(tx, table, timing, good, bad, warnings, strict, update_enterprise)
+
+
+def _identities(
+    tx: Tx, good: list[_Line], bad: list[Rejected], warnings: list[str], update: bool, new: bool
+) -> list[_Line]:
+    """Rows whose credit code is known with another name or phone go to ``bad`` (unless
+    ``update``); new regions are added to the configured list (``--allow-new``)."""
+    found = screen(tx, [(x.line, x.who) for x in good], update=update)
+    bad += [Rejected(line, why + "。") for line, why in found.refused.items()]
+    warnings += found.warnings
+    good = [x for x in good if x.line not in found.refused]
+    regions = sorted({x.who.region for x in good if x.who.region})
+    warnings += names.admit(tx, names.REGION, regions, allow_new=new, via="book --from-csv")
+    return good
 
 
 def _refuse(table: csvin.Table, bad: list[Rejected], strict: bool) -> ImportRefused:
@@ -322,6 +339,7 @@ def _import(
     bad: list[Rejected],
     warnings: list[str],
     strict: bool,
+    update: bool = False,
 ) -> Imported:
     month = month_key(tx.today.year, tx.today.month)
     held = _load_existing(tx, month)
@@ -331,7 +349,7 @@ def _import(
         raise _refuse(table, bad, strict)
     latest = {x.who.uscc: x.who for x in keep}  # the file's last word on each enterprise
     known = withdrawal.known_texts(tx, latest)
-    enterprises = keep_many(tx, latest)
+    enterprises = keep_many(tx, latest, update=update)
     created, extended = _write_bookings(tx, month, timing, latest, held.bookings)
     appeals = _write_appeals(tx, month, keep, held)
     duplicates = _duplicates(keep, appeals, known, warnings)

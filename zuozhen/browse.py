@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zuozhen import states
+from zuozhen import names, states
 from zuozhen.appeals import not_found, unit_list
 from zuozhen.errors import InputError
 from zuozhen.session_status import lead_text
@@ -44,9 +44,10 @@ def list_appeals(
         params["status"] = states.parse_status(status)
         where.append("a.status = :status")
     if unit:
-        params["unit"] = unit.strip()
-        params["pat"] = "%" + json.dumps(unit.strip(), ensure_ascii=False) + "%"
-        params["pat_ascii"] = "%" + json.dumps(unit.strip()) + "%"
+        unit = names.check_filter(r, names.UNIT, unit)  # a typo is refused, not listed empty
+        params["unit"] = unit
+        params["pat"] = "%" + json.dumps(unit, ensure_ascii=False) + "%"
+        params["pat_ascii"] = "%" + json.dumps(unit) + "%"
         where.append("(a.lead_unit = :unit OR a.units LIKE :pat OR a.units LIKE :pat_ascii)")
     sql = f"""
         SELECT a.id, a.booking_id, e.name AS enterprise, a.status, a.month, a.category,

@@ -49,6 +49,7 @@ def crash_log(exc: BaseException) -> Path:
 ORDER = (
     "init",
     "demo",
+    "config",
     "calendar",
     "session",
     "announce",
@@ -143,6 +144,7 @@ def _globals(
 
 
 GROUPS = {
+    "config": "配置名单：查看单位、地区、主题名单，增补或停用名称。",
     "calendar": "工作日历：到期日计算、月历、载入国务院放假安排。",
     "session": "坐诊场次：安排、查看、取消或改期，记录坐诊结果。",
     "assign": "交办、承办、反馈、延期、退回、阶段性进展（三办一销号）。",
@@ -172,6 +174,7 @@ def _register() -> None:
         triage,
         withdrawal,
     )
+    from zuozhen.commands import config as config_names
 
     groups = {
         name: typer.Typer(help=text, no_args_is_help=True, cls=clikit.Group, rich_markup_mode=None)
@@ -190,7 +193,7 @@ def _register() -> None:
         withdrawal,
         supervision,
     )
-    for module in (admin, demo, calendar, *steps, browse, reports, bulletin):
+    for module in (admin, demo, config_names, calendar, *steps, browse, reports, bulletin):
         module.register(app, groups)
     for name, group in groups.items():
         if group.registered_commands or group.registered_callback:

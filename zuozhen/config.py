@@ -53,6 +53,11 @@ class Config:
     themes: tuple[str, ...]
     units: tuple[str, ...]
     regions: tuple[str, ...]
+    # Names taken out of use (``config retire``): valid for what was recorded with them,
+    # refused for new entries (zuozhen/names.py).
+    retired_units: tuple[str, ...] = ()
+    retired_regions: tuple[str, ...] = ()
+    retired_themes: tuple[str, ...] = ()
 
 
 def preset_text(name: str) -> str:
@@ -206,7 +211,29 @@ def parse(text: str) -> Config:
         themes=_get(doc, "lists", "themes", tuple),
         units=_get(doc, "lists", "units", tuple),
         regions=_get(doc, "lists", "regions", tuple, default=[]),
+        retired_units=_get(doc, "lists", "retired_units", tuple, default=[]),
+        retired_regions=_get(doc, "lists", "retired_regions", tuple, default=[]),
+        retired_themes=_get(doc, "lists", "retired_themes", tuple, default=[]),
     )
     if not config.units:
         raise InputError("配置中 [lists] units 不能为空：请列出参与坐诊的单位。")
+    _check_lists(config)
     return config
+
+
+def _check_lists(config: Config) -> None:
+    """A name is listed once, and is either in use or retired, never both."""
+    for key in ("categories", "themes", "units", "regions"):
+        names: tuple[str, ...] = getattr(config, key)
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise InputError(
+                f"配置项 [lists] {key} 中“{'、'.join(dupes)}”重复列出：每个名称只写一次。"
+            )
+        retired: tuple[str, ...] = getattr(config, f"retired_{key}", ())
+        both = sorted(set(names) & set(retired))
+        if both:
+            raise InputError(
+                f"“{'、'.join(both)}”同时列在 [lists] {key} 和 retired_{key} 中："
+                "在用的名称不能同时是已停用的，请删去其中一处。"
+            )

@@ -117,7 +117,6 @@ def _firms(
 
 def _plan_month(w: _World, year: int, month: int) -> None:
     """One 主场 and two 专场 (a 加诊 in August), in the second half of the month."""
-    config = w.case.config
     themes = list(w.content["appeals"])
     w.rng.shuffle(themes)
     plan = [("主场", 17, "综合"), ("专场", 21, themes[0]), ("专场", 24, themes[1])]
@@ -126,7 +125,7 @@ def _plan_month(w: _World, year: int, month: int) -> None:
     planned: list[tuple[str, date, str, list[str]]] = []
     for kind, day, theme in plan:
         when = w.cal.next_workday(date(year, month, day))
-        units = w.rng.sample(list(config.units[:12]), 3)
+        units = w.rng.sample(list(w.content["sessions"]["units"]), 3)
         lead = "省发展改革委主要负责同志" if kind == "主场" else f"{units[0]}分管负责同志"
         # Sessions are planned at the end of the previous month (step 2, 发布公告).
         planned_on = date(year, month, 1) - timedelta(days=5)

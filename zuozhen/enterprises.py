@@ -1,23 +1,35 @@
 """The enterprises that book (企业), as step 3 keeps them: once per 统一社会信用代码.
 
-A booking of an unknown enterprise adds it; a booking that gives other details (name,
-contact, phone, region, industry) brings the enterprise up to date, and what changed is
-returned as ``{field: [old, new]}`` for the booking's trail event (phones masked there, as
-everywhere outside the case file itself). A region or industry left empty keeps what is
-known. ``keep`` does this for one booking (``booking.book``), ``keep_many`` for a whole
+A booking of an unknown enterprise adds it. The credit code identifies the enterprise, so
+a booking that gives a known code with another **name or phone** is refused, showing the
+stored values (a mistyped code would otherwise rename another enterprise, and a new phone
+would silently redirect every SMS), unless the clerk confirms the change with
+``--update-enterprise``. Names are compared after folding width and spaces (NFKC), phones
+in their normalised form (``validation.normalize_phone``: ``+86 138-8800-1234`` is
+``13888001234``). Other details (contact, region, industry) are brought up to date. What
+changed is returned as ``{field: [old, new]}`` for the booking's trail event, so the old
+values stay in the trail (phones masked there, as everywhere outside the enterprise row
+itself, PIPL). A region or industry left empty keeps what is known. A new code under a
+name already registered with another code is booked with a warning naming that code.
+
+``keep`` does this for one booking (``booking.book``); ``screen`` checks the rows of an
+import against the case file and against each other, and ``keep_many`` writes a whole
 import (``bookings_import``) in a few statements.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy import update as sql_update
 
+from zuozhen.errors import RuleError
 from zuozhen.models import Enterprise
 from zuozhen.store.storage import Tx
-from zuozhen.validation import mask_phone
+from zuozhen.validation import fold_width, mask_phone
 
 CHUNK = 500  # IN-list size for bulk look-ups (well under every engine's parameter limit)
 _TABLE = Enterprise.__table__  # type: ignore[attr-defined]
@@ -65,13 +77,56 @@ def changes(old: Enterprise | dict[str, Any], new: Applicant) -> Changes:
     return out
 
 
-def keep(tx: Tx, who: Applicant) -> Changes:
-    """Add the enterprise, or bring it up to date; returns what changed."""
+def same_name(a: str, b: str) -> bool:
+    """One name written two ways (full-width brackets, spaces) is the same name."""
+    return _name_key(a) == _name_key(b)
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s", "", fold_width(name))
+
+
+def _phone_shown(phone: str, other: str) -> str:
+    """A phone masked, saying so when the mask hides how it differs from ``other``."""
+    shown = mask_phone(phone)
+    return shown + "（中间几位不同）" if shown == mask_phone(other) and phone != other else shown
+
+
+def conflict(code: str, name: str, phone: str, who: Applicant, given: str) -> str | None:
+    """Why ``who`` does not match the enterprise stored (or first given) under ``code``:
+    another name or phone; None when both match."""
+    other_name = not same_name(name, who.name)
+    other_phone = phone != who.phone
+    if not (other_name or other_phone):
+        return None
+    stored = f"“{name}”（联系电话 {_phone_shown(phone, who.phone)}）"
+    differ = []
+    if other_name:
+        differ.append(f"企业名称“{who.name}”")
+    if other_phone:
+        differ.append(f"联系电话 {_phone_shown(who.phone, phone)}")
+    return (
+        f"统一社会信用代码 {code} 已登记为{stored}，与{given}的{'、'.join(differ)}"
+        f"{' ' if other_phone else ''}不一致："
+        "请核对代码和企业信息；如企业确已更名或更换联系电话，请加 --update-enterprise 更新"
+        "（原信息记入留痕）"
+    )
+
+
+def keep(tx: Tx, who: Applicant, *, update: bool = False) -> Changes:
+    """Add the enterprise, or bring it up to date; returns what changed.
+
+    A known code with another name or phone is refused unless ``update``."""
     ent = tx.get(Enterprise, who.uscc)
     changed: Changes = {}
     if ent is None:
         tx.session.add(Enterprise(**_new_row(tx, who)))
     else:
+        if not update:
+            why = conflict(who.uscc, ent.name, ent.phone, who, "本次填写")
+            if why is not None:
+                raise RuleError(why + "。")
+            who = replace(who, name=ent.name)  # the same name, as it was first written
         changed = changes(ent, who)
         if changed:
             ent.name, ent.contact, ent.phone = who.name, who.contact, who.phone
@@ -83,8 +138,9 @@ def keep(tx: Tx, who: Applicant) -> Changes:
     return changed
 
 
-def keep_many(tx: Tx, latest: dict[str, Applicant]) -> Kept:
-    """``keep`` for many enterprises at once (uscc -> its latest details)."""
+def keep_many(tx: Tx, latest: dict[str, Applicant], *, update: bool = False) -> Kept:
+    """``keep`` for many enterprises at once (uscc -> its latest details); the rows were
+    ``screen``ed, so without ``update`` a known enterprise keeps its name as written."""
     known = _load(tx, list(latest))
     new_rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -94,6 +150,8 @@ def keep_many(tx: Tx, latest: dict[str, Applicant]) -> Kept:
         if old is None:
             new_rows.append(_new_row(tx, who))
             continue
+        if not update:
+            who = replace(who, name=old["name"])
         diff = changes(old, who)
         if diff:
             changed[code] = diff
@@ -112,7 +170,7 @@ def keep_many(tx: Tx, latest: dict[str, Applicant]) -> Kept:
         tx.session.execute(insert(_TABLE), new_rows)
     if updates:
         tx.session.execute(
-            update(_TABLE)
+            sql_update(_TABLE)
             .where(_TABLE.c.uscc == bindparam("b_uscc"))
             .values({k: bindparam(k) for k in updates[0] if k != "b_uscc"}),
             updates,
@@ -141,3 +199,88 @@ def _load(tx: Tx, codes: list[str]) -> dict[str, dict[str, Any]]:
         for r in tx.session.execute(_TABLE.select().where(_TABLE.c.uscc.in_(chunk))).mappings():
             known[r["uscc"]] = dict(r)
     return known
+
+
+def namesakes(tx: Tx, who: Applicant) -> list[str]:
+    """A warning when a new code comes with the name of an enterprise registered under
+    another code (the same enterprise mistyped, or a second one of the same name)."""
+    if tx.get(Enterprise, who.uscc, lock=False) is not None:
+        return []
+    rows = tx.session.execute(
+        select(_TABLE.c.uscc).where(_TABLE.c.name == who.name, _TABLE.c.uscc != who.uscc)
+    ).all()
+    return [_namesake_warning(who.name, [r[0] for r in rows], who.uscc)] if rows else []
+
+
+def _namesake_warning(name: str, codes: list[str], code: str) -> str:
+    return (
+        f"企业名称“{name}”已以统一社会信用代码 {'、'.join(codes)} 登记，本次的代码为 {code}："
+        "如是同一家企业，请核对代码（代码录错会把诉求记到另一家企业名下）；确是另一家同名企业可忽略。"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """``screen``: import lines refused (line -> why) and warnings for the clerk."""
+
+    refused: dict[int, str]
+    warnings: list[str]
+
+
+def screen(tx: Tx, rows: list[tuple[int, Applicant]], *, update: bool) -> Screened:
+    """An import's rows (line, applicant) checked as ``keep`` checks one booking.
+
+    Without ``update`` a row is refused when its code is known — in the case file, or from
+    an earlier row of the file — with another name or phone. New codes under a name
+    already registered with another code (in the case file or the file) are warned about.
+    """
+    known = _load(tx, list(dict.fromkeys(who.uscc for _, who in rows)))
+    first: dict[str, tuple[int, Applicant]] = {}
+    refused: dict[int, str] = {}
+    for line, who in rows:
+        if not update:
+            old = known.get(who.uscc)
+            why = (
+                conflict(who.uscc, old["name"], old["phone"], who, "本行")
+                if old is not None
+                else _conflict_in_file(first.get(who.uscc), who)
+            )
+            if why is not None:
+                refused[line] = why
+                continue
+        first.setdefault(who.uscc, (line, who))
+    fresh = {code: at for code, at in first.items() if code not in known}
+    return Screened(refused, _namesakes_of_import(tx, fresh))
+
+
+def _conflict_in_file(earlier: tuple[int, Applicant] | None, who: Applicant) -> str | None:
+    if earlier is None:
+        return None
+    line, w = earlier
+    return conflict(who.uscc, w.name, w.phone, who, f"本行（文件第 {line} 行为准）")
+
+
+def _namesakes_of_import(tx: Tx, fresh: dict[str, tuple[int, Applicant]]) -> list[str]:
+    """Warnings for new codes whose name is registered, or given in the file, with another
+    code; at most five are spelt out."""
+    if not fresh:
+        return []
+    by_name: dict[str, list[str]] = {}
+    for code, (_, who) in fresh.items():
+        by_name.setdefault(_name_key(who.name), []).append(code)
+    stored: dict[str, list[str]] = {}
+    # One pass over the stored names (no index on name; far cheaper than a query per name).
+    for code, name in tx.session.execute(select(_TABLE.c.uscc, _TABLE.c.name)):
+        key = _name_key(name)
+        if key in by_name:
+            stored.setdefault(key, []).append(code)
+    out: list[str] = []
+    for code, (line, who) in sorted(fresh.items(), key=lambda kv: kv[1][0]):
+        key = _name_key(who.name)
+        earlier = [c for c in by_name[key] if fresh[c][0] < line]  # the file's first says it
+        others = stored.get(key, []) + earlier
+        if others:
+            out.append(f"第 {line} 行：" + _namesake_warning(who.name, sorted(set(others)), code))
+    if len(out) > 5:
+        out = [*out[:5], f"另有 {len(out) - 5} 行的企业名称已以其他统一社会信用代码登记，请核对。"]
+    return out

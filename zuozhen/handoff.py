@@ -13,6 +13,10 @@
 * ``report_back`` with a co-unit of a joint hand-off: that unit's part (分工部分, once each);
                   only the leading unit's report closes the report step
 
+Units handed off to are names from the configuration (``names.admit``). The dates a unit
+gives — the promised date and an extended deadline — must be working days: a rest day is
+refused with the next working day named (``workdays.require_workday``, as for sessions).
+
 Every act asks ``states.require`` first, then changes rows and appends exactly one
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
 ``ZuozhenError`` inside that transaction, so nothing is changed. Time limits are stored in
@@ -31,11 +35,12 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
-from zuozhen import appeals, duties, states
+from zuozhen import appeals, duties, names, states
 from zuozhen.errors import InputError, RuleError
 from zuozhen.models import Appeal, Extension, Handoff, Progress
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import clean_text
+from zuozhen.workdays import require_workday
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,18 +123,22 @@ class Extended:
 # -- 7 交办 承办 反馈 延期 销号 -------------------------------------------------------------
 
 
-def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> HandedOff:
-    """交办: one unit = single item, several = joint item led by the first."""
-    names = [clean_text(u, "承办单位", limit=100) for u in units]
-    if not names:
+def hand_off(
+    case: CaseFile, act: Act, appeal_id: str, units: list[str], *, allow_new: bool = False
+) -> HandedOff:
+    """交办: one unit = single item, several = joint item led by the first; the units must
+    be on the configured list (or are added to it: ``allow_new``)."""
+    given = [names.clean_name(u, names.UNIT) for u in units]
+    if not given:
         raise InputError("请用 --unit 指定至少一个承办单位（多个单位时第一个为牵头单位）。")
-    appeals.refuse_repeats(names)
+    appeals.refuse_repeats(given)
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "hand_off")
+        notes = names.admit(tx, names.UNIT, given, allow_new=allow_new, via="assign to")
         limits = tx.case.config.limits
-        joint = len(names) > 1
-        lead = names[0]
+        joint = len(given) > 1
+        lead = given[0]
         plan = duties.open_duty(
             tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
         )
@@ -149,12 +158,12 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
                 appeal_id=a.id,
                 round=a.round,
                 handed_on=tx.today,
-                units=appeals.units_json(names),
+                units=appeals.units_json(given),
                 lead_unit=lead,
                 joint=joint,
             )
         )
-        a.units, a.lead_unit = appeals.units_json(names), lead
+        a.units, a.lead_unit = appeals.units_json(given), lead
         appeals.set_status(tx, a, "handed_off")
         tx.record(
             "assign.to",
@@ -162,16 +171,15 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
             a.id,
             {
                 "round": a.round,
-                "units": names,
+                "units": given,
                 "joint": joint,
                 "plan_due": plan.due,
                 "report_due": report.due,
                 "provisional": provisional,
             },
         )
-        warnings = appeals.unit_warnings(names, tx.case.config.units)
         return HandedOff(
-            a.id, a.round, names, lead, joint, tx.today, plan.due, report.due, provisional, warnings
+            a.id, a.round, given, lead, joint, tx.today, plan.due, report.due, provisional, notes
         )
 
 
@@ -196,6 +204,8 @@ def undertake(
             )
         if promised < tx.today:
             raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
+        if by is not None:
+            _promise_on_workday(tx, by, report_due)
         late = _done_late(tx, a, "accept", plan_due)
         h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
         h.accepted_late = late
@@ -214,6 +224,13 @@ def undertake(
             },
         )
         return Undertaken(a.id, who, promised, plan_due, report_due, late)
+
+
+def _promise_on_workday(tx: Tx, by: date, report_due: date) -> None:
+    """The promised date is a working day (a time limit ends on one), named for a rest day."""
+    due = report_due.isoformat()
+    tip = f"请改用 --by {{next}} 或其他工作日（不晚于反馈期限 {due}）。"
+    require_workday(tx.case.calendar, by, what="承诺办结日期 ", action="不是工作日", tip=tip)
 
 
 def report_back(
@@ -333,6 +350,13 @@ def extend(
             raise RuleError(
                 f"新的反馈期限 {to.isoformat()} 必须晚于现行期限 {old.isoformat()}：延期只能往后延。"
             )
+        require_workday(
+            tx.case.calendar,
+            to,
+            what="新的反馈期限 ",
+            action="期限应落在工作日",
+            tip="请改用 --to {next} 或其他工作日。",
+        )
         duties.open_duty(
             tx, a.id, "report", tx.today, None, "fixed", due=to, unit=h.lead_unit, round=a.round
         )

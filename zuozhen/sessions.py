@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from zuozhen import names as namelists
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, RuleError
 from zuozhen.session_status import SessionInfo, session_info, status_of
-from zuozhen.validation import clean_text, parse_time, unlisted
+from zuozhen.validation import clean_text, parse_time
+from zuozhen.workdays import require_workday
 
 if TYPE_CHECKING:
     from zuozhen.config import Config
@@ -88,17 +90,7 @@ def check_kind(kind: str) -> str:
 
 def check_workday(cal: WorkCalendar, day: date) -> None:
     """A session is held on a working day; say why a rest day is one and what to pick."""
-    info = cal.day(day)
-    if info.workday:
-        return
-    why = f"法定节假日（{info.name}）" if info.name else "周末"
-    if info.kind == "holiday" and not info.name:
-        why = "法定节假日"
-    nxt = cal.next_workday(day, include=False)
-    raise RuleError(
-        f"{day.isoformat()}（{weekday_zh(day)}）是{why}，不安排坐诊："
-        f"最近的工作日是 {nxt.isoformat()}（{weekday_zh(nxt)}），请改用该日或其他工作日。"
-    )
+    require_workday(cal, day, what="", action="不安排坐诊", tip="请改用该日或其他工作日。")
 
 
 def check_hours(start: str, end: str, minimum: float) -> tuple[str, str]:
@@ -137,17 +129,14 @@ def _hours(minutes: int) -> str:
     return f"{h} 小时" + (f" {m} 分钟" if m else "")
 
 
-def clean_units(units: list[str] | None, config: Config) -> tuple[list[str], list[str]]:
-    """Units as typed (blank and repeated entries dropped) and warnings for unknown ones."""
+def clean_units(units: list[str] | None) -> list[str]:
+    """Units as typed (repeated entries dropped); whether they are listed is ``admit``'s."""
     out: list[str] = []
-    warnings: list[str] = []
     for raw in units or []:
-        name = clean_text(raw, "坐诊单位", limit=100)
-        if name in out:
-            continue
-        out.append(name)
-        warnings += unlisted(name, config.units, "单位")
-    return out, warnings
+        name = namelists.clean_name(raw, namelists.UNIT)
+        if name not in out:
+            out.append(name)
+    return out
 
 
 def month_of(d: date) -> str:
@@ -283,23 +272,26 @@ def plan_session(
     end: str | None = None,
     note: str | None = None,
     again: bool = False,
+    allow_new: bool = False,
 ) -> Planned:
-    """安排一场坐诊: refuse a rest day, less than half a day, an unknown kind, no units, and
-    a session identical to one already planned unless ``again``."""
+    """安排一场坐诊: refuse a rest day, less than half a day, an unknown kind, no units,
+    names outside the configured lists (unless ``allow_new``), and a session identical to
+    one already planned unless ``again``."""
     config = case.config
     kind = check_kind(kind)
-    theme = clean_text(theme, "坐诊主题", limit=100)
-    names, warnings = clean_units(units, config)
+    theme = namelists.clean_name(theme, namelists.THEME)
+    names = clean_units(units)
+    warnings: list[str] = []
     if not names:
         raise InputError("请至少指定一个联合坐诊单位：--unit 单位（可写多次，第一个为牵头单位）。")
     who = clean_text(lead, "领衔坐诊领导", required=False, limit=100) or None
     memo = clean_text(note, "备注", required=False, limit=500) or None
     s, e = _planned_hours(config, start, end)
     check_workday(case.calendar, day)
-    warnings += unlisted(theme, config.themes, "主题")
     warnings += past_warning(day, act.today)
     warnings += provisional_warning(case.calendar, [day])
     with case.write(act) as tx:
+        warnings += _admit(tx, theme, names, allow_new)
         twin = identical(tx, day, kind, theme, names, s, e)
         if twin is not None and not again:
             raise RuleError(
@@ -375,6 +367,7 @@ def plan_weekly(
     lead: str | None = None,
     start: str | None = None,
     end: str | None = None,
+    allow_new: bool = False,
 ) -> WeeklyPlan:
     """The city cadence for a month: every configured weekday, a rest day postponed (顺延).
 
@@ -385,14 +378,17 @@ def plan_weekly(
     config = case.config
     cal = case.calendar
     kind = check_kind(kind)
-    subject = clean_text(theme, "坐诊主题", required=False, limit=100) or WEEKLY_THEME
-    names, warnings = clean_units(units, config)
+    given = clean_text(theme, "坐诊主题", required=False, limit=100)
+    subject = namelists.clean_name(given, namelists.THEME) if given else WEEKLY_THEME
+    names = clean_units(units)
+    warnings: list[str] = []
     who = clean_text(lead, "领衔坐诊领导", required=False, limit=100) or None
     s, e = _planned_hours(config, start, end)
     # The regular days and the postponement rule come from the calendar.
     regular_dates = [d.date for d in cal.month(year, month) if d.date.weekday() == config.weekday]
     key = f"{year:04d}-{month:02d}"
     with case.write(act) as tx:
+        warnings += _admit(tx, subject, names, allow_new)
         chosen, skipped = _weekly_days(tx, cal, regular_dates)
         turns = _units_in_turn(tx, config, names, year, len(chosen))
         created = [
@@ -416,6 +412,13 @@ def plan_weekly(
     warnings += [w for w in past_warning(min(regular_dates), act.today) if created]
     warnings += provisional_warning(cal, [c.date for c in created])
     return WeeklyPlan(key, created, skipped, warnings)
+
+
+def _admit(tx: Tx, theme: str, units: list[str], allow_new: bool) -> list[str]:
+    """The theme and units must be on the configured lists (or added: ``allow_new``)."""
+    via = "session plan"
+    notes = namelists.admit(tx, namelists.THEME, [theme], allow_new=allow_new, via=via)
+    return notes + namelists.admit(tx, namelists.UNIT, units, allow_new=allow_new, via=via)
 
 
 def _weekly_days(

@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zuozhen import appeals, states
+from zuozhen import appeals, names, states
 from zuozhen.errors import InputError
 from zuozhen.files.outfiles import write_text
 from zuozhen.store.reader import Reader, as_bool, as_date
@@ -127,6 +127,8 @@ def daily_list(
     n = r.config.limits.due_soon if within is None else within
     if not 0 <= n <= 250:
         raise InputError(f"--within {n} 不合理：请写 0 到 250 之间的工作日数。")
+    if unit is not None:
+        unit = names.check_filter(r, names.UNIT, unit)  # a typo is refused, not "nothing due"
     cal = r.calendar
     horizon = cal.add_workdays(today, n).date if n else today
     organiser = r.config.organiser

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from zuozhen import appeals, duties, states
+from zuozhen import appeals, duties, names, states
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import (
     Appeal,
@@ -23,10 +23,7 @@ from zuozhen.models import (
     Deadline,
 )
 from zuozhen.store.storage import Act, CaseFile, Tx
-from zuozhen.validation import (
-    clean_text,
-    unlisted,
-)
+from zuozhen.validation import clean_text
 
 # -- 接诊 (triage) ------------------------------------------------------------------------
 
@@ -80,38 +77,43 @@ def triage(
     session: str | None = None,
     problem_class: str | None = None,
     verified: bool = False,
+    allow_new: bool = False,
 ) -> Triaged:
-    """接诊: classify, pick units, schedule and record the verification of one appeal."""
-    theme_v = clean_text(theme, "主题（--theme）", limit=50) if theme is not None else None
-    names = [clean_text(u, "单位（--unit）", limit=100) for u in units or []]
-    appeals.refuse_repeats(names)
+    """接诊: classify, pick units, schedule and record the verification of one appeal.
+
+    The theme and units must be on the configured lists (or are added: ``allow_new``)."""
+    theme_v = names.clean_name(theme, names.THEME) if theme is not None else None
+    units_v = [names.clean_name(u, names.UNIT) for u in units or []]
+    appeals.refuse_repeats(units_v)
     cls = clean_text(problem_class, "共性诉求类别（--class）", limit=100) if problem_class else None
     sid = session.strip().upper() if session is not None else None
     if sid == "":
         raise InputError("场次号不能为空：形如 S202610-01，可用 zuozhen session list 查看。")
-    if theme_v is None and not names and sid is None and cls is None and not verified:
+    if theme_v is None and not units_v and sid is None and cls is None and not verified:
         raise InputError(
             "没有要记录的内容：请至少指定 --theme、--unit、--session、--class 或 --verified 之一。"
             "查看诉求请用 zuozhen show 诉求号。"
         )
     with case.write(act) as tx:
-        return _triage(tx, appeal_id, theme_v, names, sid, cls, verified)
+        return _triage(tx, appeal_id, _Classes(theme_v, units_v, cls, allow_new), sid, verified)
 
 
-def _triage(
-    tx: Tx,
-    appeal_id: str,
-    theme: str | None,
-    units: list[str],
-    sid: str | None,
-    cls: str | None,
-    verified: bool,
-) -> Triaged:
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    """What the clerk classified: theme, units (the first leads), 共性诉求 class."""
+
+    theme: str | None
+    units: list[str]
+    problem_class: str | None
+    allow_new: bool  # names outside the configured lists are added (--allow-new)
+
+
+def _triage(tx: Tx, appeal_id: str, given: _Classes, sid: str | None, verified: bool) -> Triaged:
     a = appeals.load(tx, appeal_id)
     states.require(a.id, a.status, "triage")
     booked_on = _booked_on(tx, a)
     detail: dict[str, Any] = {}
-    warnings, hints = _classify(tx, a, theme, units, cls, detail)
+    warnings, hints = _classify(tx, a, given, detail)
     slot = _schedule(tx, a, sid, booked_on, detail) if sid is not None else _Slot(None, None)
     if a.status == "booked":
         a.status = "triaged"
@@ -156,24 +158,19 @@ def _booked_on(tx: Tx, a: Appeal) -> date:
 
 
 def _classify(
-    tx: Tx,
-    a: Appeal,
-    theme: str | None,
-    units: list[str],
-    cls: str | None,
-    detail: dict[str, Any],
+    tx: Tx, a: Appeal, given: _Classes, detail: dict[str, Any]
 ) -> tuple[list[str], list[str]]:
-    """分类梳理、科学分办: theme, units (the first leads), 共性诉求 class; warnings, hints."""
-    config = tx.case.config
-    warnings: list[str] = []
+    """分类梳理、科学分办: theme, units (the first leads), 共性诉求 class; warnings, hints.
+
+    The theme and units are names from the configuration (``names.admit``)."""
+    theme, units, cls = given.theme, given.units, given.problem_class
+    allow, via = given.allow_new, "triage"
+    warnings = names.admit(tx, names.THEME, [theme] if theme else [], allow_new=allow, via=via)
+    warnings += names.admit(tx, names.UNIT, units, allow_new=allow, via=via)
     if theme is not None:
-        if config.themes and theme not in config.themes:
-            warnings += unlisted(theme, config.themes, "主题")
         a.theme = theme
         detail["theme"] = theme
     if units:
-        for u in units:
-            warnings += unlisted(u, config.units, "单位")
         a.units = json.dumps(units, ensure_ascii=False)
         a.lead_unit = units[0]
         detail["units"] = units

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -71,9 +72,23 @@ def uscc_check_char(first17: str) -> str:
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
+def fold_width(value: str | None) -> str:
+    """Full-width letters, digits and signs as their ASCII forms (NFKC): ９１５３ → 9153."""
+    return unicodedata.normalize("NFKC", value or "")
+
+
+# Hyphens and dashes people type between digit groups (NFKC leaves most of them alone).
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+
+
 def normalize_uscc(value: str) -> str:
-    """统一社会信用代码: 18 characters, GB 32100-2015 check character verified."""
-    code = re.sub(r"[\s\-]", "", value or "").upper()
+    """统一社会信用代码: 18 characters, GB 32100-2015 check character verified.
+
+    Full-width characters are folded (NFKC) and letters upper-cased first, so a code typed
+    with a Chinese input method (９１５３…) is the same code."""
+    code = re.sub(rf"[\s\-{_DASHES}]", "", fold_width(value)).upper()
+    if not code:
+        raise InputError("统一社会信用代码不能为空：请填写营业执照上的 18 位代码。")
     if len(code) != 18:
         raise InputError(
             f"统一社会信用代码“{value}”应为 18 位（现为 {len(code)} 位），请对照营业执照核对。"
@@ -99,14 +114,21 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 def normalize_phone(value: str) -> str:
-    """A mainland mobile number (+86, spaces, hyphens removed) or a landline with area code."""
-    raw = (value or "").strip()
-    digits = re.sub(r"[\s\-()（）]", "", raw)
+    """A mainland mobile number or a landline with area code, in one form, so two ways of
+    writing one number compare equal: full-width digits folded (NFKC), spaces, hyphens,
+    dashes and brackets removed, the country code (+86, 0086, 86 before a mobile) dropped.
+    ``+86 138-8800-1234`` is ``13888001234``."""
+    raw = fold_width(value).strip()
+    if not raw:
+        raise InputError("联系电话不能为空：请写手机号（11 位）或带区号的座机。")
+    digits = re.sub(rf"[\s\-(){_DASHES}]", "", raw)
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
-    if not digits.isdigit():
+    elif len(digits) == 13 and digits.startswith("86") and _MOBILE.fullmatch(digits[2:]):
+        digits = digits[2:]
+    if not digits.isdigit() or not digits.isascii():
         raise InputError(f"联系电话“{value}”含有非数字字符：请写手机号（11 位）或带区号的座机。")
     if _MOBILE.fullmatch(digits):
         return digits
@@ -158,20 +180,21 @@ def choose(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
 
 
 def closest(value: str, known: Iterable[str], n: int = 3, cutoff: float = 0.4) -> list[str]:
-    """The closest known names (for a unit, theme or region typed slightly wrong)."""
+    """The closest known names (for a unit, theme or region typed slightly wrong).
+
+    Similarity is difflib's ratio; between equally similar names the one sharing the
+    longer beginning comes first (省商务局 → 省商务厅 before 省税务局: a slip is usually
+    at the end of a name)."""
     names = list(dict.fromkeys(known))
-    close = difflib.get_close_matches(value, names, n=n, cutoff=cutoff)
+    scored = []
+    for k in names:
+        matcher = difflib.SequenceMatcher(None, value, k)
+        if matcher.real_quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
+            prefix = next(
+                (i for i, (a, b) in enumerate(zip(value, k, strict=False)) if a != b), len(value)
+            )
+            scored.append((matcher.ratio(), prefix, k))
+    close = [k for _, _, k in sorted(scored, key=lambda t: (-t[0], -t[1]))[:n]]
     if not close:  # a fragment such as 发改委 or 财政: match by containment
         close = [k for k in names if value and (value in k or k in value)][:n]
     return close
-
-
-def unlisted(
-    value: str | None, known: tuple[str, ...], what: str, *, done: str = "已按所填内容记录"
-) -> list[str]:
-    """A warning (not a refusal) for a name outside the configured list, with suggestions."""
-    if not value or not known or value in known:
-        return []
-    close = closest(value, known)
-    tip = f"是不是“{'”或“'.join(close)}”？" if close else "请核对全称。"
-    return [f"{what}“{value}”不在配置的{what}名单中，{tip}（{done}）"]

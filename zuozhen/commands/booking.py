@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, act, day_label
+from zuozhen.commands.common import AllowNew, Json, act, day_label
 
 if TYPE_CHECKING:
     from zuozhen.booking import Booked
@@ -43,7 +43,8 @@ def book(
         ),
     ] = None,
     region: Annotated[
-        str | None, typer.Option("--region", help="所属地区（不在配置名单中会提醒）。")
+        str | None,
+        typer.Option("--region", help="所属地区，须是配置名单中的地区（zuozhen config show）。"),
     ] = None,
     industry: Annotated[str | None, typer.Option("--industry", help="所属行业。")] = None,
     late: Annotated[
@@ -60,23 +61,36 @@ def book(
     strict: Annotated[
         bool, typer.Option("--strict", help="导入时只要有一行有误就全部不导入（退出码 1）。")
     ] = False,
+    allow_new: AllowNew = False,
+    update_enterprise: Annotated[
+        bool,
+        typer.Option(
+            "--update-enterprise",
+            help="已登记的信用代码填了不同的企业名称或联系电话时，按本次填写更新（原信息记入留痕）；"
+            "不加则拒绝并显示已登记的信息。",
+        ),
+    ] = False,
     json: Json = False,
 ) -> None:
     """挂号：登记企业本月的诉求，或从 CSV 批量导入。
 
     同一企业同一月只有一个挂号，再次挂号时诉求追加到原挂号下（挂号号不变，诉求号顺延）；
-    同一挂号中内容相同的诉求不重复登记（提醒并跳过）。挂号窗口为每月前 5 个工作日
+    同一挂号中内容相同的诉求不重复登记（提醒并跳过）。信用代码已登记而企业名称或
+    联系电话不同的，拒绝并显示已登记的信息（确已更名、换号的加 --update-enterprise）；
+    所属地区须在配置名单中（新地区加 --allow-new）。挂号窗口为每月前 5 个工作日
     （按配置），窗口外须用 --late 原因 加号。核实期限自窗口截止日起算 7 个工作日，
     加号自挂号当日起算。
 
     CSV 导入：表头须含 企业名称,统一社会信用代码,联系人,联系电话,诉求类别,诉求内容
     （可选 所属地区,所属行业；列序不限）；表头不符整体拒绝。同一企业的多行合为一个挂号。
+    地区不在名单中、信用代码已登记而名称或电话不同的行为有误的行（同样可加 --allow-new、
+    --update-enterprise）。
     有误的行逐行报告行号和原因，其余各行在一个事务中导入，退出码 0（有误的行在 stderr
     列出）；一行都导入不了、或用 --strict 而有误行时，什么也不导入，退出码 1。所有行按
     --today 当天挂号，同样适用挂号窗口规则，--late 原因 适用于整个文件。
 
-    示例：zuozhen book --enterprise 云南滇中新材料有限公司 --uscc 91530100MA6K3XXXXX
-    --contact 王小明 --phone 13812345678 --appeal "电费补贴迟迟未兑现"
+    示例：zuozhen book --enterprise 云南滇中新材料有限公司 --uscc 91530100MA6K5X7Q2Y
+    --contact 王小明 --phone 13812345678 --appeal "电费补贴迟迟未兑现" --region 昆明市
 
     示例：zuozhen book --from-csv 10月挂号.csv
     """
@@ -100,7 +114,15 @@ def book(
                 f"--from-csv 导入时不能同时填写 {'、'.join(given)}：企业和诉求信息取自文件。",
                 param_hint="--from-csv",
             )
-        import_bookings(ctx, from_csv, strict=strict, late=late, json=json)
+        import_bookings(
+            ctx,
+            from_csv,
+            strict=strict,
+            late=late,
+            json=json,
+            allow_new=allow_new,
+            update_enterprise=update_enterprise,
+        )
         return
     if strict:
         raise typer.BadParameter("--strict 只用于 --from-csv 导入。", param_hint="--strict")
@@ -137,6 +159,8 @@ def book(
         region=region,
         industry=industry,
         late=late,
+        allow_new=allow_new,
+        update_enterprise=update_enterprise,
     )
     for w in r.warnings:
         render.warn(w)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,14 @@ if TYPE_CHECKING:
 
 
 def import_bookings(
-    ctx: typer.Context, path: Path, *, strict: bool, late: str | None, json: bool
+    ctx: typer.Context,
+    path: Path,
+    *,
+    strict: bool,
+    late: str | None,
+    json: bool,
+    allow_new: bool = False,
+    update_enterprise: bool = False,
 ) -> None:
     import sys
 
@@ -25,16 +33,19 @@ def import_bookings(
 
     a = get_app(ctx)
     case = a.open()
+    run = partial(
+        bookings_import.import_csv,
+        case,
+        a.act,
+        path,
+        strict=strict,
+        late=late,
+        allow_new=allow_new,
+        update_enterprise=update_enterprise,
+    )
     try:
         try:
-            if sys.stderr.isatty():
-                r = _with_progress(
-                    lambda p: bookings_import.import_csv(
-                        case, a.act, path, strict=strict, late=late, progress=p
-                    )
-                )
-            else:
-                r = bookings_import.import_csv(case, a.act, path, strict=strict, late=late)
+            r = _with_progress(lambda p: run(progress=p)) if sys.stderr.isatty() else run()
         except bookings_import.ImportRefused as exc:
             _list_rejected(exc.rejected)
             if json:

@@ -59,6 +59,13 @@ Json = Annotated[bool, typer.Option("--json", help="输出一个 JSON 文档（�
 
 AppealArg = Annotated[str, typer.Argument(help="诉求号，如 202610-007-1。")]
 Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件。")]
+AllowNew = Annotated[
+    bool,
+    typer.Option(
+        "--allow-new",
+        help="所填单位、地区或主题不在配置名单中时，把它加入名单（记入留痕）；不加则拒绝并提示相近名称。",
+    ),
+]
 
 
 def optional_date(value: str | None, what: str) -> date | None:

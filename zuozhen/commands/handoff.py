@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from zuozhen.commands.common import AppealArg, Json, act, optional_date
+from zuozhen.commands.common import AllowNew, AppealArg, Json, act, optional_date
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -28,16 +28,20 @@ def assign_to(
     unit: Annotated[
         list[str], typer.Option("--unit", help="承办单位；可重复，多个单位时第一个为牵头单位。")
     ],
+    allow_new: AllowNew = False,
     json: Json = False,
 ) -> None:
     """交办：一个单位为单独交办，多个单位为联合交办（第一个牵头）。
+
+    单位须在配置名单中（zuozhen config show）；不在名单中的拒绝并提示相近名称，
+    确是新的单位加 --allow-new 加入名单。
 
     示例：zuozhen assign to 202610-007-1 --unit 省财政厅 --unit 省税务局
     """
     from zuozhen import handoff
     from zuozhen.commands import render
 
-    r = act(ctx, handoff.hand_off, appeal, list(unit))
+    r = act(ctx, handoff.hand_off, appeal, list(unit), allow_new=allow_new)
     for w in r.warnings:
         render.warn(w)
     kind = f"联合交办（牵头：{r.lead_unit}）" if r.joint else "单独交办"
@@ -63,7 +67,8 @@ def assign_accept(
     handler: Annotated[str, typer.Option("--handler", help="承办人。")],
     measures: Annotated[str, typer.Option("--measures", help="办理措施（联合交办写明分工）。")],
     by: Annotated[
-        str | None, typer.Option("--by", help="承诺办结日期（不得晚于反馈期限），默认为反馈期限。")
+        str | None,
+        typer.Option("--by", help="承诺办结日期：工作日，不晚于反馈期限；默认为反馈期限。"),
     ] = None,
     json: Json = False,
 ) -> None:
@@ -141,7 +146,7 @@ def assign_report(
 def assign_extend(
     ctx: typer.Context,
     appeal: AppealArg,
-    to: Annotated[str, typer.Option("--to", help="新的反馈期限（须晚于现行期限）。")],
+    to: Annotated[str, typer.Option("--to", help="新的反馈期限：工作日，须晚于现行期限。")],
     reason: Annotated[str, typer.Option("--reason", help="承办单位书面申请的延期理由。")],
     basis: Annotated[
         str | None, typer.Option("--basis", help="法律法规另有时限规定的，写明依据（从其规定）。")

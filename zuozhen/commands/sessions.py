@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, get_app, warn_all
+from zuozhen.commands.common import AllowNew, Json, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.session_status import SessionInfo
@@ -95,9 +95,13 @@ def plan(
             "--again", help="与已有场次完全相同（日期、类型、主题、单位、时间）仍再安排一场。"
         ),
     ] = False,
+    allow_new: AllowNew = False,
     json: Json = False,
 ) -> None:
     """安排坐诊场次：一场（--date），或按周安排整月（--month --weekly）。
+
+    主题和单位须在配置名单中（zuozhen config show）；不在名单中的拒绝并提示相近名称，
+    确是新的加 --allow-new 加入名单。
 
     示例：zuozhen session plan --date 2026-10-15 --kind 主场 --theme 政策兑现 --unit 省发展改革委 --unit 省财政厅
     """
@@ -132,6 +136,7 @@ def plan(
                 lead=lead,
                 start=start,
                 end=end,
+                allow_new=allow_new,
             )
         finally:
             case.close()
@@ -172,6 +177,7 @@ def plan(
             end=end,
             note=note,
             again=again,
+            allow_new=allow_new,
         )
     finally:
         case.close()

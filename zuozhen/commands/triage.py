@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import Json, act, day_label
+from zuozhen.commands.common import AllowNew, Json, act, day_label
 
 if TYPE_CHECKING:
     from zuozhen.triage import Triaged
@@ -38,12 +38,14 @@ def triage(
     verified: Annotated[
         bool, typer.Option("--verified", help="已与企业对接核实（记为今天）。")
     ] = False,
+    allow_new: AllowNew = False,
     json: Json = False,
 ) -> None:
     """接诊：分类梳理、科学分办、排入场次、记录对接核实。
 
     不指定 --session 时状态为“已分办”；指定后为“已排诊”，并按场次日期开始叫号期限
-    （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。
+    （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。主题和单位须在配置名单中
+    （zuozhen config show），不在名单中的拒绝并提示相近名称，确是新的加 --allow-new。
 
     示例：zuozhen triage 202610-007-1 --theme 政策兑现 --unit 省财政厅 --session S202610-01 --verified
     """
@@ -60,6 +62,7 @@ def triage(
         session=session,
         problem_class=problem_class,
         verified=verified,
+        allow_new=allow_new,
     )
     for w in r.warnings:
         render.warn(w)
