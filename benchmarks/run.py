@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -155,34 +156,46 @@ def heavy_imports(argv: list[str]) -> list[str]:
 # -- the floor: the same queries, written directly --------------------------------------------
 
 
+def library_sql(db: Path, fn: Callable[[Any], object]) -> str:
+    """The statements ``fn(reader)`` sends, with their parameters written in: where a
+    command's SQL is built from the definitions (the reports' cut-off, zuozhen/asof.py),
+    the floor runs exactly what the library runs."""
+    import re
+
+    from zuozhen.store.reader import Reader
+
+    seen: list[str] = []
+    original = Reader.iter
+
+    def spy(self: Reader, sql: str, params: Any = None) -> Any:
+        values = dict(params or {})
+
+        def literal(m: re.Match[str]) -> str:
+            v = values[m.group(1)]
+            return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+
+        seen.append(re.sub(r"(?<!:):(\w+)", literal, sql).strip() + ";")
+        return original(self, sql, params)
+
+    setattr(Reader, "iter", spy)  # noqa: B010  (only for the capture below)
+    try:
+        with Reader(str(db)) as r:
+            r.config  # noqa: B018  (not part of the command's query)
+            r.calendar  # noqa: B018
+            seen.clear()
+            fn(r)
+    finally:
+        setattr(Reader, "iter", original)  # noqa: B010
+    return "\n".join(seen)
+
+
 def floor_sql(db: Path, appeal: str, horizon: str) -> dict[str, str]:
-    from zuozhen.reports import Quarter
+    from zuozhen.reports import Quarter, quarterly
+    from zuozhen.service_items import service_items
 
     q = Quarter.parse(QUARTER)
-    months = ", ".join(f"'{m}'" for m in q.months)
-    cutoff = q.cutoff(TODAY).isoformat()
-    quarterly = f"""
-SELECT COALESCE(NULLIF(a.lead_unit, ''), '（未分办）') AS k, COUNT(*),
-  SUM(a.resolved_on_spot), SUM(h1.appeal_id IS NOT NULL),
-  SUM(a.status IN ('closed','rated')),
-  SUM(a.status IN ('closed','rated') AND ((h.id IS NULL AND a.resolved_on_spot)
-      OR (h.id IS NOT NULL AND a.closed_on <= rd.due))),
-  SUM(a.status NOT IN ('closed','rated') AND h.id IS NOT NULL AND rd.due < '{cutoff}'),
-  SUM(x.appeal_id IS NOT NULL),
-  SUM(a.status IN ('closed','rated') AND a.outcome = '解释说明'),
-  SUM(r.id IS NOT NULL), SUM(r.handling IN ('满意','基本满意'))
-FROM appeal a
-LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-LEFT JOIN deadline rd ON rd.appeal_id = a.id AND rd.step = 'report' AND rd.round = a.round
-LEFT JOIN handoff h1 ON h1.appeal_id = a.id AND h1.round = 1
-LEFT JOIN (SELECT DISTINCT appeal_id FROM extension) x ON x.appeal_id = a.id
-LEFT JOIN rating r ON r.appeal_id = a.id AND r.round = a.round
-WHERE a.month IN ({months})
-GROUP BY k;
-SELECT COALESCE(NULLIF(a.lead_unit, ''), '（未分办）'), h.handed_on, a.closed_on
-FROM appeal a JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-WHERE a.month IN ({months}) AND a.status IN ('closed','rated') AND a.closed_on IS NOT NULL;
-"""
+    quarterly_sql = library_sql(db, lambda r: quarterly(r, q, today=TODAY))
+    items_sql = library_sql(db, lambda r: list(service_items(r, MONTH, today=TODAY)))
     show = "\n".join(
         [
             f"""SELECT a.*, b.*, e.*, c.date, c.kind, c.theme, c.lead FROM appeal a
@@ -209,17 +222,9 @@ SELECT a.id, e.name, a.status, a.units, a.text FROM appeal a
 JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
 WHERE a.month = '{MONTH}' ORDER BY a.booking_id, a.seq;""",
         "show": show,
-        "report quarterly": quarterly,
-        "report quarterly --csv": quarterly,
-        "report items --csv": f"""
-SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, c.date, c.kind,
-       a.session_id, a.status, h.handed_on, pd.due, rd.due, a.closed_on
-FROM appeal a JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc
-LEFT JOIN consultation c ON c.id = a.session_id
-LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-LEFT JOIN deadline pd ON pd.appeal_id = a.id AND pd.step = 'accept' AND pd.round = a.round
-LEFT JOIN deadline rd ON rd.appeal_id = a.id AND rd.step = 'report' AND rd.round = a.round
-WHERE a.month = '{MONTH}' ORDER BY b.seq, a.seq;""",
+        "report quarterly": quarterly_sql,
+        "report quarterly --csv": quarterly_sql,
+        "report items --csv": items_sql,
         "search": _search_floor(
             f"""SELECT appeal_id FROM search_text WHERE id IN
   (SELECT rowid FROM search_fts WHERE search_fts MATCH '"{SEARCH}"')"""
@@ -291,7 +296,7 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
         write_csv(scratch / "lib.csv", rep.header(), rep.table(), overwrite=True)
 
     def items(rd: Reader) -> None:
-        rows = (x.cells() for x in service_items(rd, MONTH))
+        rows = (x.cells() for x in service_items(rd, MONTH, today=TODAY))
         write_csv(scratch / "lib-items.csv", item_header(), rows, overwrite=True)
 
     commands: list[tuple[str, list[str], Callable[[Reader], object]]] = [

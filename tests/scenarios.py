@@ -5,7 +5,9 @@ clerk's steps. Quarter 2026Q4 (bookings of 2026-10, -11, -12) plus one appeal of
 that must be left out. Every figure of the quarterly statistics is exercised; the expected
 cells are computed by hand in the tests. No holiday falls between 2026-11-02 and
 2026-12-31, so the working days below are plain weekdays (the tests check each deadline
-against the calendar).
+against the calendar). The reports are made as of TODAY (2026-12-10), which is a cut-off:
+the acts dated after it (202611-001-1's report of 12-21 and closing of 12-22) do not count
+until a later ``--today``; the 12-10 extension does.
 
     id             month  unit(now) theme  region  story
     202610-001-1   10     U1        T1     昆明    resolved on the spot 10-20; rated 满意/满意

@@ -2,9 +2,10 @@
 
 A case file of a few thousand appeals is generated in bulk (benchmarks/generate.py) and
 analysed, so SQLite's planner sees realistic statistics. Every SQL statement that
-``audit``, ``list --month``, ``show``, ``report quarterly`` and ``search`` send through
-the Reader is captured and explained; a plan step ``SCAN <table>`` of a table that grows
-with the appeals (without an index) fails the test. Also checked: the read commands do not
+``audit``, ``list --month``, ``show``, ``report quarterly`` (also of the quarter in
+progress), the bulletin, ``report items`` and ``search`` send through the Reader is
+captured and explained; a plan step ``SCAN <table>`` of a table that grows with the
+appeals (without an index) fails the test. Also checked: the read commands do not
 import SQLAlchemy or pydantic (the fast read path).
 """
 
@@ -21,8 +22,10 @@ from typing import Any
 import pytest
 
 from zuozhen.browse import list_appeals, search, show_appeal
+from zuozhen.bulletin import build
 from zuozhen.hearing import session_record
 from zuozhen.reports import Quarter, quarterly
+from zuozhen.service_items import service_items
 from zuozhen.store import reader as reader_module
 from zuozhen.store.reader import Reader
 from zuozhen.supervision import daily_list
@@ -117,6 +120,12 @@ DAILY: dict[str, Callable[[Reader], object]] = {
     "list --month": lambda r: list_appeals(r, month="2026-09"),
     "show": lambda r: show_appeal(r, "202609-001-1"),
     "report quarterly": lambda r: quarterly(r, Quarter.parse("2026Q3"), today=TODAY),
+    # The quarter in progress: only appeals booked by the cut-off (a join of the bookings).
+    "report quarterly (this quarter)": lambda r: quarterly(
+        r, Quarter.parse("2026Q4"), by="region", today=TODAY
+    ),
+    "report bulletin": lambda r: build(r, Quarter.parse("2026Q3"), today=TODAY),
+    "report items": lambda r: list(service_items(r, "2026-09", today=TODAY)),
     "search": lambda r: search(r, "出口退税"),
     "report record": lambda r: session_record(r, "S202609-01"),
     # Two indexed words; an indexed word and a short one (checked on its appeals only).
@@ -138,7 +147,7 @@ def test_the_audit_is_a_range_scan_of_open_deadlines(bench_db: Path) -> None:
 
 
 def test_list_and_report_search_the_month_index(bench_db: Path) -> None:
-    for name in ("list --month", "report quarterly"):
+    for name in ("list --month", "report quarterly", "report quarterly (this quarter)"):
         text = plans(bench_db, captured(bench_db, DAILY[name]))
         assert "USING INDEX ix_appeal_month (month=?)" in text, name
 

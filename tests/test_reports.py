@@ -35,24 +35,28 @@ HEADER = "单位,受理诉求,现场解决,交办,已办结,按期办结,超期�
 Q4 = Quarter(2026, 4)
 
 # group, 受理诉求, 现场解决, 交办, 已办结, 按期办结, 超期未办结, 延期, 解释说明,
-# 平均办理工作日, 评价数, 满意率 — worked out by hand from the scenario table.
+# 平均办理工作日, 评价数, 满意率 — worked out by hand from the scenario table, as of
+# TODAY (2026-12-10): 202611-001-1's report (12-21) and closing (12-22) come after it and
+# do not count; 202610-003-1's round-1 rating (不满意) counts, for U2, which led that round.
 BY_UNIT = [
     # 001-1 spot, 001-2 (14 WD), 002-2 spot, 012-001-1 解释说明 (5 WD): avg 19/2; 3 rated, 3 ok
     [U1, 4, 2, 2, 4, 4, 0, 0, 1, 9.5, 3, 100.0],
-    # 002-1 late (17 WD), 011-001-1 extended, on time (26 WD), 012-002-1 triaged: 43/2
-    [U2, 3, 0, 2, 2, 1, 0, 1, 0, 21.5, 1, 0.0],
+    # 002-1 late (17 WD), 011-001-1 extended on 12-10 and open, 012-002-1 triaged;
+    # ratings: 002-1 不满意 and 010-003-1's round 1 不满意
+    [U2, 3, 0, 2, 1, 0, 0, 1, 0, 17.0, 2, 0.0],
     # 011-002-1 overdue, 011-002-2 not yet due, 010-003-1 round 2 not yet due
     [U3, 3, 0, 3, 0, 0, 1, 0, 0, "", 0, ""],
     ["（未分办）", 1, 0, 0, 0, 0, 0, 0, 0, "", 0, ""],
-    # avg (14 + 5 + 17 + 26) / 4 = 15.5; 满意率 3/4
-    ["合计", 11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0],
+    # avg (14 + 5 + 17) / 3 = 12.0; 满意率 3 of 5 ratings
+    ["合计", 11, 2, 7, 5, 4, 1, 1, 1, 12.0, 5, 60.0],
 ]
 BY_THEME = [
     # 001-1, 001-2, 002-1, 002-2, 012-002-1, 012-002-2: avg (14+17)/2; 满意 2 of 3 → 66.7
     [T1, 6, 2, 2, 4, 3, 0, 0, 0, 15.5, 3, 66.7],
-    # 003-1, 011-001-1, 011-002-1, 011-002-2, 012-001-1: avg (26+5)/2
-    [T2, 5, 0, 5, 2, 2, 1, 1, 1, 15.5, 1, 100.0],
-    ["合计", 11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0],
+    # 003-1, 011-001-1 (open at TODAY), 011-002-1, 011-002-2, 012-001-1: avg 5;
+    # ratings 012-001-1 基本满意 and 003-1 round 1 不满意
+    [T2, 5, 0, 5, 1, 1, 1, 1, 1, 5.0, 2, 50.0],
+    ["合计", 11, 2, 7, 5, 4, 1, 1, 1, 12.0, 5, 60.0],
 ]
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|158 ?8712")
 
@@ -80,10 +84,11 @@ def test_quarterly_by_theme_every_cell(quarter_db: Path) -> None:
 
 def test_quarterly_by_region_and_class(quarter_db: Path) -> None:
     regions = {row[0]: row for row in _cells(quarter_db, "region")}
-    # 昆明: 001-1, 001-2, 003-1, 011-002-1, 011-002-2, 012-002-1, 012-002-2
-    assert regions["昆明市"] == ["昆明市", 7, 1, 4, 2, 2, 1, 0, 0, 14.0, 2, 100.0]
-    # 曲靖: 002-1 (late, 不满意), 002-2 spot, 011-001-1, 012-001-1
-    assert regions["曲靖市"] == ["曲靖市", 4, 1, 3, 4, 3, 0, 1, 1, 16.0, 2, 50.0]
+    # 昆明: 001-1, 001-2, 003-1 (its round-1 rating too), 011-002-1, 011-002-2, 012-002-1,
+    # 012-002-2
+    assert regions["昆明市"] == ["昆明市", 7, 1, 4, 2, 2, 1, 0, 0, 14.0, 3, 66.7]
+    # 曲靖: 002-1 (late, 不满意), 002-2 spot, 011-001-1 (open at TODAY), 012-001-1
+    assert regions["曲靖市"] == ["曲靖市", 4, 1, 3, 3, 2, 0, 1, 1, 11.0, 2, 50.0]
     classes = {row[0]: row[1] for row in _cells(quarter_db, "class")}
     assert classes == {
         "电费补贴兑现": 3,
@@ -98,12 +103,13 @@ def test_quarterly_by_region_and_class(quarter_db: Path) -> None:
 def test_overdue_is_judged_at_quarter_end_when_today_is_later(quarter_db: Path) -> None:
     # On 2027-02-01 the cut-off is 2026-12-31: 011-002-2 (due 12-17) and 010-003-1 (due
     # 12-15) are overdue too.
-    rows = _cells(quarter_db, "unit", today=date(2027, 2, 1))
-    assert rows[2][:7] == [U3, 3, 0, 3, 0, 0, 3]
-    assert rows[-1][6] == 3
+    rows = {row[0]: row for row in _cells(quarter_db, "unit", today=date(2027, 2, 1))}
+    assert rows[U3][:7] == [U3, 3, 0, 3, 0, 0, 3]
+    assert rows["合计"][6] == 3
     # On the due day itself nothing is overdue yet (a deadline runs to the end of its day).
-    assert _cells(quarter_db, "unit", today=date(2026, 11, 30))[2][6] == 0
-    assert _cells(quarter_db, "unit", today=date(2026, 12, 1))[2][6] == 1
+    for today, overdue in ((date(2026, 11, 30), 0), (date(2026, 12, 1), 1)):
+        rows = {row[0]: row for row in _cells(quarter_db, "unit", today=today)}
+        assert rows[U3][6] == overdue, today
 
 
 def test_other_quarter_and_empty_quarter(quarter_db: Path) -> None:
@@ -205,9 +211,9 @@ def test_quarterly_xlsx(quarter_db: Path, tmp_path: Path) -> None:
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     assert rows[0] == header("class")
     total = rows[-1]
-    assert total[0] == "合计" and total[1:] == [11, 2, 7, 6, 5, 1, 1, 1, 15.5, 4, 75.0]
+    assert total[0] == "合计" and total[1:] == [11, 2, 7, 5, 4, 1, 1, 1, 12.0, 5, 60.0]
     assert all(isinstance(v, int) for v in total[1:9])
-    assert isinstance(total[9], float)
+    assert isinstance(total[9], int | float) and total[9] == 12.0  # a number (12.0 reads as 12)
     # A class starting with @ or + is a text cell, never a formula.
     cells = {
         ws.cell(row=i, column=1).value: ws.cell(row=i, column=1) for i in range(2, ws.max_row + 1)
@@ -224,11 +230,12 @@ def test_quarterly_json_and_terminal(quarter_db: Path) -> None:
     doc = ran.json()
     assert doc["quarter"] == "2026Q4" and doc["as_of"] == "2026-12-10"
     assert doc["header"] == HEADER.split(",")
-    assert doc["total"]["satisfaction_rate"] == 75.0 and doc["total"]["on_time_rate"] == 83.3
+    assert doc["overdue_on"] == "2026-12-10"
+    assert doc["total"]["satisfaction_rate"] == 60.0 and doc["total"]["on_time_rate"] == 80.0
     assert [r["group"] for r in doc["rows"]] == [U1, U2, U3, "（未分办）"]
     ran = run_cli(quarter_db, "report", "quarterly", "--quarter", "2026Q4", today="2026-12-10")
     assert ran.code == 0
-    for word in ("合计", U1, "按期办结率", "█", "75.0%"):
+    for word in ("合计", U1, "按期办结率", "█", "60.0%", "数据截至 2026-12-10"):
         assert word in ran.stdout
 
 
@@ -263,7 +270,8 @@ ITEM_COLUMNS = [
 
 def test_items_library(quarter_db: Path) -> None:
     with Reader(str(quarter_db)) as r:
-        items = list(service_items(r, "2026-11"))
+        # As of the quarter's last day, after every act of the scenario.
+        items = list(service_items(r, "2026-11", today=date(2026, 12, 31)))
     assert [i.appeal for i in items] == ["202611-001-1", "202611-002-1", "202611-002-2"]
     first = items[0]
     assert first.units == [U2, U3] and first.status_label == "已销号"
@@ -280,7 +288,9 @@ def test_items_library(quarter_db: Path) -> None:
 def test_items_csv_without_contacts(quarter_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "items.csv"
     before = fingerprint(quarter_db)
-    ran = run_cli(quarter_db, "report", "items", "--month", "2026-12", "--csv", str(out))
+    ran = run_cli(
+        quarter_db, "report", "items", "--month", "2026-12", "--csv", str(out), today="2026-12-10"
+    )
     assert ran.code == 0, ran.stderr
     raw, rows = _read_csv(out)
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -358,7 +368,9 @@ def test_items_xlsx_codes_are_text(quarter_db: Path, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "items.xlsx"
-    ran = run_cli(quarter_db, "report", "items", "--month", "2026-12", "--xlsx", str(out))
+    ran = run_cli(
+        quarter_db, "report", "items", "--month", "2026-12", "--xlsx", str(out), today="2026-12-10"
+    )
     assert ran.code == 0, ran.stderr
     ws = load_workbook(out).active
     assert [c.value for c in ws[1]] == ITEM_COLUMNS
@@ -385,7 +397,7 @@ def test_reports_on_postgresql(pg_db: str) -> None:
         assert list(quarterly(r, Q4, by="theme", today=TODAY).table()) == BY_THEME
         regions = {f.group: f.appeals for f in quarterly(r, Q4, by="region", today=TODAY).rows}
         assert regions == {"昆明市": 7, "曲靖市": 4}
-        items = list(service_items(r, "2026-12", with_contacts=True))
+        items = list(service_items(r, "2026-12", today=TODAY, with_contacts=True))
         assert items[0].report_due == date(2026, 12, 22) and items[1].contact == "李建国"
         from zuozhen.bulletin import build, render_bulletin
 

@@ -1,7 +1,7 @@
 """The quarterly 通报 (step 10): figures, the per-unit table, a chart, what is overdue.
 
 ``build`` collects everything from the Reader (the same figures as ``report quarterly``,
-see reports.py for their definitions); ``render_bulletin`` fills the Jinja2 templates
+as of the same cut-off, see reports.py for their definitions); ``render_bulletin`` fills the Jinja2 templates
 ``data/templates/bulletin.html.j2`` and ``bulletin.md.j2``, so an office can change the
 wording without code. The HTML is one self-contained file — inline CSS and an inline SVG
 bar chart, no script, no external asset — laid out for A4 when printed from a browser.
@@ -40,7 +40,8 @@ class Bulletin:
     quarter: Quarter
     organiser: str
     programme: str
-    as_of: date
+    as_of: date  # the cut-off (--today): figures as the case file stood at its end
+    overdue_on: date  # the day overdue is judged on: the quarter's end or the cut-off
     enterprises: int
     by_unit: QuarterlyReport
     by_theme: QuarterlyReport
@@ -60,13 +61,14 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
         quarter=quarter,
         organiser=cfg.organiser,
         programme=cfg.programme,
-        as_of=quarter.cutoff(today),
-        enterprises=enterprises_served(r, quarter),
+        as_of=today,
+        overdue_on=quarter.overdue_on(today),
+        enterprises=enterprises_served(r, quarter, today=today),
         by_unit=reports["unit"],
         by_theme=reports["theme"],
         by_region=reports["region"],
         overdue=overdue_items(r, quarter, today=today, limit=OVERDUE_SHOWN),
-        classes=problem_classes(r, quarter, limit=10),
+        classes=problem_classes(r, quarter, today=today, limit=10),
     )
 
 
@@ -173,6 +175,7 @@ def view(b: Bulletin) -> dict[str, Any]:
         "period": f"{_zh(q.first_day)}至{_zh(q.last_day)}",
         "months": "、".join(f"{int(m[5:])}月" for m in q.months),
         "as_of": _zh(b.as_of),
+        "overdue_on": _zh(b.overdue_on),
         "headline": {
             "appeals": t.appeals,
             "withdrawn": t.withdrawn,

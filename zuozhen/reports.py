@@ -6,48 +6,58 @@ on SQLite and PostgreSQL alike. Nothing here prints.
 
 How each figure of ``report quarterly`` is defined (the README quotes this):
 
+* **The cut-off.** Every figure shows the case file as it stood at the end of the
+  report's day (``--today``, by default the real date): nothing recorded as done after it
+  counts — no booking, hand-off, extension, closing, rating or reopening. Statuses are
+  those of that day, rebuilt from the dates of the acts (zuozhen/asof.py). A quarter
+  that begins after the cut-off is refused.
 * **Which appeals.** An appeal belongs to the quarter of its booking month (the month of
-  its 挂号), and to its *current leading unit*: the unit chosen at triage until it is
-  handed off, then the first (leading) unit of its latest hand-off. Appeals with no unit
-  are shown as “（未分办）”. By theme, region (the enterprise's 所属地区) or problem class
-  (共性诉求), appeals without one are shown as “（未分类）”, “（未填地区）”, “（未归类）”.
-  Statuses are those on the day the report is made. After a unit's return (退回) the
-  appeal belongs to the units of that hand-off left after the returning one (the first
-  leads), until it is handed off again.
+  its 挂号) once booked, and to its *leading unit* at the cut-off: the unit chosen at
+  triage until it is handed off, then the first (leading) unit of its latest hand-off.
+  Appeals with no unit are shown as “（未分办）”. By theme, region (the enterprise's 所属地区)
+  or problem class (共性诉求), appeals without one are shown as “（未分类）”, “（未填地区）”,
+  “（未归类）”.
+* **Its round.** A re-visit that reopens an appeal (回访 ``--reopen``) starts a new round;
+  below, “the round” is the appeal's round at the cut-off, and its hand-off the one made in
+  that round (by the cut-off).
 * **Withdrawn, voided, merged** (withdrawal.py). An appeal voided as an entry made in
   error (作废) counts nowhere. A duplicate merged into another appeal (已合并) counts
   nowhere itself: it is counted once, as the appeal it joined. An appeal the enterprise
-  withdrew (企业撤回) counts as received (受理诉求) and in the facts that happened before
-  (交办, 延期), never as closed or overdue; **企业撤回** is its own figure beside 受理诉求
-  in the terminal view, the JSON and the bulletin (the CSV columns are fixed by cli.md).
+  withdrew (企业撤回) by the cut-off counts as received (受理诉求) and in the facts that
+  happened before (交办, 延期), never as closed or overdue; **企业撤回** is its own figure
+  beside 受理诉求 in the terminal view, the JSON and the bulletin (the CSV columns are
+  fixed by cli.md), and 办结率 = 已办结 / (受理诉求 − 企业撤回).
 * **受理诉求** — the appeals (withdrawn ones included).
 * **现场解决** — appeals answered and resolved on the spot at the session.
 * **交办** — appeals handed off (交办) to a unit at least once.
-* **已办结** — appeals closed (销号, status 已销号 or 已评价), those resolved on the spot
-  included.
-* **按期办结** — closed appeals closed on or before the report deadline of their latest
-  hand-off round, as extended (延期) or set by law (the round's ``report`` deadline row);
-  an appeal resolved on the spot counts as closed on time.
-* **超期未办结** — appeals neither closed nor withdrawn whose current hand-off round's
-  report deadline had passed at the end of the quarter, or at the report date if that is
-  earlier (a deadline runs to the end of its day). Appeals never handed off, or returned
-  by a unit and not yet handed off again, are not counted here.
-* **延期** — appeals granted at least one extension.
-* **解释说明** — closed appeals whose outcome is 解释说明 (unreasonable or unsolvable,
-  closed with an explanation to the enterprise).
-* **平均办理工作日** — over closed appeals that were handed off, the mean number of working
-  days after the hand-off date of the latest round up to and including the closing date
-  (official calendar, holidays and make-up days applied); one decimal, rounded half up;
-  empty when there is none.
-* **评价数** — appeals rated by the enterprise in their latest round.
-* **满意率** — (满意 + 基本满意) / 评价数 on the rating of the *handling*, as a percentage
-  with one decimal, rounded half up; empty when nothing was rated.
-* **合计** — the same figures over all appeals of the quarter.
+* **已办结** — appeals whose round was closed (销号), those resolved on the spot included.
+  A reopened appeal is open again until its new round is closed.
+* **按期办结** — closed appeals closed on or before their round's report deadline, as
+  extended (延期) or set by law (the round's ``report`` deadline row); an appeal resolved
+  on the spot counts as closed on time.
+* **超期未办结** — appeals not closed whose round was handed off and whose report deadline,
+  as it stood at the cut-off, had passed on the day overdue is judged: the last day of the
+  quarter, or the cut-off if earlier (a deadline runs to the end of its day). Appeals not
+  handed off in their round (never, or reopened and not yet handed off again) are not
+  counted here.
+* **延期** — appeals granted at least one extension (in any round).
+* **解释说明** — closed appeals whose round's outcome is 解释说明 (unreasonable or
+  unsolvable, closed with an explanation to the enterprise).
+* **平均办理工作日** — over closed appeals whose round was handed off, the mean number of
+  working days after that hand-off's date up to and including the closing date (official
+  calendar, holidays and make-up days applied); one decimal, rounded half up; empty when
+  there is none.
+* **评价数** — the ratings (诊后评价) the enterprises gave, not the appeals rated: every
+  round's rating counts, so an appeal rated, reopened and rated again counts twice. A
+  rating belongs to its appeal's quarter and group; by unit, to the leading unit of the
+  round it rates (the appeal's unit for a round answered on the spot, which no unit
+  handled).
+* **满意率** — (满意 + 基本满意) / 评价数 on the rating of the *handling*, over the same
+  ratings, as a percentage with one decimal, rounded half up; empty when nothing was rated.
+* **合计** — the same figures over all appeals of the quarter and all their ratings.
 
-Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 / (受理诉求 −
-企业撤回) (a withdrawn appeal is no longer to be closed), 按期办结率 = 按期办结 / 已办结,
-both percentages with one decimal. **涉及企业** (the bulletin): distinct enterprises with
-an appeal counted in 受理诉求.
+Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 / 受理诉求,
+按期办结率 = 按期办结 / 已办结, both percentages with one decimal.
 """
 
 from __future__ import annotations
@@ -59,7 +69,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from zuozhen.appeals import due_join
+from zuozhen.asof import RECEIVED, AsOf, as_of, refuse_future
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_quarter
@@ -87,14 +97,11 @@ FIGURES = (
     "满意率",
 )
 _KEY_SQL = {
-    "unit": "a.lead_unit",
     "theme": "a.theme",
     "region": "e.region",
     "class": "a.problem_class",
 }
-_CLOSED = "a.status IN ('closed', 'rated')"
-# Voided entries and merged duplicates count nowhere (the one they joined counts).
-_COUNTED = "a.status NOT IN ('void', 'merged')"
+SATISFIED = ("满意", "基本满意")
 
 
 def header(by: str = "unit") -> list[str]:
@@ -155,9 +162,24 @@ class Quarter:
     def month_in(self) -> str:
         return "a.month IN (:m0, :m1, :m2)"
 
-    def cutoff(self, today: date) -> date:
-        """The day overdue is judged on: the quarter's last day, or today if earlier."""
-        return min(self.last_day, today)
+    def overdue_on(self, cutoff: date) -> date:
+        """The day overdue is judged on: the quarter's last day, or the cut-off if earlier."""
+        return min(self.last_day, cutoff)
+
+    def require_started(self, cutoff: date) -> None:
+        """A quarter that begins after the cut-off is refused (there is nothing to count)."""
+        current = Quarter(cutoff.year, (cutoff.month - 1) // 3 + 1)
+        refuse_future(self.first_day, cutoff, f"{self.code}（{self.title}）", current.code)
+
+    def scope(self, cutoff: date, *, region: bool = False) -> tuple[str, str]:
+        """FROM and WHERE of the quarter's appeals received by the cut-off (``appeal a``,
+        with ``booking b`` and ``enterprise e`` when needed)."""
+        received = cutoff < self.last_day  # else every booking of its months was made
+        joins = " JOIN booking b ON b.id = a.booking_id" if received or region else ""
+        if region:
+            joins += " JOIN enterprise e ON e.uscc = b.uscc"
+        where = self.month_in + (f" AND {RECEIVED}" if received else "")
+        return f"appeal a{joins}", where
 
 
 # -- quarterly statistics --------------------------------------------------------------------
@@ -169,7 +191,7 @@ class Figures:
 
     group: str
     appeals: int = 0
-    withdrawn: int = 0  # 企业撤回, among ``appeals``
+    withdrawn: int = 0  # 企业撤回 by the cut-off, among ``appeals``
     resolved_on_spot: int = 0
     handed_off: int = 0
     closed: int = 0
@@ -192,6 +214,7 @@ class Figures:
 
     @property
     def closure_rate(self) -> float | None:
+        # A withdrawn appeal is no longer to be closed.
         return percent(self.closed, self.appeals - self.withdrawn)
 
     @property
@@ -261,7 +284,8 @@ def _blank(value: float | None) -> object:
 class QuarterlyReport:
     quarter: Quarter
     by: str
-    as_of: date  # the day overdue was judged on (quarter end or the report date)
+    as_of: date  # the cut-off: the case file as it stood at the end of this day
+    overdue_on: date  # the day overdue was judged on (quarter end or the cut-off)
     rows: list[Figures]
     total: Figures
 
@@ -278,28 +302,22 @@ class QuarterlyReport:
             "quarter": self.quarter.code,
             "by": self.by,
             "as_of": self.as_of.isoformat(),
+            "overdue_on": self.overdue_on.isoformat(),
             "header": self.header(),
             "rows": [r.as_json() for r in self.rows],
             "total": self.total.as_json(),
         }
 
 
-def _from(bys: Sequence[str]) -> str:
-    """The FROM clause: the appeal with its latest hand-off round and rating of that round."""
-    region = (
-        " JOIN booking b ON b.id = a.booking_id JOIN enterprise e ON e.uscc = b.uscc"
-        if "region" in bys
-        else ""
-    )
-    return (
-        f"appeal a{region}"
-        " LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round"
-        " LEFT JOIN rating r ON r.appeal_id = a.id AND r.round = a.round"
-    )
-
-
-def _group_key(by: str) -> str:
-    col = _KEY_SQL[by]
+def _group_key(by: str, v: AsOf, *, rating: bool = False) -> str:
+    """The group of an appeal (or, with ``rating``, of one of its ratings ``g``)."""
+    if by != "unit":
+        col = _KEY_SQL[by]
+    elif rating:
+        # A rating judges the round it rates: that round's leading unit.
+        col = f"COALESCE(NULLIF(gh.lead_unit, ''), {v.lead_unit_alone})"
+    else:
+        col = v.lead_unit
     return f"COALESCE(NULLIF({col}, ''), '{NONE_LABEL[by]}')"
 
 
@@ -312,8 +330,62 @@ def check_by(by: str) -> str:
 
 
 def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> QuarterlyReport:
-    """The quarter's figures per group and in total, as the module docstring defines them."""
+    """The quarter's figures per group and in total, as the module docstring defines them;
+    ``today`` is the cut-off."""
     return quarterly_many(r, quarter, (check_by(by),), today=today)[by]
+
+
+_FLAGS = ("withdrawn", "on_spot", "handed", "closed", "on_time", "overdue", "extended", "explained")
+
+
+def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
+    """One grouped query: each appeal's 0/1 flags and each rating, summed per combination
+    of keys (a few hundred rows at most). The flags are computed in a derived table so
+    the aggregate contains no subquery (PostgreSQL).
+
+    Ratings count by the round they rate. An appeal never reopened has one round, rated
+    at most once, and the unit of that round is the appeal's own at any cut-off after the
+    rating (the hand-off came before the closing, or there was none: on the spot); so its
+    rating rides on the appeal's row (one index probe), and only reopened appeals'
+    ratings are read one by one with the unit of their round."""
+    names = ", ".join(f"k{i}" for i in range(len(bys)))
+    keys = ", ".join(f"{_group_key(by, v)} AS k{i}" for i, by in enumerate(bys))
+    rating_keys = ", ".join(f"{_group_key(by, v, rating=True)} AS k{i}" for i, by in enumerate(bys))
+    closed = v.closed
+    ok = ", ".join(f"'{g}'" for g in SATISFIED)
+    sums = ", ".join(f"SUM({f}) AS {f}" for f in ("appeals", *_FLAGS, "rated", "satisfied"))
+    return f"""
+        SELECT {names}, {sums}
+        FROM (
+            SELECT {keys}, 1 AS appeals,
+                CASE WHEN (a.status = 'withdrawn' AND a.ended_on <= :cutoff) THEN 1 ELSE 0 END AS withdrawn,
+                CASE WHEN {v.on_spot} THEN 1 ELSE 0 END AS on_spot,
+                CASE WHEN {v.handed} THEN 1 ELSE 0 END AS handed,
+                CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
+                CASE WHEN {closed} AND ((h.id IS NULL AND {v.on_spot})
+                        OR (h.id IS NOT NULL AND ({v.closed_on}) <= rd.due))
+                     THEN 1 ELSE 0 END AS on_time,
+                CASE WHEN NOT {closed} AND NOT (a.status = 'withdrawn' AND a.ended_on <= :cutoff) AND h.id IS NOT NULL
+                          AND {v.report_due} < :judged
+                     THEN 1 ELSE 0 END AS overdue,
+                CASE WHEN {v.extended} THEN 1 ELSE 0 END AS extended,
+                CASE WHEN {closed} AND ({v.outcome}) = '解释说明' THEN 1 ELSE 0 END AS explained,
+                CASE WHEN g.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
+                CASE WHEN g.handling IN ({ok}) THEN 1 ELSE 0 END AS satisfied
+            FROM {src}{v.joins()}
+            LEFT JOIN rating g ON g.appeal_id = a.id AND g.round = 1 AND a.round = 1
+                AND g.rated_on <= :cutoff
+            WHERE {where}
+            UNION ALL
+            SELECT {rating_keys}, 0 AS appeals, {", ".join(f"0 AS {f}" for f in _FLAGS)},
+                1 AS rated, CASE WHEN g.handling IN ({ok}) THEN 1 ELSE 0 END AS satisfied
+            FROM {src}
+            JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff
+            LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round
+            WHERE {where} AND a.round > 1
+        ) u
+        GROUP BY {names}
+    """
 
 
 def quarterly_many(
@@ -322,48 +394,16 @@ def quarterly_many(
     """Several break-downs in one pass: grouped by every key at once, rolled up here."""
     for by in bys:
         check_by(by)
-    cutoff = quarter.cutoff(today)
-    params = {**quarter.params(), "cutoff": cutoff}
-    keys = ", ".join(f"{_group_key(by)} AS k{i}" for i, by in enumerate(bys))
-    names = ", ".join(f"k{i}" for i in range(len(bys)))
-    # One pass over the quarter's appeals: each row's 0/1 flags, summed per combination of
-    # keys (a few hundred rows at most). The flags are computed in a derived table so the
-    # aggregate contains no subquery (PostgreSQL).
-    sql = f"""
-        SELECT {names}, COUNT(*) AS appeals, SUM(withdrawn) AS withdrawn,
-               SUM(on_spot) AS on_spot, SUM(handed) AS handed,
-               SUM(closed) AS closed, SUM(on_time) AS on_time, SUM(overdue) AS overdue,
-               SUM(extended) AS extended, SUM(explained) AS explained,
-               SUM(rated) AS rated, SUM(satisfied) AS satisfied
-        FROM (
-            SELECT {keys},
-                CASE WHEN a.status = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn,
-                CASE WHEN a.resolved_on_spot THEN 1 ELSE 0 END AS on_spot,
-                CASE WHEN EXISTS (SELECT 1 FROM handoff x WHERE x.appeal_id = a.id)
-                     THEN 1 ELSE 0 END AS handed,
-                CASE WHEN {_CLOSED} THEN 1 ELSE 0 END AS closed,
-                CASE WHEN {_CLOSED} AND (
-                        (h.id IS NULL AND a.resolved_on_spot)
-                        OR (h.id IS NOT NULL AND a.closed_on <= rd.due))
-                     THEN 1 ELSE 0 END AS on_time,
-                CASE WHEN NOT {_CLOSED} AND a.status <> 'withdrawn' AND h.id IS NOT NULL
-                          AND rd.due < :cutoff
-                     THEN 1 ELSE 0 END AS overdue,
-                CASE WHEN EXISTS (SELECT 1 FROM extension x WHERE x.appeal_id = a.id)
-                     THEN 1 ELSE 0 END AS extended,
-                CASE WHEN {_CLOSED} AND a.outcome = '解释说明' THEN 1 ELSE 0 END AS explained,
-                CASE WHEN r.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
-                CASE WHEN r.handling IN ('满意', '基本满意') THEN 1 ELSE 0 END AS satisfied
-            FROM {_from(bys)}{due_join("rd", "report")}
-            WHERE {quarter.month_in} AND {_COUNTED}
-        ) t
-        GROUP BY {names}
-    """
+    quarter.require_started(today)
+    v = as_of(r.dialect)
+    judged = quarter.overdue_on(today)
+    params = {**quarter.params(), "cutoff": today, "judged": judged}
+    src, where = quarter.scope(today, region="region" in bys)
     groups: list[dict[str, Figures]] = [{} for _ in bys]
-    for row in r.iter(sql, params):
+    for row in r.iter(_figures_sql(v, bys, src, where), params):
         part = Figures(
             group="",
-            appeals=int(row["appeals"]),
+            appeals=int(row["appeals"] or 0),
             withdrawn=int(row["withdrawn"] or 0),
             resolved_on_spot=int(row["on_spot"] or 0),
             handed_off=int(row["handed"] or 0),
@@ -381,10 +421,11 @@ def quarterly_many(
     # Working days need the official calendar: fetch only the two dates per closed
     # handed-off appeal and count with the calendar's rank index (O(1) per pair).
     cal = r.calendar
+    keys = ", ".join(f"{_group_key(by, v)} AS k{i}" for i, by in enumerate(bys))
     pairs = f"""
-        SELECT {keys}, h.handed_on, a.closed_on
-        FROM {_from(bys)}
-        WHERE {quarter.month_in} AND {_CLOSED} AND h.id IS NOT NULL AND a.closed_on IS NOT NULL
+        SELECT {keys}, h.handed_on, {v.closed_on} AS closed_on
+        FROM {src}{v.joins(report=False)}
+        WHERE {where} AND h.id IS NOT NULL AND {v.closed}
     """
     for row in r.iter(pairs, params):
         handed, closed = as_date(row["handed_on"]), as_date(row["closed_on"])
@@ -401,21 +442,21 @@ def quarterly_many(
         total = Figures(group=TOTAL)
         for f in rows:
             total.add(f)
-        out[by] = QuarterlyReport(quarter, by, cutoff, rows, total)
+        out[by] = QuarterlyReport(quarter, by, today, judged, rows, total)
     return out
 
 
 # -- figures for the bulletin ---------------------------------------------------------------
 
 
-def enterprises_served(r: Reader, quarter: Quarter) -> int:
-    """涉及企业: distinct enterprises (统一社会信用代码) with an appeal of the quarter counted
-    in 受理诉求 (not voided, not merged into another appeal)."""
+def enterprises_served(r: Reader, quarter: Quarter, *, today: date) -> int:
+    """Distinct enterprises (统一社会信用代码) with an appeal of the quarter booked by the
+    cut-off."""
     return int(
         r.scalar(
             f"SELECT COUNT(DISTINCT b.uscc) FROM appeal a JOIN booking b ON b.id = a.booking_id "
-            f"WHERE {quarter.month_in} AND {_COUNTED}",
-            quarter.params(),
+            f"WHERE {quarter.month_in} AND {RECEIVED}",
+            {**quarter.params(), "cutoff": today},
         )
         or 0
     )
@@ -426,48 +467,53 @@ class OverdueItem:
     appeal: str
     unit: str
     due: date
-    days_overdue: int  # working days after the due day up to the cut-off day
+    days_overdue: int  # working days after the due day up to the day overdue is judged on
 
 
 def overdue_items(
     r: Reader, quarter: Quarter, *, today: date, limit: int | None = None
 ) -> list[OverdueItem]:
     """The appeals counted in 超期未办结, most overdue first (no personal data)."""
-    cutoff = quarter.cutoff(today)
+    quarter.require_started(today)
+    v = as_of(r.dialect)
+    judged = quarter.overdue_on(today)
+    src, where = quarter.scope(today)
     cal = r.calendar
     items = []
     for row in r.iter(
         f"""
-        SELECT a.id, h.lead_unit, rd.due
-        FROM appeal a JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-        {due_join("rd", "report")}
-        WHERE {quarter.month_in} AND NOT {_CLOSED} AND rd.due < :cutoff
-          AND a.status NOT IN ('withdrawn', 'void', 'merged')
-        ORDER BY rd.due, a.id{f" LIMIT {int(limit)}" if limit is not None else ""}
+        SELECT a.id, h.lead_unit, {v.report_due} AS due
+        FROM {src}{v.joins()}
+        WHERE {where} AND h.id IS NOT NULL AND NOT {v.closed} AND {v.report_due} < :judged
+          AND NOT (a.status = 'withdrawn' AND a.ended_on <= :cutoff)
+        ORDER BY due, a.id{f" LIMIT {int(limit)}" if limit is not None else ""}
         """,
-        {**quarter.params(), "cutoff": cutoff},
+        {**quarter.params(), "cutoff": today, "judged": judged},
     ):
         due = as_date(row["due"])
         assert due is not None
         items.append(
             OverdueItem(
-                str(row["id"]), str(row["lead_unit"]), due, cal.workdays_between(due, cutoff)
+                str(row["id"]), str(row["lead_unit"]), due, cal.workdays_between(due, judged)
             )
         )
     return items  # the earliest deadline is the most working days overdue
 
 
-def problem_classes(r: Reader, quarter: Quarter, *, limit: int = 10) -> list[tuple[str, int]]:
-    """共性诉求: the most frequent problem classes of the quarter with their counts."""
+def problem_classes(
+    r: Reader, quarter: Quarter, *, today: date, limit: int = 10
+) -> list[tuple[str, int]]:
+    """共性诉求: the most frequent problem classes of the quarter's appeals booked by the
+    cut-off, with their counts."""
+    src, where = quarter.scope(today)
     rows = r.rows(
         f"""
-        SELECT a.problem_class AS cls, COUNT(*) AS n FROM appeal a
-        WHERE {quarter.month_in} AND a.problem_class IS NOT NULL AND a.problem_class <> ''
-          AND {_COUNTED}
+        SELECT a.problem_class AS cls, COUNT(*) AS n FROM {src}
+        WHERE {where} AND a.problem_class IS NOT NULL AND a.problem_class <> ''
         GROUP BY a.problem_class
         ORDER BY COUNT(*) DESC, a.problem_class
         LIMIT {int(limit)}
         """,
-        quarter.params(),
+        {**quarter.params(), "cutoff": today},
     )
     return [(str(x["cls"]), int(x["n"])) for x in rows]

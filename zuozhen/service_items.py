@@ -4,6 +4,11 @@ The list holds what the office serves, counted as the quarterly figures count (r
 an appeal voided as an entry made in error and a duplicate merged into another appeal are
 left out (the appeal it joined is listed); a withdrawn one is listed as 已撤回.
 
+Like every report, the list shows the case file as it stood at the end of the cut-off
+day (``--today``; zuozhen/asof.py): appeals booked by then, each with its status, units,
+hand-off, deadlines and closing day of that day. A month that begins after the cut-off is
+refused.
+
 With ``with_contacts`` the rows carry the contact's name and phone in full; that export
 is recorded in the audit trail (``record_contacts_export``) and written owner-only.
 """
@@ -16,7 +21,8 @@ from datetime import date
 from typing import Any
 
 from zuozhen import states
-from zuozhen.appeals import due_join, unit_list
+from zuozhen.appeals import unit_list
+from zuozhen.asof import RECEIVED, as_of, refuse_future
 from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_month
 
@@ -120,25 +126,43 @@ def item_header(*, with_contacts: bool = False) -> list[str]:
     return [*ITEM_HEADER[:3], *CONTACT_HEADER, *ITEM_HEADER[3:]]
 
 
-def service_items(r: Reader, month: str, *, with_contacts: bool = False) -> Iterator[ServiceItem]:
-    """The month's appeals in booking order, streamed; contact and phone only if asked."""
+def check_month(month: str, today: date) -> str:
+    """The month as ``YYYY-MM``; one that begins after the cut-off ``today`` is refused."""
     year, mon = parse_month(month)
+    m = month_key(year, mon)
+    latest = month_key(today.year, today.month)
+    refuse_future(date(year, mon, 1), today, f"{m}（{year}年{mon}月）", latest)
+    return m
+
+
+def service_items(
+    r: Reader, month: str, *, today: date, with_contacts: bool = False
+) -> Iterator[ServiceItem]:
+    """The month's appeals in booking order as of the cut-off ``today``, streamed; contact
+    and phone only if asked. A bad or future month is refused at once."""
+    return _items(r, check_month(month, today), today, with_contacts)
+
+
+def _items(r: Reader, m: str, today: date, with_contacts: bool) -> Iterator[ServiceItem]:
+    v = as_of(r.dialect)
     contacts = ", e.contact, e.phone" if with_contacts else ""
     for row in r.iter(
         f"""
-        SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, a.units, a.session_id,
-               c.date AS session_date, c.kind AS session_kind, a.status,
-               h.handed_on, pd.due AS plan_due, rd.due AS report_due, a.closed_on{contacts}
+        SELECT a.id, e.name, e.uscc, a.category, a.text, a.theme, {v.units} AS units,
+               a.session_id, c.date AS session_date, c.kind AS session_kind,
+               {v.status} AS status, h.handed_on,
+               CASE WHEN h.id IS NOT NULL THEN pd.due END AS plan_due,
+               CASE WHEN h.id IS NOT NULL THEN {v.report_due} END AS report_due,
+               {v.closed_on} AS closed_on{contacts}
         FROM appeal a
         JOIN booking b ON b.id = a.booking_id
         JOIN enterprise e ON e.uscc = b.uscc
         LEFT JOIN consultation c ON c.id = a.session_id
-        LEFT JOIN handoff h ON h.appeal_id = a.id AND h.round = a.round
-        {due_join("pd", "accept")}{due_join("rd", "report")}
-        WHERE a.month = :m AND a.status NOT IN ('void', 'merged')
+        {v.joins(plan=True)}
+        WHERE a.month = :m AND {RECEIVED}
         ORDER BY b.seq, a.seq
         """,
-        {"m": month_key(year, mon)},
+        {"m": m, "cutoff": today},
     ):
         yield ServiceItem(
             appeal=str(row["id"]),

@@ -44,6 +44,7 @@ def bulletin(
     q = Quarter.parse(quarter)
     kind = choose(fmt, ("html", "md"), "通报格式")
     today = a.today
+    q.require_started(today)
     if output is not None:
         check_target(output, overwrite=force)
     with a.reader() as r:

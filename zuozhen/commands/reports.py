@@ -103,7 +103,8 @@ def _print_quarterly(rep: QuarterlyReport) -> None:
         )
     con.print(glance)
     con.print(
-        f"[dim]超期未办结按 {rep.as_of.isoformat()} 计算；各项口径见 zuozhen report quarterly --help。[/dim]"
+        f"[dim]数据截至 {rep.as_of.isoformat()}，此后办理的不计；超期未办结按 "
+        f"{rep.overdue_on.isoformat()} 判断。\n各项口径见 zuozhen report quarterly --help。[/dim]"
     )
 
 
@@ -127,11 +128,14 @@ def quarterly(
 ) -> None:
     """季度统计：受理、现场解决、交办、办结、按期、超期、延期、满意率等，按单位/主题/地区/类别。
 
-    口径：诉求按挂号月份归入季度，按当前牵头单位归属（交办后为最近一轮交办的牵头单位）；
+    口径：一切按 --today 当日（默认今天）为止的案卷计，此后的挂号、交办、延期、销号、评价
+    都不计入；诉求按挂号月份归入季度，按当日的牵头单位归属（交办后为最近一轮交办的牵头单位）；
     企业撤回的计入受理诉求（终端显示“其中撤回”），作废的不计入，并入其他诉求的重复诉求
-    只在所并入的诉求中计一次；已办结含现场解决；按期办结指在（延期后的）反馈期限内销号，现场解决视为按期；
-    超期未办结指季度末（或今天，取较早者）已过反馈期限仍未销号；平均办理工作日为交办次日
-    至销号日的工作日数的平均值；满意率 =（满意 + 基本满意）/ 评价数，按“办理情况”评价计。
+    只在所并入的诉求中计一次；重新交办的诉求按最近一轮计，本轮销号才算已办结；已办结含现场解决；按期办结指在本轮
+    （延期后的）反馈期限内销号，现场解决视为按期；超期未办结指季度末（或 --today，取较早者）
+    已过本轮反馈期限仍未销号；平均办理工作日为本轮交办次日至销号日的工作日数的平均值；
+    评价数为评价的次数（每轮评价都计，按单位时归被评价那一轮的牵头单位）；
+    满意率 =（满意 + 基本满意）/ 评价数，按“办理情况”评价计。尚未开始的季度不能统计。
 
     示例：zuozhen report quarterly --quarter 2026Q4 --csv 2026Q4.csv
     """
@@ -144,6 +148,7 @@ def quarterly(
     q = Quarter.parse(quarter)
     check_by(by)
     today = a.today
+    q.require_started(today)
     for target in (csv, xlsx):
         if target is not None:
             check_target(target, overwrite=force)
@@ -197,11 +202,15 @@ def items(
     """
     from zuozhen.commands import render
     from zuozhen.files.outfiles import check_target
-    from zuozhen.service_items import item_header, record_contacts_export, service_items
-    from zuozhen.validation import month_key, parse_month
+    from zuozhen.service_items import (
+        check_month,
+        item_header,
+        record_contacts_export,
+        service_items,
+    )
 
     a = get_app(ctx)
-    m = month_key(*parse_month(month))
+    m = check_month(month, a.today)
     for target in (csv, xlsx):
         if target is not None:
             check_target(target, overwrite=force)
@@ -245,7 +254,7 @@ def items(
         case = a.open()
         try:
             with a.reader() as r, case.write(a.act) as tx:
-                rows = list(service_items(r, m, with_contacts=True))
+                rows = list(service_items(r, m, today=a.today, with_contacts=True))
                 n = export(lambda: rows)
                 where = "、".join(files) or ("JSON 输出" if json else "终端显示")
                 record_contacts_export(tx, month=m, target=where, rows=len(rows), columns=head)
@@ -256,8 +265,8 @@ def items(
         )
     else:
         with a.reader() as r:
-            n = export(lambda: service_items(r, m))
-            rows = list(service_items(r, m)) if (json or not files) else []
+            n = export(lambda: service_items(r, m, today=a.today))
+            rows = list(service_items(r, m, today=a.today)) if (json or not files) else []
     if files:
         extra = "含联系人和电话" if with_contacts else "不含联系人和电话"
         render.done(f"已导出 {'、'.join(files)}（{n} 行；{extra}）。")
