@@ -265,9 +265,10 @@ def floor_argv(db: Path, sql: str, csv: bool = False) -> tuple[list[str], str | 
 
 
 def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
-    from zuozhen.browse import list_appeals, search, show_appeal
+    from zuozhen.browse import list_appeals, show_appeal
     from zuozhen.files.csvout import write_csv
     from zuozhen.reports import Quarter, quarterly
+    from zuozhen.search import search
     from zuozhen.service_items import item_header, service_items
     from zuozhen.store.reader import Reader
     from zuozhen.supervision import daily_list

@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import OPERATOR, act, make_case, plan, scheduled, unchanged
 from tests.pg import needs_pg
-from zuozhen import browse, closing, handoff, hearing
+from zuozhen import browse, closing, handoff, hearing, search
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import CaseFile
@@ -117,14 +117,14 @@ def test_history_lists_booking_and_appeal_events(filed: Path, cli: Any) -> None:
 
 def test_search_trigram_and_short_queries(filed: Path, cli: Any) -> None:
     with reader(filed) as r:
-        assert [x["id"] for x in browse.search(r, "电费补贴").appeals] == ["202609-001-1"]
-        assert [x["id"] for x in browse.search(r, "用地").appeals] == ["202609-001-2"]  # LIKE
-        found = browse.search(r, "自然资源部门")  # the on-the-spot answer
+        assert [x["id"] for x in search.search(r, "电费补贴").appeals] == ["202609-001-1"]
+        assert [x["id"] for x in search.search(r, "用地").appeals] == ["202609-001-2"]  # LIKE
+        found = search.search(r, "自然资源部门")  # the on-the-spot answer
         assert [x["id"] for x in found.appeals] == ["202609-001-2"]
-        assert browse.search(r, "不存在的内容").appeals == []
-        assert [x["id"] for x in browse.search(r, '"补贴').appeals] == []
+        assert search.search(r, "不存在的内容").appeals == []
+        assert [x["id"] for x in search.search(r, '"补贴').appeals] == []
         with pytest.raises(InputError):
-            browse.search(r, "  ")
+            search.search(r, "  ")
     ran = cli(filed, "search", "通行证")
     assert ran.code == 0 and "202610-001-1" in ran.stdout
 
@@ -187,5 +187,5 @@ def test_read_path_on_postgresql(pg_db: str) -> None:
         assert [x["id"] for x in browse.list_appeals(r, unit="省税务局")] == ["202609-001-1"]
         assert browse.show_appeal(r, "202609-001-1").data["handoffs"][0]["joint"] is True
         assert [x["action"] for x in browse.history(r, "202609-001-1")][-1] == "assign.to"
-        assert [x["id"] for x in browse.search(r, "电费补贴").appeals] == ["202609-001-1"]
-        assert [x["id"] for x in browse.search(r, "用地").appeals] == ["202609-001-2"]
+        assert [x["id"] for x in search.search(r, "电费补贴").appeals] == ["202609-001-1"]
+        assert [x["id"] for x in search.search(r, "用地").appeals] == ["202609-001-2"]

@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 
-from zuozhen.browse import list_appeals, search, show_appeal
+from zuozhen.browse import list_appeals, show_appeal
 from zuozhen.bulletin import build
 from zuozhen.hearing import session_record
 from zuozhen.reports import Quarter, quarterly
+from zuozhen.search import search
 from zuozhen.service_items import service_items
 from zuozhen.store import reader as reader_module
 from zuozhen.store.reader import Reader

@@ -22,7 +22,7 @@ from rich.cells import cell_len
 from tests.factories import fingerprint, uscc
 from tests.factories import run_cli as run
 from tests.pg import needs_pg
-from zuozhen import browse, hearing
+from zuozhen import hearing, search
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader
 
@@ -341,11 +341,11 @@ def test_search_is_read_only(office: str) -> None:
 def test_library_errors_are_input_errors(office: str) -> None:
     with Reader(office) as r:
         with pytest.raises(InputError, match="不可见"):
-            browse.search(r, "\x00")
+            search.search(r, "\x00")
         with pytest.raises(InputError, match="--limit"):
-            browse.search(r, "出口", limit=0)
-        assert browse.search_words(["出口\u3000退税", "出口"]) == (["出口", "退税"], 0)
-        assert browse.search_words("\x00出\x00口\t退税") == (["出口", "退税"], 2)
+            search.search(r, "出口", limit=0)
+        assert search.search_words(["出口\u3000退税", "出口"]) == (["出口", "退税"], 0)
+        assert search.search_words("\x00出\x00口\t退税") == (["出口", "退税"], 2)
 
 
 # -- PostgreSQL: the same answers ------------------------------------------------------

@@ -13,15 +13,22 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from zuozhen import names, states
 from zuozhen.appeals import not_found, unit_list
-from zuozhen.errors import InputError
+from zuozhen.config import local_time
+from zuozhen.errors import InputError, NotFoundError
 from zuozhen.session_status import lead_text
 from zuozhen.store.reader import Reader, as_bool, as_date
-from zuozhen.store.search_index import FIELDS
-from zuozhen.validation import MAX_TEXT, mask_name, mask_phone, month_key, parse_month
+from zuozhen.validation import (
+    mask_name,
+    mask_phone,
+    month_key,
+    normalize_uscc,
+    parse_month,
+)
 
 # -- list ------------------------------------------------------------------------------
 
@@ -30,25 +37,29 @@ def list_appeals(
     r: Reader,
     *,
     month: str | None = None,
-    status: str | None = None,
+    status: str | Sequence[str] | None = None,
     unit: str | None = None,
+    enterprise: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Appeals filtered by booking month, status (code or Chinese word) and unit."""
+    """Appeals filtered by booking month, status (codes, Chinese words or a group such as
+    未办结; several at once), unit and enterprise (name or credit code), in number order
+    (202610-9997 before 202610-10802: by month, booking number, appeal number)."""
     where = ["1 = 1"]
     params: dict[str, Any] = {}
     if month:
         params["month"] = month_key(*parse_month(month, "--month 月份"))
         where.append("a.month = :month")
     if status:
-        params["status"] = states.parse_status(status)
-        where.append("a.status = :status")
+        where.append(_status_filter(states.parse_statuses(status), params))
     if unit:
         unit = names.check_filter(r, names.UNIT, unit)  # a typo is refused, not listed empty
         params["unit"] = unit
         params["pat"] = "%" + json.dumps(unit, ensure_ascii=False) + "%"
         params["pat_ascii"] = "%" + json.dumps(unit) + "%"
         where.append("(a.lead_unit = :unit OR a.units LIKE :pat OR a.units LIKE :pat_ascii)")
+    if enterprise is not None:
+        where.append(_enterprise_filter(r, enterprise, params))
     sql = f"""
         SELECT a.id, a.booking_id, e.name AS enterprise, a.status, a.month, a.category,
                a.theme, a.lead_unit, a.units, a.session_id, a.round, a.outcome,
@@ -57,7 +68,7 @@ def list_appeals(
         JOIN booking b ON b.id = a.booking_id
         JOIN enterprise e ON e.uscc = b.uscc
         WHERE {" AND ".join(where)}
-        ORDER BY a.booking_id, a.seq
+        ORDER BY a.month, b.seq, a.seq
     """
     if limit:
         sql += f" LIMIT {int(limit)}"
@@ -84,6 +95,42 @@ def list_appeals(
             }
         )
     return out
+
+
+def _status_filter(codes: tuple[str, ...], params: dict[str, Any]) -> str:
+    names = []
+    for i, code in enumerate(codes):
+        params[f"status{i}"] = code
+        names.append(f":status{i}")
+    return f"a.status IN ({', '.join(names)})"
+
+
+_USCC_LIKE = re.compile(r"[0-9A-Za-z]{18}")
+
+
+def _enterprise_filter(r: Reader, value: str, params: dict[str, Any]) -> str:
+    """One enterprise by its credit code, or every enterprise whose name contains the text;
+    an enterprise the case file does not know is refused (a typo, not "nothing booked")."""
+    text = value.strip()
+    if not text:
+        raise InputError("--enterprise 需要企业名称（或其中几个字）或统一社会信用代码。")
+    if _USCC_LIKE.fullmatch(text):
+        params["uscc"] = normalize_uscc(text)
+        found = r.scalar("SELECT 1 FROM enterprise WHERE uscc = :uscc", {"uscc": params["uscc"]})
+        cond = "b.uscc = :uscc"
+    else:
+        params["ent"] = "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        found = r.scalar(
+            "SELECT 1 FROM enterprise WHERE name LIKE :ent ESCAPE '!' LIMIT 1",
+            {"ent": params["ent"]},
+        )
+        cond = "b.uscc IN (SELECT uscc FROM enterprise WHERE name LIKE :ent ESCAPE '!')"
+    if found is None:
+        raise InputError(
+            f"案卷中没有名称含“{text}”或统一社会信用代码为 {text} 的企业：请核对名称或代码，"
+            f"或用 zuozhen search {text} 查找。"
+        )
+    return cond
 
 
 # -- show ------------------------------------------------------------------------------
@@ -360,31 +407,123 @@ def _rounds(d: dict[str, Any], closures: list[dict[str, Any]]) -> list[dict[str,
 
 # -- history ---------------------------------------------------------------------------
 
+#: Trail entities that belong to one appeal (``history APPEAL``); every other entity is
+#: case-file-wide (sessions, announcements, calendars, imports, exports, the configuration).
+APPEAL_ENTITIES = ("appeal", "booking")
+_EVENT_COLUMNS = "id, at, as_of, operator, action, entity, entity_id, detail"
 
-def history(r: Reader, appeal_id: str) -> list[dict[str, Any]]:
-    """The appeal's audit trail (留痕): its own events and its booking's, oldest first."""
+
+def history(r: Reader, appeal_id: str, *, since: date | None = None) -> list[dict[str, Any]]:
+    """The appeal's audit trail (留痕): its own events and its booking's, oldest first;
+    ``since``: only those dated (as of) or entered on or after that day."""
     key = (appeal_id or "").strip()
     booking = r.scalar("SELECT booking_id FROM appeal WHERE id = :id", {"id": key})
     if booking is None:
         raise not_found(appeal_id, r)
+    params: dict[str, Any] = {"id": key, "b": booking}
+    cond = _since(r, since, params)
     rows = r.rows(
-        """
-        SELECT id, at, as_of, operator, action, entity, entity_id, detail FROM trail
-        WHERE (entity = 'appeal' AND entity_id = :id) OR (entity = 'booking' AND entity_id = :b)
+        f"""
+        SELECT {_EVENT_COLUMNS} FROM trail
+        WHERE ((entity = 'appeal' AND entity_id = :id) OR (entity = 'booking' AND entity_id = :b))
+              {cond}
         ORDER BY id
         """,
-        {"id": key, "b": booking},
+        params,
     )
+    return _events(r, rows)
+
+
+def case_history(
+    r: Reader, *, since: date | None = None, session: str | None = None
+) -> list[dict[str, Any]]:
+    """The case file's own trail, oldest first: what no single appeal carries — the
+    configuration, sessions planned, cancelled or moved, announcements published, holiday
+    schedules loaded, files imported, contact exports. ``session``: that session's events
+    and those of the appeals it holds or held that name it. ``since`` as in ``history``."""
+    params: dict[str, Any] = {}
+    cond = _since(r, since, params)
+    if session is None:
+        # Every entity but the two of appeals: three ranges of the entity index, so a
+        # trail of millions of appeal events is not read.
+        rows = r.rows(
+            f"""
+            SELECT {_EVENT_COLUMNS} FROM trail
+            WHERE id IN (SELECT id FROM trail WHERE entity < 'appeal'
+                         UNION ALL SELECT id FROM trail WHERE entity > 'appeal' AND entity < 'booking'
+                         UNION ALL SELECT id FROM trail WHERE entity > 'booking') {cond}
+            ORDER BY id
+            """,
+            params,
+        )
+        return _events(r, rows)
+    return _events(r, _session_events(r, session.strip(), cond, params))
+
+
+def _session_events(r: Reader, sid: str, cond: str, params: dict[str, Any]) -> list[Any]:
+    if r.scalar("SELECT 1 FROM consultation WHERE id = :s", {"s": sid}) is None:
+        raise NotFoundError(f"没有场次 {sid}：请用 zuozhen session list 查看场次号。")
+    params["s"] = sid
+    own = r.rows(
+        f"SELECT {_EVENT_COLUMNS} FROM trail WHERE entity = 'session' AND entity_id = :s {cond}"
+        " ORDER BY id",
+        params,
+    )
+    appeals = {
+        x["id"]
+        for x in r.rows(
+            "SELECT id FROM appeal WHERE session_id = :s UNION "
+            "SELECT appeal_id FROM notification WHERE session_id = :s",
+            {"s": sid},
+        )
+    }
+    for t in own:  # a cancelled or moved session names the appeals it had
+        appeals.update(_detail(t["detail"]).get("appeals") or [])
+    theirs: list[Any] = []
+    ids = sorted(appeals)
+    for i in range(0, len(ids), 500):
+        part = {f"a{k}": aid for k, aid in enumerate(ids[i : i + 500])}
+        names = ", ".join(f":{k}" for k in part)
+        for t in r.rows(
+            f"SELECT {_EVENT_COLUMNS} FROM trail WHERE entity = 'appeal' AND entity_id IN ({names})"
+            f" {cond}",
+            {**params, **part},
+        ):
+            if _detail(t["detail"]).get("session") == sid:
+                theirs.append(t)
+    return sorted([*own, *theirs], key=lambda t: int(t["id"]))
+
+
+def _since(r: Reader, since: date | None, params: dict[str, Any]) -> str:
+    """The condition for events dated (as of) or entered (local time) on or after ``since``."""
+    if since is None:
+        return ""
+    params["since"] = since
+    midnight = datetime.combine(since, time(0), r.config.zone())
+    params["since_at"] = midnight.astimezone(UTC).isoformat(timespec="microseconds")
+    return "AND (as_of >= :since OR at >= :since_at)"
+
+
+def _detail(raw: str) -> Any:
+    try:
+        detail = json.loads(raw)
+    except ValueError:
+        return raw
+    return detail
+
+
+def _events(r: Reader, rows: list[Any]) -> list[dict[str, Any]]:
+    """Trail rows as the clerk reads them: ``at`` stays the stored UTC time, ``at_local``
+    is the same moment in the case file's time zone (``[organiser] timezone``)."""
+    tz = r.config.zone()
     out = []
     for t in rows:
-        try:
-            detail = json.loads(t["detail"])
-        except ValueError:
-            detail = t["detail"]
+        detail = _detail(t["detail"])
         out.append(
             {
                 "id": t["id"],
                 "at": t["at"],
+                "at_local": local_time(t["at"], tz).isoformat(timespec="seconds"),
                 "as_of": as_date(t["as_of"]),
                 "operator": t["operator"],
                 "action": t["action"],
@@ -394,176 +533,3 @@ def history(r: Reader, appeal_id: str) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-# -- search ----------------------------------------------------------------------------
-
-#: At most this many words; a word longer than any recorded text (validation.MAX_TEXT)
-#: could never match.
-MAX_WORDS = 10
-#: The trigram index finds words of at least this many characters; shorter ones use LIKE.
-TRIGRAM = 3
-_FIELD_ORDER = {name: k for k, name in enumerate(FIELDS)}
-_LATIN = re.compile("[A-Za-z]")  # letters whose case LIKE folds
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    """Appeals with every word somewhere in their texts, and where each matched."""
-
-    words: list[str]
-    total: int  # all matching appeals; ``appeals`` holds the first ``limit`` of them
-    appeals: list[dict[str, Any]]
-    ignored: int  # invisible control characters taken out of the query
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "words": self.words,
-            "total": self.total,
-            "ignored_characters": self.ignored,
-            "appeals": self.appeals,
-        }
-
-
-def search_words(query: str | Sequence[str]) -> tuple[list[str], int]:
-    """The words of a query and how many invisible characters were taken out of it.
-
-    Words are split at any whitespace (a full-width space too); control and other
-    invisible characters (a NUL from a script or a pasted clipboard, a zero-width space)
-    are taken out, exactly as when texts are recorded (validation.clean_text), so a query
-    copied from a recorded text still finds it. Every other character is literal.
-    """
-    raw = query if isinstance(query, str) else " ".join(query)
-    words, seen, ignored = [], set(), 0
-    for part in raw.split():
-        word = "".join(ch for ch in part if ch.isprintable())
-        ignored += len(part) - len(word)
-        if word and word.lower() not in seen:
-            seen.add(word.lower())
-            words.append(word)
-    if not words:
-        if ignored:
-            raise InputError(
-                f"搜索内容只有 {ignored} 个不可见的控制字符（如 NUL），没有可搜索的文字："
-                "请输入要查找的文字，例如 zuozhen search 电费。"
-            )
-        raise InputError(
-            "请给出要搜索的文字，例如 zuozhen search 电费，或 zuozhen search 出口 退税。"
-        )
-    if len(words) > MAX_WORDS:
-        raise InputError(
-            f"搜索词太多（{len(words)} 个）：最多 {MAX_WORDS} 个，词之间用空格分开，请只保留关键词。"
-        )
-    long = [w for w in words if len(w) > MAX_TEXT]
-    if long:
-        raise InputError(
-            f"搜索词过长（{len(long[0])} 字）：记录的文字最长 {MAX_TEXT} 字，请用其中的几个关键词搜索。"
-        )
-    return words, ignored
-
-
-def search(r: Reader, query: str | Sequence[str], limit: int = 100) -> Found:
-    """Appeals whose recorded texts, of any round, contain every word (search_index.py).
-
-    Each word is looked up on its own and the appeals intersected, so the words may sit in
-    different texts (the enterprise's name and a unit's report). Words of three or more
-    characters go through the index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL); when
-    there is one, shorter words are only checked on the appeals it found; otherwise the
-    first short word is a LIKE over every text.
-    """
-    if not 1 <= limit <= 10_000:
-        raise InputError(f"--limit {limit} 不合理：请写 1 到 10000 之间的条数。")
-    words, ignored = search_words(query)
-    sql, params = _matching(r.dialect, words)
-    ids = sorted({row["appeal_id"] for row in r.iter(sql, params)})
-    return Found(words, len(ids), _describe(r, ids[:limit], words), ignored)
-
-
-def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
-    """SQL of the ids of the appeals matching every word (repeated when several of an
-    appeal's texts match: the caller makes them unique, which lets SQLite scan the table
-    in storage order instead of walking an index)."""
-    params: dict[str, str] = {}
-
-    def holds(i: int, column: str) -> str:
-        w = words[i]
-        if dialect == "sqlite" and not _LATIN.search(w):
-            params[f"w{i}"] = w  # no letter case to fold: a plain substring test is faster
-            return f"instr({column}, :w{i}) > 0"
-        params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-        return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
-
-    def hits(i: int) -> str:
-        if dialect == "sqlite" and len(words[i]) >= TRIGRAM:
-            params[f"q{i}"] = '"' + words[i].replace('"', '""') + '"'  # one literal phrase
-            return (
-                "SELECT appeal_id FROM search_text WHERE id IN"
-                f" (SELECT rowid FROM search_fts WHERE search_fts MATCH :q{i})"
-            )
-        return f"SELECT appeal_id FROM search_text WHERE {holds(i, 'body')}"
-
-    indexed = [i for i, w in enumerate(words) if len(w) >= TRIGRAM] or [0]
-    found = " INTERSECT ".join(hits(i) for i in indexed)
-    rest = [
-        "EXISTS (SELECT 1 FROM search_text s WHERE s.appeal_id = m.appeal_id"
-        f" AND {holds(i, 's.body')})"
-        for i in range(len(words))
-        if i not in indexed
-    ]
-    where = f" WHERE {' AND '.join(rest)}" if rest else ""
-    return f"SELECT m.appeal_id FROM ({found}) m{where}", params
-
-
-def _describe(r: Reader, ids: list[str], words: list[str]) -> list[dict[str, Any]]:
-    """The appeals found, each with the texts that hold a word: field, round, an excerpt."""
-    out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        keys = {f"a{k}": x for k, x in enumerate(ids[start : start + 500])}
-        among = ", ".join(f":{k}" for k in keys)
-        for x in r.iter(
-            f"""SELECT a.id, a.booking_id, e.name AS enterprise, a.status, a.round, a.text
-                FROM appeal a JOIN booking b ON b.id = a.booking_id
-                JOIN enterprise e ON e.uscc = b.uscc WHERE a.id IN ({among})""",
-            keys,
-        ):
-            out[x["id"]] = {
-                "id": x["id"],
-                "booking": x["booking_id"],
-                "enterprise": x["enterprise"],
-                "status": x["status"],
-                "status_label": states.label(x["status"]),
-                "round": x["round"],
-                "text": x["text"],
-                "matches": [],
-            }
-        for t in r.iter(
-            f"SELECT appeal_id, field, round, body FROM search_text WHERE appeal_id IN ({among})",
-            keys,
-        ):
-            folded = t["body"].lower()
-            hit = [w for w in words if w.lower() in folded]
-            if hit and t["appeal_id"] in out:
-                out[t["appeal_id"]]["matches"].append(
-                    {
-                        "field": t["field"],
-                        "label": FIELDS.get(t["field"], t["field"]),
-                        "round": t["round"],
-                        "words": hit,
-                        "excerpt": _excerpt(t["body"], hit[0]),
-                    }
-                )
-    for item in out.values():
-        item["matches"].sort(
-            key=lambda m: (m["round"] or 0, _FIELD_ORDER.get(m["field"], 99), m["excerpt"])
-        )
-    return [out[x] for x in ids if x in out]
-
-
-def _excerpt(body: str, word: str, width: int = 60) -> str:
-    """The text around the word's first occurrence, at most about ``width`` characters."""
-    if len(body) <= width:
-        return body
-    at = max(body.lower().find(word.lower()), 0)
-    start = max(0, min(at - width // 3, len(body) - width))
-    end = start + max(width, len(word))
-    return ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")

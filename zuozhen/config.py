@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
 from typing import Any
 
 from zuozhen.errors import InputError
 from zuozhen.resources import data_path
 
 PRESETS = ("province", "city")
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+#: China Standard Time, UTC+8 all year since 1991: what Asia/Shanghai is when the system has
+#: no time zone database (Windows without the ``tzdata`` package).
+CHINA = timezone(timedelta(hours=8), "CST")
+_CHINA_NAMES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +65,12 @@ class Config:
     retired_units: tuple[str, ...] = ()
     retired_regions: tuple[str, ...] = ()
     retired_themes: tuple[str, ...] = ()
+
+    timezone: str = DEFAULT_TIMEZONE  # [organiser] timezone: how times are shown
+
+    def zone(self) -> tzinfo:
+        """The configured time zone, for showing the trail's UTC times (``local_time``)."""
+        return zone(self.timezone)
 
 
 def preset_text(name: str) -> str:
@@ -214,6 +227,7 @@ def parse(text: str) -> Config:
         retired_units=_get(doc, "lists", "retired_units", tuple, default=[]),
         retired_regions=_get(doc, "lists", "retired_regions", tuple, default=[]),
         retired_themes=_get(doc, "lists", "retired_themes", tuple, default=[]),
+        timezone=_timezone(doc),
     )
     if not config.units:
         raise InputError("配置中 [lists] units 不能为空：请列出参与坐诊的单位。")
@@ -237,3 +251,52 @@ def _check_lists(config: Config) -> None:
                 f"“{'、'.join(both)}”同时列在 [lists] {key} 和 retired_{key} 中："
                 "在用的名称不能同时是已停用的，请删去其中一处。"
             )
+
+
+# -- the time zone -------------------------------------------------------------------------
+
+
+def _timezone(doc: dict[str, Any]) -> str:
+    name: str = _get(doc, "organiser", "timezone", str, default=DEFAULT_TIMEZONE).strip()
+    if name in _CHINA_NAMES or name == "UTC":
+        return name
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        # Without any time zone database (Windows, no tzdata) a name cannot be checked
+        # here; ``zone`` then falls back to UTC and says so.
+        if available_timezones():
+            raise InputError(
+                f"[organiser] timezone “{name}”不是有效的时区名称：请写 IANA 名称，"
+                "例如 Asia/Shanghai（北京时间）。"
+            ) from None
+    return name
+
+
+@cache
+def zone(name: str) -> tzinfo:
+    """The time zone of that name; Asia/Shanghai is UTC+8 even without a time zone
+    database, any other unknown name is UTC (``zone_label`` then says so)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return CHINA if name in _CHINA_NAMES else UTC
+
+
+def zone_label(name: str) -> str:
+    """How the clerk reads the zone: 北京时间, or its name (UTC when it could not be loaded)."""
+    if name in _CHINA_NAMES:
+        return "北京时间"
+    return "UTC" if zone(name) is UTC else name
+
+
+def local_time(at: str, tz: tzinfo) -> datetime:
+    """A stored UTC time stamp (ISO 8601) in the given zone."""
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz)

@@ -25,6 +25,7 @@ one transaction and one audit-trail event (the command's own ``tx.record``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zuozhen.errors import RuleError
@@ -127,6 +128,39 @@ def parse_status(value: str) -> str:
     raise RuleError(
         f"没有“{value}”这种状态；可选：{'、'.join(f'{w}（{c}）' for c, w in LABELS.items())}。"
     )
+
+
+#: Groups of states a listing may ask for by one word (list --status open).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "open": OPEN_STATES,
+    "未办结": OPEN_STATES,
+    "done": ("closed", "rated"),
+    "已办结": ("closed", "rated"),
+}
+
+
+def parse_statuses(values: str | Sequence[str]) -> tuple[str, ...]:
+    """Several states for a filter: each value a code, a word or a group (open/未办结,
+    done/已办结), several in one value separated by commas (已交办,已承办); in the
+    machine's order, each once."""
+    given = [values] if isinstance(values, str) else list(values)
+    parts = [p.strip() for v in given for p in v.replace("，", ",").replace("、", ",").split(",")]
+    chosen: set[str] = set()
+    for part in filter(None, parts):
+        group = GROUPS.get(part.lower() if part.isascii() else part)
+        if group is not None:
+            chosen.update(group)
+            continue
+        try:
+            chosen.add(parse_status(part))
+        except RuleError:
+            raise RuleError(
+                f"没有“{part}”这种状态；可选：{'、'.join(f'{w}（{c}）' for c, w in LABELS.items())}，"
+                "或 未办结（open）、已办结（done）；多个状态用逗号分隔。"
+            ) from None
+    if not chosen:
+        raise RuleError("请给出要列出的状态，例如 --status 已交办,已承办 或 --status 未办结。")
+    return tuple(s for s in STATES if s in chosen)
 
 
 # States in which a step has already been taken (refused as "done already", not "too early").

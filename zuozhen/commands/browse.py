@@ -7,12 +7,13 @@ from typing import Annotated, Any
 import typer
 
 from zuozhen import states
-from zuozhen.commands.common import AppealArg, Json, read
+from zuozhen.commands.common import AppealArg, Json, get_app, read
 
 
 def _plain(value: object) -> str:
     if isinstance(value, list):
-        return "、".join(_plain(v) if isinstance(v, list) else str(v) for v in value)
+        shown = "、".join(_plain(v) if isinstance(v, list) else str(v) for v in value[:20])
+        return shown + (f" 等 {len(value)} 项" if len(value) > 20 else "")
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
@@ -126,6 +127,26 @@ KEYS = {
     "year": "年份",
     "again_of": "与之相同的场次",
     "sessions_on_rest_days": "落在休息日的场次",
+    "booked_on": "挂号日期",
+    "lines": "行号",
+    "file": "文件",
+    "encoding": "编码",
+    "rows": "行数",
+    "imported": "导入诉求",
+    "rejected": "有误的行",
+    "bookings_created": "新建挂号",
+    "bookings_extended": "追加挂号",
+    "enterprises_created": "新企业",
+    "enterprises_updated": "更新企业",
+    "ignored_columns": "忽略的列",
+    "date": "日期",
+    "kind": "类型",
+    "lead": "领衔",
+    "month": "月份",
+    "format": "格式",
+    "source": "依据",
+    "from": "原日期",
+    "to": "新日期",
 }
 
 
@@ -153,21 +174,33 @@ def list_(
     ctx: typer.Context,
     month: Annotated[str | None, typer.Option("--month", help="挂号月份 YYYY-MM。")] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="状态：代码（handed_off）或中文（已交办）。")
+        str | None,
+        typer.Option(
+            "--status",
+            help="状态：代码（handed_off）或中文（已交办）；多个用逗号分隔（已交办,已承办）；"
+            "未办结（open）为所有未销号的诉求，已办结（done）为已销号和已评价。",
+        ),
     ] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="承办单位。")] = None,
+    enterprise: Annotated[
+        str | None,
+        typer.Option(
+            "--enterprise", help="企业：统一社会信用代码，或企业名称（含其中几个字即可）。"
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
-    """按月份、状态、单位列出诉求。
+    """按月份、状态、单位、企业列出诉求，按编号顺序。
 
-    示例：zuozhen list --month 2026-10 --status 已交办
+    示例：zuozhen list --month 2026-10 --status 已交办,已承办
+    示例：zuozhen list --status 未办结 --enterprise 91530100MA6K5X7Q2Y
     """
     from rich.table import Table
 
     from zuozhen.browse import list_appeals
     from zuozhen.commands import render
 
-    rows = read(ctx, list_appeals, month=month, status=status, unit=unit)
+    rows = read(ctx, list_appeals, month=month, status=status, unit=unit, enterprise=enterprise)
     if json:
         render.emit_json({"appeals": rows})
         return
@@ -379,23 +412,80 @@ def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
 
 def history(
     ctx: typer.Context,
-    appeal: AppealArg,
+    appeal: Annotated[
+        str | None,
+        typer.Argument(
+            help="诉求号，如 202610-007-1；不写则看案卷本身的留痕（配置、场次、公告、放假安排、导入、导出）。"
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="只看这一天（YYYY-MM-DD）及以后办理或录入的留痕。"),
+    ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option("--session", help="一个场次的留痕：安排、改期、取消、叫号、坐诊结果。"),
+    ] = None,
     json: Json = False,
 ) -> None:
-    """查看一条诉求的留痕：谁、何时、按哪一天、做了什么。
+    """查看留痕：谁、何时（按案卷时区，默认北京时间）、按哪一天、做了什么。
+
+    写诉求号看一条诉求的留痕；不写则看案卷本身的留痕（配置、场次、公告、放假安排、导入、
+    联系人导出）；--session 看一个场次的留痕。
 
     示例：zuozhen history 202610-007-1
+    示例：zuozhen history --since 2026-10-01
+    示例：zuozhen history --session S202610-02
     """
+    from zuozhen.browse import case_history
     from zuozhen.browse import history as trail
     from zuozhen.commands import render
+    from zuozhen.commands.common import optional_date
+    from zuozhen.config import zone_label
 
-    rows = read(ctx, trail, appeal)
+    if appeal is not None and session is not None:
+        raise typer.BadParameter(
+            "诉求号和 --session 只能写一个：看诉求的留痕写诉求号，看场次的留痕用 --session。",
+            param_hint="--session",
+        )
+    day = optional_date(since, "--since 日期")
+    with get_app(ctx).reader() as r:
+        if appeal is not None:
+            rows = trail(r, appeal, since=day)
+            doc: dict[str, Any] = {"appeal": appeal.strip(), "events": rows}
+        else:
+            rows = case_history(r, since=day, session=session)
+            doc = {"session": session.strip() if session else None, "since": day, "events": rows}
+        zone = zone_label(r.config.timezone)
     if json:
-        render.emit_json({"appeal": appeal.strip(), "events": rows})
+        render.emit_json(doc)
         return
+    _print_events(rows, zone, whole_case=appeal is None)
+
+
+# Trail entities of the case file itself, in the clerk's words (history without an appeal).
+ENTITIES = {
+    "case_file": "案卷",
+    "config": "配置",
+    "session": "场次",
+    "announcement": "公告",
+    "holiday_schedule": "放假安排",
+    "import": "导入文件",
+    "report": "报表",
+    "appeal": "诉求",
+    "booking": "挂号",
+}
+
+
+def _print_events(rows: list[dict[str, Any]], zone: str, *, whole_case: bool) -> None:
     from rich.padding import Padding
 
+    from zuozhen.commands import render
+
     con = render.out()
+    if not rows:
+        render.hint("没有符合条件的留痕。")
+        return
     for t in rows:
         detail = t["detail"]
         text = (
@@ -408,9 +498,11 @@ def history(
             else str(detail)
         )
         action = ACTIONS.get(t["action"], t["action"])
+        what = f"{ENTITIES.get(t['entity'], t['entity'])} " if whole_case else ""
+        entered = t["at_local"][:16].replace("T", " ")
         con.print(
             f"[bold]{t['as_of']}[/bold]  {render.escape(t['operator'])}  [bold]{action}[/bold]"
-            f"  {t['entity_id']}  [dim]（录入于 {t['at'][:16].replace('T', ' ')} UTC）[/dim]"
+            f"  {what}{render.escape(t['entity_id'])}  [dim]（录入于 {entered} {zone}）[/dim]"
         )
         if text:
             con.print(Padding(render.escape(text), (0, 0, 0, 4)))
@@ -438,8 +530,8 @@ def search(
     """
     from rich.cells import cell_len, set_cell_size
 
-    from zuozhen.browse import search as find
     from zuozhen.commands import render
+    from zuozhen.search import search as find
 
     found = read(ctx, find, words, limit)
     if found.ignored:
