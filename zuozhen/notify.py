@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.files.outfiles import write_bytes
+from zuozhen.files.outfiles import check_extension, write_bytes
 from zuozhen.store.reader import Reader
 from zuozhen.validation import mask_name, mask_phone
 
@@ -389,6 +389,7 @@ def export_batch(
 ) -> Exported:
     """Write the SMS gateway batch (UTF-8 with BOM) and record the export (留痕)."""
     path = file.expanduser().resolve()
+    check_extension(path, "csv", "--export")
     if path.exists() and not force:
         raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
     with case.write(act) as tx:

@@ -321,18 +321,26 @@ def _group_key(by: str, v: AsOf, *, rating: bool = False) -> str:
     return f"COALESCE(NULLIF({col}, ''), '{NONE_LABEL[by]}')"
 
 
+#: ``--by`` in the clerk's words (cli.md): 单位, 主题, 地区, 类别 (问题类别 as the column says).
+BY_WORDS = {"单位": "unit", "主题": "theme", "地区": "region", "类别": "class", "问题类别": "class"}
+
+
 def check_by(by: str) -> str:
-    if by not in BY:
+    """The grouping's code, given as the code (unit) or in Chinese (单位)."""
+    word = (by or "").strip()
+    code = BY_WORDS.get(word, word.lower())
+    if code not in BY:
         raise InputError(
-            f"不能按“{by}”分组：可选 unit（单位）、theme（主题）、region（地区）、class（问题类别）。"
+            f"不能按“{by}”分组：可选 unit（单位）、theme（主题）、region（地区）、class（类别）。"
         )
-    return by
+    return code
 
 
 def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> QuarterlyReport:
     """The quarter's figures per group and in total, as the module docstring defines them;
     ``today`` is the cut-off."""
-    return quarterly_many(r, quarter, (check_by(by),), today=today)[by]
+    code = check_by(by)
+    return quarterly_many(r, quarter, (code,), today=today)[code]
 
 
 _FLAGS = ("withdrawn", "on_spot", "handed", "closed", "on_time", "overdue", "extended", "explained")

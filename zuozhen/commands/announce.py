@@ -45,6 +45,10 @@ def announce(
         from zuozhen.errors import InputError
 
         raise InputError(f"公告格式“{fmt}”不对：可选 {'、'.join(domain.FORMATS)}。")
+    if output is not None:
+        from zuozhen.files.outfiles import check_extension
+
+        check_extension(output, fmt, "--output")  # before the reader, before --publish
     if month is None:
         t = a.today
         year, mon = (t.year + 1, 1) if t.month == 12 else (t.year, t.month + 1)

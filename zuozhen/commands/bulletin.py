@@ -46,14 +46,14 @@ def bulletin(
     today = a.today
     q.require_started(today)
     if output is not None:
-        check_target(output, overwrite=force)
+        check_target(output, overwrite=force, fmt=kind, option="--output")
     with a.reader() as r:
         doc = build(r, q, today=today)
     text = render_bulletin(doc, kind)
     if output is None:
         sys.stdout.write(text)
     else:
-        write_text(output, text, overwrite=force)
+        write_text(output, text, overwrite=force, fmt=kind, option="--output")
         render.done(f"已生成 {q.title}通报：{output}")
         if kind == "html":
             render.hint("用浏览器打开即可查看，打印时选择 A4 纸张。")

@@ -114,7 +114,9 @@ def quarterly(
     by: Annotated[
         str,
         typer.Option(
-            "--by", help="分组：unit（单位）、theme（主题）、region（地区）、class（问题类别）。"
+            "--by",
+            help="分组：unit（单位）、theme（主题）、region（地区）、class（类别），"
+            "中文或代码均可。",
         ),
     ] = "unit",
     csv: Annotated[
@@ -146,12 +148,12 @@ def quarterly(
 
     a = get_app(ctx)
     q = Quarter.parse(quarter)
-    check_by(by)
+    by = check_by(by)
     today = a.today
     q.require_started(today)
-    for target in (csv, xlsx):
+    for target, fmt in ((csv, "csv"), (xlsx, "xlsx")):
         if target is not None:
-            check_target(target, overwrite=force)
+            check_target(target, overwrite=force, fmt=fmt, option=f"--{fmt}")
     with a.reader() as r:
         rep = compute(r, q, by=by, today=today)
     if csv is not None:
@@ -211,9 +213,9 @@ def items(
 
     a = get_app(ctx)
     m = check_month(month, a.today)
-    for target in (csv, xlsx):
+    for target, fmt in ((csv, "csv"), (xlsx, "xlsx")):
         if target is not None:
-            check_target(target, overwrite=force)
+            check_target(target, overwrite=force, fmt=fmt, option=f"--{fmt}")
     title = f"{m[:4]}年{int(m[5:])}月“厅局长坐诊接诉”服务事项清单"
     head = item_header(with_contacts=with_contacts)
     files = [str(p) for p in (csv, xlsx) if p is not None]

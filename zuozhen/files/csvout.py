@@ -45,12 +45,14 @@ def write_csv(
     *,
     overwrite: bool = False,
     private: bool = False,
+    option: str = "--csv",
 ) -> int:
     """Write ``header`` and ``rows`` to ``path`` atomically; return the number of data rows.
 
     ``private``: the file holds personal data (contacts, phones) and is made owner-only.
+    ``option`` names the file in a refusal (a name not ending in .csv).
     """
-    target = check_target(path, overwrite=overwrite)
+    target = check_target(path, overwrite=overwrite, fmt="csv", option=option)
     count = 0
     with (
         replacing(target, private=private) as (fd, _tmp),

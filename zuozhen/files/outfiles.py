@@ -3,8 +3,9 @@
 A file is written to a temporary file beside its target and moved into place with
 ``os.replace``, so a reader never sees half a file and a failure leaves any earlier file
 untouched. An existing file is refused unless the caller asks to overwrite it, and a SQLite
-database (the case file or a backup) is never overwritten, not even when asked. Files with
-personal data are made owner-only.
+database (the case file or a backup) is never overwritten, not even when asked. A name
+whose extension is not its format's (``EXTENSIONS``) is refused before anything is
+written. Files with personal data are made owner-only.
 """
 
 from __future__ import annotations
@@ -17,12 +18,59 @@ from pathlib import Path
 
 from zuozhen.errors import InputError
 
+#: What the name of an output file of each format ends in (case ignored): a name that
+#: says another format is refused, so ``--csv 2026Q4.xlsx`` never leaves CSV text in a
+#: file that Excel opens as a (broken) workbook.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",),
+    "xlsx": (".xlsx",),
+    "html": (".html", ".htm"),
+    "md": (".md", ".markdown"),
+    "txt": (".txt",),
+    "json": (".json",),
+    "docx": (".docx",),
+    "ics": (".ics",),
+}
+FORMAT_NAMES = {
+    "csv": "CSV 文件",
+    "xlsx": "Excel 工作簿",
+    "html": "HTML 文件",
+    "md": "Markdown 文件",
+    "txt": "纯文本文件",
+    "json": "JSON 文件",
+    "docx": "Word 文档",
+    "ics": "iCalendar 日历文件",
+}
 
-def check_target(path: Path, *, overwrite: bool = False) -> Path:
-    """Refuse a target that exists (unless ``overwrite``) or whose folder does not."""
+
+def check_extension(path: Path, fmt: str, option: str = "输出文件") -> None:
+    """Refuse an output file whose extension is not the one of its format."""
+    ends = EXTENSIONS[fmt]
+    suffix = Path(path).suffix.lower()
+    if suffix in ends:
+        return
+    other = next((f for f, e in EXTENSIONS.items() if suffix in e), None)
+    now = f"“{suffix}”" if suffix else "没有扩展名"
+    if other is not None:
+        name = FORMAT_NAMES[other]
+        now += f"（那是{' ' if name[0].isascii() else ''}{name}的扩展名）"
+    raise InputError(
+        f"{option} {path}：{FORMAT_NAMES[fmt]}的名称应以 {' 或 '.join(ends)} 结尾，现在{now}。"
+        f"请改为 {Path(path).with_suffix(ends[0]).name}，或换用与文件名相符的选项或格式；"
+        "未生成任何文件。"
+    )
+
+
+def check_target(
+    path: Path, *, overwrite: bool = False, fmt: str | None = None, option: str = "输出文件"
+) -> Path:
+    """Refuse a target whose name is not of its format (``fmt``), that exists (unless
+    ``overwrite``) or whose folder does not."""
     target = Path(path).expanduser()
     if target.is_dir():
         raise InputError(f"{target} 是一个文件夹：请写要生成的文件名，例如 {target / '报表.csv'}。")
+    if fmt is not None:
+        check_extension(target, fmt, option)
     if target.exists() and not overwrite:
         raise InputError(f"文件 {target} 已存在，未作改动：换一个文件名，或加 --force 覆盖。")
     refuse_database(target)
@@ -65,9 +113,17 @@ def replacing(target: Path, *, private: bool = False) -> Iterator[tuple[int, str
         raise
 
 
-def write_bytes(path: Path, data: bytes, *, overwrite: bool = False, private: bool = False) -> Path:
+def write_bytes(
+    path: Path,
+    data: bytes,
+    *,
+    overwrite: bool = False,
+    private: bool = False,
+    fmt: str | None = None,
+    option: str = "输出文件",
+) -> Path:
     """Write ``data`` to ``path`` atomically (durably: fsync before the rename)."""
-    target = check_target(path, overwrite=overwrite)
+    target = check_target(path, overwrite=overwrite, fmt=fmt, option=option)
     with replacing(target, private=private) as (fd, _tmp), os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -75,9 +131,18 @@ def write_bytes(path: Path, data: bytes, *, overwrite: bool = False, private: bo
     return target
 
 
-def write_text(path: Path, text: str, *, overwrite: bool = False, private: bool = False) -> Path:
+def write_text(
+    path: Path,
+    text: str,
+    *,
+    overwrite: bool = False,
+    private: bool = False,
+    fmt: str | None = None,
+    option: str = "输出文件",
+) -> Path:
     """Write UTF-8 text to ``path`` atomically."""
-    return write_bytes(path, text.encode("utf-8"), overwrite=overwrite, private=private)
+    data = text.encode("utf-8")
+    return write_bytes(path, data, overwrite=overwrite, private=private, fmt=fmt, option=option)
 
 
 def discard(tmp: str) -> None:

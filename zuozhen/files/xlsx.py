@@ -46,7 +46,7 @@ def write_xlsx(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    target = check_target(path, overwrite=overwrite)
+    target = check_target(path, overwrite=overwrite, fmt="xlsx", option="--xlsx")
     codes = set(text_columns)
     rows = list(rows) if widths is None else rows
     wb = Workbook(write_only=True)
