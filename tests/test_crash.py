@@ -46,6 +46,9 @@ def write_csv(path: Path, n: int) -> None:
         rows = 0
         while rows < n:
             k += 1
+            # one enterprise, one phone: its second row must agree with its first (a
+            # different phone for a known code is refused, issue 11)
+            phone = f"13{rnd.randint(100_000_000, 999_999_999)}"
             for j in range(2 if k % 5 == 0 else 1):
                 if rows == n:
                     break
@@ -54,7 +57,7 @@ def write_csv(path: Path, n: int) -> None:
                         f"云南导入{k}号有限公司",
                         uscc(k, "91530100MB"),
                         "王小明",
-                        f"13{rnd.randint(100_000_000, 999_999_999)}",
+                        phone,
                         "政策咨询",
                         TEXTS[(k + j) % len(TEXTS)],
                     ]
