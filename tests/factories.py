@@ -335,3 +335,22 @@ def _window_opens(case: CaseFile, session: str) -> date:
         row = s.get(Consultation, session)
     assert row is not None, session
     return booking.booking_window(case.calendar, case.config, row.date.year, row.date.month).first
+
+
+def only_migration(monkeypatch: Any, version: int) -> None:
+    """A simulated old file that already has every other migration: those run as no-ops.
+
+    For tests that rebuild the shape before one migration by hand on a new case file (no
+    old PostgreSQL file exists to upgrade): only ``version`` really runs again."""
+    import dataclasses
+
+    from zuozhen.store import migrations
+
+    monkeypatch.setattr(
+        migrations,
+        "MIGRATIONS",
+        [
+            m if m.version in (1, version) else dataclasses.replace(m, upgrade=lambda conn: None)
+            for m in migrations.MIGRATIONS
+        ],
+    )

@@ -24,7 +24,7 @@ from tests.pg import needs_pg
 
 pytestmark = [pytest.mark.postgres, needs_pg]
 
-VOLATILE = {"at", "created_at", "updated_at", "recorded_at", "loaded_at", "applied_at", "hash",
+VOLATILE = {"at", "at_local", "created_at", "updated_at", "recorded_at", "loaded_at", "applied_at", "hash",
             "prev_hash", "file", "path", "target", "source_file", "where"}  # fmt: skip
 
 SCHEDULE_2027 = (
