@@ -541,7 +541,7 @@ def test_postgresql_reader_and_writer_agree_and_migration_2_runs(pg_db: str) -> 
         with case.write(ACT) as tx:
             conn = tx.session.connection()
             conn.exec_driver_sql("DROP INDEX ux_deadline_handoff")
-            conn.exec_driver_sql("DELETE FROM schema_migration WHERE version = 2")
+            conn.exec_driver_sql("DELETE FROM schema_migration WHERE version >= 2")
             for column, kind in (
                 ("plan_due", "DATE"),
                 ("report_due", "DATE"),
@@ -567,7 +567,8 @@ def test_postgresql_reader_and_writer_agree_and_migration_2_runs(pg_db: str) -> 
                 ).scalars()
             )
             detail = conn.exec_driver_sql(
-                "SELECT detail FROM trail WHERE action = 'migrate' ORDER BY id DESC"
+                "SELECT detail FROM trail WHERE action = 'migrate' AND entity_id = '2'"
+                " ORDER BY id DESC"
             ).scalar()
     finally:
         case.close()

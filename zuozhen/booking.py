@@ -13,7 +13,9 @@ Rules (seed 002 §三(三)(四), configuration ``limits``):
   counts as outside it too.
 * Verification (对接核实) is due ``limits.verify`` working days after the close of the
   booking window (its last day), or after the booking date for a late booking. The limit
-  is stored as the appeal's ``verify`` duty when the appeal is booked.
+  is stored as the appeal's ``verify`` duty when the appeal is booked, and the same limit
+  as its ``triage`` duty (接诊: 分类梳理、科学分办 and 核实 are one step of seed 002 §三(四),
+  under one 7-working-day limit).
 * Enterprises are kept once per 统一社会信用代码 with their latest details; every change of
   name, contact, phone, region or industry is written into the booking's trail event
   (phones masked there, as everywhere outside the case file itself): ``enterprises``.
@@ -314,6 +316,7 @@ def _book(
     due = None
     for aid in ids:
         due = duties.open_duty(tx, aid, "verify", timing.verify_start, config.limits.verify, "wd")
+        duties.open_duty(tx, aid, "triage", timing.verify_start, config.limits.verify, "wd")
     assert due is not None
     if skipped:
         warnings.append(

@@ -332,6 +332,7 @@ def _import(
     verify = tx.case.config.limits.verify
     ids = [aid for _, aid, _ in appeals]
     due = duties.open_many(tx, ids, "verify", timing.verify_start, verify, "wd")
+    duties.open_many(tx, ids, "triage", timing.verify_start, verify, "wd")
     _write_trail(
         tx, table, timing, due, bad, latest, held.bookings, enterprises, created, extended, appeals
     )

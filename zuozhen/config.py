@@ -17,6 +17,11 @@ from zuozhen.resources import data_path
 
 PRESETS = ("province", "city")
 
+#: Limits added after the first presets, with their defaults: a case file created earlier
+#: (its configuration is stored in it) and an office's override file may leave them out.
+#: Why these values: README, "期限怎么算".
+LIMIT_DEFAULTS = {"schedule": 3, "hear": 1, "handoff": 2, "close": 5}
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -29,6 +34,10 @@ class Limits:
     rate: int
     revisit: int
     due_soon: int
+    schedule: int  # 排诊: verified (or back from a cancelled session), put on a session
+    hear: int  # 坐诊结果: the outcome recorded after the session day
+    handoff: int  # 交办: a referred or reopened appeal handed to its units
+    close: int  # 销号: closed after the unit's report
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +144,7 @@ def _get(doc: dict[str, Any], table: str, key: str, kind: type, *, default: Any 
 
 
 def _positive(doc: dict[str, Any], key: str) -> int:
-    value = _get(doc, "limits", key, int)
+    value = _get(doc, "limits", key, int, default=LIMIT_DEFAULTS.get(key))
     if not 1 <= value <= 365:
         raise InputError(f"配置项 [limits] {key} = {value} 不合理：应为 1 到 365 之间的整数。")
     return int(value)
@@ -180,6 +189,7 @@ def parse(text: str) -> Config:
                 "rate",
                 "revisit",
                 "due_soon",
+                *LIMIT_DEFAULTS,
             )
         }
     )

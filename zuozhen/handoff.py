@@ -11,7 +11,9 @@ audit-trail event inside one transaction (``CaseFile.write``); any refusal raise
 the ``deadline`` table through ``duties`` (seed 002 §三(七)): plan within ``limits.plan``
 working days of the hand-off, report within ``report_single`` / ``report_joint``; an
 extension replaces the round's report deadline with a fixed date. The ``handoff`` row
-keeps no copy of them.
+keeps no copy of them. Handing off meets the ``handoff`` limit (opened by the referral or
+the reopening); the report opens the organiser's ``close`` limit (销号 within
+``limits.close``).
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def hand_off(case: CaseFile, act: Act, appeal_id: str, units: list[str]) -> Hand
         limits = tx.case.config.limits
         joint = len(names) > 1
         lead = names[0]
+        duties.meet(tx, a.id, "handoff", tx.today)
         plan = duties.open_duty(
             tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
         )
@@ -192,6 +195,8 @@ def report_back(case: CaseFile, act: Act, appeal_id: str, *, text: str) -> Repor
         h.reported_on, h.report_text, h.reported_late = tx.today, body, late
         tx.session.add(h)
         appeals.set_status(tx, a, "reported")
+        close_limit = tx.case.config.limits.close
+        duties.open_duty(tx, a.id, "close", tx.today, close_limit, "wd", round=a.round)
         tx.record(
             "assign.report",
             "appeal",

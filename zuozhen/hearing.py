@@ -1,7 +1,9 @@
 """Step 6 of the ten steps: 坐诊服务 — the appeal's outcome at its session.
 
 * ``hear``            answered on the spot (现场答复解决: closed, the rating expected), or
-                      not solvable there and to be handed off (现场不能解决、待交办).
+                      not solvable there and to be handed off (现场不能解决、待交办): the
+                      outcome meets the ``hear`` limit opened when the appeal was put on
+                      the session, and a referral owes the hand-off (``handoff``).
 * ``session_record``  《"坐诊"服务工作记录表》, the sheet of one session.
 """
 
@@ -74,12 +76,14 @@ def hear(
         # The session happened: the call-up limit and the verification limit are moot.
         duties.drop(tx, a.id, "notify")
         duties.drop(tx, a.id, "verify")
+        duties.meet(tx, a.id, "hear", tx.today)
         rate_due = None
         if answer is not None:
             a.outcome, a.resolved_on_spot, a.result, a.closed_on = "已解决", True, answer, tx.today
             rate_due = appeals.close_and_await_rating(tx, a)
         else:
             appeals.set_status(tx, a, "referred")
+            duties.await_handoff(tx, a.id, tx.today, a.round)
         tx.record(
             "session.hear",
             "appeal",

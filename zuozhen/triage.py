@@ -2,6 +2,11 @@
 
 Classify (theme, 共性诉求 class), pick the units (分办, the first leads), put the appeal
 on a session (排诊) and record the verification with the enterprise (对接核实).
+
+Time limits (``duties``): the first triage act meets the ``triage`` limit opened at
+booking; verified and on no session, the appeal owes ``schedule``; put on a session it
+owes the call-up (``notify``, the session day minus ``limits.notify_days`` moved back to a
+working day) and then the outcome (``hear``, ``limits.hear`` working days after the day).
 """
 
 from __future__ import annotations
@@ -115,7 +120,14 @@ def _triage(
     slot = _schedule(tx, a, sid, booked_on, detail) if sid is not None else _Slot(None, None)
     if a.status == "booked":
         a.status = "triaged"
+    duties.meet(tx, a.id, "triage", tx.today)  # 接诊 has begun: the triage limit is met
     duty, verify_late = _verify(tx, a, verified, warnings, detail)
+    if (
+        a.status == "triaged"
+        and a.verified_on is not None
+        and duties.current(tx, a.id, "schedule") is None
+    ):
+        duties.await_schedule(tx, a.id, tx.today)  # verified, on no session: 排诊 owed
     session_row = slot.session
     if session_row is None and a.session_id is not None:
         session_row = tx.get(Consultation, a.session_id, lock=False)
@@ -225,6 +237,8 @@ def _schedule(tx: Tx, a: Appeal, sid: str, booked_on: date, detail: dict[str, An
         a.renotify = renotify = True
     limit = tx.case.config.limits.notify_days
     d = duties.open_duty(tx, a.id, "notify", row.date, limit, "before")
+    duties.await_hearing(tx, a.id, row.date)
+    duties.meet(tx, a.id, "schedule", tx.today)
     a.session_id = sid
     a.status = "scheduled"
     detail.update(session=sid, notify_by=d.due, renotify=renotify)
