@@ -37,6 +37,7 @@ from zuozhen.booking import (
     Window,
     _timing,
     region_warnings,
+    unused_late,
 )
 from zuozhen.config import Config
 from zuozhen.deadlines import Due
@@ -96,7 +97,8 @@ class Imported:
             "enterprises_updated": self.enterprises_updated,
             "late": self.late_reason is not None,
             "late_reason": self.late_reason,
-            "booking_window": self.window.dates,
+            "booking_rule": "rolling" if self.window.rolling else "window",
+            "booking_window": None if self.window.rolling else self.window.dates,
             "verify_due": self.verify_due,
             "provisional": self.provisional,
             "warnings": self.warnings,
@@ -282,7 +284,7 @@ def import_csv(
     timing = _timing(calendar, config, act.today, reason)
     good, bad, warnings = _check_rows(table, config, progress)
     if late is not None and timing.late_reason is None:
-        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
+        warnings.append(unused_late(timing))
     with case.write(act) as tx:
         return _import(tx, table, timing, good, bad, warnings, strict)
 

@@ -17,6 +17,11 @@ from zuozhen.resources import data_path
 
 PRESETS = ("province", "city")
 
+#: How enterprises book (``[cadence] booking``): ``window`` — the first
+#: ``limits.booking_window`` working days of the month (seed 002 §三(三)); ``rolling`` — open
+#: every day (seed 000: 明白办 mini-program, 滇中新区 全天候挂号).
+BOOKING_RULES = ("window", "rolling")
+
 #: Limits added after the first presets, with their defaults: a case file created earlier
 #: (its configuration is stored in it) and an office's override file may leave them out.
 #: Why these values: README, "期限怎么算".
@@ -50,6 +55,7 @@ class Config:
     contacts: tuple[str, ...]
     supervisors: tuple[str, ...]
     cadence: str  # "monthly" | "weekly"
+    booking: str  # BOOKING_RULES: "window" | "rolling"
     weekday: int
     sessions_per_year: int | None
     min_zhuchang: int
@@ -193,6 +199,12 @@ def parse(text: str) -> Config:
             )
         }
     )
+    booking = _get(doc, "cadence", "booking", str, default="window")
+    if booking not in BOOKING_RULES:
+        raise InputError(
+            f"[cadence] booking 应为 window（每月前若干个工作日挂号）或 rolling（随时挂号），"
+            f"而不是“{booking}”。"
+        )
     if limits.booking_window > 20:
         raise InputError("[limits] booking_window 不能超过 20 个工作日（一个月的工作日数）。")
     config = Config(
@@ -204,6 +216,7 @@ def parse(text: str) -> Config:
         contacts=_get(doc, "organiser", "contacts", tuple, default=[]),
         supervisors=_get(doc, "organiser", "supervisors", tuple, default=["督查室"]),
         cadence=cadence,
+        booking=booking,
         weekday=weekday,
         sessions_per_year=per_year,
         min_zhuchang=_get(doc, "cadence", "min_zhuchang", int, default=1),

@@ -38,12 +38,20 @@ def triage(
     verified: Annotated[
         bool, typer.Option("--verified", help="已与企业对接核实（记为今天）。")
     ] = False,
+    late_call: Annotated[
+        str | None,
+        typer.Option(
+            "--late-call",
+            help="排入已来不及按时叫号的场次（坐诊前 3 日已过）的理由；记入留痕，叫号记为逾期。",
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
     """接诊：分类梳理、科学分办、排入场次、记录对接核实。
 
     不指定 --session 时状态为“已分办”；指定后为“已排诊”，并按场次日期开始叫号期限
-    （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。
+    （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。叫号期限已过的场次不能
+    排入（会提示下一场来得及叫号的场次），确需排入的加 --late-call 理由。
 
     示例：zuozhen triage 202610-007-1 --theme 政策兑现 --unit 省财政厅 --session S202610-01 --verified
     """
@@ -60,6 +68,7 @@ def triage(
         session=session,
         problem_class=problem_class,
         verified=verified,
+        late_call=late_call,
     )
     for w in r.warnings:
         render.warn(w)
@@ -107,6 +116,8 @@ def _show_triaged(r: Triaged, status: str, escape: Callable[[str], str]) -> None
         rows.append(("核实", f"{r.verified_on.isoformat()} 已核实"))
     if r.notify_by is not None:
         again = "（场次变更，须重新叫号）" if r.renotify else ""
+        if r.late_call:
+            again += f"  [red]逾期叫号[/red]（{escape(r.late_call)}）"
         rows.append(("叫号期限", f"{day_label(r.notify_by)}{again}"))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)

@@ -16,7 +16,8 @@ found), so a value a migration had to choose is on the record.
 2. ``handoff_dues_once``  a hand-off's plan and report deadlines are kept only as its
    ``deadline`` rows (they were mirrored in ``handoff`` and synchronised by hand)
 3. ``owed_steps``  every open appeal has the time limit of the step it waits for (分办, 排诊,
-   坐诊结果, 交办, 销号 joined 核实, 叫号, 承办, 反馈)
+   坐诊结果, 交办, 销号 joined 核实, 叫号, 承办, 反馈); a weekly (city) programme books
+   continuously
 """
 
 from __future__ import annotations
@@ -188,6 +189,10 @@ def _m003_owed_steps(conn: Connection) -> dict[str, Any]:
     or the re-visit), ``close`` for a reported one (from the report). The acts open them
     from now on (``duties``); a limit already open is left alone.
 
+    A weekly (city) programme whose configuration names no booking rule books
+    continuously (seed 000; the city preset's rule since this version): ``booking =
+    "rolling"`` is added to its ``[cadence]`` table. Both are listed in the trail event.
+
     Self-contained with its ``_m003_`` helpers (it reads the tables, not the models), so
     it can take another number.
     """
@@ -199,6 +204,7 @@ def _m003_owed_steps(conn: Connection) -> dict[str, Any]:
     def column(sql: str) -> list[Any]:
         return [row[0] for row in conn.exec_driver_sql(sql)]
 
+    detail = _m003_rolling_city(conn, column)
     config, cal = core.load_config(column), core.load_calendar(column)
     owing: set[tuple[str, str]] = {
         (str(a), str(st))
@@ -253,7 +259,35 @@ def _m003_owed_steps(conn: Connection) -> dict[str, Any]:
     used = {
         k: getattr(config.limits, k) for k in ("verify", "schedule", "hear", "handoff", "close")
     }
-    return {"opened": dict(sorted(opened.items())), "limits": used}
+    return {**detail, "opened": dict(sorted(opened.items())), "limits": used}
+
+
+def _m003_rolling_city(conn: Connection, column: Callable[[str], list[Any]]) -> dict[str, Any]:
+    """A weekly programme with no booking rule books continuously (``booking = "rolling"``)."""
+    import re
+    import tomllib
+
+    from sqlalchemy import text
+
+    from zuozhen.store import core
+
+    stored = column(core.CONFIG_SQL)
+    if not stored:
+        return {}
+    cadence = tomllib.loads(stored[0]).get("cadence", {})
+    if cadence.get("kind") != "weekly" or "booking" in cadence:
+        return {}
+    rolling = re.sub(
+        r"^\[cadence\][^\n]*\n",
+        lambda m: m.group(0) + 'booking = "rolling"\n',
+        stored[0],
+        count=1,
+        flags=re.M,
+    )
+    if rolling == stored[0]:
+        return {}
+    conn.execute(text("UPDATE setting SET value = :v WHERE key = 'config'"), {"v": rolling})
+    return {"booking": "rolling"}
 
 
 def _m003_owed(conn: Connection, a: Any, limits: Any) -> list[tuple[str, Any, int, str]]:
