@@ -26,6 +26,8 @@ What is in it, for 22 booking months (2025-01 .. 2026-10) as of 2026-10-20:
 * handoffs, extensions, notifications, ratings, revisits, every closed round's result
   (``closure``), and one ``deadline`` row per time limit (open or done, late flags set) — a
   hand-off's plan and report deadlines are only these rows, as the library keeps them;
+  every open appeal owes the step its state names (``states.owed_step``), as the commands
+  open and meet them;
 * the search index (``search_text`` and its FTS5 index), filled by the triggers that keep
   it on every write, as the rows go in;
 * the audit trail: one row per act, as the commands record them (book, triage, notify,
@@ -58,7 +60,7 @@ from zuozhen.store.storage import Act, create_case_file  # noqa: E402
 from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 4  # 3: hand-off dues only in deadline rows (schema 2); 4: closure + search index
+GEN_VERSION = 5  # 3: dues only in deadline rows; 4: closure + search index; 5: owed steps
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -283,17 +285,26 @@ class Builder:
             a["notified"] = min(max(verified[i], notify_due - rnd.randint(0, 3)), sday - 1)
             a["heard"] = sday
         heard = [int(a["heard"]) for a in A]  # type: ignore[call-overload]
+        schedule_due = self.wd(verified, [limits.schedule] * n)
+        hear_due = self.wd(heard, [limits.hear] * n)
+        for i, a in enumerate(A):
+            a["schedule_due"], a["hear_due"] = schedule_due[i], hear_due[i]
         handed = self.wd(heard, [rnd.choice((0, 0, 1, 2, 3)) for _ in A])
-        self.round(A, handed, 1)
+        self.round(A, handed, 1, heard)
         # Re-visits of dissatisfied ratings; a quarter reopened for a second round.
         again = [a for a in A if a.get("revisit_reopen")]
         if again:
             visited = [int(a["visited"]) for a in again]  # type: ignore[call-overload]
-            self.round(again, self.wd(visited, [rnd.choice((0, 1, 3)) for _ in again]), 2)
+            handed2 = self.wd(visited, [rnd.choice((0, 1, 3)) for _ in again])
+            self.round(again, handed2, 2, visited)
 
-    def round(self, A: list[dict[str, object]], handed: list[int], rnd_no: int) -> None:
+    def round(
+        self, A: list[dict[str, object]], handed: list[int], rnd_no: int, owed: list[int]
+    ) -> None:
+        """One hand-off round; ``owed``: the day the hand-off became due (hearing, re-visit)."""
         rnd, limits = self.rnd, self.config.limits
         n = len(A)
+        handoff_due = self.wd(owed, [limits.handoff] * n)
         plan_due = self.wd(handed, [limits.plan] * n)
         rep_n = [limits.report_joint if a["joint"] else limits.report_single for a in A]
         report_due = self.wd(handed, rep_n)
@@ -311,6 +322,7 @@ class Builder:
             ],
         )
         closed = self.wd(rep, [rnd.choice((0, 1, 1, 2, 3)) for _ in A])
+        close_due = self.wd(rep, [limits.close] * n)
         for i, a in enumerate(A):
             r = a.setdefault("rounds", [])
             assert isinstance(r, list)
@@ -322,6 +334,8 @@ class Builder:
                 stuck = a["stuck"]
                 h["handed"] = handed[i]
                 h["plan_due"], h["report_due"] = plan_due[i], report_due[i]
+                h["owed"], h["handoff_due"] = owed[i], handoff_due[i]
+                h["close_due"] = close_due[i]
                 h["report_due_orig"] = report_due[i]
                 h["accepted"] = NEVER if stuck == "accept" else acc[i]
                 if ext[i] and rep[i] > report_due[i] - 3:
@@ -408,6 +422,9 @@ class Builder:
                 d(verified),
                 int(verified > a["verify_due"]),
             )
+            # 接诊 begins with the triage act (the same limit as the verification).
+            triage_done = (aid, 1, "triage", *verify_done[3:])
+            hear_row = (aid, 1, "hear", None, d(sday), 1, "wd", d(a["hear_due"]), 0)
             status = "booked"
             if verified <= T < sday and rnd.random() < 0.3:
                 # Triaged, not yet put into a session: no call-up limit yet.
@@ -423,6 +440,10 @@ class Builder:
                     )
                 )
                 dls.append(verify_done)
+                dls.append(triage_done)
+                # verified, on no session yet: 排诊 owed
+                sched = (d(verified), 3, "wd", d(a["schedule_due"]), 0, None, 0)
+                dls.append((aid, 1, "schedule", None, *sched))  # type: ignore[arg-type]
                 continue
             # verify + triage (one act: triage --verified --session)
             if verified <= T:
@@ -438,22 +459,13 @@ class Builder:
                     )
                 )
                 dls.append(verify_done)
+                dls.append(triage_done)
+                heard_done = heard <= T
+                dls.append((*hear_row, d(heard) if heard_done else None, 0))  # type: ignore[arg-type]
             elif heard > T:
-                dls.append(
-                    (
-                        aid,
-                        1,
-                        "verify",
-                        None,
-                        d(booked),
-                        7,
-                        "wd",
-                        d(a["verify_due"]),
-                        0,  # type: ignore[arg-type]
-                        None,
-                        0,
-                    )
-                )
+                owed = (d(booked), 7, "wd", d(a["verify_due"]), 0, None, 0)
+                dls.append((aid, 1, "verify", None, *owed))  # type: ignore[arg-type]
+                dls.append((aid, 1, "triage", None, *owed))  # type: ignore[arg-type]
             notified_on = None
             if verified <= T and notified <= T:
                 status = "notified"
@@ -528,7 +540,26 @@ class Builder:
                 )
                 for h in a["rounds"]:  # type: ignore[attr-defined]
                     r = h["round"]
+                    if "handed" in h:  # 交办 owed from the hearing or the re-visit
+                        hd = h["handed"]
+                        done = hd <= T
+                        dls.append(
+                            (
+                                aid,
+                                r,
+                                "handoff",
+                                None,
+                                d(h["owed"]),
+                                2,
+                                "wd",
+                                d(h["handoff_due"]),
+                                0,
+                                d(hd) if done else None,
+                                int(done and hd > h["handoff_due"]),
+                            )
+                        )
                     if r == 2 and h.get("handed", NEVER) > T:
+                        rnd_no = r  # reopened: a new round, not yet handed off
                         break
                     rnd_no = r
                     if "handed" in h:
@@ -675,6 +706,21 @@ class Builder:
                                     "appeal",
                                     aid,
                                     _dump({"round": r, "late": rep > cur_due}),
+                                )
+                            )
+                            dls.append(
+                                (
+                                    aid,
+                                    r,
+                                    "close",
+                                    None,
+                                    d(rep),
+                                    5,
+                                    "wd",
+                                    d(h["close_due"]),
+                                    0,
+                                    d(cl) if cl_done else None,
+                                    int(cl_done and cl > h["close_due"]),
                                 )
                             )
                         if not cl_done:

@@ -178,7 +178,16 @@ def build_quarter(db: CaseRef) -> None:
 
         # December: one 加诊 appeal explained and rated; two never handed off.
         (d11,) = _book(case, _d(12, 1), E2, HYPERLINK)
-        _triage(case, _d(12, 1), d11, T2, U1, "S202612-01", problem_class="+资质认定")
+        _triage(
+            case,
+            _d(12, 1),
+            d11,
+            T2,
+            U1,
+            "S202612-01",
+            problem_class="+资质认定",
+            late_call="加诊：企业当天到场",  # booked on the day of the 加诊, no call-up ahead
+        )
         hear(case, _d(12, 1), d11)
         _handled(case, d11, _d(12, 1), [U1], _d(12, 2), _d(12, 7))
         close_out(case, _d(12, 8), d11, outcome="解释说明", result="已向企业解释相关规定")

@@ -68,10 +68,12 @@ def test_audit_on_hand_off_day(seeded: Path) -> None:
 def test_audit_after_the_break(seeded: Path) -> None:
     r = audit(seeded, date(2026, 10, 12))
     assert r.horizon == date(2026, 10, 15)
-    # 10-10 is a make-up Saturday: A's plan limit (10-09) is 2 working days overdue on 10-12
+    # 10-10 is a make-up Saturday: A's plan limit (10-09) is 2 working days overdue on 10-12.
+    # D's session (09-30) is over: its outcome is owed (by the next working day, 10-08 after
+    # the National Day break), not its call-up, which can no longer be made.
     assert items(r, "overdue") == [
         (D, "verify", "2026-09-10", 18),
-        (D, "notify", "2026-09-24", 7),
+        (D, "hear", "2026-10-08", 3),
         (A, "accept", "2026-10-09", 2),
     ]
     assert items(r, "due_soon") == []
@@ -103,10 +105,15 @@ def test_done_items_leave_the_list(seeded: Path, case: CaseFile) -> None:
     handoff.undertake(case, act(date(2026, 10, 12)), A, handler="李四", measures="核查")
     handoff.report_back(case, act(date(2026, 10, 20)), A, text="已兑现")
     r = audit(seeded, date(2026, 10, 20), within=7)
-    assert all(i.appeal != A for i in [*r.overdue, *r.due_soon])
+    # A's unit steps are done: only the organiser's 销号 is left (5 WD after the report)
+    assert [(i.appeal, i.step, i.due.isoformat(), i.unit) for i in r.due_soon if i.appeal == A] == [
+        (A, "close", "2026-10-27", "云南省发展改革委")
+    ]
+    assert all(i.appeal != A for i in r.overdue)
     hearing.hear(case, act(date(2026, 9, 30)), D, refer=True)  # drops verify and notify
     r = audit(seeded, date(2026, 10, 20))
-    assert r.overdue == []
+    # recorded: the outcome is no longer owed; the referral owes its hand-off (2 WD)
+    assert items(r, "overdue") == [(D, "handoff", "2026-10-09", 8)]
 
 
 def test_audit_within_zero_and_bad_value(seeded: Path) -> None:
@@ -121,10 +128,10 @@ def test_audit_cli_json_and_fail_on_overdue(seeded: Path, cli: Any) -> None:
         ran = cli(seeded, "audit", "--json", today="2026-10-20")
         assert ran.code == 0
         doc = ran.json()
-        assert [(x["appeal"], x["step"], x["due"]) for x in doc["overdue"]] == [
-            (D, "verify", "2026-09-10"),
-            (D, "notify", "2026-09-24"),
-            (A, "accept", "2026-10-09"),
+        assert [(x["appeal"], x["step"], x["due"], x["unit"]) for x in doc["overdue"]] == [
+            (D, "verify", "2026-09-10", "云南省发展改革委"),
+            (D, "hear", "2026-10-08", "云南省发展改革委"),
+            (A, "accept", "2026-10-09", "省财政厅"),
         ]
         assert [(x["appeal"], x["step"], x["due"]) for x in doc["due_soon"]] == [
             (A, "report", "2026-10-22")

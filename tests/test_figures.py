@@ -142,7 +142,8 @@ def build_figures_quarter(db: CaseRef) -> None:
         extend(case, _d(11, 30), E, to=_d(12, 21), reason="需联合踏勘")
 
         assert _book(case, _d(12, 1), 4, "物流园区道路改造慢") == [H]
-        triage(case, _d(12, 1), H, units=[U1], session=s12, verified=True)
+        # the 加诊 two days ahead: too late for the 3-day call-up, scheduled all the same
+        triage(case, _d(12, 1), H, units=[U1], session=s12, verified=True, late_call="加诊")
         hear(case, _d(12, 3), H, resolved="现场答复：已列入改造计划")
         # CUT = 12-04: everything below happened after it.
         assert _book(case, _d(12, 7), 5, "仓库消防验收排期长") == [K]

@@ -68,7 +68,7 @@ def test_sms_segments() -> None:
 
 
 def test_all_upcoming_sessions_and_not_past_ones(db_path: Path) -> None:
-    past = plan(db_path, date(2026, 10, 9))
+    past = plan(db_path, date(2026, 9, 24))
     future = plan(db_path, date(2026, 10, 21))
     on_session(db_path, past)
     on_session(db_path, future, n=2)

@@ -79,7 +79,8 @@ def test_absent_waits_for_another_session_and_stays_on_the_missed_record(
     shown = must(db_path, "show", a, "--json")
     assert shown["status"] == "absent" and shown["heard_on"] is None
     assert shown["absences"] == [{"session": s1, "recorded_on": "2026-10-20", "note": "电话未接通"}]
-    assert open_steps(db_path, a) == []  # the call-up limit went with the session
+    # the call-up limit went with the session; a new session is owed (排诊)
+    assert open_steps(db_path, a) == ["schedule"]
     event = last_event(db_path, a)
     assert event["action"] == "session.absent"
     assert event["detail"] == {
@@ -98,7 +99,7 @@ def test_absent_waits_for_another_session_and_stays_on_the_missed_record(
     # Into the next session, to be called up again.
     moved = must(db_path, "triage", a, "--session", s2, "--json", today="2026-10-21")
     assert (moved["status"], moved["session"], moved["renotify"]) == ("scheduled", s2, True)
-    assert open_steps(db_path, a) == ["notify"]
+    assert open_steps(db_path, a) == ["hear", "notify"]  # on the new session: 叫号, then 坐诊结果
     assert a in {
         x["appeal"]
         for x in must(db_path, "notify", "--session", s2, "--json", today="2026-10-21")["items"]
@@ -161,7 +162,8 @@ def test_return_recorded_against_the_unit_and_handed_off_again_as_a_new_round(
     assert r.code == 0, r.stderr
     doc = r.json()
     assert (doc["status"], doc["round"], doc["unit"], doc["late"]) == ("referred", 1, LEAD, False)
-    assert open_steps(db_path, a) == [] and not in_audit(db_path, a, "2026-12-10")
+    # round 1's limits are gone; the new hand-off is owed (交办), so it stays in audit
+    assert open_steps(db_path, a) == ["handoff"] and in_audit(db_path, a, "2026-12-10")
     shown = must(db_path, "show", a, "--json")
     (h,) = shown["handoffs"]
     assert (h["returned_on"], h["returned_by"], h["returned_late"]) == ("2026-10-23", LEAD, False)
@@ -342,7 +344,7 @@ def test_co_unit_parts_are_shown_together_and_only_the_lead_closes_the_step(
         db_path, "assign", "report", a, "--unit", LEAD, "--text", "全部办结", today="2026-10-30"
     )
     assert lead.code == 0 and f"尚待配合单位 {THIRD}" in lead.stderr
-    assert open_steps(db_path, a) == []
+    assert open_steps(db_path, a) == ["close"]  # reported back: 销号 is owed
     shown = must(db_path, "show", a, "--json")
     assert shown["status"] == "reported"
     (h,) = shown["handoffs"]

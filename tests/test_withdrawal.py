@@ -57,7 +57,7 @@ def last_event(db: Path, appeal: str) -> dict[str, object]:
 
 def test_withdraw_ends_the_appeal_drops_its_limits_and_leaves_the_audit(db_path: Path) -> None:
     (a,) = book(db_path, date(2026, 10, 8), 1).appeals
-    assert in_audit(db_path, a) and open_limits(db_path, a) == 1  # 核实 overdue for ever
+    assert in_audit(db_path, a) and open_limits(db_path, a) == 2  # 分办 and 核实 owed
     r = run_cli(
         db_path,
         "withdraw",

@@ -2,8 +2,9 @@
 
 Seed 002 §三(二): at the end of each month the organiser publishes next month's sessions
 (date, time, kind, theme, joint units, the leading official), the booking window (the
-first ``limits.booking_window`` working days of the month, §三(三)), the place, how to
-book (the online window and the counter) and whom to ask.
+first ``limits.booking_window`` working days of the month, §三(三); a programme that books
+continuously, ``cadence.booking = "rolling"``, says so instead and lists no window), the
+place, how to book (the online window and the counter) and whom to ask.
 
 The wording lives in ``data/templates/announce.{md,txt,html}`` (Jinja2), so an office can
 change it without touching code; JSON is built here. The output is deterministic: the
@@ -94,6 +95,7 @@ class Announcement:
     sessions: list[AnnouncedSession]
     notify_days: int = 3
     notes: list[str] = field(default_factory=list)
+    rolling: bool = False  # booking open every day: no window
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +103,7 @@ class Announcement:
             "title": self.title,
             "organiser": self.organiser,
             "programme": self.programme,
+            "booking_rule": "rolling" if self.rolling else "window",
             "booking_window": [d.isoformat() for d in self.booking_window],
             "booking_window_provisional": self.provisional,
             "place": self.place,
@@ -163,6 +166,7 @@ class Announcement:
                 f"{d.month}月{d.day}日（{weekday_zh(d)}）" for d in window if d.weekday() >= 5
             ],
             "provisional": self.provisional,
+            "rolling": self.rolling,
             "notes": self.notes,
         }
 
@@ -208,7 +212,11 @@ def build(r: Reader, year: int, month: int) -> Announcement:
                 postponed_from=as_date(row["postponed_from"]),
             )
         )
-    window, provisional = r.calendar.first_workdays(year, month, config.limits.booking_window)
+    rolling = config.booking == "rolling"
+    window: list[dt.date] = []
+    provisional = False
+    if not rolling:
+        window, provisional = r.calendar.first_workdays(year, month, config.limits.booking_window)
     notes: list[str] = []
     if provisional:
         notes.append(
@@ -230,6 +238,7 @@ def build(r: Reader, year: int, month: int) -> Announcement:
         sessions=sessions,
         notify_days=config.limits.notify_days,
         notes=notes,
+        rolling=rolling,
     )
 
 

@@ -1,7 +1,9 @@
 """Step 3 of the ten steps: 挂号 (booking), one enterprise at a time.
 
 * ``booking_window``  the month's booking window: its first ``limits.booking_window``
-                      working days (seed 002 §三(三)).
+                      working days (seed 002 §三(三)), when the programme books in a window
+                      (``cadence.booking = "window"``, the province); a city that books
+                      continuously (``"rolling"``, seed 000: 明白办, 全天候挂号) has none.
 * ``book``            挂号: one enterprise, one month, one or more appeals (诉求); a second
                       booking of the same enterprise in the same month adds its appeals to
                       the first (same booking number, appeals numbered on).
@@ -10,10 +12,12 @@ Rules (seed 002 §三(三)(四), configuration ``limits``):
 
 * Outside the window a booking is refused unless a reason is given (``late``, 加号),
   which is stored on the booking and in the audit trail. A date before the window opens
-  counts as outside it too.
+  counts as outside it too. Rolling booking has no window: every day is on time.
 * Verification (对接核实) is due ``limits.verify`` working days after the close of the
-  booking window (its last day), or after the booking date for a late booking. The limit
-  is stored as the appeal's ``verify`` duty when the appeal is booked.
+  booking window (its last day), or after the booking date for a late booking or under
+  rolling booking. The limit is stored as the appeal's ``verify`` duty when the appeal is
+  booked, and the same limit as its ``triage`` duty (接诊: 分类梳理、科学分办 and 核实 are
+  one step of seed 002 §三(四), under one 7-working-day limit).
 * Enterprises are kept once per 统一社会信用代码 (``enterprises``): a known code with
   another name or phone is refused with the stored values shown, unless
   ``update_enterprise`` (``--update-enterprise``); every change of name, contact, phone,
@@ -75,8 +79,9 @@ class Window:
     """The month's booking window: its first N working days."""
 
     month: str
-    dates: list[date]
+    dates: list[date]  # rolling booking: the booking day only
     provisional: bool
+    rolling: bool = False
 
     @property
     def first(self) -> date:
@@ -105,6 +110,8 @@ class Timing:
 
 def _timing(calendar: WorkCalendar, config: Config, today: date, late: str | None) -> Timing:
     """On time, or late with a reason (加号); refused otherwise."""
+    if config.booking == "rolling":
+        return Timing(Window(month_key(today.year, today.month), [today], False, True), today, None)
     window = booking_window(calendar, config, today.year, today.month)
     if window.first <= today <= window.last:
         return Timing(window, window.last, None)
@@ -117,6 +124,13 @@ def _timing(calendar: WorkCalendar, config: Config, today: date, late: str | Non
             "如确需窗口外挂号（加号），请加 --late 原因，例如 --late “企业急需，经处室同意加号”。"
         )
     return Timing(window, max(today, window.last), late)
+
+
+def unused_late(timing: Timing) -> str:
+    """The warning for a ``--late`` reason given when the booking is on time."""
+    if timing.window.rolling:
+        return "本案卷随时挂号（不设挂号窗口），无需加号，--late 原因未使用。"
+    return "今天在挂号窗口内，按时挂号，--late 原因未使用。"
 
 
 # -- the applicant -----------------------------------------------------------------------
@@ -185,7 +199,8 @@ class Booked:
             "booked_on": self.booked_on,
             "late": self.late_reason is not None,
             "late_reason": self.late_reason,
-            "booking_window": self.window.dates,
+            "booking_rule": "rolling" if self.window.rolling else "window",
+            "booking_window": None if self.window.rolling else self.window.dates,
             "verify_due": self.verify_due,
             "provisional": self.provisional,
             "skipped": self.skipped,
@@ -242,7 +257,7 @@ def book(
     timing = _timing(case.calendar, config, act.today, reason)
     warnings: list[str] = []
     if reason is not None and timing.late_reason is None:
-        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
+        warnings.append(unused_late(timing))
     places = [who.region] if who.region else []
     for attempt in (1, 2):
         try:
@@ -329,6 +344,7 @@ def _book(
     due = None
     for aid in ids:
         due = duties.open_duty(tx, aid, "verify", timing.verify_start, config.limits.verify, "wd")
+        duties.open_duty(tx, aid, "triage", timing.verify_start, config.limits.verify, "wd")
     assert due is not None
     if skipped:
         warnings.append(

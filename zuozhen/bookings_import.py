@@ -39,6 +39,7 @@ from zuozhen.booking import (
     Timing,
     Window,
     _timing,
+    unused_late,
 )
 from zuozhen.config import Config
 from zuozhen.deadlines import Due
@@ -99,7 +100,8 @@ class Imported:
             "enterprises_updated": self.enterprises_updated,
             "late": self.late_reason is not None,
             "late_reason": self.late_reason,
-            "booking_window": self.window.dates,
+            "booking_rule": "rolling" if self.window.rolling else "window",
+            "booking_window": None if self.window.rolling else self.window.dates,
             "verify_due": self.verify_due,
             "provisional": self.provisional,
             "warnings": self.warnings,
@@ -288,7 +290,7 @@ def import_csv(
     timing = _timing(calendar, config, act.today, reason)
     good, bad, warnings = _check_rows(table, config, progress, allow_new)
     if late is not None and timing.late_reason is None:
-        warnings.append("今天在挂号窗口内，按时挂号，--late 原因未使用。")
+        warnings.append(unused_late(timing))
     with case.write(act) as tx:
         good = _identities(tx, good, bad, warnings, update_enterprise, allow_new)
         return _import(tx, table, timing, good, bad, warnings, strict, update_enterprise)
@@ -356,6 +358,7 @@ def _import(
     verify = tx.case.config.limits.verify
     ids = [aid for _, aid, _ in appeals]
     due = duties.open_many(tx, ids, "verify", timing.verify_start, verify, "wd")
+    duties.open_many(tx, ids, "triage", timing.verify_start, verify, "wd")
     _write_trail(
         tx, table, timing, due, bad, latest, held.bookings, enterprises, created, extended, appeals
     )

@@ -50,6 +50,7 @@ def close_out(case: CaseFile, act: Act, appeal_id: str, *, outcome: str, result:
         if a.status in ("closed", "rated") and a.resolved_on_spot and a.round == 1:
             raise RuleError(f"诉求 {a.id} 已在坐诊现场答复解决，已经销号，无需再次销号。")
         states.require(a.id, a.status, "close")
+        duties.meet(tx, a.id, "close", tx.today)
         rate_due = appeals.close_and_await_rating(tx, a, outcome=kind, result=body)
         tx.record("close", "appeal", a.id, {"round": a.round, "outcome": kind, "result": body})
         return Closed(a.id, kind, tx.today, rate_due)

@@ -24,6 +24,16 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 CHINA = timezone(timedelta(hours=8), "CST")
 _CHINA_NAMES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC")
 
+#: How enterprises book (``[cadence] booking``): ``window`` — the first
+#: ``limits.booking_window`` working days of the month (seed 002 §三(三)); ``rolling`` — open
+#: every day (seed 000: 明白办 mini-program, 滇中新区 全天候挂号).
+BOOKING_RULES = ("window", "rolling")
+
+#: Limits added after the first presets, with their defaults: a case file created earlier
+#: (its configuration is stored in it) and an office's override file may leave them out.
+#: Why these values: README, "期限怎么算".
+LIMIT_DEFAULTS = {"schedule": 3, "hear": 1, "handoff": 2, "close": 5}
+
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -36,6 +46,10 @@ class Limits:
     rate: int
     revisit: int
     due_soon: int
+    schedule: int  # 排诊: verified (or back from a cancelled session), put on a session
+    hear: int  # 坐诊结果: the outcome recorded after the session day
+    handoff: int  # 交办: a referred or reopened appeal handed to its units
+    close: int  # 销号: closed after the unit's report
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +62,7 @@ class Config:
     contacts: tuple[str, ...]
     supervisors: tuple[str, ...]
     cadence: str  # "monthly" | "weekly"
+    booking: str  # BOOKING_RULES: "window" | "rolling"
     weekday: int
     sessions_per_year: int | None
     min_zhuchang: int
@@ -153,7 +168,7 @@ def _get(doc: dict[str, Any], table: str, key: str, kind: type, *, default: Any 
 
 
 def _positive(doc: dict[str, Any], key: str) -> int:
-    value = _get(doc, "limits", key, int)
+    value = _get(doc, "limits", key, int, default=LIMIT_DEFAULTS.get(key))
     if not 1 <= value <= 365:
         raise InputError(f"配置项 [limits] {key} = {value} 不合理：应为 1 到 365 之间的整数。")
     return int(value)
@@ -198,9 +213,16 @@ def parse(text: str) -> Config:
                 "rate",
                 "revisit",
                 "due_soon",
+                *LIMIT_DEFAULTS,
             )
         }
     )
+    booking = _get(doc, "cadence", "booking", str, default="window")
+    if booking not in BOOKING_RULES:
+        raise InputError(
+            f"[cadence] booking 应为 window（每月前若干个工作日挂号）或 rolling（随时挂号），"
+            f"而不是“{booking}”。"
+        )
     if limits.booking_window > 20:
         raise InputError("[limits] booking_window 不能超过 20 个工作日（一个月的工作日数）。")
     config = Config(
@@ -212,6 +234,7 @@ def parse(text: str) -> Config:
         contacts=_get(doc, "organiser", "contacts", tuple, default=[]),
         supervisors=_get(doc, "organiser", "supervisors", tuple, default=["督查室"]),
         cadence=cadence,
+        booking=booking,
         weekday=weekday,
         sessions_per_year=per_year,
         min_zhuchang=_get(doc, "cadence", "min_zhuchang", int, default=1),

@@ -74,6 +74,25 @@ def open_duty(
     return row
 
 
+# -- the clocks that several acts start ----------------------------------------------------
+
+
+def await_schedule(tx: Tx, appeal_id: str, start: date) -> Deadline:
+    """排诊 owed: verified with no session, or its session cancelled (``limits.schedule``)."""
+    return open_duty(tx, appeal_id, "schedule", start, tx.case.config.limits.schedule, "wd")
+
+
+def await_hearing(tx: Tx, appeal_id: str, session_day: date) -> Deadline:
+    """The outcome is owed once the session day is over (``limits.hear`` after it)."""
+    return open_duty(tx, appeal_id, "hear", session_day, tx.case.config.limits.hear, "wd")
+
+
+def await_handoff(tx: Tx, appeal_id: str, start: date, round: int) -> Deadline:
+    """交办 owed: referred at the session, or reopened for a new round (``limits.handoff``)."""
+    limit = tx.case.config.limits.handoff
+    return open_duty(tx, appeal_id, "handoff", start, limit, "wd", round=round)
+
+
 def open_many(tx: Tx, appeal_ids: list[str], step: str, start: date, count: int, rule: str) -> Due:
     """The same time limit for many new appeals at once (a bulk import), in one insert."""
     from sqlalchemy import insert

@@ -23,7 +23,9 @@ audit-trail event inside one transaction (``CaseFile.write``); any refusal raise
 the ``deadline`` table through ``duties`` (seed 002 §三(七)): plan within ``limits.plan``
 working days of the hand-off, report within ``report_single`` / ``report_joint``; an
 extension replaces the round's report deadline with a fixed date. The ``handoff`` row
-keeps no copy of them.
+keeps no copy of them. Handing off meets the ``handoff`` limit (opened by the referral or
+the reopening); the report opens the organiser's ``close`` limit (销号 within
+``limits.close``).
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def hand_off(
         limits = tx.case.config.limits
         joint = len(given) > 1
         lead = given[0]
+        duties.meet(tx, a.id, "handoff", tx.today)
         plan = duties.open_duty(
             tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
         )
@@ -254,6 +257,8 @@ def report_back(
         tx.session.add(h)
         appeals.set_status(tx, a, "reported")
         waiting = [u for u in appeals.unit_list(h.units)[1:] if not _part_of(tx, a, u)]
+        close_limit = tx.case.config.limits.close
+        duties.open_duty(tx, a.id, "close", tx.today, close_limit, "wd", round=a.round)
         tx.record(
             "assign.report",
             "appeal",
@@ -409,6 +414,7 @@ def return_(case: CaseFile, act: Act, appeal_id: str, *, unit: str, reason: str)
         a.units, a.lead_unit = appeals.units_json(remaining), (remaining[0] if remaining else None)
         a.round = old_round + 1  # the next hand-off is a round of its own
         appeals.set_status(tx, a, "referred")
+        duties.await_handoff(tx, a.id, tx.today, a.round)
         tx.record(
             "assign.return",
             "appeal",

@@ -4,7 +4,8 @@
                       solvable there and to be handed off (现场不能解决、待交办), or the
                       enterprise did not come (``absent``, 未到场: status ``absent``, an
                       ``absence`` row for the session; the appeal waits for another session,
-                      into which ``triage --session`` puts it, and must be called up again).
+                      into which ``triage --session`` puts it, and must be called up again); an
+                      outcome meets the ``hear`` limit, and a referral owes the hand-off.
 * ``session_record``  《"坐诊"服务工作记录表》, the sheet of one session; an enterprise absent
                       from it stays on its sheet as 未到场 after moving to another session.
 """
@@ -78,13 +79,14 @@ def hear(
             raise RuleError(
                 f"场次 {s.id} 定于 {s.date.isoformat()} 举行，尚未坐诊：请在坐诊当天或之后记录结果。"
             )
-        # The session happened: the call-up limit is moot either way.
+        # The session happened: the call-up limit is moot, and its outcome is recorded.
         duties.drop(tx, a.id, "notify")
+        duties.meet(tx, a.id, "hear", tx.today)
         if absent:
             return _absent(tx, a, s, memo)
         who = who or s.lead
         a.heard_on, a.heard_by, a.hearing_note = tx.today, who, memo
-        duties.drop(tx, a.id, "verify")  # and so is verification
+        duties.drop(tx, a.id, "verify")  # the enterprise was met: verification is moot
         rate_due = None
         if answer is not None:
             a.resolved_on_spot = True
@@ -93,6 +95,7 @@ def hear(
             )
         else:
             appeals.set_status(tx, a, "referred")
+            duties.await_handoff(tx, a.id, tx.today, a.round)
         tx.record(
             "session.hear",
             "appeal",
@@ -118,6 +121,7 @@ def _absent(tx: Tx, a: Appeal, s: Consultation, memo: str | None) -> Heard:
     tx.session.add(Absence(appeal_id=a.id, session_id=s.id, recorded_on=tx.today, note=memo))
     was = a.status
     appeals.set_status(tx, a, "absent")
+    duties.await_schedule(tx, a.id, tx.today)  # to be put on another session
     tx.record(
         "session.absent",
         "appeal",

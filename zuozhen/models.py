@@ -286,7 +286,9 @@ class Revisit(SQLModel, table=True):
 class Deadline(SQLModel, table=True):
     """One time limit of one appeal at one step.
 
-    ``step`` is one of verify, notify, accept, report, rate, revisit (cli.md). ``rule`` says
+    ``step`` is one of triage, verify, schedule, notify, hear, handoff, accept, report, close,
+    rate, revisit (cli.md; ``states.owed_step`` says which one an open appeal waits for). A
+    met limit keeps its row (``done_on``, ``late``). ``rule`` says
     how ``due`` was computed from ``start`` and ``count`` so it can be recomputed when an
     official holiday schedule replaces a provisional one: ``wd`` (working days after start),
     ``cd`` (calendar days, art. 203), ``before`` (calendar days before a session, moved back

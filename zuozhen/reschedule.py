@@ -1,11 +1,11 @@
 """Step 2 of the ten steps, when plans change: cancelling (取消) and postponing (改期) a session.
 
 Both keep the session's appeals; their call-up must be redone. An appeal already called
-up goes back to ``scheduled`` with ``renotify`` set; on a postponement the 'notify' time
-limit is re-opened for the new date; on a cancellation the limit is dropped and the
-appeals stay on the cancelled session until the clerk re-schedules them (``zuozhen triage
-诉求号 --session 场次``). A session that was already held (an appeal has its outcome)
-can be neither.
+up goes back to ``scheduled`` with ``renotify`` set; on a postponement the 'notify' and
+'hear' time limits are re-opened for the new date; on a cancellation both are dropped and
+the appeals stay on the cancelled session, owing ``schedule`` (排诊 within
+``limits.schedule``), until the clerk re-schedules them (``zuozhen triage 诉求号 --session
+场次``). A session that was already held (an appeal has its outcome) can be neither.
 """
 
 from __future__ import annotations
@@ -137,8 +137,11 @@ def _call_up_again(
         due = None
         if new_day is None:
             duties.drop(tx, a.id, "notify")
+            duties.drop(tx, a.id, "hear")
+            event["schedule_by"] = duties.await_schedule(tx, a.id, tx.today).due
         else:
             due = duties.open_duty(tx, a.id, "notify", new_day, limit, "before").due
+            duties.await_hearing(tx, a.id, new_day)
             event["notify_by"] = due
         tx.record(action, "appeal", a.id, event)
         affected.append(AffectedAppeal(a.id, a.status, a.renotify, due))

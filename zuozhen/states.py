@@ -52,7 +52,52 @@ STATES = tuple(LABELS)
 TERMINAL = ("withdrawn", "void", "merged")
 #: Closed (销号), rated or not: finished, in the statistics as closed.
 FINISHED = ("closed", "rated")
-OPEN_STATES = tuple(s for s in STATES if s not in (*FINISHED, *TERMINAL))
+#: The states in which an appeal is still being handled, listed rather than derived: any
+#: other state (closed, rated, and those an office adds later such as withdrawn, void or
+#: merged) has ended and owes no step.
+OPEN_STATES = (
+    "booked",
+    "triaged",
+    "scheduled",
+    "notified",
+    "referred",
+    "handed_off",
+    "undertaken",
+    "reported",
+    "reopened",
+    "absent",
+)
+
+
+def is_open(state: str) -> bool:
+    return state in OPEN_STATES
+
+
+def owed_step(state: str, *, verified: bool, in_session: bool, session_passed: bool) -> str | None:
+    """The step an open appeal waits for: its open time limit (``deadline.step``) says when.
+
+    Nothing stalls unseen (domain.md): until an appeal ends, the step named here is due on
+    some day and the daily audit shows it. ``in_session``: on a session that is still
+    planned; ``session_passed``: that session's day is before today. None for an ended
+    appeal.
+    """
+    if state == "booked":
+        return "triage"
+    if state == "absent":  # 未到场: to be put on another session
+        return "schedule"
+    if state == "triaged":
+        return "schedule" if verified else "verify"
+    if state in ("scheduled", "notified"):
+        if not in_session:  # its session was cancelled: to be put on another one
+            return "schedule"
+        return "notify" if state == "scheduled" and not session_passed else "hear"
+    return {
+        "referred": "handoff",
+        "reopened": "handoff",
+        "handed_off": "accept",
+        "undertaken": "report",
+        "reported": "close",
+    }.get(state)
 
 
 @dataclass(frozen=True, slots=True)

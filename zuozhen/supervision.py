@@ -34,14 +34,33 @@ from zuozhen.validation import clean_text
 if TYPE_CHECKING:
     from zuozhen.store.storage import Act, CaseFile
 
-STEPS = ("verify", "notify", "accept", "report", "rate", "revisit")
+STEPS = (
+    "triage",
+    "verify",
+    "schedule",
+    "notify",
+    "hear",
+    "handoff",
+    "accept",
+    "report",
+    "close",
+    "rate",
+    "revisit",
+    "session",
+)
 STEP_LABELS = {
+    "triage": "分办",
     "verify": "核实",
+    "schedule": "排诊",
     "notify": "叫号",
+    "hear": "坐诊结果",
+    "handoff": "交办",
     "accept": "承办",
     "report": "反馈",
+    "close": "销号",
     "rate": "评价",
     "revisit": "回访",
+    "session": "场次改期",
 }
 
 
@@ -52,31 +71,45 @@ def step_label(step: str) -> str:
 
 #: Steps a responsible unit answers for, so a 督办单 is addressed to it.
 UNIT_STEPS = ("accept", "report")
+#: The organiser's own steps: its clerks triage, verify, schedule, call up, record the
+#: outcome, hand off, close and move sessions; listed under the organiser.
+ORGANISER_STEPS = ("triage", "verify", "schedule", "notify", "hear", "handoff", "close", "session")
+#: The rating is the enterprise's free act (seed 002 §四(二)): a reminder to invite it,
+#: listed with no unit, never on a unit's 督办单.
+NO_UNIT_STEPS = ("rate",)
+#: How the human view heads the items with no unit.
+NO_UNIT_GROUP = "诊后评价（企业自主评价，提醒邀请，不属单位责任）"
 
+# The call-up of a session whose day has passed can no longer be made: from the day after
+# it the appeal owes its outcome (step ``hear``), and the stale call-up is not listed
+# (``start`` of a notify limit is the session day, rule ``before``).
 _LIST_SQL = """
 SELECT d.appeal_id, d.step, d.due, d.unit, d.provisional, d.round,
-       a.lead_unit, a.status, a.booking_id, e.name AS enterprise
+       a.lead_unit, a.status, a.session_id, a.booking_id, e.name AS enterprise
 FROM deadline d
 JOIN appeal a ON a.id = d.appeal_id
 JOIN booking b ON b.id = a.booking_id
 JOIN enterprise e ON e.uscc = b.uscc
-WHERE d.done_on IS NULL AND d.due <= :horizon
+WHERE d.done_on IS NULL AND d.due <= :horizon AND NOT (d.step = 'notify' AND d.start < :today)
 ORDER BY d.due, d.appeal_id, d.step
 """
 
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    appeal: str
+    """One open step: of an appeal, or (step ``session``) of a session with no appeal id."""
+
+    appeal: str | None
     step: str
     due: date
-    unit: str
+    unit: str | None  # None: the enterprise's rating, no unit's duty
     enterprise: str
     provisional: bool
     round: int
     status: str
     days_overdue: int  # working days past due (0 when not overdue)
     days_left: int  # working days left (0 when due today or overdue)
+    session: str | None = None  # the appeal's session; the session itself for step session
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +132,7 @@ class DailyList:
     overdue: list[Item]
     due_soon: list[Item]
     dissatisfied: list[Dissatisfied] = field(default_factory=list)
+    later: list[Item] = field(default_factory=list)  # beyond the horizon (``everything``)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -107,23 +141,42 @@ class DailyList:
             "horizon": self.horizon,
             "overdue": self.overdue,
             "due_soon": self.due_soon,
+            "later": self.later,
             "dissatisfied": self.dissatisfied,
         }
 
     def by_unit(self) -> list[tuple[str, list[Item]]]:
-        """Overdue then due-soon items grouped by unit, the unit with the worst item first."""
+        """Items grouped by unit (the ratings under ``NO_UNIT_GROUP``), the worst first."""
         groups: dict[str, list[Item]] = {}
-        for item in [*self.overdue, *self.due_soon]:
-            groups.setdefault(item.unit, []).append(item)
+        for item in [*self.overdue, *self.due_soon, *self.later]:
+            groups.setdefault(item.unit or NO_UNIT_GROUP, []).append(item)
         for items in groups.values():
-            items.sort(key=lambda i: (i.due, i.appeal, i.step))
+            items.sort(key=lambda i: (i.due, i.appeal or "", i.step))
         return sorted(groups.items(), key=lambda kv: (kv[1][0].due, kv[0]))
 
 
+def answerable(step: str, unit: str | None, lead_unit: str | None, organiser: str) -> str | None:
+    """Who answers for an open step: the organiser, the responsible unit, or (rating) no one."""
+    if step in NO_UNIT_STEPS:
+        return None
+    if step in ORGANISER_STEPS:
+        return unit or organiser
+    return unit or lead_unit or organiser
+
+
 def daily_list(
-    r: Reader, today: date, within: int | None = None, unit: str | None = None
+    r: Reader,
+    today: date,
+    within: int | None = None,
+    unit: str | None = None,
+    *,
+    everything: bool = False,
 ) -> DailyList:
-    """The daily audit list as of ``today``: overdue and due within ``within`` working days."""
+    """The daily audit list as of ``today``: overdue and due within ``within`` working days.
+
+    ``everything``: also every open step due later (``later``), so that nothing open is
+    out of sight (``audit --all``).
+    """
     n = r.config.limits.due_soon if within is None else within
     if not 0 <= n <= 250:
         raise InputError(f"--within {n} 不合理：请写 0 到 250 之间的工作日数。")
@@ -132,17 +185,15 @@ def daily_list(
     cal = r.calendar
     horizon = cal.add_workdays(today, n).date if n else today
     organiser = r.config.organiser
-    overdue: list[Item] = []
-    due_soon: list[Item] = []
+    lists: dict[str, list[Item]] = {"overdue": [], "due_soon": [], "later": []}
     rank: dict[date, int] = {}  # working-day distance per due date, computed once each
-    for row in r.iter(_LIST_SQL, {"horizon": horizon}):
-        due = as_date(row["due"])
-        assert due is not None
-        who = row["unit"] or row["lead_unit"] or organiser
-        if row["step"] in ("verify", "notify"):
-            who = row["unit"] or organiser  # the organiser's own clerks call and verify
-        if unit is not None and who != unit:
-            continue
+
+    def add(item: Item) -> None:
+        if unit is not None and item.unit != unit:
+            return
+        lists[_which(item.due, today, horizon)].append(item)
+
+    def distance(due: date) -> tuple[int, int]:
         if due not in rank:
             rank[due] = (
                 cal.workdays_between(due, today)
@@ -150,20 +201,86 @@ def daily_list(
                 else -cal.workdays_between(today, due)
             )
         dist = rank[due]
-        item = Item(
-            row["appeal_id"],
-            row["step"],
-            due,
-            who,
-            row["enterprise"],
-            as_bool(row["provisional"]),
-            int(row["round"]),
-            row["status"],
-            max(dist, 0) if due < today else 0,
-            0 if due < today else -dist,
+        return (max(dist, 0), 0) if due < today else (0, -dist)
+
+    params = {"horizon": date.max if everything else horizon, "today": today}
+    for row in r.iter(_LIST_SQL, params):
+        due = as_date(row["due"])
+        assert due is not None
+        add(
+            Item(
+                row["appeal_id"],
+                row["step"],
+                due,
+                answerable(row["step"], row["unit"], row["lead_unit"], organiser),
+                row["enterprise"],
+                as_bool(row["provisional"]),
+                int(row["round"]),
+                row["status"],
+                *distance(due),
+                session=row["session_id"],
+            )
         )
-        (overdue if due < today else due_soon).append(item)
-    return DailyList(today, n, horizon, overdue, due_soon, dissatisfied(r, unit))
+    for s in sessions_on_rest_days(r):
+        # To be moved or cancelled before its call-up is due, so enterprises hear in time.
+        by = cal.notify_by(s.date, r.config.limits.notify_days)
+        if everything or by.date <= horizon:
+            add(
+                Item(
+                    None,
+                    "session",
+                    by.date,
+                    organiser,
+                    f"场次 {s.id}（{s.theme}）",
+                    by.provisional,
+                    1,
+                    "planned",
+                    *distance(by.date),
+                    session=s.id,
+                )
+            )
+    for items in lists.values():
+        items.sort(key=lambda i: (i.due, i.appeal or "", i.step, i.session or ""))
+    return DailyList(
+        today,
+        n,
+        horizon,
+        lists["overdue"],
+        lists["due_soon"],
+        dissatisfied(r, unit),
+        lists["later"],
+    )
+
+
+def _which(due: date, today: date, horizon: date) -> str:
+    if due < today:
+        return "overdue"
+    return "due_soon" if due <= horizon else "later"
+
+
+@dataclass(frozen=True, slots=True)
+class RestDaySession:
+    id: str
+    date: date
+    theme: str
+
+
+def sessions_on_rest_days(r: Reader) -> list[RestDaySession]:
+    """Planned sessions on a day that is now a rest day (an official schedule loaded after
+    they were planned), not yet held: each must be moved or cancelled (step ``session``).
+
+    The audit's one query of this kind, kept in one function so that a domain function of
+    ``sessions`` can take its place.
+    """
+    cal = r.calendar
+    candidates = []
+    for row in r.iter("SELECT id, date, theme FROM consultation WHERE status = 'planned'"):
+        day = as_date(row["date"])
+        assert day is not None
+        if not cal.is_workday(day):
+            candidates.append(RestDaySession(row["id"], day, row["theme"]))
+    held_sql = "SELECT 1 FROM appeal WHERE session_id = :s AND heard_on IS NOT NULL LIMIT 1"
+    return [s for s in candidates if r.one(held_sql, {"s": s.id}) is None]
 
 
 def dissatisfied(r: Reader, unit: str | None = None) -> list[Dissatisfied]:
@@ -249,7 +366,7 @@ def write_notices(r: Reader, today: date, folder: Path, unit: str | None = None)
     listing = daily_list(r, today, 0, unit)
     groups: dict[str, list[Item]] = {}
     for item in listing.overdue:
-        if item.step in UNIT_STEPS:
+        if item.step in UNIT_STEPS and item.unit is not None:
             groups.setdefault(item.unit, []).append(item)
     if not groups:
         return []
@@ -260,7 +377,7 @@ def write_notices(r: Reader, today: date, folder: Path, unit: str | None = None)
     notices = []
     organiser = r.config.organiser
     for name in sorted(groups):
-        items = sorted(groups[name], key=lambda i: (i.due, i.appeal))
+        items = sorted(groups[name], key=lambda i: (i.due, i.appeal or ""))
         path = folder / f"督办单-{today.isoformat()}-{_safe_name(name)}.md"
         write_text(path, notice_text(organiser, name, today, items), overwrite=True)
         notices.append(Notice(name, path, len(items)))
@@ -304,6 +421,7 @@ def revisit(
             a.round = new_round = old_round + 1
             a.outcome, a.result, a.closed_on = None, None, None
             appeals.set_status(tx, a, "reopened")
+            duties.await_handoff(tx, a.id, tx.today, new_round)  # 再交有关部门办理
         else:
             a.updated_at = tx.at
             tx.session.add(a)

@@ -2,6 +2,16 @@
 
 Classify (theme, 共性诉求 class), pick the units (分办, the first leads), put the appeal
 on a session (排诊) and record the verification with the enterprise (对接核实).
+
+Time limits (``duties``): the first triage act meets the ``triage`` limit opened at
+booking; verified and on no session, the appeal owes ``schedule``; put on a session it
+owes the call-up (``notify``, the session day minus ``limits.notify_days`` moved back to a
+working day) and then the outcome (``hear``, ``limits.hear`` working days after the day).
+
+An appeal goes only on a session whose call-up can still be made on time (seed 002
+§三(五): at least 3 days before): past that day the scheduling is refused, naming the
+next session that is still in time, unless the clerk insists with a reason (``late_call``,
+kept in the trail; the call-up is then late from the start and listed so by ``notify``).
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from zuozhen import appeals, duties, names, states
+from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import (
     Appeal,
@@ -46,6 +57,7 @@ class Triaged:
     renotify: bool
     warnings: list[str]
     hints: list[str]
+    late_call: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +75,7 @@ class Triaged:
             "provisional": self.verify_provisional,
             "notify_by": self.notify_by,
             "renotify": self.renotify,
+            "late_call": self.late_call,
             "warnings": self.warnings,
         }
 
@@ -78,10 +91,12 @@ def triage(
     problem_class: str | None = None,
     verified: bool = False,
     allow_new: bool = False,
+    late_call: str | None = None,
 ) -> Triaged:
     """接诊: classify, pick units, schedule and record the verification of one appeal.
 
-    The theme and units must be on the configured lists (or are added: ``allow_new``)."""
+    The theme and units must be on the configured lists (or are added: ``allow_new``);
+    ``late_call``: the reason to put the appeal on a session whose call-up day has passed."""
     theme_v = names.clean_name(theme, names.THEME) if theme is not None else None
     units_v = [names.clean_name(u, names.UNIT) for u in units or []]
     appeals.refuse_repeats(units_v)
@@ -89,13 +104,20 @@ def triage(
     sid = session.strip().upper() if session is not None else None
     if sid == "":
         raise InputError("场次号不能为空：形如 S202610-01，可用 zuozhen session list 查看。")
+    reason = None
+    if late_call is not None:
+        reason = clean_text(late_call, "逾期叫号的理由（--late-call）", limit=200)
+        if sid is None:
+            raise InputError("--late-call 只在排入场次时使用：请同时用 --session 场次号 指定场次。")
     if theme_v is None and not units_v and sid is None and cls is None and not verified:
         raise InputError(
             "没有要记录的内容：请至少指定 --theme、--unit、--session、--class 或 --verified 之一。"
             "查看诉求请用 zuozhen show 诉求号。"
         )
     with case.write(act) as tx:
-        return _triage(tx, appeal_id, _Classes(theme_v, units_v, cls, allow_new), sid, verified)
+        return _triage(
+            tx, appeal_id, _Classes(theme_v, units_v, cls, allow_new), sid, verified, reason
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +130,32 @@ class _Classes:
     allow_new: bool  # names outside the configured lists are added (--allow-new)
 
 
-def _triage(tx: Tx, appeal_id: str, given: _Classes, sid: str | None, verified: bool) -> Triaged:
+def _triage(
+    tx: Tx,
+    appeal_id: str,
+    given: _Classes,
+    sid: str | None,
+    verified: bool,
+    late_call: str | None = None,
+) -> Triaged:
     a = appeals.load(tx, appeal_id)
     states.require(a.id, a.status, "triage")
     booked_on = _booked_on(tx, a)
     detail: dict[str, Any] = {}
     warnings, hints = _classify(tx, a, given, detail)
-    slot = _schedule(tx, a, sid, booked_on, detail) if sid is not None else _Slot(None, None)
+    slot = _Slot(None, None)
+    if sid is not None:
+        slot = _schedule(tx, a, sid, booked_on, detail, late_call, warnings)
     if a.status == "booked":
         a.status = "triaged"
+    duties.meet(tx, a.id, "triage", tx.today)  # 接诊 has begun: the triage limit is met
     duty, verify_late = _verify(tx, a, verified, warnings, detail)
+    if (
+        a.status == "triaged"
+        and a.verified_on is not None
+        and duties.current(tx, a.id, "schedule") is None
+    ):
+        duties.await_schedule(tx, a.id, tx.today)  # verified, on no session: 排诊 owed
     session_row = slot.session
     if session_row is None and a.session_id is not None:
         session_row = tx.get(Consultation, a.session_id, lock=False)
@@ -142,6 +180,7 @@ def _triage(tx: Tx, appeal_id: str, given: _Classes, sid: str | None, verified: 
         renotify=slot.renotify,
         warnings=warnings,
         hints=hints,
+        late_call=detail.get("late_call"),
     )
 
 
@@ -210,24 +249,99 @@ class _Slot:
     renotify: bool = False
 
 
-def _schedule(tx: Tx, a: Appeal, sid: str, booked_on: date, detail: dict[str, Any]) -> _Slot:
+def _schedule(
+    tx: Tx,
+    a: Appeal,
+    sid: str,
+    booked_on: date,
+    detail: dict[str, Any],
+    late_call: str | None,
+    warnings: list[str],
+) -> _Slot:
     """排诊: put the appeal on the session; the call-up limit counts back from its day."""
     row = _open_session(tx, a, sid, booked_on)
     if a.session_id == sid and a.status in ("scheduled", "notified"):
         current = duties.current(tx, a.id, "notify")
+        if late_call is not None:
+            warnings.append(f"诉求 {a.id} 已排在场次 {sid}，本次未改排，--late-call 理由未使用。")
         return _Slot(row, current.due if current else None)
+    _in_time(tx, a, row, late_call, detail, warnings)
     before = a.session_id
     renotify = False
     if a.status == "notified" or (before not in (None, sid) and a.notified_on):
         a.renotify = renotify = True
     limit = tx.case.config.limits.notify_days
     d = duties.open_duty(tx, a.id, "notify", row.date, limit, "before")
+    duties.await_hearing(tx, a.id, row.date)
+    duties.meet(tx, a.id, "schedule", tx.today)
     a.session_id = sid
     a.status = "scheduled"
     detail.update(session=sid, notify_by=d.due, renotify=renotify)
     if before not in (None, sid):
         detail["moved_from"] = before
     return _Slot(row, d.due, renotify)
+
+
+def _in_time(
+    tx: Tx,
+    a: Appeal,
+    row: Consultation,
+    late_call: str | None,
+    detail: dict[str, Any],
+    warnings: list[str],
+) -> None:
+    """The call-up can still be made on time, or the clerk insists with a reason."""
+    limit = tx.case.config.limits.notify_days
+    by = tx.case.calendar.notify_by(row.date, limit).date
+    if tx.today <= by:
+        if late_call is not None:
+            warnings.append(
+                f"场次 {row.id} 还来得及按时叫号（{by.isoformat()} 前），--late-call 理由未使用。"
+            )
+        return
+    if late_call is None:
+        raise RuleError(_too_late(tx, a, row, by))
+    detail["late_call"] = late_call
+    warnings.append(
+        f"已按 --late-call 排入场次 {row.id}：叫号期限 {by.isoformat()} 已过，"
+        "请尽快叫号，本次叫号记为逾期。"
+    )
+
+
+def _too_late(tx: Tx, a: Appeal, row: Consultation, by: date) -> str:
+    limit = tx.case.config.limits.notify_days
+    said = (
+        f"场次 {row.id}（{row.date.isoformat()} {weekday_zh(row.date)}）已来不及按时叫号："
+        f"叫号须在坐诊前 {limit} 日、即 {by.isoformat()} 前完成，今天是 {tx.today.isoformat()}。"
+    )
+    nxt = next_in_time(tx, exclude=row.id)
+    if nxt is None:
+        where = "目前没有来得及按时叫号的场次，请先安排场次（zuozhen session plan …）后再排诊；"
+    else:
+        s, s_by = nxt
+        where = (
+            f"下一场来得及叫号的场次是 {s.id}（{s.date.isoformat()} {weekday_zh(s.date)}，"
+            f"叫号期限 {s_by.isoformat()}）：zuozhen triage {a.id} --session {s.id}；"
+        )
+    return said + where + "如确需排入本场，请加 --late-call 理由（叫号将记为逾期）。"
+
+
+def next_in_time(tx: Tx, exclude: str | None = None) -> tuple[Consultation, date] | None:
+    """The next planned session whose call-up can still be made on time, and its call-up day."""
+    cal, today = tx.case.calendar, tx.today
+    limit = tx.case.config.limits.notify_days
+    rows = tx.session.exec(
+        select(Consultation)
+        .where(Consultation.status == "planned", col(Consultation.date) > today)
+        .order_by(col(Consultation.date), col(Consultation.start), col(Consultation.id))
+    ).all()
+    for c in rows:
+        if c.id == exclude or not cal.is_workday(c.date):
+            continue  # a day that became a rest day is no session to offer
+        by = cal.notify_by(c.date, limit).date
+        if by >= today:
+            return c, by
+    return None
 
 
 def _open_session(tx: Tx, a: Appeal, sid: str, booked_on: date) -> Consultation:

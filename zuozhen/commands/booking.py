@@ -193,9 +193,12 @@ def _show_booked(r: Booked) -> None:
     for aid, text in zip(r.appeals, r.texts, strict=True):
         table.add_row(aid, r.category, escape(text if len(text) <= 60 else text[:59] + "…"))
     con.print(table)
-    start = "挂号当日" if r.late_reason else f"挂号窗口截止日 {r.window.last.isoformat()}"
+    rolling = r.window.rolling
+    start = (
+        "挂号当日" if r.late_reason or rolling else f"挂号窗口截止日 {r.window.last.isoformat()}"
+    )
     prov = "（暂定：该年官方放假安排未载入）" if r.provisional else ""
-    con.print(f"核实期限 {day_label(r.verify_due)}：自{start}起 7 个工作日内与企业对接核实{prov}。")
+    con.print(f"核实期限 {day_label(r.verify_due)}：自{start}起计算，期内与企业对接核实{prov}。")
     first = r.appeals[0]
     render.hint(
         f"下一步：分类分办并排入场次，例如 zuozhen triage {first} --theme 主题 --unit 单位 "

@@ -37,10 +37,11 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     from zuozhen.supervision import step_label
 
     con = render.out()
+    later = f"，以后到期 {len(result.later)} 项" if result.later else ""
     con.print(
         f"[bold]督办清单[/bold]  截至 {result.today.isoformat()}：超期 "
         f"[red]{len(result.overdue)}[/red] 项，{result.within} 个工作日内到期（至 "
-        f"{result.horizon.isoformat()}）{len(result.due_soon)} 项。"
+        f"{result.horizon.isoformat()}）{len(result.due_soon)} 项{later}。"
     )
     if not result.overdue and not result.due_soon:
         con.print("[green]没有超期或即将到期的事项。[/green]")
@@ -62,7 +63,8 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
             else:
                 state = f"还剩 {i.days_left} 个工作日"
             due = i.due.isoformat() + ("（暂定）" if i.provisional else "")
-            table.add_row(i.appeal, render.escape(i.enterprise), step_label(i.step), due, state)
+            which = i.appeal or i.session or ""
+            table.add_row(which, render.escape(i.enterprise), step_label(i.step), due, state)
         con.print()
         con.print(table)
         if len(shown) < len(items):
@@ -96,7 +98,11 @@ def audit_list(
     ] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="只看某个单位。")] = None,
     all_: Annotated[
-        bool, typer.Option("--all", help="列出全部事项（默认每个单位最多 30 项）。")
+        bool,
+        typer.Option(
+            "--all",
+            help="列出全部未办事项：不限每个单位 30 项，尚未临近期限的也列出（JSON 中为 later）。",
+        ),
     ] = False,
     fail_on_overdue: Annotated[
         bool,
@@ -108,6 +114,9 @@ def audit_list(
 ) -> None:
     """督办：每日清单——各环节已超期和即将到期的事项，按单位分组，以及不满意评价待回访。
 
+    每一件未办结的诉求都有一个待办环节和期限（分办、核实、排诊、叫号、坐诊结果、交办、
+    承办、反馈、销号），遇节假日的场次列为“场次改期”；诊后评价由企业自主作出，
+    只作提醒，不算任何单位的责任。--all 列出全部未办事项。
     --fail-on-overdue：有超期事项时退出码为 3（无超期为 0），便于定时任务报警。
 
     示例：zuozhen audit --within 5
@@ -117,7 +126,7 @@ def audit_list(
     from zuozhen.commands import render
     from zuozhen.supervision import daily_list
 
-    result = read(ctx, daily_list, get_app(ctx).today, within, unit)
+    result = read(ctx, daily_list, get_app(ctx).today, within, unit, everything=all_)
     if json:
         render.emit_json(result)
     else:

@@ -39,6 +39,13 @@ def triage(
         bool, typer.Option("--verified", help="已与企业对接核实（记为今天）。")
     ] = False,
     allow_new: AllowNew = False,
+    late_call: Annotated[
+        str | None,
+        typer.Option(
+            "--late-call",
+            help="排入已来不及按时叫号的场次（坐诊前 3 日已过）的理由；记入留痕，叫号记为逾期。",
+        ),
+    ] = None,
     json: Json = False,
 ) -> None:
     """接诊：分类梳理、科学分办、排入场次、记录对接核实。
@@ -46,6 +53,7 @@ def triage(
     不指定 --session 时状态为“已分办”；指定后为“已排诊”，并按场次日期开始叫号期限
     （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。主题和单位须在配置名单中
     （zuozhen config show），不在名单中的拒绝并提示相近名称，确是新的加 --allow-new。
+    叫号期限已过的场次不能排入（会提示下一场来得及叫号的场次），确需排入的加 --late-call 理由。
 
     示例：zuozhen triage 202610-007-1 --theme 政策兑现 --unit 省财政厅 --session S202610-01 --verified
     """
@@ -63,6 +71,7 @@ def triage(
         problem_class=problem_class,
         verified=verified,
         allow_new=allow_new,
+        late_call=late_call,
     )
     for w in r.warnings:
         render.warn(w)
@@ -110,6 +119,8 @@ def _show_triaged(r: Triaged, status: str, escape: Callable[[str], str]) -> None
         rows.append(("核实", f"{r.verified_on.isoformat()} 已核实"))
     if r.notify_by is not None:
         again = "（场次变更，须重新叫号）" if r.renotify else ""
+        if r.late_call:
+            again += f"  [red]逾期叫号[/red]（{escape(r.late_call)}）"
         rows.append(("叫号期限", f"{day_label(r.notify_by)}{again}"))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)

@@ -20,6 +20,9 @@ found), so a value a migration had to choose is on the record.
    progress and co-unit parts (``progress``), absences from a session (``absence``)
 4. ``search_every_round``  every round kept (``closure``: one row per closed round) and
    searchable (``search_index.py``: every recorded text of every round)
+5. ``owed_steps``  every open appeal has the time limit of the step it waits for (分办, 排诊,
+   坐诊结果, 交办, 销号 joined 核实, 叫号, 承办, 反馈); a weekly (city) programme books
+   continuously
 """
 
 from __future__ import annotations
@@ -255,11 +258,180 @@ def _m004_search_every_round(conn: Connection) -> None:
     search_index.create(conn, fill=True)
 
 
+def _m005_owed_steps(conn: Connection) -> dict[str, Any]:
+    """Open the time limit each open appeal owes, from its stored dates, on the official
+    calendar: ``triage`` for a booked appeal (the limit of its verification: same start and
+    count), ``schedule`` for a verified appeal on no session or on a cancelled one (from
+    the verification, or the cancellation), ``hear`` for an appeal on a planned session
+    (from the session day), ``handoff`` for a referred or reopened one (from the hearing,
+    or the re-visit), ``close`` for a reported one (from the report). The acts open them
+    from now on (``duties``); a limit already open is left alone.
+
+    A weekly (city) programme whose configuration names no booking rule books
+    continuously (seed 000; the city preset's rule since this version): ``booking =
+    "rolling"`` is added to its ``[cadence]`` table. Both are listed in the trail event.
+
+    Self-contained with its ``_m005_`` helpers (it reads the tables, not the models), so
+    it can take another number.
+    """
+    from sqlalchemy import text
+
+    from zuozhen.states import OPEN_STATES
+    from zuozhen.store import core
+
+    def column(sql: str) -> list[Any]:
+        return [row[0] for row in conn.exec_driver_sql(sql)]
+
+    detail = _m005_rolling_city(conn, column)
+    config, cal = core.load_config(column), core.load_calendar(column)
+    owing: set[tuple[str, str]] = {
+        (str(a), str(st))
+        for a, st in conn.exec_driver_sql(
+            "SELECT appeal_id, step FROM deadline WHERE done_on IS NULL"
+        )
+    }
+    placeholders = ", ".join(f"'{st}'" for st in OPEN_STATES)
+    rows: list[dict[str, Any]] = []
+    for a in conn.execute(
+        text(
+            "SELECT a.id, a.status, a.round, a.verified_on, a.heard_on, a.session_id,"
+            " c.status AS s_status, c.date AS s_date, b.booked_on FROM appeal a"
+            " JOIN booking b ON b.id = a.booking_id"
+            " LEFT JOIN consultation c ON c.id = a.session_id"
+            f" WHERE a.status IN ({placeholders}) ORDER BY a.id"
+        )
+    ).mappings():
+        aid = str(a["id"])
+        for step, start, count, rule in _m005_owed(conn, a, config.limits):
+            if (aid, step) in owing:
+                continue
+            due = (
+                cal.notify_by(start, count) if rule == "before" else cal.add_workdays(start, count)
+            )
+            owing.add((aid, step))
+            rows.append(
+                {
+                    "a": aid,
+                    "r": int(a["round"]),
+                    "s": step,
+                    "start": start,
+                    "n": count,
+                    "rule": rule,
+                    "due": due.date,
+                    "p": due.provisional,
+                    "f": False,
+                }
+            )
+    if rows:
+        conn.execute(
+            text(
+                "INSERT INTO deadline (appeal_id, round, step, unit, start, count, rule, due,"
+                " provisional, done_on, late)"
+                " VALUES (:a, :r, :s, NULL, :start, :n, :rule, :due, :p, NULL, :f)"
+            ),
+            rows,
+        )
+    opened: dict[str, int] = {}
+    for row in rows:
+        opened[row["s"]] = opened.get(row["s"], 0) + 1
+    used = {
+        k: getattr(config.limits, k) for k in ("verify", "schedule", "hear", "handoff", "close")
+    }
+    return {**detail, "opened": dict(sorted(opened.items())), "limits": used}
+
+
+def _m005_rolling_city(conn: Connection, column: Callable[[str], list[Any]]) -> dict[str, Any]:
+    """A weekly programme with no booking rule books continuously (``booking = "rolling"``)."""
+    import re
+    import tomllib
+
+    from sqlalchemy import text
+
+    from zuozhen.store import core
+
+    stored = column(core.CONFIG_SQL)
+    if not stored:
+        return {}
+    cadence = tomllib.loads(stored[0]).get("cadence", {})
+    if cadence.get("kind") != "weekly" or "booking" in cadence:
+        return {}
+    rolling = re.sub(
+        r"^\[cadence\][^\n]*\n",
+        lambda m: m.group(0) + 'booking = "rolling"\n',
+        stored[0],
+        count=1,
+        flags=re.M,
+    )
+    if rolling == stored[0]:
+        return {}
+    conn.execute(text("UPDATE setting SET value = :v WHERE key = 'config'"), {"v": rolling})
+    return {"booking": "rolling"}
+
+
+def _m005_owed(conn: Connection, a: Any, limits: Any) -> list[tuple[str, Any, int, str]]:
+    """The limits an open appeal owes: (step, start, count, rule), as the acts open them."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    def day(value: Any) -> date | None:
+        return None if value is None else date.fromisoformat(str(value)[:10])
+
+    def first(sql: str, **params: Any) -> date | None:
+        return day(conn.execute(text(sql), params).scalar())
+
+    status = str(a["status"])
+    booked, verified = day(a["booked_on"]), day(a["verified_on"])
+    if status == "booked":
+        start = first(
+            "SELECT start FROM deadline WHERE appeal_id = :a AND step = 'verify'"
+            " ORDER BY id DESC LIMIT 1",
+            a=a["id"],
+        )
+        return [("triage", start or booked, limits.verify, "wd")]
+    if status == "triaged":
+        if verified is None:
+            return [("verify", booked, limits.verify, "wd")]
+        return [("schedule", verified, limits.schedule, "wd")]
+    if status in ("scheduled", "notified"):
+        session_day = day(a["s_date"])
+        if a["s_status"] == "planned" and session_day is not None:
+            call = [("notify", session_day, limits.notify_days, "before")]
+            return [
+                *(call if status == "scheduled" else []),
+                ("hear", session_day, limits.hear, "wd"),
+            ]
+        cancelled = first(  # its session was cancelled: to be put on another one
+            "SELECT max(as_of) FROM trail WHERE entity = 'session' AND entity_id = :s"
+            " AND action = 'session.cancel'",
+            s=a["session_id"],
+        )
+        return [("schedule", cancelled or verified or booked, limits.schedule, "wd")]
+    if status == "referred":
+        return [("handoff", day(a["heard_on"]) or booked, limits.handoff, "wd")]
+    if status == "reopened":
+        revisited = first(
+            "SELECT max(visited_on) FROM revisit WHERE appeal_id = :a AND reopened = :t",
+            a=a["id"],
+            t=True,
+        )
+        return [("handoff", revisited or booked, limits.handoff, "wd")]
+    if status == "reported":
+        reported = first(
+            "SELECT reported_on FROM handoff WHERE appeal_id = :a AND round = :r",
+            a=a["id"],
+            r=a["round"],
+        )
+        return [("close", reported or booked, limits.close, "wd")]
+    return []  # handed off or undertaken: the hand-off's own limits are open
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
     Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
     Migration(3, "ends_and_turns", _m003_ends_and_turns),
     Migration(4, "search_every_round", _m004_search_every_round),
+    Migration(5, "owed_steps", _m005_owed_steps),
 ]
 
 LATEST = MIGRATIONS[-1].version
