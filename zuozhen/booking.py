@@ -62,8 +62,8 @@ CSV_OPTIONAL = ("所属地区", "所属行业")
 APPEAL_LIMIT = 2000
 NAME_LIMIT = 200
 
-#: Called as rows are checked: (rows checked, rows in the file); done == total means the
-#: check is over and the (shorter to describe, longer to run) write phase begins.
+#: Called as an import goes on: (the file's line reached, lines in the file); the two equal
+#: means every row is written and the import's trail follows.
 Progress = Callable[[int, int], None]
 
 

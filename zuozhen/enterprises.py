@@ -178,6 +178,78 @@ def keep_many(tx: Tx, latest: dict[str, Applicant], *, update: bool = False) -> 
     return Kept(len(new_rows), changed)
 
 
+class Keeper:
+    """``keep_many`` for a stream of applicants (a bulk import), a chunk at a time, in one
+    transaction: each chunk is one look-up, one insert and one update of the enterprises
+    it names, and nothing is held between chunks but the codes created and, for a known
+    enterprise that changes, its row before the import (for the trail). Applied in file
+    order, the last row of an enterprise has the last word; the rows were ``screen``ed, so
+    without ``update`` an enterprise known before the import keeps its name as written.
+    """
+
+    __slots__ = ("_before", "_tx", "_update", "created")
+
+    def __init__(self, tx: Tx, *, update: bool = False) -> None:
+        self._tx = tx
+        self._update = update
+        self.created: set[str] = set()
+        self._before: dict[str, dict[str, Any]] = {}
+
+    def keep(self, applicants: list[Applicant]) -> None:
+        tx = self._tx
+        current = _load(tx, list(dict.fromkeys(who.uscc for who in applicants)))
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        for who in applicants:
+            code = who.uscc
+            row = current.get(code)
+            if row is None:
+                current[code] = inserts[code] = _new_row(tx, who)
+                self.created.add(code)
+                continue
+            if not self._update and code not in self.created:
+                who = replace(who, name=row["name"])
+            if not changes(row, who):
+                continue
+            if code not in self.created:
+                self._before.setdefault(code, row)
+            new = {
+                **row,
+                "name": who.name,
+                "contact": who.contact,
+                "phone": who.phone,
+                "region": who.region or row["region"],
+                "industry": who.industry or row["industry"],
+                "updated_at": tx.at,
+            }
+            current[code] = new
+            (inserts if code in inserts else updates)[code] = new
+        if inserts:
+            tx.session.execute(insert(_TABLE), list(inserts.values()))
+        if updates:
+            fields = ("name", "contact", "phone", "region", "industry", "updated_at")
+            tx.session.execute(
+                sql_update(_TABLE)
+                .where(_TABLE.c.uscc == bindparam("b_uscc"))
+                .values({k: bindparam(k) for k in fields}),
+                [{"b_uscc": code, **{k: r[k] for k in fields}} for code, r in updates.items()],
+            )
+
+    def changes(self) -> dict[str, Changes]:
+        """Known enterprises the import changed: uscc -> {field: [before, after]}."""
+        out: dict[str, Changes] = {}
+        after = _load(self._tx, list(self._before))
+        for code, old in self._before.items():
+            now = after[code]
+            who = Applicant(
+                *(now[k] for k in ("name", "uscc", "contact", "phone", "region", "industry"))
+            )
+            diff = changes(old, who)
+            if diff:
+                out[code] = diff
+        return out
+
+
 def _new_row(tx: Tx, who: Applicant) -> dict[str, Any]:
     return {
         "uscc": who.uscc,
