@@ -6,8 +6,14 @@ Every row is checked by the rules of ``booking.book`` (``bookings_check``: its b
 is its 提交时间 when the file has one, held to that month's booking window); bad rows are
 reported by physical line number, good rows go in one transaction (``strict``: nothing if
 any row is bad). A repeated row (the same appeal text of one enterprise in one month) is
-rejected with its line number, so the online window's double submissions surface. Rows of
-one enterprise in one month form one booking, dated by its first row.
+rejected with its line number, so the online window's double submissions surface; a
+near-identical one (the same after removing punctuation and spaces, or an appeal the
+enterprise already has) is imported and pointed out with the ``merge`` command to run
+(withdrawal.py). As for ``book``, a region outside the configured list is a bad row
+(``--allow-new`` adds it) and so is a known credit code with another name or phone
+(``enterprises.screen``, ``--update-enterprise``), each chunk checked against the case
+file as the earlier chunks left it. Rows of one enterprise in one month form one booking,
+dated by its first row.
 
 Built for size (100,000 rows well within 30 s and 200 MB): the file is streamed
 (``csvin.open_csv``), never held whole, and rows are checked and written a chunk at a

@@ -13,8 +13,8 @@ itself, PIPL). A region or industry left empty keeps what is known. A new code u
 name already registered with another code is booked with a warning naming that code.
 
 ``keep`` does this for one booking (``booking.book``); ``screen`` checks the rows of an
-import against the case file and against each other, and ``keep_many`` writes a whole
-import (``bookings_import``) in a few statements.
+import against the case file and against each other, a chunk at a time, and ``Keeper``
+writes a whole import (``bookings_import``), a chunk of rows in a few statements.
 """
 
 from __future__ import annotations
@@ -47,14 +47,6 @@ class Applicant:
     phone: str
     region: str | None
     industry: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """``keep_many``: how many enterprises were new; what changed for the known ones."""
-
-    created: int
-    changes: dict[str, Changes]  # uscc -> its changes
 
 
 def changes(old: Enterprise | dict[str, Any], new: Applicant) -> Changes:
@@ -138,48 +130,8 @@ def keep(tx: Tx, who: Applicant, *, update: bool = False) -> Changes:
     return changed
 
 
-def keep_many(tx: Tx, latest: dict[str, Applicant], *, update: bool = False) -> Kept:
-    """``keep`` for many enterprises at once (uscc -> its latest details); the rows were
-    ``screen``ed, so without ``update`` a known enterprise keeps its name as written."""
-    known = _load(tx, list(latest))
-    new_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    changed: dict[str, Changes] = {}
-    for code, who in latest.items():
-        old = known.get(code)
-        if old is None:
-            new_rows.append(_new_row(tx, who))
-            continue
-        if not update:
-            who = replace(who, name=old["name"])
-        diff = changes(old, who)
-        if diff:
-            changed[code] = diff
-            updates.append(
-                {
-                    "b_uscc": code,
-                    "name": who.name,
-                    "contact": who.contact,
-                    "phone": who.phone,
-                    "region": who.region or old["region"],
-                    "industry": who.industry or old["industry"],
-                    "updated_at": tx.at,
-                }
-            )
-    if new_rows:
-        tx.session.execute(insert(_TABLE), new_rows)
-    if updates:
-        tx.session.execute(
-            sql_update(_TABLE)
-            .where(_TABLE.c.uscc == bindparam("b_uscc"))
-            .values({k: bindparam(k) for k in updates[0] if k != "b_uscc"}),
-            updates,
-        )
-    return Kept(len(new_rows), changed)
-
-
 class Keeper:
-    """``keep_many`` for a stream of applicants (a bulk import), a chunk at a time, in one
+    """``keep`` for a stream of applicants (a bulk import), a chunk at a time, in one
     transaction: each chunk is one look-up, one insert and one update of the enterprises
     it names, and nothing is held between chunks but the codes created and, for a known
     enterprise that changes, its row before the import (for the trail). Applied in file
