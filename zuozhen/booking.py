@@ -167,6 +167,16 @@ def category_of(config: Config, value: str | None) -> str:
 # -- 挂号 ----------------------------------------------------------------------------------
 
 
+def timing_json(window: Window, late_reason: str | None) -> dict[str, Any]:
+    """The booking's timing as ``book --json`` and ``book --from-csv --json`` give it."""
+    return {
+        "late": late_reason is not None,
+        "late_reason": late_reason,
+        "booking_rule": "rolling" if window.rolling else "window",
+        "booking_window": None if window.rolling else window.dates,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Booked:
     booking: str
@@ -197,10 +207,7 @@ class Booked:
             "uscc": self.uscc,
             "category": self.category,
             "booked_on": self.booked_on,
-            "late": self.late_reason is not None,
-            "late_reason": self.late_reason,
-            "booking_rule": "rolling" if self.window.rolling else "window",
-            "booking_window": None if self.window.rolling else self.window.dates,
+            **timing_json(self.window, self.late_reason),
             "verify_due": self.verify_due,
             "provisional": self.provisional,
             "skipped": self.skipped,

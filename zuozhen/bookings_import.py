@@ -39,6 +39,7 @@ from zuozhen.booking import (
     Timing,
     Window,
     _timing,
+    timing_json,
     unused_late,
 )
 from zuozhen.config import Config
@@ -98,10 +99,7 @@ class Imported:
             "bookings_extended": self.bookings_extended,
             "enterprises_created": self.enterprises_created,
             "enterprises_updated": self.enterprises_updated,
-            "late": self.late_reason is not None,
-            "late_reason": self.late_reason,
-            "booking_rule": "rolling" if self.window.rolling else "window",
-            "booking_window": None if self.window.rolling else self.window.dates,
+            **timing_json(self.window, self.late_reason),
             "verify_due": self.verify_due,
             "provisional": self.provisional,
             "warnings": self.warnings,
