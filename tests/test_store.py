@@ -342,7 +342,8 @@ def test_bulk_and_single_appends_make_the_same_chain(
     finally:
         case.close()
     rows = _trail(many)
-    assert rows == _trail(one) and len(rows) == 1 + len(EVENTS)
+    acts = [r for r in rows if r[4] != "seal"]  # init's seal of the configuration aside
+    assert rows == _trail(one) and len(acts) == 1 + len(EVENTS)
     assert head is not None and (head.last_id, head.last_hash) == (rows[-1][0], rows[-1][-1])
 
 

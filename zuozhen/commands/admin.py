@@ -84,7 +84,7 @@ def backup(
 
 
 def verify(ctx: typer.Context, json: Json = False) -> None:
-    """检查案卷：数据库完整性、引用关系、留痕哈希链是否被改动。
+    """检查案卷：数据库完整性、引用关系、留痕哈希链，以及每条记录是否在程序之外被改动。
 
     示例：zuozhen verify
     """
@@ -111,6 +111,11 @@ def verify(ctx: typer.Context, json: Json = False) -> None:
         con.print(f"评价与留痕一致：{mark[not result.ratings]}")
         for line in result.ratings:
             con.print(f"  · {line}")
+        con.print(
+            f"记录与留痕一致（{result.records_checked} 条记录）：{mark[not result.records]}"
+        )
+        for t in result.records:
+            con.print(f"  · {t.problem}")
     if not result.ok:
         render.fail("案卷检查未通过：请勿继续录入，联系管理员并从最近一次备份恢复。")
         raise typer.Exit(1)

@@ -4,7 +4,9 @@
 transaction, (other clerks may keep writing; the copy is the state at one instant), then
 opens the copy and checks ``PRAGMA integrity_check`` and that every table holds the same
 number of rows as the original did in that snapshot. ``verify`` checks the database's
-integrity, its foreign keys and the audit trail's hash chain, and names what is wrong.
+integrity, its foreign keys and the audit trail's hash chain, then replays the trail's
+seals (seal.py) and names every record whose rows differ from what the tool left: changed,
+added or deleted behind its back.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from zuozhen.errors import CaseFileError, InputError
+from zuozhen.store import seal
 from zuozhen.store.storage import CaseFile
 from zuozhen.store.trail import verify_chain
 
@@ -36,6 +39,17 @@ class VerifyResult:
     trail_rows: int = 0
     trail_problems: list[str] = field(default_factory=list)
     ratings: list[str] = field(default_factory=list)  # rating rows that differ from the trail
+    records: list[Tampered] = field(default_factory=list)  # rows changed outside zuozhen
+    records_checked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tampered:
+    """A record whose rows differ from the trail's last seal of it."""
+
+    kind: str  # appeal | booking | enterprise | session | setting | calendar
+    id: str
+    problem: str  # Chinese, naming the record and what differs
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -104,12 +118,58 @@ def verify(case: CaseFile) -> VerifyResult:
                 fks.append(f"{table} 第 {rowid} 行引用的 {parent} 记录不存在")
         else:
             integrity = "ok"
-        problems = verify_chain(s)
+        sealed: dict[str, dict[str, seal.Digest]] = {kind: {} for kind in seal.RECORDS}
+
+        def replay(kind: str, detail: str) -> None:
+            sealed.setdefault(kind, {}).update(json.loads(detail).get(kind) or {})
+
+        problems = verify_chain(s, on_seal=replay)
         rows = int(conn.exec_driver_sql("SELECT count(*) FROM trail").scalar_one())
         ratings = _check_ratings(conn)
+        current = seal.everything(conn)
     trail_problems = [f"留痕第 {p.trail_id} 条：{p.problem}" for p in problems]
-    ok = integrity == "ok" and not fks and not trail_problems and not ratings
-    return VerifyResult(ok, integrity, fks, rows, trail_problems, ratings)
+    records = compare(sealed, current)
+    checked = sum(len(v) for v in current.values())
+    ok = integrity == "ok" and not fks and not trail_problems and not ratings and not records
+    return VerifyResult(ok, integrity, fks, rows, trail_problems, ratings, records, checked)
+
+
+def compare(
+    sealed: dict[str, dict[str, seal.Digest]], current: dict[str, dict[str, seal.Digest]]
+) -> list[Tampered]:
+    """Every record whose current digest is not the one the trail last sealed."""
+    out: list[Tampered] = []
+    for kind, (_table, _key, name) in seal.RECORDS.items():
+        have, want = current.get(kind, {}), sealed.get(kind, {})
+        for rid in sorted(set(have) | {k for k, v in want.items() if v is not None}, key=_order):
+            now, then = have.get(rid), want.get(rid)
+            if now == then:
+                continue
+            label = f"{name} {rid}"
+            if then is None:
+                problem = f"{label}：留痕中没有它（在 zuozhen 之外添加）"
+            elif now is None or (isinstance(now, dict) and "appeal" not in now):
+                # (rows that hung on it may be left: the appeal itself is gone)
+                problem = f"{label}：留痕记录了它，但它已不见（在 zuozhen 之外删除）"
+            else:
+                problem = f"{label}：{_parts(now, then)}与留痕不符（在 zuozhen 之外被改动）"
+            out.append(Tampered(kind, rid, problem))
+    return out
+
+
+def _order(rid: str) -> tuple[Any, ...]:
+    """IDs in number order (202610-9997 before 202610-10802); other keys after, as text."""
+    try:
+        return (0, *(int(p) for p in rid.removeprefix("S").split("-")))
+    except ValueError:
+        return (1, rid)
+
+
+def _parts(now: seal.Digest, then: seal.Digest) -> str:
+    if not isinstance(now, dict) or not isinstance(then, dict):
+        return ""
+    differ = [label for t, label in seal.APPEAL_PARTS.items() if now.get(t) != then.get(t)]
+    return "、".join(differ)
 
 
 def _check_ratings(conn: Any) -> list[str]:

@@ -47,6 +47,9 @@ class Migration:
     name: str
     # None: the baseline, only ever created; returns details for the audit trail, or None
     upgrade: Callable[[Connection], dict[str, Any] | None] | None
+    # Seal every record afresh after upgrading (store/seal.py): needed whenever a migration
+    # adds, drops or rewrites columns of a sealed table, or the old digests would all differ.
+    reseal: bool = False
 
 
 # Append-only tables: the audit trail and the enterprise's ratings.
@@ -426,12 +429,18 @@ def _m005_owed(conn: Connection, a: Any, limits: Any) -> list[tuple[str, Any, in
     return []  # handed off or undertaken: the hand-off's own limits are open
 
 
+def _m006_seals(conn: Connection) -> dict[str, Any]:
+    """Seals begin: every record is sealed as it stands (verify compares from here on)."""
+    return {"note": "自此起，verify 逐条核对记录与留痕；此前在程序之外的改动无从发现"}
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
     Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
     Migration(3, "ends_and_turns", _m003_ends_and_turns),
     Migration(4, "search_every_round", _m004_search_every_round),
     Migration(5, "owed_steps", _m005_owed_steps),
+    Migration(6, "seals", _m006_seals, reseal=True),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -55,7 +55,7 @@ from sqlmodel import Session, SQLModel
 from zuozhen.config import Config, parse
 from zuozhen.errors import CaseFileError, InputError
 from zuozhen.models import Counter, SchemaMigration, Setting
-from zuozhen.store import core, migrations, trail
+from zuozhen.store import core, migrations, seal, trail
 from zuozhen.store.core import BUSY_TIMEOUT_MS, Location, locate
 
 if TYPE_CHECKING:
@@ -226,7 +226,11 @@ class CaseFile:
                         # between row locks, and every read in the transaction sees all
                         # earlier commits (READ COMMITTED), so no update is lost.
                         session.execute(text(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})"))
-                    yield Tx(session, act, self)
+                    seal.track(session)
+                    tx = Tx(session, act, self)
+                    yield tx
+                    # Last, the fingerprint of every record the change left (seal.py).
+                    seal.seal(session, at=tx.at, as_of=act.today, operator=act.operator)
             except OperationalError as exc:
                 if "locked" in str(exc) or "busy" in str(exc):
                     raise core.busy() from None
@@ -337,6 +341,8 @@ def _upgrade(case: CaseFile, version: int) -> None:
             detail = m.upgrade(tx.session.connection()) or {}
             tx.session.add(SchemaMigration(version=m.version, name=m.name, applied_at=tx.at))
             tx.record("migrate", "case_file", str(m.version), {"name": m.name, **detail})
+            if m.reseal:  # the rows' shape changed, or seals begin here: a new baseline
+                seal.seal_all(tx.session, at=tx.at, as_of=tx.today, operator=tx.act.operator)
 
 
 def table_counts(session: Session) -> dict[str, int]:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from zuozhen.models import Trail, TrailHead
 
@@ -127,41 +127,48 @@ class ChainProblem:
     problem: str  # Chinese, for the clerk
 
 
-def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
-    """Walk the whole trail and report every row whose hash or link does not hold."""
+_WALK_SQL = (
+    "SELECT id, at, as_of, operator, action, entity, entity_id, detail, prev_hash, hash"
+    " FROM trail WHERE id > {last} ORDER BY id LIMIT {batch}"
+)
+
+
+def verify_chain(
+    session: Session, batch: int = 20000, on_seal: Callable[[str, str], None] | None = None
+) -> list[ChainProblem]:
+    """Walk the whole trail and report every row whose hash or link does not hold.
+
+    ``on_seal(kind, detail)`` is called with every seal event's JSON, in trail order (the
+    replay ``verify`` compares with the tables, seal.py).
+    """
+    conn = session.connection()
     problems: list[ChainProblem] = []
     prev = GENESIS
     last_id = 0
-    expected_id = None
+    expected_id: int | None = None
+    sha = hashlib.sha256
     while True:
-        rows = session.exec(
-            select(Trail).where(col(Trail.id) > last_id).order_by(col(Trail.id)).limit(batch)
-        ).all()
+        rows = conn.exec_driver_sql(_WALK_SQL.format(last=last_id, batch=batch)).fetchall()
         if not rows:
             break
-        for row in rows:
-            assert row.id is not None
-            if expected_id is not None and row.id != expected_id:
-                problems.append(ChainProblem(row.id, f"第 {expected_id}–{row.id - 1} 条留痕缺失"))
-            if row.prev_hash != prev:
+        for rid, at, as_of, operator, action, entity, entity_id, detail, prev_hash, digest in rows:
+            if expected_id is not None and rid != expected_id:
+                problems.append(ChainProblem(rid, f"第 {expected_id}–{rid - 1} 条留痕缺失"))
+            if prev_hash != prev:
                 problems.append(
-                    ChainProblem(row.id, "与上一条留痕的链接对不上（前面的记录被改动或删除）")
+                    ChainProblem(rid, "与上一条留痕的链接对不上（前面的记录被改动或删除）")
                 )
-            actual = row_hash(
-                row.prev_hash,
-                row.at,
-                row.as_of,
-                row.operator,
-                row.action,
-                row.entity,
-                row.entity_id,
-                row.detail,
+            day = as_of if isinstance(as_of, str) else as_of.isoformat()
+            payload = "\x1f".join(
+                (prev_hash, at, day, operator, action, entity, entity_id, detail)
             )
-            if actual != row.hash:
-                problems.append(ChainProblem(row.id, "内容与其哈希不符（此条记录被改动）"))
-            prev = row.hash
-            last_id = row.id
-            expected_id = row.id + 1
+            if sha(payload.encode("utf-8")).hexdigest() != digest:
+                problems.append(ChainProblem(rid, "内容与其哈希不符（此条记录被改动）"))
+            elif on_seal is not None and action == "seal" and entity == "seal":
+                on_seal(entity_id, detail)
+            prev = digest
+            last_id = rid
+            expected_id = rid + 1
     head = session.get(TrailHead, 1)
     if head is not None and (head.last_id != last_id or (last_id and head.last_hash != prev)):
         problems.append(ChainProblem(last_id, f"末尾的留痕被删除（应到第 {head.last_id} 条）"))

@@ -1,0 +1,288 @@
+"""封存 (seals): the trail's fingerprint of every record a change leaves behind.
+
+Each write transaction ends by appending one ``seal`` event to the hash-chained trail
+(``action='seal'``, ``entity='seal'``), listing every record it touched with a digest of
+that record as committed. The trail's other events say what was done, for people (who,
+when, old and new values, the reason); the seals say what the tables held afterwards, for
+``verify``: replaying the trail (the last seal of each record wins) gives the state the
+tool left, and comparing it with the tables names every record changed, added or deleted
+behind the tool's back, by its appeal, booking, enterprise or session ID.
+
+A *record* is what a clerk names: an appeal with everything that hangs on it (its hand-off
+rounds, progress, absences, extensions, closures, call-ups, ratings, revisits and
+deadlines, each table digested on its own so ``verify`` can say which part differs), a
+booking, an enterprise, a session, a configuration setting or a loaded holiday schedule.
+Digests are SHA-256 over the rows' (column, value) pairs in column-name order (dates as ISO
+text, booleans as 0/1: the same on SQLite and PostgreSQL; NULLs left out, so a nullable
+column added by a later version changes nothing), cut to 16 hex digits.
+
+Which records a transaction touched is collected without the domain code's help: ORM
+changes from the session's flushes, bulk Core statements from their parameters
+(``do_orm_execute``). A bulk UPDATE or DELETE whose parameters do not name the records is a
+programming error, raised at once. Personal data never enters the trail this way: a digest
+of an enterprise row does not reveal its phone number to anyone without the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from datetime import date
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Delete, Insert, Update, event
+from sqlalchemy.orm import ORMExecuteState
+from sqlmodel import Session
+
+from zuozhen.store import trail
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+ACTION = "seal"
+TOUCHED = "zuozhen_touched"  # session.info key: the set of (kind, id) touched so far
+CHUNK = 2000  # records per seal event
+
+#: Tables that hang on an appeal (column ``appeal_id``), in the order verify reports them.
+APPEAL_PARTS: dict[str, str] = {
+    "appeal": "诉求记录",
+    "handoff": "交办记录",
+    "progress": "进展记录",
+    "absence": "未到场记录",
+    "extension": "延期记录",
+    "closure": "销号记录",
+    "notification": "叫号记录",
+    "rating": "评价",
+    "revisit": "回访记录",
+    "deadline": "期限",
+}
+#: Records of their own: kind → (table, key column, Chinese name).
+RECORDS: dict[str, tuple[str, str, str]] = {
+    "appeal": ("appeal", "id", "诉求"),
+    "booking": ("booking", "id", "挂号"),
+    "enterprise": ("enterprise", "uscc", "企业"),
+    "session": ("consultation", "id", "坐诊场次"),
+    "setting": ("setting", "key", "设置"),
+    "calendar": ("holiday_schedule", "year", "节假日安排"),
+}
+_KIND_OF_TABLE = {table: kind for kind, (table, _k, _n) in RECORDS.items()}
+
+Digest = str | dict[str, str] | None  # an appeal's is per table; None: deleted
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+class _Columns:
+    """Each tracked table's columns in name order, read once per connection's schema."""
+
+    def __init__(self, conn: Connection) -> None:
+        from sqlalchemy import inspect
+
+        insp = inspect(conn)
+        tables = set(APPEAL_PARTS) | {t for t, _k, _n in RECORDS.values()}
+        self.of = {t: sorted(c["name"] for c in insp.get_columns(t)) for t in tables}
+
+    def select(self, table: str) -> str:
+        return ", ".join(f'"{c}"' for c in self.of[table])
+
+
+def _hash(names: list[str], rows: Iterable[tuple[Any, ...]]) -> str:
+    """Rows as (column, value) pairs, empty (NULL) values left out: a nullable column a
+    later version adds leaves every digest as it was."""
+    h = hashlib.sha256()
+    for row in rows:
+        pairs = tuple((c, _norm(v)) for c, v in zip(names, row, strict=True) if v is not None)
+        h.update(repr(pairs).encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()[:16]
+
+
+def _chunks(items: Iterable[str], n: int) -> Iterator[list[str]]:
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+def _in(ids: list[str]) -> tuple[str, dict[str, Any]]:
+    names = [f"k{i}" for i in range(len(ids))]
+    return ", ".join(f":{n}" for n in names), dict(zip(names, ids, strict=True))
+
+
+def _rows(conn: Connection, cols: _Columns, table: str, key: str, ids: list[str]) -> Iterator[Any]:
+    """(key, row) of ``table`` whose ``key`` is one of ``ids``, by key then row."""
+    from sqlalchemy import text
+
+    marks, params = _in(ids)
+    order = f'"{key}", id' if key == "appeal_id" else f'"{key}"'
+    sql = f'SELECT "{key}", {cols.select(table)} FROM "{table}" WHERE "{key}" IN ({marks}) ORDER BY {order}'
+    for row in conn.execute(text(sql), params):
+        yield row[0], tuple(row[1:])
+
+
+def digests(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, Digest]:
+    """The current digest of each record (None where it no longer exists)."""
+    cols = _Columns(conn)
+    out: dict[str, Digest] = {}
+    for chunk in _chunks(sorted(set(ids)), 500):
+        if kind == "appeal":
+            parts: dict[str, dict[str, str]] = {}
+            for table in APPEAL_PARTS:
+                key = "id" if table == "appeal" else "appeal_id"
+                for rid, rows in _grouped(_rows(conn, cols, table, key, chunk)):
+                    parts.setdefault(rid, {})[table] = _hash(cols.of[table], rows)
+            for rid in chunk:
+                out[rid] = parts.get(rid) if "appeal" in parts.get(rid, {}) else None
+        else:
+            table, key, _name = RECORDS[kind]
+            typed: list[Any] = [int(i) for i in chunk] if kind == "calendar" else chunk
+            found = {
+                str(rid): _hash(cols.of[table], rows)
+                for rid, rows in _grouped(_rows(conn, cols, table, key, typed))
+            }
+            for rid in chunk:
+                out[rid] = found.get(rid)
+    return out
+
+
+def _grouped(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, list[Any]]]:
+    current: Any = None
+    rows: list[Any] = []
+    for rid, row in pairs:
+        if rows and rid != current:
+            yield current, rows
+            rows = []
+        current = rid
+        rows.append(row)
+    if rows:
+        yield current, rows
+
+
+def everything(conn: Connection) -> dict[str, dict[str, Digest]]:
+    """Every record's current digest, one ordered scan per table (``verify``)."""
+    from sqlalchemy import text
+
+    cols = _Columns(conn)
+    out: dict[str, dict[str, Digest]] = {kind: {} for kind in RECORDS}
+    appeals: dict[str, dict[str, str]] = {}
+    for table in APPEAL_PARTS:
+        key = "id" if table == "appeal" else "appeal_id"
+        order = f'"{key}", id' if key == "appeal_id" else f'"{key}"'
+        result = conn.execute(
+            text(f'SELECT "{key}", {cols.select(table)} FROM "{table}" ORDER BY {order}')
+        )
+        pairs = ((r[0], tuple(r[1:])) for r in result)
+        for rid, rows in _grouped(pairs):
+            appeals.setdefault(rid, {})[table] = _hash(cols.of[table], rows)
+    out["appeal"] = {rid: parts for rid, parts in appeals.items()}
+    for kind, (table, key, _name) in RECORDS.items():
+        if kind == "appeal":
+            continue
+        result = conn.execute(text(f'SELECT "{key}", {cols.select(table)} FROM "{table}"'))
+        out[kind] = {str(r[0]): _hash(cols.of[table], [tuple(r[1:])]) for r in result}
+    return out
+
+
+# -- collecting what a transaction touched --------------------------------------------------
+
+
+def _key_of(table: str, values: Any) -> tuple[str, str] | None:
+    def get(name: str) -> Any:
+        if isinstance(values, dict):
+            return values.get(name, values.get(f"b_{name}"))
+        return getattr(values, name, None)
+
+    if table in APPEAL_PARTS and table != "appeal":
+        rid = get("appeal_id")
+        return None if rid is None else ("appeal", str(rid))
+    kind = _KIND_OF_TABLE.get(table)
+    if kind is None:
+        return None
+    rid = get(RECORDS[kind][1])
+    return None if rid is None else (kind, str(rid))
+
+
+def _table_of(obj: Any) -> str | None:
+    table = getattr(type(obj), "__table__", None)
+    return None if table is None else str(table.name)
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    touched = session.info.get(TOUCHED)
+    if touched is None:
+        return
+    for obj in chain(session.new, session.dirty, session.deleted):
+        table = _table_of(obj)
+        key = None if table is None else _key_of(table, obj)
+        if key is not None:
+            touched.add(key)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    touched = state.session.info.get(TOUCHED)
+    stmt = state.statement
+    if touched is None or not isinstance(stmt, Insert | Update | Delete):
+        return
+    table = str(getattr(stmt.table, "name", ""))
+    if table not in APPEAL_PARTS and table not in _KIND_OF_TABLE:
+        return
+    params = state.parameters
+    batch = params if isinstance(params, list) else [params or {}]
+    keys = [_key_of(table, p) for p in batch]
+    if not batch or any(k is None for k in keys):
+        raise RuntimeError(
+            f"bulk {type(stmt).__name__} on {table} without the record keys in its parameters:"
+            " pass them (or use the ORM) so the change can be sealed"
+        )
+    touched.update(k for k in keys if k is not None)
+
+
+def track(session: Session) -> None:
+    """Start collecting the records this session's transaction touches."""
+    session.info[TOUCHED] = set()
+    event.listen(session, "before_flush", _before_flush)
+    event.listen(session, "do_orm_execute", _on_execute)
+
+
+def seal(session: Session, *, at: str, as_of: date, operator: str) -> int:
+    """Append the seal of every record touched in this transaction; returns how many."""
+    session.flush()
+    touched: set[tuple[str, str]] = session.info.get(TOUCHED) or set()
+    session.info[TOUCHED] = None  # the seal's own trail rows are not records
+    by_kind: dict[str, list[str]] = {}
+    for kind, rid in touched:
+        by_kind.setdefault(kind, []).append(rid)
+    return _append(session, by_kind, at=at, as_of=as_of, operator=operator)
+
+
+def seal_all(session: Session, *, at: str, as_of: date, operator: str) -> int:
+    """Seal every record as it is now: a new case file's baseline, or after a migration."""
+    from sqlalchemy import text
+
+    conn = session.connection()
+    by_kind = {
+        kind: [str(r[0]) for r in conn.execute(text(f'SELECT "{key}" FROM "{table}"'))]
+        for kind, (table, key, _name) in RECORDS.items()
+    }
+    session.info[TOUCHED] = None
+    return _append(session, by_kind, at=at, as_of=as_of, operator=operator)
+
+
+def _append(
+    session: Session, by_kind: dict[str, list[str]], *, at: str, as_of: date, operator: str
+) -> int:
+    conn = session.connection()
+    events: list[trail.Event] = []
+    total = 0
+    for kind in RECORDS:
+        for chunk in _chunks(sorted(by_kind.get(kind, [])), CHUNK):
+            events.append(trail.Event(ACTION, ACTION, kind, {kind: digests(conn, kind, chunk)}))
+            total += len(chunk)
+    trail.append_many(session, events, at=at, as_of=as_of, operator=operator)
+    return total
