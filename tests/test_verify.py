@@ -97,7 +97,7 @@ def test_a_rating_changed_with_its_trigger_dropped_is_named(season: Path) -> Non
         "UPDATE rating SET handling = CASE handling WHEN '满意' THEN '不满意' ELSE '满意' END"
         f" WHERE appeal_id = '{aid}'",
     )
-    code, problems, doc = _verify(season)
+    code, problems, _doc = _verify(season)
     assert code == 1 and f"诉求 {aid}：评价与留痕不符（在 zuozhen 之外被改动）" in problems
 
 
@@ -269,15 +269,20 @@ def _history(steps: list[tuple[int, int, int]], seed: int) -> tuple[str, str]:
 
 def _edit_at_random(db: Path, rng: random.Random) -> tuple[str, str]:
     """One UPDATE of one column of one row of a sealed table, to another value."""
-    tables = [t for t in (*seal.APPEAL_PARTS, "booking", "enterprise", "consultation") if
-              query(db, f"SELECT count(*) FROM {t}")[0][0]]
+    tables = [
+        t
+        for t in (*seal.APPEAL_PARTS, "booking", "enterprise", "consultation")
+        if query(db, f"SELECT count(*) FROM {t}")[0][0]
+    ]
     table = rng.choice(tables)
     conn = sqlite3.connect(db)
     try:
         info = list(conn.execute(f"PRAGMA table_info({table})"))
         column, decl = rng.choice([(r[1], r[2].upper()) for r in info])
         (rowid,) = rng.choice(list(conn.execute(f"SELECT rowid FROM {table}")))
-        (old,) = conn.execute(f'SELECT "{column}" FROM {table} WHERE rowid = ?', (rowid,)).fetchone()
+        (old,) = conn.execute(
+            f'SELECT "{column}" FROM {table} WHERE rowid = ?', (rowid,)
+        ).fetchone()
     finally:
         conn.close()
     new: Any
@@ -293,7 +298,7 @@ def _edit_at_random(db: Path, rng: random.Random) -> tuple[str, str]:
     tamper(
         db,
         f"DROP TRIGGER IF EXISTS {table}_no_update",
-        f"UPDATE {table} SET \"{column}\" = {_literal(new)} WHERE rowid = {rowid}",
+        f'UPDATE {table} SET "{column}" = {_literal(new)} WHERE rowid = {rowid}',
     )
     code, problems, _doc = _verify(db)
     assert code == 1, (table, column, old, new)
@@ -342,7 +347,9 @@ def test_property_verify_long(steps: list[tuple[int, int, int]], seed: int) -> N
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(300))
-def test_any_single_edit_of_the_season_is_named(quarter_template: Path, tmp_path: Path, seed: int) -> None:
+def test_any_single_edit_of_the_season_is_named(
+    quarter_template: Path, tmp_path: Path, seed: int
+) -> None:
     """300 random edits of the report quarter's rows, each on a fresh copy: all named."""
     db = copy_case(quarter_template, tmp_path / "case.db")
     _edit_at_random(db, random.Random(seed))

@@ -111,9 +111,7 @@ def verify(ctx: typer.Context, json: Json = False) -> None:
         con.print(f"评价与留痕一致：{mark[not result.ratings]}")
         for line in result.ratings:
             con.print(f"  · {line}")
-        con.print(
-            f"记录与留痕一致（{result.records_checked} 条记录）：{mark[not result.records]}"
-        )
+        con.print(f"记录与留痕一致（{result.records_checked} 条记录）：{mark[not result.records]}")
         for t in result.records:
             con.print(f"  · {t.problem}")
     if not result.ok:

@@ -159,9 +159,7 @@ def verify_chain(
                     ChainProblem(rid, "与上一条留痕的链接对不上（前面的记录被改动或删除）")
                 )
             day = as_of if isinstance(as_of, str) else as_of.isoformat()
-            payload = "\x1f".join(
-                (prev_hash, at, day, operator, action, entity, entity_id, detail)
-            )
+            payload = "\x1f".join((prev_hash, at, day, operator, action, entity, entity_id, detail))
             if sha(payload.encode("utf-8")).hexdigest() != digest:
                 problems.append(ChainProblem(rid, "内容与其哈希不符（此条记录被改动）"))
             elif on_seal is not None and action == "seal" and entity == "seal":
