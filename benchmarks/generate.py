@@ -56,11 +56,12 @@ sys.path.insert(0, str(ROOT))
 
 from zuozhen.config import compose, parse  # noqa: E402
 from zuozhen.deadlines import WorkCalendar  # noqa: E402
-from zuozhen.store.storage import Act, create_case_file  # noqa: E402
+from zuozhen.store import seal  # noqa: E402
+from zuozhen.store.storage import Act, create_case_file, open_case_file  # noqa: E402
 from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 5  # 3: dues only in deadline rows; 4: closure + search index; 5: owed steps
+GEN_VERSION = 6  # 3: dues only in deadline rows; 4: closure + search index; 5: owed steps; 6: seals
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -1014,16 +1015,28 @@ def build(path: Path, n: int, seed: int = 7, *, log: bool = True) -> dict[str, f
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+    sealed = _seal(tmp)
     os.replace(tmp, path)
     t2 = time.perf_counter()
     if log:
         print(
             f"built {path.name}: {n:,} appeals, {bld.trail_rows:,} trail rows in {t2 - t0:.0f} s"
-            f" (inserts {t1 - t0:.0f} s, analyse {t2 - t1:.0f} s), "
+            f" (inserts {t1 - t0:.0f} s, analyse and seal {sealed:,} records {t2 - t1:.0f} s), "
             f"{path.stat().st_size / 1e6:.0f} MB",
             file=sys.stderr,
         )
     return {"seconds": t2 - t0, "trail_rows": float(bld.trail_rows)}
+
+
+def _seal(path: Path) -> int:
+    """Seal every record, as ``zuozhen`` does after each change (store/seal.py), so that
+    ``verify`` replays the trail and passes; returns the records sealed."""
+    case = open_case_file(str(path))
+    try:
+        with case.write(Act("基准生成", date(2025, 12, 31))) as tx:
+            return seal.seal_all(tx.session, at=tx.at, as_of=tx.today, operator=tx.act.operator)
+    finally:
+        case.close()
 
 
 def ensure(size: int, seed: int = 7, folder: Path = DEFAULT_FOLDER) -> Path:

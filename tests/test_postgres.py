@@ -82,3 +82,24 @@ def test_cli_on_postgres(pg_db: str) -> None:
     again = run_cli(pg_db, "init")
     assert again.code == 1 and "不会覆盖" in again.stderr
     assert password and password not in again.stderr + again.stdout
+
+
+def test_an_edit_behind_the_back_is_named_on_postgres(pg_db: str) -> None:
+    """The seals replay the same on PostgreSQL: an UPDATE outside zuozhen is named."""
+    from sqlalchemy import create_engine, text
+
+    from tests.factories import book_args
+
+    assert run_cli(pg_db, "init").code == 0
+    booked = run_cli(pg_db, *book_args(1, "用地审批慢", "融资难"), "--json", today="2026-09-01")
+    assert booked.code == 0, booked.stderr
+    first, second = booked.json()["appeals"]
+    assert run_cli(pg_db, "verify", "--json").json()["records"] == []
+    engine = create_engine(pg_db)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE appeal SET text = '篡改' WHERE id = :a"), {"a": second})
+        conn.execute(text("UPDATE deadline SET due = due + 1 WHERE appeal_id = :a"), {"a": first})
+    engine.dispose()
+    r = run_cli(pg_db, "verify", "--json")
+    assert r.code == 1
+    assert [t["id"] for t in r.json()["records"]] == [first, second]

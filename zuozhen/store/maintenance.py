@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,35 +127,40 @@ def verify(case: CaseFile) -> VerifyResult:
         problems = verify_chain(s, on_seal=replay)
         rows = int(conn.exec_driver_sql("SELECT count(*) FROM trail").scalar_one())
         ratings = _check_ratings(conn)
-        current = seal.everything(conn)
+        records, checked = compare(sealed, seal.everything(conn))
     trail_problems = [f"留痕第 {p.trail_id} 条：{p.problem}" for p in problems]
-    records = compare(sealed, current)
-    checked = sum(len(v) for v in current.values())
     ok = integrity == "ok" and not fks and not trail_problems and not ratings and not records
     return VerifyResult(ok, integrity, fks, rows, trail_problems, ratings, records, checked)
 
 
 def compare(
-    sealed: dict[str, dict[str, seal.Digest]], current: dict[str, dict[str, seal.Digest]]
-) -> list[Tampered]:
-    """Every record whose current digest is not the one the trail last sealed."""
+    sealed: dict[str, dict[str, seal.Digest]], current: Iterable[tuple[str, str, seal.Digest]]
+) -> tuple[list[Tampered], int]:
+    """Every record whose current digest is not the one the trail last sealed (consuming
+    ``sealed``), in ID order; and how many records there are."""
     out: list[Tampered] = []
-    for kind, (_table, _key, name) in seal.RECORDS.items():
-        have, want = current.get(kind, {}), sealed.get(kind, {})
-        for rid in sorted(set(have) | {k for k, v in want.items() if v is not None}, key=_order):
-            now, then = have.get(rid), want.get(rid)
-            if now == then:
-                continue
-            label = f"{name} {rid}"
-            if then is None:
-                problem = f"{label}：留痕中没有它（在 zuozhen 之外添加）"
-            elif now is None or (isinstance(now, dict) and "appeal" not in now):
-                # (rows that hung on it may be left: the appeal itself is gone)
-                problem = f"{label}：留痕记录了它，但它已不见（在 zuozhen 之外删除）"
-            else:
-                problem = f"{label}：{_parts(now, then)}与留痕不符（在 zuozhen 之外被改动）"
-            out.append(Tampered(kind, rid, problem))
-    return out
+    checked = 0
+    for kind, rid, now in current:
+        checked += 1
+        then = sealed.get(kind, {}).pop(rid, None)
+        if now != then:
+            out.append(_tampered(kind, rid, now, then))
+    for kind, left in sealed.items():
+        out.extend(_tampered(kind, rid, None, then) for rid, then in left.items() if then)
+    out.sort(key=lambda t: (list(seal.RECORDS).index(t.kind), _order(t.id)))
+    return out, checked
+
+
+def _tampered(kind: str, rid: str, now: seal.Digest, then: seal.Digest) -> Tampered:
+    label = f"{seal.RECORDS[kind][2]} {rid}"
+    if then is None:
+        problem = f"{label}：留痕中没有它（在 zuozhen 之外添加）"
+    elif now is None or (isinstance(now, dict) and "appeal" not in now):
+        # (rows that hung on it may be left: the appeal itself is gone)
+        problem = f"{label}：留痕记录了它，但它已不见（在 zuozhen 之外删除）"
+    else:
+        problem = f"{label}：{_parts(now, then)}与留痕不符（在 zuozhen 之外被改动）"
+    return Tampered(kind, rid, problem)
 
 
 def _order(rid: str) -> tuple[Any, ...]:

@@ -26,9 +26,10 @@ of an enterprise row does not reveal its phone number to anyone without the row.
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Iterable, Iterator
 from datetime import date
-from itertools import chain, islice
+from itertools import chain, groupby, islice
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Delete, Insert, Update, event
@@ -80,14 +81,17 @@ def _norm(v: Any) -> Any:
 
 
 class _Columns:
-    """Each tracked table's columns in name order, read once per connection's schema."""
+    """Each sealed table's columns in name order, as the models define them (migrations
+    bring every case file to the models before anything is sealed)."""
 
-    def __init__(self, conn: Connection) -> None:
-        from sqlalchemy import inspect
+    def __init__(self, _conn: Connection | None = None) -> None:
+        from sqlmodel import SQLModel
 
-        insp = inspect(conn)
+        import zuozhen.models  # noqa: F401  (registers the tables)
+
         tables = set(APPEAL_PARTS) | {t for t, _k, _n in RECORDS.values()}
-        self.of = {t: sorted(c["name"] for c in insp.get_columns(t)) for t in tables}
+        meta = SQLModel.metadata.tables
+        self.of = {t: sorted(c.name for c in meta[t].columns) for t in tables}
 
     def select(self, table: str) -> str:
         return ", ".join(f'"{c}"' for c in self.of[table])
@@ -164,29 +168,47 @@ def _grouped(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, list[Any]]
         yield current, rows
 
 
-def everything(conn: Connection) -> dict[str, dict[str, Digest]]:
-    """Every record's current digest, one ordered scan per table (``verify``)."""
+def _ordered(conn: Connection, sql: str) -> Iterator[Any]:
+    """Rows of a whole-table scan, streamed (a server-side cursor on PostgreSQL)."""
     from sqlalchemy import text
 
-    cols = _Columns(conn)
-    out: dict[str, dict[str, Digest]] = {kind: {} for kind in RECORDS}
-    appeals: dict[str, dict[str, str]] = {}
-    for table in APPEAL_PARTS:
+    return iter(conn.execute(text(sql).execution_options(stream_results=True, yield_per=5000)))
+
+
+def _collate(conn: Connection) -> str:
+    # Byte order on both engines, so the k-way merge below meets the keys in Python's order.
+    return ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""
+
+
+def _appeal_stream(conn: Connection, cols: _Columns) -> Iterator[tuple[str, dict[str, str]]]:
+    """Every appeal's digests, in ID order: one ordered scan per table, merged."""
+
+    def scan(table: str) -> Iterator[tuple[str, str, str]]:
         key = "id" if table == "appeal" else "appeal_id"
-        order = f'"{key}", id' if key == "appeal_id" else f'"{key}"'
-        result = conn.execute(
-            text(f'SELECT "{key}", {cols.select(table)} FROM "{table}" ORDER BY {order}')
-        )
-        pairs = ((r[0], tuple(r[1:])) for r in result)
+        order = f'"{key}"{_collate(conn)}' + (", id" if key == "appeal_id" else "")
+        sql = f'SELECT "{key}", {cols.select(table)} FROM "{table}" ORDER BY {order}'
+        pairs = ((str(r[0]), tuple(r[1:])) for r in _ordered(conn, sql))
         for rid, rows in _grouped(pairs):
-            appeals.setdefault(rid, {})[table] = _hash(cols.of[table], rows)
-    out["appeal"] = {rid: parts for rid, parts in appeals.items()}
+            yield rid, table, _hash(cols.of[table], rows)
+
+    merged = heapq.merge(*(scan(t) for t in APPEAL_PARTS), key=lambda x: x[0])
+    for rid, group in groupby(merged, key=lambda x: x[0]):
+        yield rid, {table: digest for _rid, table, digest in group}
+
+
+def everything(conn: Connection) -> Iterator[tuple[str, str, Digest]]:
+    """(kind, id, digest) of every record as it is now, streamed (``verify``, ``seal_all``).
+
+    An appeal whose own row is gone but whose parts are left comes with no ``appeal`` key.
+    """
+    cols = _Columns(conn)
+    for rid, parts in _appeal_stream(conn, cols):
+        yield "appeal", rid, parts
     for kind, (table, key, _name) in RECORDS.items():
         if kind == "appeal":
             continue
-        result = conn.execute(text(f'SELECT "{key}", {cols.select(table)} FROM "{table}"'))
-        out[kind] = {str(r[0]): _hash(cols.of[table], [tuple(r[1:])]) for r in result}
-    return out
+        for r in _ordered(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'):
+            yield kind, str(r[0]), _hash(cols.of[table], [tuple(r[1:])])
 
 
 # -- collecting what a transaction touched --------------------------------------------------
@@ -262,16 +284,29 @@ def seal(session: Session, *, at: str, as_of: date, operator: str) -> int:
 
 
 def seal_all(session: Session, *, at: str, as_of: date, operator: str) -> int:
-    """Seal every record as it is now: a new case file's baseline, or after a migration."""
-    from sqlalchemy import text
-
-    conn = session.connection()
-    by_kind = {
-        kind: [str(r[0]) for r in conn.execute(text(f'SELECT "{key}" FROM "{table}"'))]
-        for kind, (table, key, _name) in RECORDS.items()
-    }
+    """Seal every record as it is now: the baseline after a migration (or a bulk build),
+    streamed in events of ``CHUNK`` records."""
+    session.flush()
     session.info[TOUCHED] = None
-    return _append(session, by_kind, at=at, as_of=as_of, operator=operator)
+    batch: dict[str, dict[str, Digest]] = {}
+    events: list[trail.Event] = []
+    total = 0
+
+    def emit(kind: str) -> None:
+        events.append(trail.Event(ACTION, ACTION, kind, {kind: batch.pop(kind)}))
+        if len(events) >= 50:  # written as the scan goes (other tables than it reads)
+            trail.append_many(session, events, at=at, as_of=as_of, operator=operator)
+            events.clear()
+
+    for kind, rid, digest in everything(session.connection()):
+        batch.setdefault(kind, {})[rid] = digest
+        total += 1
+        if len(batch[kind]) >= CHUNK:
+            emit(kind)
+    for kind in list(batch):
+        emit(kind)
+    trail.append_many(session, events, at=at, as_of=as_of, operator=operator)
+    return total
 
 
 def _append(

@@ -332,16 +332,17 @@ def _upgrade(case: CaseFile, version: int) -> None:
             backup_path(case.path, version),
             timeout_ms=case.location.busy_timeout_ms,
         )
-    for m in migrations.MIGRATIONS:
-        if m.version <= version:
-            continue
+    todo = [m for m in migrations.MIGRATIONS if m.version > version]
+    # Sealed once, after the last: the tables then have the models' shape (seal.py).
+    reseal = any(m.reseal for m in todo)
+    for m in todo:
         with case.write(Act("zuozhen", date.today())) as tx:
             if m.upgrade is None:
                 raise CaseFileError(f"案卷结构版本 {version} 无法升级（缺少基线迁移）。")
             detail = m.upgrade(tx.session.connection()) or {}
             tx.session.add(SchemaMigration(version=m.version, name=m.name, applied_at=tx.at))
             tx.record("migrate", "case_file", str(m.version), {"name": m.name, **detail})
-            if m.reseal:  # the rows' shape changed, or seals begin here: a new baseline
+            if reseal and m is todo[-1]:  # rows reshaped, or seals begin: a new baseline
                 seal.seal_all(tx.session, at=tx.at, as_of=tx.today, operator=tx.act.operator)
 
 
