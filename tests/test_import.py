@@ -246,8 +246,10 @@ def test_codes_written_as_formulas_import_as_text(db_path: Path, tmp_path: Path)
     export(
         path,
         HEADER.split(","),
-        [[f"云南{i}号公司", c, "王小明", "13812345678", "政策咨询", "电费补贴"] for i, c in
-         enumerate(codes)],  # fmt: skip
+        [
+            [f"云南{i}号公司", c, "王小明", "13812345678", "政策咨询", "电费补贴"]
+            for i, c in enumerate(codes)
+        ],
     )
     assert '"=""915301001234567805"""' in path.read_text(encoding="utf-8-sig")
     result = run_import(db_path, path)

@@ -285,9 +285,10 @@ def test_many_appeals_named_up_to_three() -> None:
 
 
 def test_sent_for_one_appeal_records_its_enterprise_siblings(
-    scheduled: tuple[Path, str, list[str]], cli  # type: ignore[no-untyped-def]
+    scheduled: tuple[Path, str, list[str]],
+    cli,  # type: ignore[no-untyped-def]
 ) -> None:
-    db, sid, (a, b, c) = scheduled
+    db, _, (a, b, c) = scheduled
     ran = cli(db, "notify", "--appeal", b, "--sent", "--channel", "短信", "--json",
               today="2026-10-08")  # fmt: skip
     assert ran.code == 0, ran.stderr
@@ -296,7 +297,9 @@ def test_sent_for_one_appeal_records_its_enterprise_siblings(
 
 
 def test_cli_export_counts_each_number_once(
-    scheduled: tuple[Path, str, list[str]], cli, tmp_path: Path  # type: ignore[no-untyped-def]
+    scheduled: tuple[Path, str, list[str]],
+    cli,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     db, sid, _ = scheduled
     ran = cli(db, "notify", "--session", sid, "--export", str(tmp_path / "叫号.csv"),

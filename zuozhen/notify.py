@@ -455,7 +455,7 @@ def batch_csv(items: Sequence[CallItem]) -> tuple[str, list[CallMessage], list[s
                         m.session_date,
                         m.slot,
                     )
-                )
+                ),
             )
         )
     return buf.getvalue(), included, skipped
