@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import OPERATOR, act, fingerprint, hear, opened, plan, query, unchanged
 from tests.factories import scheduled as on_session  # the fixture below is `scheduled`
-from zuozhen import notify
+from zuozhen import notify, notify_batch
 from zuozhen.errors import InputError, RuleError
 from zuozhen.reschedule import cancel_session, postpone_session
 from zuozhen.store.reader import Reader
@@ -148,7 +148,7 @@ def test_export_has_full_numbers_bom_and_is_recorded(
     db, sid, appeals = scheduled
     target = tmp_path / "batch.csv"
     with opened(db) as case:
-        result = notify.export_batch(case, act(TODAY), target, session_id=sid)
+        result = notify_batch.export_batch(case, act(TODAY), target, session_id=sid)
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
@@ -173,10 +173,10 @@ def test_export_refuses_to_overwrite(
     before = fingerprint(db)
     with opened(db) as case:
         with pytest.raises(InputError):
-            notify.export_batch(case, act(TODAY), target, session_id=sid)
+            notify_batch.export_batch(case, act(TODAY), target, session_id=sid)
         assert target.read_text(encoding="utf-8") == "keep"
         assert fingerprint(db) == before
-        notify.export_batch(case, act(TODAY), target, session_id=sid, force=True)
+        notify_batch.export_batch(case, act(TODAY), target, session_id=sid, force=True)
     assert target.read_text(encoding="utf-8-sig").startswith("手机号码")
 
 
@@ -185,7 +185,7 @@ def test_export_skips_landlines(db_path: Path, tmp_path: Path) -> None:
     (mobile,) = on_session(db_path, sid)
     (landline,) = on_session(db_path, sid, n=2, phone="0871-63100000")
     with opened(db_path) as case:
-        result = notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+        result = notify_batch.export_batch(case, act(TODAY), tmp_path / "b.csv")
     assert result.appeals == [mobile] and result.skipped == [landline]
 
 
@@ -193,7 +193,7 @@ def test_export_neutralises_formula_cells(db_path: Path, tmp_path: Path) -> None
     sid = plan(db_path, date(2026, 10, 21))
     on_session(db_path, sid, enterprise="=HYPERLINK(1)")
     with opened(db_path) as case:
-        notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+        notify_batch.export_batch(case, act(TODAY), tmp_path / "b.csv")
     rows = list(csv.reader((tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[1][3] == "'=HYPERLINK(1)"
 
@@ -258,7 +258,7 @@ def test_one_message_per_enterprise_lists_its_slot_and_appeals(
     assert {i.text for i in listing.items if i.appeal in (b, c)} == {first.text}
     target = tmp_path / "batch.csv"
     with opened(db) as case:
-        notify.export_batch(case, act(TODAY), target, session_id=sid)
+        notify_batch.export_batch(case, act(TODAY), target, session_id=sid)
     rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 3  # header + one row per enterprise
     assert [(r[1], r[2], r[7]) for r in rows[1:]] == [
@@ -276,7 +276,7 @@ def test_a_number_shared_by_two_enterprises_counts_once(db_path: Path, tmp_path:
     listing = _pending(db_path)
     assert [(i.appeal, i.slot) for i in listing.items] == [(x, 1), (y, 2)]
     with opened(db_path) as case:
-        result = notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+        result = notify_batch.export_batch(case, act(TODAY), tmp_path / "b.csv")
     assert result.messages == 2 and result.numbers == 1
 
 

@@ -13,12 +13,8 @@ a working day because nobody phones on a rest day); ``late`` means today is past
 * One message per enterprise per session (``CallMessage``): its slot and the appeals it
   comes with, so an enterprise with three appeals gets one SMS, not three. The list and
   ``--json`` stay one item per appeal (each carrying its enterprise's message).
-* ``export_batch`` writes the SMS gateway's batch file, one row per message: it carries
-  full mobile numbers (that is its purpose), so it is written only on request, never over
-  an existing file unless forced, and the export is recorded in the audit trail (who,
-  file, how many messages, how many distinct numbers, which appeals). The 手机号码 cell
-  stays plain digits, not ``="…"`` (``zuozhen.files.csvout``): the gateway reads the file
-  as it is, and an 11-digit mobile number survives Excel, WPS and Calc unchanged.
+* ``zuozhen.notify_batch.export_batch`` writes the SMS gateway's batch file, one row per
+  message (full mobile numbers, recorded in the trail).
 * ``record_sent`` records the call-up of many appeals in one transaction: every pending
   one in scope, or those named with ``--appeal`` together with the other appeals their
   enterprise comes with to the same session (one SMS told it about all of them).
@@ -29,8 +25,6 @@ concatenated SMS of 67-character segments (the rest of each 70 carries the join 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.files.outfiles import check_extension, write_bytes
+from zuozhen.files.outfiles import write_bytes
 from zuozhen.store.reader import Reader
 from zuozhen.validation import mask_name, mask_phone
 
@@ -52,16 +46,6 @@ CHANNELS = ("短信", "电话")
 LISTED = 3  # appeals named in one SMS; more are counted (…等 5 件)
 SMS_SINGLE = 70
 SMS_SEGMENT = 67
-EXPORT_HEADER = (
-    "手机号码",
-    "短信内容",
-    "诉求号",
-    "企业名称",
-    "联系人",
-    "场次",
-    "坐诊日期",
-    "顺序号",
-)
 
 
 def sms_segments(text: str) -> int:
@@ -213,24 +197,6 @@ class CallList:
             ],
             "notified": [i.as_json() for i in self.done],
             "stranded": self.stranded,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Exported:
-    file: Path
-    messages: int  # rows of the batch: one per enterprise and session
-    numbers: int  # distinct mobile numbers
-    appeals: list[str]
-    skipped: list[str]  # appeals without a mobile number (call them instead)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": str(self.file),
-            "messages": self.messages,
-            "numbers": self.numbers,
-            "appeals": self.appeals,
-            "skipped": self.skipped,
         }
 
 
@@ -426,108 +392,12 @@ def pending(r: Reader, today: date, session_id: str | None = None) -> CallList:
 # -- acts --------------------------------------------------------------------------------
 
 
-def batch_csv(items: Sequence[CallItem]) -> tuple[str, list[CallMessage], list[str]]:
-    """The gateway batch (full numbers), one row per message; the messages in it and the
-    appeals without a mobile number."""
-    from zuozhen.files.csvout import neutralise
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(EXPORT_HEADER)
-    included: list[CallMessage] = []
-    skipped: list[str] = []
-    for m in messages(items):
-        if not is_mobile(m.phone):
-            skipped.extend(m.appeals)
-            continue
-        included.append(m)
-        w.writerow(
-            (
-                m.phone,  # plain digits for the gateway (module docstring)
-                *(
-                    neutralise(c)
-                    for c in (
-                        m.text,
-                        "、".join(m.appeals),
-                        m.enterprise,
-                        m.contact,
-                        m.session,
-                        m.session_date,
-                        m.slot,
-                    )
-                ),
-            )
-        )
-    return buf.getvalue(), included, skipped
-
-
 def write_atomic(path: Path, data: bytes, *, force: bool = False, mode: int = 0o600) -> None:
     """Write a file in one step; owner-only by default (a batch with phone numbers).
 
     A public document passes ``mode=0o644``. Never over a case file, even with --force.
     """
     write_bytes(path, data, overwrite=force, private=mode == 0o600)
-
-
-def export_batch(
-    case: CaseFile,
-    act: Act,
-    file: Path,
-    *,
-    session_id: str | None = None,
-    appeals: Sequence[str] = (),
-    force: bool = False,
-) -> Exported:
-    """Write the SMS gateway batch (UTF-8 with BOM) and record the export (留痕)."""
-    path = file.expanduser().resolve()
-    check_extension(path, "csv", "--export")
-    if path.exists() and not force:
-        raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
-    with case.write(act) as tx:
-        listing = call_list(Reader.inside(tx), act.today, session_id)
-        items = _select(listing.items, appeals)
-        if not items:
-            raise RuleError(
-                "没有需要叫号的诉求，未生成文件：请先用 zuozhen triage 诉求号 --session 场次 排诊。"
-            )
-        text, sent, skipped = batch_csv(items)
-        included = [a for m in sent for a in m.appeals]
-        numbers = len({m.phone for m in sent})
-        if not included:
-            raise RuleError(
-                f"待叫号的诉求（{'、'.join(skipped)}）都只有座机号码，无法发短信，未生成文件："
-                "请电话通知后用 zuozhen notify --sent --channel 电话 记录。"
-            )
-        tx.record(
-            "notify.export",
-            "session",
-            listing.session or "upcoming",
-            {
-                "file": str(path),
-                "messages": len(sent),
-                "numbers": numbers,
-                "appeals": included,
-                "skipped": skipped,
-                "full_numbers": True,
-            },
-        )
-        write_atomic(path, text.encode("utf-8-sig"), force=force)
-    return Exported(path, len(sent), numbers, included, skipped)
-
-
-def _select(items: list[CallItem], appeals: Sequence[str]) -> list[CallItem]:
-    if not appeals:
-        return items
-    wanted = [a.strip() for a in appeals]
-    by_id = {i.appeal: i for i in items}
-    missing = [a for a in wanted if a not in by_id]
-    if missing:
-        raise RuleError(
-            f"诉求 {'、'.join(missing)} 不在本次待叫号名单中：请用 zuozhen notify 查看名单，"
-            "或先排诊（zuozhen triage 诉求号 --session 场次）。"
-        )
-    chosen = set(with_siblings(items, wanted))
-    return [i for i in items if i.appeal in chosen]
 
 
 def with_siblings(items: Sequence[CallItem], wanted: Sequence[str]) -> list[str]:

@@ -143,12 +143,10 @@ def _export(
     json: bool,
 ) -> None:
     """The SMS gateway's batch file (full mobile numbers, so recorded in the trail)."""
-    from zuozhen import notify as domain
     from zuozhen.commands import render
+    from zuozhen.notify_batch import export_batch
 
-    exported = act(
-        ctx, domain.export_batch, target, session_id=session, appeals=appeals, force=force
-    )
+    exported = act(ctx, export_batch, target, session_id=session, appeals=appeals, force=force)
     if json:
         render.emit_json(exported)
     else:
