@@ -15,7 +15,9 @@ Laid out to be printed and sent (``Layout``):
   printed, centred, page numbers in the footer ("第 1 页，共 2 页");
 * the 合计 row bold; rates stored as fractions (0.853) and shown as percentages with one
   decimal (``0.0%``), other decimals as ``0.0``;
-* columns sized to their content (CJK characters count double).
+* columns sized to their content (CJK characters count double); a column of long texts
+  (诉求内容, 承办单位) is kept to ``WRAP_WIDTH`` characters and its cells wrap, so the
+  page stays readable when fitted to its width.
 
 The workbook is written in openpyxl's streaming mode and moved into place atomically, like
 the CSV files.
@@ -33,6 +35,8 @@ from typing import Any
 from zuozhen.files.outfiles import check_target, replacing
 
 MAX_WIDTH = 60
+WRAP_WIDTH = 30  # a column of longer texts (诉求内容) is this wide, its cells wrapped
+LINE_HEIGHT = 15  # points per line of wrapped text (11 pt type)
 TOTAL = "合计"
 
 
@@ -87,12 +91,14 @@ def write_xlsx(
     header_row = len(heads) + 1
     ws.freeze_panes = f"A{header_row + 1}"
     _page_setup(ws, header_row)
+    wrapped: set[int] = set()
     if widths is None:
         measured = [display_width(h) for h in header]
         for row in list(rows)[:500]:
             for i, v in enumerate(row[: len(measured)]):
                 measured[i] = max(measured[i], display_width(_text(v)))
-        widths = measured
+        wrapped = {i for i, w in enumerate(measured) if w > WRAP_WIDTH}
+        widths = [min(w, WRAP_WIDTH) for w in measured]
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(6, w + 2))
     _title_rows(ws, lay, get_column_letter(max(1, len(header))))
@@ -105,12 +111,14 @@ def write_xlsx(
         c.font, c.fill, c.alignment = bold, fill, centre
         head.append(c)
     ws.append(head)
+    wrap = Alignment(wrap_text=True, vertical="top")
     formats = {i: "@" for i in lay.text_columns}
     formats.update({i: "0.0%" for i in lay.percent_columns})
     formats.update({i: "0.0" for i in lay.decimal_columns})
     count = 0
     for row in rows:
         total = bool(row) and row[0] == TOTAL
+        _fit_height(ws, header_row + count + 1, row, wrapped)
         cells = []
         for i, v in enumerate(row):
             value = _value(v)
@@ -126,6 +134,8 @@ def write_xlsx(
                 c.number_format = fmt
             if total:
                 c.font = bold
+            if i in wrapped:
+                c.alignment = wrap
             cells.append(c)
         ws.append(cells)
         count += 1
@@ -133,6 +143,18 @@ def write_xlsx(
         os.close(fd)
         wb.save(tmp)
     return count
+
+
+def _fit_height(ws: Any, index: int, row: Sequence[object], wrapped: set[int]) -> None:
+    """Rows written in streaming mode keep the default height: give a row with wrapped
+    text the lines it needs, so nothing is cut off on screen or on paper."""
+    if not wrapped:
+        return
+    lines = max(
+        -(-display_width(_text(row[i] if i < len(row) else "")) // WRAP_WIDTH) for i in wrapped
+    )
+    if lines > 1:
+        ws.row_dimensions[index].height = LINE_HEIGHT * lines
 
 
 def _title_rows(ws: Any, lay: Layout, last: str) -> None:
