@@ -30,6 +30,24 @@ from zuozhen.files.csvout import neutralise, write_csv
         (12.5, 12.5),
         (True, "是"),
         (date(2026, 10, 8), "2026-10-08"),
+        # codes a spreadsheet would cut: ="…", the text itself (cli.md)
+        ("915301001234567805", '="915301001234567805"'),
+        ("9153010012345670E8", '="9153010012345670E8"'),
+        ("9153010012345670e+8", '="9153010012345670e+8"'),
+        ("13812345678", '="13812345678"'),
+        ("08716310000", '="08716310000"'),
+        ("007", '="007"'),
+        # text a spreadsheet keeps: letters in the code, our IDs, short numbers, dates
+        ("91530100MA6K5X7Q2Y", "91530100MA6K5X7Q2Y"),
+        ("202610-003-1", "202610-003-1"),
+        ("202610-003", "202610-003"),
+        ("S202610-01", "S202610-01"),
+        ("2026-10-21", "2026-10-21"),
+        ("1381234567", "1381234567"),
+        ("0", "0"),
+        ("0871-63100000", "0871-63100000"),
+        ("电话13812345678", "电话13812345678"),
+        ("-915301001234567805", "'-915301001234567805"),
     ],
 )
 def test_neutralise(cell: object, expected: object) -> None:
@@ -88,3 +106,15 @@ def test_write_csv_bad_targets(tmp_path: Path) -> None:
         write_csv(tmp_path / "nope" / "a.csv", ["x"], [])
     with pytest.raises(InputError, match="文件夹"):
         write_csv(tmp_path, ["x"], [])
+
+
+def test_wrapped_codes_read_back_by_our_reader(tmp_path: Path) -> None:
+    from zuozhen.files.csvin import read_table, unwrap
+
+    out = tmp_path / "codes.csv"
+    codes = ["915301001234567805", "9153010012345670E8", "13812345678", "08716310000"]
+    write_csv(out, ["代码"], [[c] for c in codes])
+    assert '"=""915301001234567805"""' in out.read_text(encoding="utf-8-sig")
+    table = read_table(out, ["代码"])
+    assert [r.cells[0] for r in table.rows] == codes
+    assert unwrap('="a""b"') == 'a"b' and unwrap('="x') == '="x' and unwrap("=1+1") == "=1+1"

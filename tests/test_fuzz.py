@@ -35,7 +35,16 @@ from tests.factories import fingerprint, run_cli, unchanged
 
 EXAMPLES = int(os.environ.get("ZUOZHEN_FUZZ_EXAMPLES", "15"))
 SKIP = {("demo",)}
-FILE_PARAMS = {"file", "--output", "--export", "--csv", "--xlsx", "--config", "--from-csv"}
+FILE_PARAMS = {
+    "file",
+    "--output",
+    "--export",
+    "--csv",
+    "--xlsx",
+    "--ics",
+    "--config",
+    "--from-csv",
+}
 INT_PARAMS = {"n", "--within", "--seed"}
 TRIED: dict[str, int] = {}
 

@@ -235,3 +235,26 @@ def test_import_outside_the_window(db_path: Path, tmp_path: Path) -> None:
     r = run_import(db_path, path, date(2026, 10, 14), late="国庆后集中补录")
     assert r.late_reason == "国庆后集中补录" and r.verify_due == date(2026, 10, 23)
     assert rows(db_path, "SELECT late_reason FROM booking") == [("国庆后集中补录",)]
+
+
+def test_codes_written_as_formulas_import_as_text(db_path: Path, tmp_path: Path) -> None:
+    """A file of ours (or one a clerk saved with ="…" cells) gives back the exact codes."""
+    from zuozhen.files.csvout import write_csv as export
+
+    path = tmp_path / "round.csv"
+    codes = ("915301001234567805", "9153010012345670E8")
+    export(
+        path,
+        HEADER.split(","),
+        [
+            [f"云南{i}号公司", c, "王小明", "13812345678", "政策咨询", "电费补贴"]
+            for i, c in enumerate(codes)
+        ],
+    )
+    assert '"=""915301001234567805"""' in path.read_text(encoding="utf-8-sig")
+    result = run_import(db_path, path)
+    assert result.imported == 2 and result.rejected == []
+    assert rows(db_path, "SELECT uscc, phone FROM enterprise ORDER BY name") == [
+        (codes[0], "13812345678"),
+        (codes[1], "13812345678"),
+    ]

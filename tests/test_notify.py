@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import OPERATOR, act, fingerprint, hear, opened, plan, query, unchanged
 from tests.factories import scheduled as on_session  # the fixture below is `scheduled`
-from zuozhen import notify
+from zuozhen import notify, notify_batch
 from zuozhen.errors import InputError, RuleError
 from zuozhen.reschedule import cancel_session, postpone_session
 from zuozhen.store.reader import Reader
@@ -78,10 +78,10 @@ def test_all_upcoming_sessions_and_not_past_ones(db_path: Path) -> None:
 def test_sent_records_late_after_notify_by(scheduled: tuple[Path, str, list[str]]) -> None:
     db, sid, (a, b, c) = scheduled
     with opened(db) as case:
-        on_time = notify.record_sent(case, act(date(2026, 10, 16)), channel="电话", appeals=[b])
+        on_time = notify.record_sent(case, act(date(2026, 10, 16)), channel="电话", appeals=[a])
         late = notify.record_sent(case, act(date(2026, 10, 17)), channel="短信", session_id=sid)
-    assert [(i.appeal, i.late) for i in on_time.items] == [(b, False)]
-    assert sorted((i.appeal, i.late) for i in late.items) == sorted([(a, True), (c, True)])
+    assert [(i.appeal, i.late) for i in on_time.items] == [(a, False)]
+    assert sorted((i.appeal, i.late) for i in late.items) == sorted([(b, True), (c, True)])
     notes = query(db, "SELECT appeal_id, channel, late, sent_on FROM notification ORDER BY 1")
     appeals = query(db, "SELECT id, status, notified_on, renotify FROM appeal ORDER BY id")
     duties = query(
@@ -89,12 +89,12 @@ def test_sent_records_late_after_notify_by(scheduled: tuple[Path, str, list[str]
     )
     trail = query(db, "SELECT entity_id FROM trail WHERE action='notify.sent' ORDER BY 1")
     assert notes == [
-        (b, "电话", 0, "2026-10-16"),
+        (b, "短信", 1, "2026-10-17"),
         (c, "短信", 1, "2026-10-17"),
-        (a, "短信", 1, "2026-10-17"),
+        (a, "电话", 0, "2026-10-16"),
     ]
     assert {r[1] for r in appeals} == {"notified"} and {r[3] for r in appeals} == {0}
-    assert duties == [(b, "2026-10-16", 0), (c, "2026-10-17", 1), (a, "2026-10-17", 1)]
+    assert duties == [(b, "2026-10-17", 1), (c, "2026-10-17", 1), (a, "2026-10-16", 0)]
     assert sorted(r[0] for r in trail) == sorted([a, b, c])
     # called up: no longer pending, listed as done
     listing = _pending(db, date(2026, 10, 18))
@@ -145,20 +145,23 @@ def test_cancelled_session_appeals_are_stranded(scheduled: tuple[Path, str, list
 def test_export_has_full_numbers_bom_and_is_recorded(
     scheduled: tuple[Path, str, list[str]], tmp_path: Path
 ) -> None:
-    db, sid, _ = scheduled
+    db, sid, appeals = scheduled
     target = tmp_path / "batch.csv"
     with opened(db) as case:
-        result = notify.export_batch(case, act(TODAY), target, session_id=sid)
+        result = notify_batch.export_batch(case, act(TODAY), target, session_id=sid)
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert rows[0][:2] == ["手机号码", "短信内容"]
-    assert {r[0] for r in rows[1:]} == {"13812345678", "13900001111"}
-    assert result.numbers == 3
+    # one SMS per enterprise: 甲 (two appeals) once, 乙 once; plain digits for the gateway
+    assert [r[0] for r in rows[1:]] == ["13812345678", "13900001111"]
+    assert result.numbers == 2 and result.messages == 2
+    assert sorted(result.appeals) == sorted(appeals)
     assert target.stat().st_mode & 0o077 == 0  # owner only: it holds personal data
     trail = query(db, "SELECT operator, entity_id, detail FROM trail WHERE action='notify.export'")
     assert len(trail) == 1 and trail[0][0] == OPERATOR and trail[0][1] == sid
-    assert str(target) in trail[0][2] and '"numbers":3' in trail[0][2]
+    assert str(target) in trail[0][2] and '"numbers":2' in trail[0][2]
+    assert '"messages":2' in trail[0][2]
 
 
 def test_export_refuses_to_overwrite(
@@ -170,10 +173,10 @@ def test_export_refuses_to_overwrite(
     before = fingerprint(db)
     with opened(db) as case:
         with pytest.raises(InputError):
-            notify.export_batch(case, act(TODAY), target, session_id=sid)
+            notify_batch.export_batch(case, act(TODAY), target, session_id=sid)
         assert target.read_text(encoding="utf-8") == "keep"
         assert fingerprint(db) == before
-        notify.export_batch(case, act(TODAY), target, session_id=sid, force=True)
+        notify_batch.export_batch(case, act(TODAY), target, session_id=sid, force=True)
     assert target.read_text(encoding="utf-8-sig").startswith("手机号码")
 
 
@@ -182,7 +185,7 @@ def test_export_skips_landlines(db_path: Path, tmp_path: Path) -> None:
     (mobile,) = on_session(db_path, sid)
     (landline,) = on_session(db_path, sid, n=2, phone="0871-63100000")
     with opened(db_path) as case:
-        result = notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+        result = notify_batch.export_batch(case, act(TODAY), tmp_path / "b.csv")
     assert result.appeals == [mobile] and result.skipped == [landline]
 
 
@@ -190,7 +193,7 @@ def test_export_neutralises_formula_cells(db_path: Path, tmp_path: Path) -> None
     sid = plan(db_path, date(2026, 10, 21))
     on_session(db_path, sid, enterprise="=HYPERLINK(1)")
     with opened(db_path) as case:
-        notify.export_batch(case, act(TODAY), tmp_path / "b.csv")
+        notify_batch.export_batch(case, act(TODAY), tmp_path / "b.csv")
     rows = list(csv.reader((tmp_path / "b.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows[1][3] == "'=HYPERLINK(1)"
 
@@ -237,3 +240,71 @@ def test_cli_export(scheduled: tuple[Path, str, list[str]], cli, tmp_path: Path)
     assert "13812345678" in target.read_text(encoding="utf-8-sig")
     again = cli(db, "notify", "--export", str(target), today="2026-10-08")
     assert again.code == 1 and "--force" in again.stderr
+
+
+# -- one call-up per enterprise and session -------------------------------------------------
+
+
+def test_one_message_per_enterprise_lists_its_slot_and_appeals(
+    scheduled: tuple[Path, str, list[str]], tmp_path: Path
+) -> None:
+    db, sid, (a, b, c) = scheduled
+    listing = _pending(db)
+    assert [(m.slot, m.appeals) for m in listing.messages] == [(1, [b, c]), (2, [a])]
+    first, second = listing.messages
+    assert f"顺序号1号（诉求2件：{b}、{c}）" in first.text
+    assert f"顺序号2号（诉求号{a}）" in second.text
+    # every item of an enterprise carries its one message (the JSON stays per appeal)
+    assert {i.text for i in listing.items if i.appeal in (b, c)} == {first.text}
+    target = tmp_path / "batch.csv"
+    with opened(db) as case:
+        notify_batch.export_batch(case, act(TODAY), target, session_id=sid)
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 3  # header + one row per enterprise
+    assert [(r[1], r[2], r[7]) for r in rows[1:]] == [
+        (first.text, f"{b}、{c}", "1"),
+        (second.text, a, "2"),
+    ]
+
+
+def test_a_number_shared_by_two_enterprises_counts_once(db_path: Path, tmp_path: Path) -> None:
+    """One agent's mobile for two firms: each firm gets its own message (its own slot),
+    and the export counts one number."""
+    sid = plan(db_path, date(2026, 10, 21))
+    (x,) = on_session(db_path, sid, "用电报装慢", n=1, on=date(2026, 10, 8))
+    (y,) = on_session(db_path, sid, "用地审批慢", n=2, on=date(2026, 10, 8), phone="13812345678")
+    listing = _pending(db_path)
+    assert [(i.appeal, i.slot) for i in listing.items] == [(x, 1), (y, 2)]
+    with opened(db_path) as case:
+        result = notify_batch.export_batch(case, act(TODAY), tmp_path / "b.csv")
+    assert result.messages == 2 and result.numbers == 1
+
+
+def test_many_appeals_named_up_to_three() -> None:
+    assert notify._appeals_note(["1", "2", "3", "4", "5"]) == "（诉求5件：1、2、3等）"
+
+
+def test_sent_for_one_appeal_records_its_enterprise_siblings(
+    scheduled: tuple[Path, str, list[str]],
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    db, _, (a, b, c) = scheduled
+    ran = cli(db, "notify", "--appeal", b, "--sent", "--channel", "短信", "--json",
+              today="2026-10-08")  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert [i["appeal"] for i in ran.json()["items"]] == [b, c]
+    assert [i.appeal for i in _pending(db).items] == [a]
+
+
+def test_cli_export_counts_each_number_once(
+    scheduled: tuple[Path, str, list[str]],
+    cli,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    db, sid, _ = scheduled
+    ran = cli(db, "notify", "--session", sid, "--export", str(tmp_path / "叫号.csv"),
+              today="2026-10-08")  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert "已导出 2 条短信（2 个号码，3 件诉求" in ran.stderr + ran.stdout
+    listed = cli(db, "notify", "--session", sid, "--json", today="2026-10-08").json()
+    assert len(listed["items"]) == 3 and len(listed["messages"]) == 2

@@ -207,19 +207,75 @@ def test_quarterly_xlsx(quarter_db: Path, tmp_path: Path) -> None:
     ran = run_cli(quarter_db, *args, today="2026-12-10")
     assert ran.code == 0, ran.stderr
     ws = load_workbook(out).active
-    assert ws.freeze_panes == "A2"
     rows = [[c.value for c in row] for row in ws.iter_rows()]
-    assert rows[0] == header("class")
+    # a title row (which report, which quarter) and the cut-off above the header
+    assert rows[0][0] == "2026年第四季度“厅局长坐诊接诉”诉求办理情况统计（按问题类别）"
+    assert ws["A1"].font.b and ws["A1"].font.sz == 14
+    assert rows[1][0] == "数据截至 2026-12-10；超期未办结按 2026-12-10 判断"
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A1:M1", "A2:M2"}
+    # the CSV's header, with 按期办结率 after 按期办结 (the workbook only)
+    fixed = header("class")
+    assert rows[2] == [*fixed[:6], "按期办结率", *fixed[6:]]
+    assert ws.freeze_panes == "A4"
     total = rows[-1]
-    assert total[0] == "合计" and total[1:] == [11, 2, 7, 5, 4, 1, 1, 1, 12.0, 5, 60.0]
-    assert all(isinstance(v, int) for v in total[1:9])
-    assert isinstance(total[9], int | float) and total[9] == 12.0  # a number (12.0 reads as 12)
+    assert total[0] == "合计" and total[1:] == [11, 2, 7, 5, 4, 0.8, 1, 1, 1, 12.0, 5, 0.6]
+    assert all(isinstance(v, int) for v in total[1:6])
+    assert isinstance(total[10], int | float) and total[10] == 12.0  # a number (12.0 reads as 12)
+    last = ws.max_row
+    assert all(ws.cell(row=last, column=i).font.b for i in range(1, 14))  # 合计 in bold
+    assert not ws.cell(row=4, column=2).font.b
+    # rates are numbers shown as percentages; the average with one decimal
+    assert ws.cell(row=last, column=7).number_format == "0.0%"
+    assert ws.cell(row=last, column=13).number_format == "0.0%"
+    assert ws.cell(row=last, column=11).number_format == "0.0"
+    # printed: A4 landscape, one page wide, the header row on every page, page numbers
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$3:$3"
+    assert "&P" in ws.oddFooter.center.text
     # A class starting with @ or + is a text cell, never a formula.
     cells = {
-        ws.cell(row=i, column=1).value: ws.cell(row=i, column=1) for i in range(2, ws.max_row + 1)
+        ws.cell(row=i, column=1).value: ws.cell(row=i, column=1) for i in range(4, ws.max_row + 1)
     }
     assert cells["@融资难"].data_type == "s" and cells["+资质认定"].data_type == "s"
     assert ws.column_dimensions["A"].width > 8
+
+
+def test_quarterly_xlsx_rates_match_the_json(quarter_db: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "q.xlsx"
+    ran = run_cli(quarter_db, "report", "quarterly", "--quarter", "2026Q4", "--xlsx", str(out),
+                  today="2026-12-10")  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    doc = run_cli(quarter_db, "report", "quarterly", "--quarter", "2026Q4", "--json",
+                  today="2026-12-10").json()  # fmt: skip
+    ws = load_workbook(out).active
+    sheet = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    for f in [*doc["rows"], doc["total"]]:
+        row = sheet[f["group"] if f is not doc["total"] else "合计"]
+        for rate, col in (("on_time_rate", 6), ("satisfaction_rate", 12)):
+            want = f[rate]
+            assert (
+                (row[col] in ("", None)) if want is None else row[col] == pytest.approx(want / 100)
+            )
+
+
+def test_items_xlsx_title_and_print_setup(quarter_db: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "items.xlsx"
+    ran = run_cli(quarter_db, "report", "items", "--month", "2026-10", "--xlsx", str(out),
+                  today="2026-12-10")  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    ws = load_workbook(out).active
+    assert ws["A1"].value == "2026年10月“厅局长坐诊接诉”服务事项清单" and ws["A1"].font.b
+    assert ws["A2"].value == "数据截至 2026-12-10"
+    assert ws["A3"].value == "诉求编号" and ws.print_title_rows == "$3:$3"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws["A4"].number_format == "@" and ws["C4"].number_format == "@"
 
 
 def test_quarterly_json_and_terminal(quarter_db: Path) -> None:
@@ -343,7 +399,7 @@ def test_items_with_contacts_is_recorded(quarter_db: Path, tmp_path: Path) -> No
     assert ran.code == 0, ran.stderr
     _raw, rows = _read_csv(out)
     assert rows[0][:5] == ["诉求编号", "企业名称", "统一社会信用代码", "联系人", "联系电话"]
-    assert rows[1][3:5] == ["李建国", "13987654321"]
+    assert rows[1][3:5] == ["李建国", '="13987654321"']  # kept whole in a spreadsheet
     assert len(rows) == 6
     [event] = _trail(quarter_db)
     assert event["operator"] == "王科员" and event["entity_id"] == "items:2026-10"
@@ -373,8 +429,8 @@ def test_items_xlsx_codes_are_text(quarter_db: Path, tmp_path: Path) -> None:
     )
     assert ran.code == 0, ran.stderr
     ws = load_workbook(out).active
-    assert [c.value for c in ws[1]] == ITEM_COLUMNS
-    code, uscc, text = ws["A2"], ws["C2"], ws["E2"]
+    assert [c.value for c in ws[3]] == ITEM_COLUMNS  # under the title and the cut-off
+    code, uscc, text = ws["A4"], ws["C4"], ws["E4"]
     assert code.value == "202612-001-1" and code.data_type == "s" and code.number_format == "@"
     assert uscc.value == E2 and uscc.number_format == "@"
     assert text.value == HYPERLINK and text.data_type == "s"  # text, not a formula

@@ -8,12 +8,16 @@ a working day because nobody phones on a rest day); ``late`` means today is past
 * An appeal is *to be called up* while it is ``scheduled`` on a planned session that has
   not yet taken place; ``renotify`` marks those whose session moved (the message then says
   so). Appeals already ``notified`` are listed separately, as done.
-* Slots (顺序号) follow the booking order within the session: one slot per booking (an
-  enterprise with two appeals comes once), numbered 1..n.
-* ``export_batch`` writes the SMS gateway's batch file: it carries full mobile numbers
-  (that is its purpose), so it is written only on request, never over an existing file
-  unless forced, and the export is recorded in the audit trail (who, file, how many).
-* ``record_sent`` records the call-up of many appeals in one transaction.
+* Slots (顺序号) follow the booking order within the session: one slot per enterprise (an
+  enterprise with three appeals, even of two bookings, comes once), numbered 1..n.
+* One message per enterprise per session (``CallMessage``): its slot and the appeals it
+  comes with, so an enterprise with three appeals gets one SMS, not three. The list and
+  ``--json`` stay one item per appeal (each carrying its enterprise's message).
+* ``zuozhen.notify_batch.export_batch`` writes the SMS gateway's batch file, one row per
+  message (full mobile numbers, recorded in the trail).
+* ``record_sent`` records the call-up of many appeals in one transaction: every pending
+  one in scope, or those named with ``--appeal`` together with the other appeals their
+  enterprise comes with to the same session (one SMS told it about all of them).
 
 SMS length: a message of up to 70 characters is one SMS; a longer one is sent as a
 concatenated SMS of 67-character segments (the rest of each 70 carries the join header).
@@ -21,8 +25,6 @@ concatenated SMS of 67-character segments (the rest of each 70 carries the join 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.files.outfiles import check_extension, write_bytes
+from zuozhen.files.outfiles import write_bytes
 from zuozhen.store.reader import Reader
 from zuozhen.validation import mask_name, mask_phone
 
@@ -41,18 +43,9 @@ if TYPE_CHECKING:
     from zuozhen.store.storage import Act, CaseFile, Tx
 
 CHANNELS = ("短信", "电话")
+LISTED = 3  # appeals named in one SMS; more are counted (…等 5 件)
 SMS_SINGLE = 70
 SMS_SEGMENT = 67
-EXPORT_HEADER = (
-    "手机号码",
-    "短信内容",
-    "诉求号",
-    "企业名称",
-    "联系人",
-    "场次",
-    "坐诊日期",
-    "顺序号",
-)
 
 
 def sms_segments(text: str) -> int:
@@ -73,6 +66,7 @@ class CallItem:
     appeal: str
     booking: str
     enterprise: str
+    uscc: str
     contact: str  # full; masked in every output but the gateway batch
     phone: str  # full; masked in every output but the gateway batch
     session: str
@@ -131,6 +125,45 @@ class CallItem:
 
 
 @dataclass(frozen=True, slots=True)
+class CallMessage:
+    """One SMS: one enterprise called up for one session, with the appeals it comes with."""
+
+    session: str
+    session_date: date
+    slot: int
+    enterprise: str
+    contact: str  # full
+    phone: str  # full
+    appeals: list[str]  # those to be called up, in order
+    text: str
+    notify_by: date
+    late: bool
+
+
+def messages(items: Sequence[CallItem]) -> list[CallMessage]:
+    """The items grouped into one message per enterprise and session, in slot order."""
+    groups: dict[tuple[str, str], list[CallItem]] = {}
+    for i in items:
+        groups.setdefault((i.session, i.uscc), []).append(i)
+    out = [
+        CallMessage(
+            session=g[0].session,
+            session_date=g[0].session_date,
+            slot=g[0].slot,
+            enterprise=g[0].enterprise,
+            contact=g[0].contact,
+            phone=g[0].phone,
+            appeals=[i.appeal for i in g],
+            text=g[0].text,
+            notify_by=min(i.notify_by for i in g),
+            late=any(i.late for i in g),
+        )
+        for g in groups.values()
+    ]
+    return sorted(out, key=lambda m: (m.session_date, m.session, m.slot))
+
+
+@dataclass(frozen=True, slots=True)
 class CallList:
     """``notify``: the pending call-ups, those done, and appeals stranded on cancelled sessions."""
 
@@ -140,29 +173,30 @@ class CallList:
     done: list[CallItem]
     stranded: list[str] = field(default_factory=list)
 
+    @property
+    def messages(self) -> list[CallMessage]:
+        return messages(self.items)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "today": self.today,
             "session": self.session,
             "items": [i.as_json() for i in self.items],
+            "messages": [
+                {
+                    "session": m.session,
+                    "slot": m.slot,
+                    "enterprise": m.enterprise,
+                    "phone": mask_phone(m.phone),
+                    "appeals": m.appeals,
+                    "text": m.text,
+                    "chars": len(m.text),
+                    "segments": sms_segments(m.text),
+                }
+                for m in self.messages
+            ],
             "notified": [i.as_json() for i in self.done],
             "stranded": self.stranded,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Exported:
-    file: Path
-    numbers: int
-    appeals: list[str]
-    skipped: list[str]  # appeals without a mobile number (call them instead)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "file": str(self.file),
-            "numbers": self.numbers,
-            "appeals": self.appeals,
-            "skipped": self.skipped,
         }
 
 
@@ -207,22 +241,34 @@ def message(
     place: str,
     slot: int,
     renotify: bool,
+    appeals: Sequence[str] = (),
 ) -> str:
-    """The call-up text (Chinese). No personal name in it: the batch may be reviewed."""
+    """The call-up text (Chinese), one per enterprise and session: its slot and the appeals
+    it comes with. No personal name in it: the batch may be reviewed."""
     when = f"{day.month}月{day.day}日（{weekday_zh(day, '周')}）{start}—{end}"
     change = "时间有变更，现改" if renotify else ""
     contact = f"咨询：{config.contacts[0]}。" if config.contacts else ""
     return (
         f"【{config.organiser}】{enterprise}：您预约的“{config.programme}”{change}定于{when}"
-        f"在{place}举行，顺序号{slot}号，请企业负责人携带材料准时到场。{contact}"
+        f"在{place}举行，顺序号{slot}号{_appeals_note(appeals)}，请企业负责人携带材料准时到场。"
+        f"{contact}"
     )
+
+
+def _appeals_note(appeals: Sequence[str]) -> str:
+    if not appeals:
+        return ""
+    if len(appeals) == 1:
+        return f"（诉求号{appeals[0]}）"
+    named = "、".join(appeals[:LISTED]) + ("等" if len(appeals) > LISTED else "")
+    return f"（诉求{len(appeals)}件：{named}）"
 
 
 # -- reading ---------------------------------------------------------------------------
 
 _SQL = """
 SELECT a.id, a.status, a.renotify, a.booking_id, a.seq, a.notified_on, a.notify_channel,
-       b.booked_on, e.name AS enterprise, e.contact, e.phone,
+       b.booked_on, b.uscc, e.name AS enterprise, e.contact, e.phone,
        c.id AS session_id, c.date AS session_date, c.start, c."end" AS session_end, c.place,
        (SELECT min(d.due) FROM deadline d
          WHERE d.appeal_id = a.id AND d.step = 'notify' AND d.done_on IS NULL) AS notify_due
@@ -278,30 +324,37 @@ def call_list(r: Reader, today: date, session_id: str | None = None) -> CallList
             "WHERE c.status = 'cancelled' AND a.status IN ('scheduled', 'notified') "
             "ORDER BY a.id"
         )
-    items: list[CallItem] = []
-    done: list[CallItem] = []
+    rows: list[Mapping[str, Any]] = []
     slots: dict[tuple[str, str], int] = {}
     per_session: dict[str, int] = {}
+    coming: dict[tuple[str, str], list[str]] = {}  # appeals each enterprise comes with
+    renotified: set[tuple[str, str]] = set()
     for row in r.iter(_SQL.format(where=where), params):
-        sid = row["session_id"]
-        key = (sid, row["booking_id"])
+        key = (row["session_id"], row["uscc"])
         if key not in slots:
-            per_session[sid] = per_session.get(sid, 0) + 1
-            slots[key] = per_session[sid]
-        status = row["status"]
-        if status not in ("scheduled", "notified"):
+            per_session[key[0]] = per_session.get(key[0], 0) + 1
+            slots[key] = per_session[key[0]]
+        if row["status"] not in ("scheduled", "notified"):
             continue  # heard already: keeps its slot, nothing to call up
+        coming.setdefault(key, []).append(row["id"])
+        if row["status"] == "scheduled" and as_bool(row["renotify"]):
+            renotified.add(key)
+        rows.append(row)
+    items: list[CallItem] = []
+    done: list[CallItem] = []
+    for row in rows:
+        key = (row["session_id"], row["uscc"])
         day = as_date(row["session_date"])
         assert day is not None
         due = as_date(row["notify_due"]) or cal.notify_by(day, config.limits.notify_days).date
-        renotify = as_bool(row["renotify"])
         item = CallItem(
             appeal=row["id"],
             booking=row["booking_id"],
             enterprise=row["enterprise"],
+            uscc=row["uscc"],
             contact=row["contact"],
             phone=row["phone"],
-            session=sid,
+            session=key[0],
             session_date=day,
             start=row["start"],
             end=row["session_end"],
@@ -309,8 +362,8 @@ def call_list(r: Reader, today: date, session_id: str | None = None) -> CallList
             slot=slots[key],
             notify_by=due,
             late=today > due,
-            renotify=renotify,
-            status=status,
+            renotify=as_bool(row["renotify"]),
+            status=row["status"],
             text=message(
                 config,
                 enterprise=row["enterprise"],
@@ -319,12 +372,13 @@ def call_list(r: Reader, today: date, session_id: str | None = None) -> CallList
                 end=row["session_end"],
                 place=row["place"],
                 slot=slots[key],
-                renotify=renotify,
+                renotify=key in renotified,
+                appeals=coming[key],
             ),
             notified_on=as_date(row["notified_on"]),
             channel=row["notify_channel"],
         )
-        (items if status == "scheduled" else done).append(item)
+        (items if row["status"] == "scheduled" else done).append(item)
     return CallList(
         today, session_id.strip().upper() if session_id else None, items, done, stranded
     )
@@ -338,38 +392,6 @@ def pending(r: Reader, today: date, session_id: str | None = None) -> CallList:
 # -- acts --------------------------------------------------------------------------------
 
 
-def _neutral(value: str) -> str:
-    # A cell that Excel/WPS would read as a formula is prefixed with an apostrophe.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def batch_csv(items: Sequence[CallItem]) -> tuple[str, list[str], list[str]]:
-    """The gateway batch (full numbers), the appeals in it and those without a mobile."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(EXPORT_HEADER)
-    included: list[str] = []
-    skipped: list[str] = []
-    for i in items:
-        if not is_mobile(i.phone):
-            skipped.append(i.appeal)
-            continue
-        included.append(i.appeal)
-        w.writerow(
-            (
-                i.phone,
-                i.text,
-                i.appeal,
-                _neutral(i.enterprise),
-                _neutral(i.contact),
-                i.session,
-                i.session_date.isoformat(),
-                i.slot,
-            )
-        )
-    return buf.getvalue(), included, skipped
-
-
 def write_atomic(path: Path, data: bytes, *, force: bool = False, mode: int = 0o600) -> None:
     """Write a file in one step; owner-only by default (a batch with phone numbers).
 
@@ -378,61 +400,13 @@ def write_atomic(path: Path, data: bytes, *, force: bool = False, mode: int = 0o
     write_bytes(path, data, overwrite=force, private=mode == 0o600)
 
 
-def export_batch(
-    case: CaseFile,
-    act: Act,
-    file: Path,
-    *,
-    session_id: str | None = None,
-    appeals: Sequence[str] = (),
-    force: bool = False,
-) -> Exported:
-    """Write the SMS gateway batch (UTF-8 with BOM) and record the export (留痕)."""
-    path = file.expanduser().resolve()
-    check_extension(path, "csv", "--export")
-    if path.exists() and not force:
-        raise InputError(f"文件 {path} 已存在，不会覆盖：请换一个文件名，或加 --force 覆盖。")
-    with case.write(act) as tx:
-        listing = call_list(Reader.inside(tx), act.today, session_id)
-        items = _select(listing.items, appeals)
-        if not items:
-            raise RuleError(
-                "没有需要叫号的诉求，未生成文件：请先用 zuozhen triage 诉求号 --session 场次 排诊。"
-            )
-        text, included, skipped = batch_csv(items)
-        if not included:
-            raise RuleError(
-                f"待叫号的诉求（{'、'.join(skipped)}）都只有座机号码，无法发短信，未生成文件："
-                "请电话通知后用 zuozhen notify --sent --channel 电话 记录。"
-            )
-        tx.record(
-            "notify.export",
-            "session",
-            listing.session or "upcoming",
-            {
-                "file": str(path),
-                "numbers": len(included),
-                "appeals": included,
-                "skipped": skipped,
-                "full_numbers": True,
-            },
-        )
-        write_atomic(path, text.encode("utf-8-sig"), force=force)
-    return Exported(path, len(included), included, skipped)
-
-
-def _select(items: list[CallItem], appeals: Sequence[str]) -> list[CallItem]:
-    if not appeals:
-        return items
-    wanted = [a.strip() for a in appeals]
-    by_id = {i.appeal: i for i in items}
-    missing = [a for a in wanted if a not in by_id]
-    if missing:
-        raise RuleError(
-            f"诉求 {'、'.join(missing)} 不在本次待叫号名单中：请用 zuozhen notify 查看名单，"
-            "或先排诊（zuozhen triage 诉求号 --session 场次）。"
-        )
-    return [by_id[a] for a in dict.fromkeys(wanted)]
+def with_siblings(items: Sequence[CallItem], wanted: Sequence[str]) -> list[str]:
+    """``wanted`` and the other pending appeals its enterprises come with to the same
+    session: one message covers them all, so they are exported and recorded together."""
+    keys = {(i.session, i.uscc) for i in items if i.appeal in wanted}
+    out = list(dict.fromkeys(wanted))
+    out += [i.appeal for i in items if (i.session, i.uscc) in keys and i.appeal not in out]
+    return out
 
 
 def record_sent(
@@ -453,10 +427,11 @@ def record_sent(
     config = case.config
     warnings: list[str] = []
     with case.write(act) as tx:
-        if appeals:
-            ids = list(dict.fromkeys(a.strip() for a in appeals))
+        wanted = list(dict.fromkeys(a.strip() for a in appeals))
+        listing = call_list(Reader.inside(tx), act.today, session_id)
+        if wanted:
+            ids = with_siblings(listing.items, wanted)
         else:
-            listing = call_list(Reader.inside(tx), act.today, session_id)
             ids = [i.appeal for i in listing.items]
             if not ids:
                 raise RuleError("没有待叫号的诉求，未作记录：可用 zuozhen notify 查看名单。")

@@ -22,7 +22,7 @@ def _call_table(listing: CallList) -> None:
     from rich.table import Table
 
     from zuozhen.commands import render
-    from zuozhen.notify import is_mobile
+    from zuozhen.notify import is_mobile, sms_segments
 
     table = Table(pad_edge=False, box=box.SIMPLE_HEAD, title=f"待叫号（{len(listing.items)} 条）")
     table.add_column("诉求", no_wrap=True)
@@ -43,10 +43,12 @@ def _call_table(listing: CallList) -> None:
         )
     con = render.out()
     con.print(table)
-    con.print("短信内容：")
-    for i in listing.items:
+    msgs = listing.messages
+    con.print(f"短信内容（每家企业每场一条，共 {len(msgs)} 条）：")
+    for m in msgs:
         con.print(
-            f"[bold]{i.appeal}[/bold]（{i.chars} 字，{i.segments} 条短信）{render.escape(i.text)}",
+            f"[bold]{m.session} 第 {m.slot} 号[/bold] {'、'.join(m.appeals)}"
+            f"（{len(m.text)} 字，{sms_segments(m.text)} 条短信）{render.escape(m.text)}",
             soft_wrap=True,
         )
 
@@ -58,7 +60,10 @@ def notify(
     ] = None,
     export: Annotated[
         Path | None,
-        typer.Option("--export", help="导出短信平台批量发送文件（CSV，含完整手机号，记入留痕）。"),
+        typer.Option(
+            "--export",
+            help="导出短信平台批量发送文件（CSV，每家企业每场一条，含完整手机号，记入留痕）。",
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="与 --export 一起：覆盖已有文件。")
@@ -138,18 +143,17 @@ def _export(
     json: bool,
 ) -> None:
     """The SMS gateway's batch file (full mobile numbers, so recorded in the trail)."""
-    from zuozhen import notify as domain
     from zuozhen.commands import render
+    from zuozhen.notify_batch import export_batch
 
-    exported = act(
-        ctx, domain.export_batch, target, session_id=session, appeals=appeals, force=force
-    )
+    exported = act(ctx, export_batch, target, session_id=session, appeals=appeals, force=force)
     if json:
         render.emit_json(exported)
     else:
         render.done(
-            f"已导出 {exported.numbers} 个号码到 {exported.file}（含完整手机号，已记入留痕；"
-            "请妥善保管，发送后删除）。"
+            f"已导出 {exported.messages} 条短信（{exported.numbers} 个号码，"
+            f"{len(exported.appeals)} 件诉求；每家企业每场一条）到 {exported.file}"
+            "（含完整手机号，已记入留痕；请妥善保管，发送后删除）。"
         )
     if exported.skipped:
         render.warn(f"以下诉求的联系电话是座机，未导出，请电话通知：{'、'.join(exported.skipped)}")

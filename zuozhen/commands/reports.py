@@ -162,10 +162,24 @@ def quarterly(
         n = write_csv(csv, rep.header(), rep.table(), overwrite=force)
         render.done(f"已导出 {csv}（{n} 行，含合计；UTF-8 带 BOM，可直接用 Excel/WPS 打开）。")
     if xlsx is not None:
-        from zuozhen.files.xlsx import write_xlsx
+        from zuozhen.files.xlsx import Layout, write_xlsx
+        from zuozhen.reports import BY_LABEL
 
-        n = write_xlsx(xlsx, rep.header(), rep.table(), title=f"{q.code}统计", overwrite=force)
-        render.done(f"已导出 {xlsx}（{n} 行，含合计）。")
+        layout = Layout(
+            heading=f"{q.title}“厅局长坐诊接诉”诉求办理情况统计（按{BY_LABEL[by]}）",
+            note=f"数据截至 {rep.as_of.isoformat()}；超期未办结按 {rep.overdue_on.isoformat()} 判断",
+            percent_columns=rep.sheet_rates(),
+            decimal_columns=(rep.sheet_header().index("平均办理工作日"),),
+        )
+        n = write_xlsx(
+            xlsx,
+            rep.sheet_header(),
+            rep.sheet_table(),
+            title=f"{q.code}统计",
+            layout=layout,
+            overwrite=force,
+        )
+        render.done(f"已导出 {xlsx}（{n} 行，含合计；另含按期办结率）。")
     if json:
         render.emit_json(rep)
         return
@@ -234,7 +248,7 @@ def items(
                 private=with_contacts,  # phone numbers: owner-only
             )
         if xlsx is not None:
-            from zuozhen.files.xlsx import write_xlsx
+            from zuozhen.files.xlsx import Layout, write_xlsx
 
             codes = [0, 2]  # appeal number, credit code
             if with_contacts:
@@ -244,7 +258,11 @@ def items(
                 head,
                 (i.cells(with_contacts=with_contacts) for i in items()),
                 title=f"{m}服务事项清单",
-                text_columns=codes,
+                layout=Layout(
+                    heading=title,
+                    note=f"数据截至 {a.today.isoformat()}",
+                    text_columns=tuple(codes),
+                ),
                 overwrite=force,
                 private=with_contacts,  # phone numbers: owner-only
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,6 +11,7 @@ from zuozhen.commands.common import AllowNew, Json, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.session_status import SessionInfo
+    from zuozhen.store.reader import Reader
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -194,15 +196,44 @@ def plan(
     render.hint(f"下一步：继续安排本月场次，或 zuozhen announce --month {s.month_key} 生成公告。")
 
 
+def _write_ics(r: Reader, rows: list[SessionInfo], target: Path, force: bool) -> None:
+    """--ics: the sessions as an iCalendar file (zuozhen/session_ics.py)."""
+    from zuozhen import session_ics
+    from zuozhen.commands import render
+    from zuozhen.files.outfiles import write_bytes
+
+    data = session_ics.calendar_bytes(
+        r.config, rows, session_ics.session_changes(r), session_ics.case_identity(r)
+    )
+    write_bytes(target, data, overwrite=force, fmt="ics", option="--ics")
+    cancelled = sum(1 for s in rows if s.status == "cancelled")
+    render.done(
+        f"已导出 {len(rows)} 场到 {target}（iCalendar 日历文件，北京时间"
+        + (f"；其中 {cancelled} 场已取消，导入后从日历中取消" if cancelled else "")
+        + "）。可导入 Outlook、WPS 或手机日历；场次改期、取消后重新导出再导入，日程随之更新。"
+    )
+
+
 def list_(
     ctx: typer.Context,
     month: Annotated[str | None, typer.Option("--month", help="只看某月 YYYY-MM。")] = None,
+    ics: Annotated[
+        Path | None,
+        typer.Option(
+            "--ics",
+            help="导出日历文件（iCalendar .ics），供领导的 Outlook/手机日历导入；再次导入会更新，不重复。",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="与 --ics 一起：覆盖已有文件。")] = False,
     json: Json = False,
 ) -> None:
     """查看坐诊场次及其状态：计划、已举行、待记录、已过（无诉求）、已取消；落在节假日的标出须改期。
 
     状态按 --today 判断：日子未到为计划；已到且每条诉求都记录了坐诊结果为已举行；日子已过仍有
     诉求未记录结果为待记录；日子已过而没有任何诉求为已过（无诉求）。
+
+    --ics 文件：每场一个日程（北京时间），已取消的场次标为取消；同一场次改期或取消后再导出、
+    再导入，日历中的日程随之更新。
 
     示例：zuozhen session list --month 2026-10
     """
@@ -212,9 +243,19 @@ def list_(
 
     a = get_app(ctx)
     key = month_key(*parse_month(month)) if month is not None else None
+    if ics is not None:
+        from zuozhen.files.outfiles import check_target
+
+        check_target(ics, overwrite=force, fmt="ics", option="--ics")
+    elif force:
+        from zuozhen.errors import InputError
+
+        raise InputError("--force 只和 --ics 一起使用。")
     with a.reader() as r:
         rows = domain.list_sessions(r, month=key, today=a.today)
         warnings = domain.month_check(r, key) if key is not None else []
+        if ics is not None:
+            _write_ics(r, rows, ics, force)
     if json:
         render.emit_json({"month": key, "sessions": rows})
         return

@@ -9,6 +9,10 @@ Rows carry their *physical* line number in the file (the header is line 1; a quo
 spanning several lines counts each line), so a clerk can find a reported row in a text
 editor or in Excel (whose row numbers match when no cell spans lines). Blank lines and
 rows of empty cells (Excel leaves them at the end) are skipped silently.
+
+A cell written as ``="…"`` — how our own exports keep a credit code or a phone number
+whole in a spreadsheet (``zuozhen.files.csvout.keep_text``) — is read as the text inside
+(``unwrap``), so a file exported by zuozhen and imported again gives back the same codes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +28,15 @@ from pathlib import Path
 from zuozhen.errors import InputError
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+_WRAPPED = re.compile(r'="((?:[^"]|"")*)"')
+
+
+def unwrap(cell: str) -> str:
+    """The text of a ``="…"`` cell (the formula giving the text itself); any other as it is."""
+    if not cell.startswith('="'):
+        return cell
+    m = _WRAPPED.fullmatch(cell)
+    return m.group(1).replace('""', '"') if m else cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +128,7 @@ def read_table(
             if header is None:
                 header = [c.strip().lstrip("\ufeff").strip() for c in cells]
                 continue
-            rows.append(Row(start, cells))
+            rows.append(Row(start, [unwrap(c) for c in cells]))
     except csv.Error as exc:
         raise InputError(
             f"{where} 第 {prev + 1} 行起格式有误（{exc}）：常见原因是引号未成对，"
