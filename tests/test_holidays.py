@@ -88,7 +88,10 @@ def test_provisional_deadline_recomputed_when_schedule_loaded(
         assert conn.execute(
             "SELECT due, provisional FROM deadline WHERE appeal_id = '202612-001-1' AND step = 'report'"
         ).fetchone() == ("2027-01-05", 0)
-        actions = [a for (a,) in conn.execute("SELECT action FROM trail ORDER BY id")]
+        actions = [
+            a
+            for (a,) in conn.execute("SELECT action FROM trail WHERE action <> 'seal' ORDER BY id")
+        ]
     finally:
         conn.close()
     assert actions[-2:] == ["calendar.load", "deadline.recompute"]
