@@ -31,8 +31,8 @@ from tests.factories import (
     run_cli,
     scheduled,
     triage,
-    undertake,
     unchanged,
+    undertake,
 )
 
 SESSION_DAY = date(2026, 10, 20)
@@ -92,9 +92,12 @@ def test_a_wrong_unit_of_a_live_hand_off_is_corrected_with_its_deadlines_audit_a
     assert (change["field"], change["from"], change["to"]) == ("unit", TYPO, RIGHT)
     assert {x["step"] for x in doc["moved"]} == {"accept", "report"}
     assert audit_units(db_path, a) == {"accept": RIGHT, "report": RIGHT}
-    assert must(db_path, "audit", "--unit", RIGHT, "--json", "--within", "30", today=TODAY)[
-        "due_soon"
-    ][0]["appeal"] == a
+    assert (
+        must(db_path, "audit", "--unit", RIGHT, "--json", "--within", "30", today=TODAY)[
+            "due_soon"
+        ][0]["appeal"]
+        == a
+    )
     assert by_group(db_path, "unit") == {RIGHT: 1}
     open_units = query(
         db_path, "SELECT DISTINCT unit FROM deadline WHERE appeal_id = ? AND done_on IS NULL", a
@@ -175,7 +178,9 @@ def test_a_unit_not_among_the_appeals_units_is_refused_naming_them(db_path: Path
 
 def test_a_new_unit_outside_the_list_is_added_with_allow_new_and_recorded(db_path: Path) -> None:
     a = handed_to_typo(db_path)
-    doc = amend(db_path, a, "--unit", f"{TYPO}=省新设局", "--reason", "机构改革后的新名称", "--allow-new")
+    doc = amend(
+        db_path, a, "--unit", f"{TYPO}=省新设局", "--reason", "机构改革后的新名称", "--allow-new"
+    )
     assert doc["changes"][0]["to"] == "省新设局"
     added = [
         e["detail"]
@@ -195,7 +200,9 @@ def test_a_closed_rounds_unit_moves_its_rating_in_the_report_and_earlier_rounds_
     rate(db_path, date(2026, 10, 27), a, handling="不满意")
     revisit(db_path, date(2026, 10, 28), a, reopen=True)
     hand_off(db_path, date(2026, 10, 29), a, [TYPO])
-    doc = amend(db_path, a, "--unit", f"{TYPO}={RIGHT}", "--reason", "第二轮单位录错", today="2026-10-30")
+    doc = amend(
+        db_path, a, "--unit", f"{TYPO}={RIGHT}", "--reason", "第二轮单位录错", today="2026-10-30"
+    )
     assert doc["changes"][0]["round"] == 2
     rounds = must(db_path, "show", a, "--json")["handoffs"]
     assert [h["lead_unit"] for h in rounds] == [TYPO, RIGHT]  # round 1 is history
@@ -286,7 +293,15 @@ def test_the_region_is_the_enterprises_and_moves_its_appeals_in_the_figures(
     (c,) = book(db_path, date(2026, 10, 8), 2, region="曲靖市").appeals
     assert by_group(db_path, "region") == {"曲靖市": 3}
     r = run_cli(
-        db_path, "amend", a, "--region", "昆明市", "--reason", "企业注册地在昆明", "--json", today=TODAY
+        db_path,
+        "amend",
+        a,
+        "--region",
+        "昆明市",
+        "--reason",
+        "企业注册地在昆明",
+        "--json",
+        today=TODAY,
     )
     assert r.code == 0, r.stderr
     assert r.json()["changes"][0]["uscc"] and b in r.stderr  # the clerk is told
@@ -323,7 +338,9 @@ def test_the_result_of_the_closed_round_is_corrected_everywhere(db_path: Path) -
     assert must(db_path, "search", "21 万元", "--json")["appeals"] == []
     # Reopened: the last closed round's result is the one corrected.
     revisit(db_path, date(2026, 10, 28), a, reopen=True)
-    doc = amend(db_path, a, "--result", "已兑现补贴 12.5 万元", "--reason", "再次核对", today="2026-10-28")
+    doc = amend(
+        db_path, a, "--result", "已兑现补贴 12.5 万元", "--reason", "再次核对", today="2026-10-28"
+    )
     assert doc["changes"][0]["round"] == 1
     shown = must(db_path, "show", a, "--json")
     assert shown["result"] is None and shown["rounds"][0]["result"] == "已兑现补贴 12.5 万元"

@@ -45,9 +45,10 @@ option for them. Every write goes through loaded ORM rows.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
@@ -106,7 +107,7 @@ class Change:
     field: str
     old: str | None
     new: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {"field": self.field, "from": self.old, "to": self.new, **self.extra}
@@ -119,7 +120,7 @@ class Amended:
     changes: list[Change]
     unchanged: list[str]  # fields given with the value they already had
     moved: list[list[Any]]  # [step, round, due] of each time limit moved to the new unit
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -185,7 +186,9 @@ def given(
         ),
         region=names.clean_name(region, names.REGION) if region is not None else None,
         unit=unit_pair(unit) if unit is not None else None,
-        handler=clean_text(handler, "承办人（--handler）", limit=100) if handler is not None else None,
+        handler=clean_text(handler, "承办人（--handler）", limit=100)
+        if handler is not None
+        else None,
         measures=clean_text(measures, "办理措施（--measures）") if measures is not None else None,
         result=clean_text(result, "办理结果（--result）") if result is not None else None,
         allow_new=allow_new,
@@ -292,9 +295,7 @@ class _Work:
 
     def _admit(self, kind: names.Kind, name: str | None) -> None:
         assert name is not None
-        self.notes += names.admit(
-            self.tx, kind, [name], allow_new=self.what.allow_new, via="amend"
-        )
+        self.notes += names.admit(self.tx, kind, [name], allow_new=self.what.allow_new, via="amend")
 
     def _class_hint(self, cls: str) -> None:
         used = self.tx.session.exec(
@@ -424,7 +425,10 @@ class _Work:
                 f"诉求 {a.id} 第 {a.round} 轮尚未承办，没有承办人和办理措施可更正："
                 f"承办请用 zuozhen assign accept {a.id} --handler … --measures …。"
             )
-        for code, attr, new in (("handler", "handler", w.handler), ("measures", "measures", w.measures)):
+        for code, attr, new in (
+            ("handler", "handler", w.handler),
+            ("measures", "measures", w.measures),
+        ):
             old = getattr(h, attr)
             if self._differs(code, old, new):
                 setattr(h, attr, new)
