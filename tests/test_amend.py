@@ -190,6 +190,20 @@ def test_a_new_unit_outside_the_list_is_added_with_allow_new_and_recorded(db_pat
     assert added[-1]["name"] == "省新设局" and added[-1]["via"] == "amend"
 
 
+def test_a_closed_and_rated_rounds_unit_is_corrected_and_its_figures_move(db_path: Path) -> None:
+    a = handed_to_typo(db_path)
+    undertake(db_path, date(2026, 10, 22), a)
+    report_back(db_path, date(2026, 10, 23), a)
+    close_out(db_path, date(2026, 10, 26), a)
+    rate(db_path, date(2026, 10, 27), a, handling="基本满意")
+    after = "2026-10-28"
+    doc = must(db_path, "report", "quarterly", "--quarter", "2026Q4", "--json", today=after)
+    assert [(r["group"], r["closed"], r["rated"]) for r in doc["rows"]] == [(TYPO, 1, 1)]
+    amend(db_path, a, "--unit", f"{TYPO}={RIGHT}", "--reason", "交办时单位名称录错", today=after)
+    doc = must(db_path, "report", "quarterly", "--quarter", "2026Q4", "--json", today=after)
+    assert [(r["group"], r["closed"], r["rated"]) for r in doc["rows"]] == [(RIGHT, 1, 1)]
+
+
 def test_a_closed_rounds_unit_moves_its_rating_in_the_report_and_earlier_rounds_stay(
     db_path: Path,
 ) -> None:
