@@ -51,16 +51,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
-
 from zuozhen import appeals, names, states
 from zuozhen.errors import InputError, RuleError
-from zuozhen.models import Appeal, Booking, Closure, Deadline, Enterprise, Handoff, Progress
-from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import choose, clean_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the read path (show, history) imports this module: no database stack
+    from zuozhen.models import Appeal, Enterprise, Handoff
     from zuozhen.store.reader import Reader
+    from zuozhen.store.storage import Act, CaseFile, Tx
 
 REASON_LIMIT = 500
 TEXT_LIMIT = 2000  # as booking.APPEAL_LIMIT
@@ -298,6 +296,10 @@ class _Work:
         self.notes += names.admit(self.tx, kind, [name], allow_new=self.what.allow_new, via="amend")
 
     def _class_hint(self, cls: str) -> None:
+        from sqlmodel import col, select
+
+        from zuozhen.models import Appeal
+
         used = self.tx.session.exec(
             select(Appeal.problem_class)
             .where(col(Appeal.problem_class).is_not(None), Appeal.id != self.a.id)
@@ -313,6 +315,10 @@ class _Work:
 
     def handoff(self) -> Handoff | None:
         """The hand-off of the appeal's current round, if it was handed off in it."""
+        from sqlmodel import select
+
+        from zuozhen.models import Handoff
+
         if not self._looked:
             self._handoff = self.tx.session.exec(
                 select(Handoff).where(Handoff.appeal_id == self.a.id, Handoff.round == self.a.round)
@@ -323,6 +329,10 @@ class _Work:
     # -- 所属地区 (the enterprise's)
 
     def _region(self, new: str) -> None:
+        from sqlmodel import col, select
+
+        from zuozhen.models import Appeal, Booking, Enterprise
+
         tx, a = self.tx, self.a
         booking = tx.get(Booking, a.booking_id, lock=False)
         assert booking is not None
@@ -389,6 +399,10 @@ class _Work:
 
     def _move_limits(self, old: str, new: str) -> None:
         """Open time limits held by OLD, and the current round's met ones, go to NEW."""
+        from sqlmodel import col, select
+
+        from zuozhen.models import Deadline
+
         tx, a = self.tx, self.a
         rows = tx.session.exec(
             select(Deadline)
@@ -404,6 +418,10 @@ class _Work:
 
     def _move_reports(self, old: str, new: str) -> int:
         """The current round's interim reports and parts made under OLD's name."""
+        from sqlmodel import select
+
+        from zuozhen.models import Progress
+
         tx, a = self.tx, self.a
         rows = tx.session.exec(
             select(Progress).where(
@@ -438,6 +456,10 @@ class _Work:
     # -- 办理结果
 
     def _result(self, new: str) -> None:
+        from sqlmodel import col, select
+
+        from zuozhen.models import Closure
+
         tx, a = self.tx, self.a
         rows = tx.session.exec(
             select(Closure).where(Closure.appeal_id == a.id).order_by(col(Closure.round).desc())
@@ -464,6 +486,8 @@ class _Work:
 
 
 def _not_before_booking(tx: Tx, a: Appeal) -> None:
+    from zuozhen.models import Booking
+
     booking = tx.get(Booking, a.booking_id, lock=False)
     assert booking is not None
     if tx.today < booking.booked_on:
