@@ -354,7 +354,8 @@ class _Work:
         self.changes.append(Change("region", old, new, extra))
         note = f"所属地区是企业“{firm.name}”的信息：已更正该企业的地区"
         if others:
-            note += f"，它的其他 {len(others)} 项诉求（{'、'.join(others[:5])}…）随之按“{new}”统计"
+            shown = "、".join(others[:5]) + ("等" if len(others) > 5 else "")
+            note += f"，它的其他 {len(others)} 项诉求（{shown}）随之按“{new}”统计"
         self.notes.append(note + "。")
 
     # -- 承办单位
@@ -389,8 +390,7 @@ class _Work:
         if h is not None:
             h.units, h.lead_unit = appeals.units_json(fixed), fixed[0]
             self.tx.session.add(h)
-        if old in appeals.unit_list(a.units) or h is not None:
-            a.units, a.lead_unit = appeals.units_json(fixed), fixed[0]
+        a.units, a.lead_unit = appeals.units_json(fixed), fixed[0]
         self._move_limits(old, new)
         moved_reports = self._move_reports(old, new) if h is not None else 0
         if moved_reports:
