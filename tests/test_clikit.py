@@ -435,7 +435,8 @@ USAGE_ERRORS = [
         "参数 n 的取值无效：不能大于 1000",
     ),
     (["book", "--jsn"], "zuozhen book", "没有这个选项：--jsn（可选：--json）"),
-    (["calender"], "zuozhen", "没有这个命令：calender。是不是要用 calendar？"),
+    # (calender would also suggest amend: Click lists every command at least 60 % alike)
+    (["calandar"], "zuozhen", "没有这个命令：calandar。是不是要用 calendar？"),
     (["report", "quartely"], "zuozhen report", "没有这个命令：quartely。是不是要用 quarterly？"),
     (["show", "A", "B"], "zuozhen show", "多余的参数：B"),
     (["list", "--month"], "zuozhen list", "选项 --month 需要一个取值。"),

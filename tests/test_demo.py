@@ -52,7 +52,7 @@ def test_demo_covers_every_outcome(demo_db: Path) -> None:
         )
         > 0
     )
-    # The real-world turns: a withdrawal, a merge, an absent enterprise and a return.
+    # The real-world turns: a withdrawal, a merge, an absent enterprise, a return, a correction.
     assert count("SELECT count(*) FROM appeal WHERE status = 'withdrawn'") == 1
     ((dup, into),) = query(demo_db, "SELECT id, merged_into FROM appeal WHERE status = 'merged'")
     assert into is not None and dup.rsplit("-", 1)[0] == into.rsplit("-", 1)[0]
@@ -71,6 +71,14 @@ def test_demo_covers_every_outcome(demo_db: Path) -> None:
         k for (k,) in query(demo_db, "SELECT kind FROM progress WHERE appeal_id = ?", returned)
     }
     assert kinds == {"progress", "part"}
+    # A correction (更正): the returned appeal's handler, typed wrongly, with the old value.
+    ((detail,),) = query(demo_db, "SELECT detail FROM trail WHERE action = 'amend'")
+    assert '"from":"杨课长"' in detail.replace(" ", "") and returned in str(
+        query(demo_db, "SELECT entity_id FROM trail WHERE action = 'amend'")
+    )
+    assert query(
+        demo_db, "SELECT handler FROM handoff WHERE appeal_id = ? AND round = 2", returned
+    ) == [("杨科长",)]
     assert (
         count(f"SELECT count(*) FROM deadline WHERE appeal_id = '{dup}' AND done_on IS NULL") == 0
     )

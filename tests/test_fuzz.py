@@ -304,10 +304,13 @@ def _build(prefix: tuple[str, ...], chosen: list[Any], scratch: Path, db: Path) 
 def test_the_commands_of_issue_11_are_fuzzed() -> None:
     found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
              for prefix, params in COMMANDS}  # fmt: skip
-    for prefix in (("withdraw",), ("merge",), ("assign", "return"), ("assign", "progress")):
+    issue_11 = (("withdraw",), ("merge",), ("assign", "return"), ("assign", "progress"), ("amend",))
+    for prefix in issue_11:
         assert prefix in found, prefix
     assert "--absent" in found[("session", "hear")] and "--unit" in found[("assign", "report")]
     assert "--void" in found[("withdraw",)] and "--into" in found[("merge",)]
+    assert {"--reason", "--unit", "--result", "--handler", "--measures"} <= found[("amend",)]
+    assert not {"--service", "--handling"} & found[("amend",)]  # ratings are never amended
 
 
 @pytest.mark.slow

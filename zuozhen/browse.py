@@ -350,6 +350,9 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "notifications": notifications,
     }
     data["rounds"] = _rounds(data, closures)
+    from zuozhen.amend import amendments
+
+    data["amendments"] = amendments(r, key)
     return AppealView(data)
 
 

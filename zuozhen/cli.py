@@ -59,6 +59,7 @@ ORDER = (
     "assign",
     "close",
     "rate",
+    "amend",
     "withdraw",
     "merge",
     "audit",
@@ -157,6 +158,7 @@ def _register() -> None:
     """Each command module adds its commands to the app and to the shared groups."""
     from zuozhen.commands import (
         admin,
+        amend,
         announce,
         booking,
         browse,
@@ -190,6 +192,7 @@ def _register() -> None:
         hearing,
         handoff,
         closing,
+        amend,
         withdrawal,
         supervision,
     )

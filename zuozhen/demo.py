@@ -7,7 +7,8 @@ hand-offs, a late undertaking, extensions with and without a legal basis, explan
 a reopened appeal, every rating — and the real-world turns (``_turns``): an enterprise
 that withdraws, a duplicate merged into the appeal it repeats, an enterprise absent from
 its session and called to the next one, a unit that returns an appeal as not its duty
-(handed off again jointly, with progress and a co-unit's part). Everything is seeded, so
+(handed off again jointly, with progress and a co-unit's part, and its handler's name
+corrected: 更正). Everything is seeded, so
 two runs build the same file.
 
 Each appeal is a *story*: a generator that yields the date of its next act and performs
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from zuozhen import (
+    amend,
     booking,
     closing,
     handoff,
@@ -462,9 +464,11 @@ def _returned(w: _World, firm: _Firm) -> Story:
         w.case,
         w.act(accepted, f"{b}承办处室"),
         aid,
-        handler="杨科长",
+        handler="杨课长",  # a slip, corrected below (更正)
         measures=f"{b}牵头审核许可材料，{c}配合核查排放数据",
     )
+    fix = amend.given(handler="杨科长")
+    amend.amend(w.case, w.act(accepted), aid, reason="承办人职务录错（课长应为科长）", what=fix)
     yield (mid := w.wd(accepted, 4))
     handoff.progress(
         w.case, w.act(mid, f"{b}承办处室"), aid, text="已完成材料初审，正在组织现场核查"

@@ -155,6 +155,7 @@ STEPS: dict[str, Step] = {
     "withdraw": Step("撤回", OPEN_STATES, ""),
     "void": Step("作废", OPEN_STATES, ""),
     "merge": Step("合并", OPEN_STATES, ""),
+    "amend": Step("更正", (*OPEN_STATES, *FINISHED), ""),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from zuozhen import states
+from zuozhen.commands.amend import print_amendments
 from zuozhen.commands.common import AppealArg, Json, get_app, read
 
 
@@ -63,6 +64,7 @@ ACTIONS = {
     "assign.return": "退回",
     "assign.progress": "阶段性进展",
     "assign.report.part": "分工部分反馈",
+    "amend": "更正",
 }
 
 
@@ -147,6 +149,9 @@ KEYS = {
     "source": "依据",
     "from": "原日期",
     "to": "新日期",
+    "changes": "更正",
+    "moved": "转到正确单位的期限",
+    "unchanged": "与原值相同未更正",
 }
 
 
@@ -158,7 +163,11 @@ def _value(key: str, value: object) -> str:
         return states.label(str(value))
     if key == "step":
         return step_label(str(value))
-    if key == "dropped" and isinstance(value, list):
+    if key == "changes" and isinstance(value, list):
+        from zuozhen.amend import describe
+
+        return "；".join(describe(c) for c in value if isinstance(c, dict))
+    if key in ("dropped", "moved") and isinstance(value, list):
         return "、".join(f"第{r}轮{step_label(s)}（{d}）" for s, r, d in value)
     return _plain(value)
 
@@ -321,6 +330,7 @@ def _print_appeal(d: dict[str, Any]) -> None:
             )
     for rnd in d["rounds"]:
         _print_round(rnd, len(d["rounds"]) > 1)
+    print_amendments(d["amendments"])
 
 
 def _print_round(rnd: dict[str, Any], several: bool) -> None:
@@ -474,6 +484,7 @@ ENTITIES = {
     "report": "报表",
     "appeal": "诉求",
     "booking": "挂号",
+    "enterprise": "企业",
 }
 
 
