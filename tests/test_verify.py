@@ -6,7 +6,7 @@ session row changed, added or deleted behind the tool's back (exit 1). Shown her
 issue's own forgery (``update appeal set outcome=…, result=…``), an edit of each kind of
 row, rows added and deleted, the configuration and the holiday schedule; then a property
 test: random histories of clerk commands — including withdrawal, voiding, merging, an
-absent enterprise, a unit's return, progress reports and corrections — after each of which
+absent enterprise, a unit's return, progress reports and corrections (amend) — after each of which
 ``verify`` passes, and one random UPDATE of any column of those tables is always named.
 """
 
@@ -26,8 +26,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import act, book, copy_case, hear, opened, query, run_cli, tamper
-from tests.test_audit_complete import HISTORY, MOVES, SESSION_MOVES, START, _act, _template
-from zuozhen import handoff, withdrawal
+from tests.test_audit_complete import (
+    HISTORY,
+    MOVES,
+    SESSION_MOVES,
+    START,
+    UNITS,
+    _act,
+    _template,
+)
+from zuozhen import amend, handoff, withdrawal
 from zuozhen.errors import ZuozhenError
 from zuozhen.store import seal
 from zuozhen.store.maintenance import verify
@@ -190,14 +198,20 @@ def test_a_calendar_load_is_sealed(db_path: Path, tmp_path: Path) -> None:
 # -- property: random histories, verify after each command, then one random edit ----------
 
 EXTRA = {
-    "booked": ("withdraw", "void", "merge"),
-    "triaged": ("withdraw",),
-    "scheduled": ("absent",),
+    "booked": ("withdraw", "void", "merge", "amend_text"),
+    "triaged": ("withdraw", "amend_unit", "amend_text"),
+    "scheduled": ("absent", "amend_text"),
     "notified": ("absent", "withdraw"),
-    "handed_off": ("return", "progress"),
-    "undertaken": ("progress", "return", "merge"),
+    "handed_off": ("return", "progress", "amend_unit"),
+    "undertaken": ("progress", "return", "merge", "amend_unit", "amend_handler"),
+    "reported": ("amend_unit",),
+    "closed": ("amend_result", "amend_unit"),
+    "rated": ("amend_result",),
     "referred": ("void",),
 }
+
+
+DONE: dict[str, int] = {}  # commands that went through, across the histories run
 
 
 def _more(
@@ -214,11 +228,23 @@ def _more(
         "absent": lambda: hear(c, max(day, _day_of(db, aid)), aid, absent=True),
         "return": lambda: handoff.return_(c, act(day), aid, unit=unit or "", reason="非本单位职责"),
         "progress": lambda: handoff.progress(c, act(day), aid, text=f"进展{pick}"),
+        "amend_text": lambda: _amend(c, day, aid, text=f"更正后的诉求{pick}", category="服务需求"),
+        "amend_unit": lambda: _amend(c, day, aid, unit=f"{unit}={_other_unit(unit)}"),
+        "amend_handler": lambda: _amend(c, day, aid, handler=f"承办人{pick}", measures="更正"),
+        "amend_result": lambda: _amend(c, day, aid, result=f"更正后的结果{pick}"),
     }
     if cmd not in steps:
         return _act(c, db, cmd, pick, day, appeals, sessions)
     steps[cmd]()
     return max(day, _day_of(db, aid)) if cmd == "absent" else day
+
+
+def _amend(c: Any, day: date, aid: str, **fields: Any) -> Any:
+    return amend.amend(c, act(day), aid, reason="录入有误", what=amend.given(**fields))
+
+
+def _other_unit(unit: str | None) -> str:
+    return next(u for u in UNITS if u != unit)
 
 
 def _day_of(db: Path, aid: str) -> date:
@@ -263,6 +289,7 @@ def _history(steps: list[tuple[int, int, int]], seed: int) -> tuple[str, str]:
                 cmd = _pick_move(db, choice, pick, appeals)
                 with contextlib.suppress(ZuozhenError):  # refused: nothing was changed
                     day = _more(c, db, cmd, pick, day, appeals, sessions)
+                    DONE[cmd] = DONE.get(cmd, 0) + 1
                 _clean(db)
         return _edit_at_random(db, random.Random(seed))
 
@@ -318,7 +345,7 @@ def _literal(v: Any) -> str:
     return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
 
 
-EDITS: dict[tuple[str, str], int] = {}
+EDITS: dict[tuple[str, str], int] = {}  # (table, column) edited: what the trials reached
 
 
 @settings(

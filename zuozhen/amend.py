@@ -74,6 +74,7 @@ FIELDS = {
     "handler": "承办人",
     "measures": "办理措施",
     "result": "办理结果",
+    "outcome": "办结方式",
 }
 
 
@@ -90,11 +91,12 @@ class Given:
     handler: str | None = None
     measures: str | None = None
     result: str | None = None
+    outcome: str | None = None
     allow_new: bool = False
 
     def empty(self) -> bool:
         values = (self.text, self.category, self.theme, self.problem_class, self.region)
-        more = (self.unit, self.handler, self.measures, self.result)
+        more = (self.unit, self.handler, self.measures, self.result, self.outcome)
         return all(v is None for v in (*values, *more))
 
 
@@ -170,6 +172,7 @@ def given(
     handler: str | None = None,
     measures: str | None = None,
     result: str | None = None,
+    outcome: str | None = None,
     allow_new: bool = False,
 ) -> Given:
     """The options checked for form: empty, overlong or malformed values are refused."""
@@ -189,8 +192,15 @@ def given(
         else None,
         measures=clean_text(measures, "办理措施（--measures）") if measures is not None else None,
         result=clean_text(result, "办理结果（--result）") if result is not None else None,
+        outcome=_outcome(outcome) if outcome is not None else None,
         allow_new=allow_new,
     )
+
+
+def _outcome(value: str) -> str:
+    from zuozhen.closing import OUTCOMES  # as ``close --outcome`` takes it
+
+    return choose(value, OUTCOMES, "办结方式（--outcome）")
 
 
 # -- the act --------------------------------------------------------------------------------
@@ -201,7 +211,7 @@ def amend(case: CaseFile, act: Act, appeal_id: str, *, reason: str, what: Given)
     why = clean_text(reason, "更正原因（--reason）", limit=REASON_LIMIT)
     if what.empty():
         raise InputError(
-            "没有要更正的内容：请至少指定 --text、--category、--theme、--class、--region、"
+            "没有要更正的内容：请至少指定 --text、--category、--theme、--class、--region、--outcome、"
             "--unit 原单位=正确单位、--handler、--measures 或 --result 之一。"
         )
     if what.category is not None:
@@ -268,8 +278,10 @@ class _Work:
             self._unit(*w.unit)
         if w.handler is not None or w.measures is not None:
             self._undertaking()
+        if w.outcome is not None:
+            self._closed("outcome", w.outcome)
         if w.result is not None:
-            self._result(w.result)
+            self._closed("result", w.result)
 
     # -- helpers
 
@@ -455,7 +467,8 @@ class _Work:
 
     # -- 办理结果
 
-    def _result(self, new: str) -> None:
+    def _closed(self, field: str, new: str) -> None:
+        """办理结果 or 办结方式 of the closed round (the current one, else the last closed)."""
         from sqlmodel import col, select
 
         from zuozhen.models import Closure
@@ -465,24 +478,24 @@ class _Work:
             select(Closure).where(Closure.appeal_id == a.id).order_by(col(Closure.round).desc())
         ).all()
         if a.status in states.FINISHED:  # the current round is closed
-            n, old = a.round, a.result
+            n, old = a.round, getattr(a, field)
             k = next((x for x in rows if x.round == a.round), None)
         else:  # reopened, or never closed: the last closed round, if any
             k = next((x for x in rows if x.round < a.round), None)
             if k is None:
                 raise RuleError(
-                    f"诉求 {a.id} 尚未销号，没有办理结果可更正：销号请用 zuozhen close {a.id} "
-                    "--outcome … --result …。"
+                    f"诉求 {a.id} 尚未销号，没有{FIELDS[field]}可更正：销号请用 zuozhen close "
+                    f"{a.id} --outcome … --result …。"
                 )
-            n, old = k.round, k.result
-        if not self._differs("result", old, new):
+            n, old = k.round, getattr(k, field)
+        if not self._differs(field, old, new):
             return
         if n == a.round:
-            a.result = new
+            setattr(a, field, new)
         if k is not None:
-            k.result = new
+            setattr(k, field, new)
             tx.session.add(k)
-        self.changes.append(Change("result", old, new, {"round": n}))
+        self.changes.append(Change(field, old, new, {"round": n}))
 
 
 def _not_before_booking(tx: Tx, a: Appeal) -> None:

@@ -36,6 +36,10 @@ def amend(
     result: Annotated[
         str | None, typer.Option("--result", help="办理结果（当前轮次或最近一次销号的）。")
     ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option("--outcome", help="办结方式：已解决或解释说明（当前轮次或最近一次销号的）。"),
+    ] = None,
     handler: Annotated[str | None, typer.Option("--handler", help="承办人（当前轮次）。")] = None,
     measures: Annotated[
         str | None, typer.Option("--measures", help="办理措施（当前轮次）。")
@@ -46,7 +50,7 @@ def amend(
     """更正登记有误的内容：留痕记下原值、新值和原因；评价是企业的，不能更正。
 
     可更正诉求内容、类别、主题、共性类别、所属地区、承办单位（原单位=正确单位）、承办人、
-    办理措施和办理结果；与原值相同的不记录。已撤回、作废或合并的诉求不能更正。
+    办理措施、办结方式和办理结果；与原值相同的不记录。已撤回、作废或合并的诉求不能更正。
 
     示例：zuozhen amend 202610-003-1 --unit 省商务局=省商务厅 --reason "交办时单位名称录错"
 
@@ -65,6 +69,7 @@ def amend(
         handler=handler,
         measures=measures,
         result=result,
+        outcome=outcome,
         allow_new=allow_new,
     )
     r = act(ctx, step.amend, appeal, reason=reason, what=what)
