@@ -172,6 +172,7 @@ def _register() -> None:
         sessions,
         supervision,
         triage,
+        unit_sheets,
         withdrawal,
     )
     from zuozhen.commands import config as config_names
@@ -189,6 +190,7 @@ def _register() -> None:
         notify,
         hearing,
         handoff,
+        unit_sheets,
         closing,
         withdrawal,
         supervision,
