@@ -323,6 +323,7 @@ def test_bad_rows_are_named_with_their_row_and_reason(
     assert set(errors) == {rows[a] for a in [*ids, "209901-001-1"]}
     assert "2026-10-17（星期六）是周末" in errors[rows[ids[0]]]
     assert "2026-10-19（星期一）" in errors[rows[ids[0]]]  # the next working day
+    assert "请改填 2026-10-19" in errors[rows[ids[0]]] and "--by" not in errors[rows[ids[0]]]
     assert "“下周五”不是日期" in errors[rows[ids[1]]]
     assert "牵头单位 省税务局" in errors[rows[ids[2]]]
     assert "已销号" in errors[rows[ids[3]]]

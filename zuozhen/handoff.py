@@ -17,6 +17,11 @@ Units handed off to are names from the configuration (``names.admit``). The date
 gives — the promised date and an extended deadline — must be working days: a rest day is
 refused with the next working day named (``workdays.require_workday``, as for sessions).
 
+``undertake``, ``report_back`` and ``progress`` each open their own transaction; their
+``*_in`` forms (``undertake_in`` …) do the same act inside one already open, so a unit's
+workbook (unit_sheets.py) applies many rows, one savepoint each, in one transaction by the
+very same rules, its trail events naming the file (``source``).
+
 Every act asks ``states.require`` first, then changes rows and appends exactly one
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
 ``ZuozhenError`` inside that transaction, so nothing is changed. Time limits are stored in
