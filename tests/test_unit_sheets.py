@@ -132,7 +132,8 @@ def test_sheet_lists_the_units_open_items_with_the_contract_header(
     handed: tuple[Path, list[str]], tmp_path: Path
 ) -> None:
     db, ids = handed
-    path = make_sheet(db, tmp_path / "办理表.xlsx")
+    with unchanged(db):  # writing a workbook records nothing
+        path = make_sheet(db, tmp_path / "办理表.xlsx")
     wb = load_workbook(path)
     assert wb.sheetnames[:2] == ["交办事项", "说明"]
     ws = wb["交办事项"]
@@ -424,3 +425,21 @@ def test_the_sheet_file_can_be_copied_and_renamed(
     renamed = tmp_path / "财政厅回复（终稿）.xlsx"
     shutil.copy(fill(sheet, {ids[0]: {"阶段进展": "已受理"}}), renamed)
     assert do_import(db, renamed).json()["applied"] == 1
+
+
+def test_an_undertaking_dated_before_the_hand_off_is_refused(
+    handed: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """承办 as of a day before the hand-off: refused at the CLI and in a workbook alike."""
+    db, ids = handed
+    back = fill(
+        make_sheet(db, tmp_path / "s.xlsx"), {ids[0]: {"承办人": "李四", "办理措施": "核查"}}
+    )
+    with unchanged(db):
+        ran = run_cli(
+            db, "assign", "accept", ids[0], "--handler", "李四", "--measures", "核查",
+            today="2026-09-23",
+        )  # fmt: skip
+        assert ran.code == 1 and "早于诉求" in ran.stderr and "2026-09-24" in ran.stderr
+        ran = do_import(db, back, today="2026-09-23")
+        assert ran.code == 1 and "早于诉求" in ran.json()["rejected"][0]["error"]

@@ -45,20 +45,20 @@ KEY = "诉求号"
 FILL_IN = ("承办人", "办理措施", "承诺办结日期", "阶段进展", "反馈内容")
 #: Every column: name, width in characters, filled in by the unit.
 COLUMNS: tuple[tuple[str, int, bool], ...] = (
-    ("序号", 6, False),
-    (KEY, 15, False),
-    ("企业名称", 22, False),
-    ("诉求内容", 36, False),
-    ("交办日期", 12, False),
-    ("交办方式", 18, False),
-    ("承办期限", 12, False),
-    ("反馈期限", 12, False),
-    ("当前状态", 16, False),
-    ("承办人", 12, True),
-    ("办理措施", 32, True),
-    ("承诺办结日期", 14, True),
-    ("阶段进展", 32, True),
-    ("反馈内容", 32, True),
+    ("序号", 5, False),
+    (KEY, 13, False),
+    ("企业名称", 14, False),
+    ("诉求内容", 24, False),
+    ("交办日期", 11, False),
+    ("交办方式", 12, False),
+    ("承办期限", 11, False),
+    ("反馈期限", 11, False),
+    ("当前状态", 11, False),
+    ("承办人", 9, True),
+    ("办理措施", 20, True),
+    ("承诺办结日期", 11, True),
+    ("阶段进展", 20, True),
+    ("反馈内容", 20, True),
 )
 HEADER = tuple(c[0] for c in COLUMNS)
 #: The columns only the leading unit fills in (承办 is the lead's); locked on a co-unit's row.
@@ -187,6 +187,7 @@ def _header(ws: Any) -> None:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         c.border = Border(left=thin, right=thin, top=thin, bottom=thin)
         ws.column_dimensions[get_column_letter(i)].width = width
+    ws.row_dimensions[HEADER_ROW].height = 30
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=3)
 
 
@@ -209,6 +210,9 @@ def _row(ws: Any, r: int, n: int, line: Line) -> None:
         "阶段进展": line.progress,
         "反馈内容": line.report,
     }
+    # Two lines at least: room to write in.
+    cells = [(str(values[name] or ""), width) for name, width, _f in COLUMNS]
+    ws.row_dimensions[r].height = max(30.0, _height(cells))
     grey = PatternFill("solid", fgColor="F2F2F2")
     thin = Side(style="thin", color="BFBFBF")
     for i, (name, _width, fill_in) in enumerate(COLUMNS, start=1):
@@ -310,7 +314,8 @@ def _notes(wb: Any, unit: str, made_on: date, notes: list[tuple[str, str]]) -> N
     ws.cell(row=3, column=1, value="栏目").font = Font(bold=True)
     ws.cell(row=3, column=2, value="说明").font = Font(bold=True)
     for i, (name, text) in enumerate(notes, start=4):
-        ws.cell(row=i, column=1, value=name).alignment = Alignment(vertical="top")
+        ws.row_dimensions[i].height = _height([(name, 16), (text, 90)])
+        ws.cell(row=i, column=1, value=name).alignment = Alignment(vertical="top", wrap_text=True)
         c = ws.cell(row=i, column=2, value=text)
         c.data_type = "s"
         c.alignment = Alignment(wrap_text=True, vertical="top")
@@ -332,6 +337,19 @@ def _meta(wb: Any, unit: str, made_on: date, lines: list[Line]) -> None:
     for line in lines:
         ws.append([line.appeal, line.round])
     ws.protection.sheet = True
+
+
+def _height(cells: Any) -> float:
+    """A row tall enough for its wrapped texts (spreadsheets do not grow rows written by a
+    program): 15 points a line, lines counted by display width (CJK characters double)."""
+    from zuozhen.files.xlsx import display_width
+
+    lines = 1
+    for text, width in cells:
+        per_line = max(1, width - 1)
+        n = sum(max(1, -(-display_width(p) // per_line)) for p in str(text).split("\n"))
+        lines = max(lines, n)
+    return min(409.0, 15.0 * lines)
 
 
 # -- reading --------------------------------------------------------------------------------
