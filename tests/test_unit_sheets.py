@@ -339,6 +339,8 @@ def test_bad_rows_are_named_with_their_row_and_reason(
     assert [p["text"] for p in current(db, ids[2])["parts"]] == ["已办结"]
     # A bad row is undone as a whole: no half of it stays (1's accept was refused).
     assert show(db, ids[0])["status"] == "handed_off"
+    # The rows rolled back left no gap or fork in the hash-chained trail.
+    assert run_cli(db, "verify").code == 0
 
 
 def test_strict_applies_nothing_when_a_row_is_bad(
@@ -443,3 +445,33 @@ def test_an_undertaking_dated_before_the_hand_off_is_refused(
         assert ran.code == 1 and "早于诉求" in ran.stderr and "2026-09-24" in ran.stderr
         ran = do_import(db, back, today="2026-09-23")
         assert ran.code == 1 and "早于诉求" in ran.json()["rejected"][0]["error"]
+
+
+def test_a_row_failing_at_its_last_act_is_undone_whole(
+    handed: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    """承办 and 阶段进展 pass, the report is too long: none of the three stays, the other
+    row is recorded, and the trail's hash chain holds across the rolled-back savepoint."""
+    db, ids = handed
+    back = fill(
+        make_sheet(db, tmp_path / "s.xlsx"),
+        {
+            ids[0]: {
+                "承办人": "李四",
+                "办理措施": "核查",
+                "阶段进展": "已约谈",
+                "反馈内容": "长" * 4001,
+            },
+            ids[1]: {"阶段进展": "已受理"},
+        },
+    )
+    ran = do_import(db, back)
+    assert ran.code == 0, ran.stderr
+    assert ran.json()["applied"] == 1 and "过长" in ran.json()["rejected"][0]["error"]
+    h = current(db, ids[0])
+    assert (
+        h["handler"] is None and h["progress"] == [] and show(db, ids[0])["status"] == "handed_off"
+    )
+    assert [p["text"] for p in current(db, ids[1])["progress"]] == ["已受理"]
+    assert query(db, "SELECT count(*) FROM trail WHERE action = 'assign.accept'") == [(0,)]
+    assert run_cli(db, "verify").code == 0
