@@ -198,6 +198,14 @@ def file_strategy(scratch: Path, ids: dict[str, list[str]]) -> st.SearchStrategy
                 ]
             ),
         ),
+        # A unit's returned workbook (assign import): real appeal IDs, generated fill-ins.
+        st.tuples(
+            st.just("workbook"),
+            st.lists(
+                st.tuples(st.sampled_from(ids["appeals"]), value_strategy(ids), plausible(ids)),
+                max_size=3,
+            ),
+        ),
         st.just(("case",)),
         st.just(("dir",)),
         st.just(("missing-dir",)),
@@ -212,6 +220,8 @@ def materialise(spec: Any, scratch: Path, db: Path) -> str:
         return str(scratch)
     if kind == "missing-dir":
         return str(scratch / "没有这个目录" / "x.csv")
+    if kind == "workbook":
+        return _workbook(spec[1], scratch)
     name = spec[1]
     path = scratch / name
     if kind == "content":
@@ -219,6 +229,26 @@ def materialise(spec: Any, scratch: Path, db: Path) -> str:
             path.write_bytes(spec[2].encode("utf-8", "surrogatepass"))
         except (OSError, ValueError):
             return str(scratch / "x")
+    return str(path)
+
+
+def _workbook(rows: list[tuple[str, str, str]], scratch: Path) -> str:
+    """A returned unit workbook (the contract's header) holding generated values."""
+    from openpyxl import Workbook
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    path = scratch / "办理表.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "交办事项"
+    ws.append(["诉求号", "承办人", "办理措施", "承诺办结日期", "阶段进展", "反馈内容"])
+    for appeal, text, other in rows:
+        try:
+            ws.append([appeal, text[:100], text, other, other, text])
+        except (IllegalCharacterError, ValueError):
+            ws.append([appeal, "李四", "核查", other, "进展", "已办结"])
+    scratch.mkdir(exist_ok=True)
+    wb.save(path)
     return str(path)
 
 
@@ -311,6 +341,16 @@ def test_the_commands_of_issue_11_are_fuzzed() -> None:
     assert "--void" in found[("withdraw",)] and "--into" in found[("merge",)]
     assert {"--reason", "--unit", "--result", "--handler", "--measures"} <= found[("amend",)]
     assert not {"--service", "--handling"} & found[("amend",)]  # ratings are never amended
+
+
+def test_the_commands_of_issue_13_are_fuzzed() -> None:
+    """The unit's workbook: written for a (fuzzed) unit, and imported from a file that is
+    sometimes a real workbook with generated fill-ins (``_workbook``)."""
+    found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
+             for prefix, params in COMMANDS}  # fmt: skip
+    assert {"--unit", "--output"} <= found[("assign", "sheet")]
+    assert {"file", "--strict", "--unit"} <= found[("assign", "import")]
+    assert "file" in FILE_PARAMS and "--output" in FILE_PARAMS
 
 
 @pytest.mark.slow

@@ -174,6 +174,7 @@ def _register() -> None:
         sessions,
         supervision,
         triage,
+        unit_sheets,
         withdrawal,
     )
     from zuozhen.commands import config as config_names
@@ -191,6 +192,7 @@ def _register() -> None:
         notify,
         hearing,
         handoff,
+        unit_sheets,
         closing,
         amend,
         withdrawal,

@@ -17,6 +17,11 @@ Units handed off to are names from the configuration (``names.admit``). The date
 gives — the promised date and an extended deadline — must be working days: a rest day is
 refused with the next working day named (``workdays.require_workday``, as for sessions).
 
+``undertake``, ``report_back`` and ``progress`` each open their own transaction; their
+``*_in`` forms (``undertake_in`` …) do the same act inside one already open, so a unit's
+workbook (unit_sheets.py) applies many rows, one savepoint each, in one transaction by the
+very same rules, its trail events naming the file (``source``).
+
 Every act asks ``states.require`` first, then changes rows and appends exactly one
 audit-trail event inside one transaction (``CaseFile.write``); any refusal raises a
 ``ZuozhenError`` inside that transaction, so nothing is changed. Time limits are stored in
@@ -41,7 +46,7 @@ from zuozhen import appeals, duties, names, states
 from zuozhen.errors import InputError, RuleError
 from zuozhen.models import Appeal, Extension, Handoff, Progress
 from zuozhen.store.storage import Act, CaseFile, Tx
-from zuozhen.validation import clean_text
+from zuozhen.validation import HANDLER_LIMIT, clean_text
 from zuozhen.workdays import require_workday
 
 
@@ -190,49 +195,72 @@ def undertake(
     case: CaseFile, act: Act, appeal_id: str, *, handler: str, measures: str, by: date | None = None
 ) -> Undertaken:
     """承办: handler, measures and the promised date (not past the report deadline)."""
-    who = clean_text(handler, "承办人", limit=100)
-    what = clean_text(measures, "办理措施")
     with case.write(act) as tx:
-        a = appeals.load(tx, appeal_id)
-        states.require(a.id, a.status, "undertake")
-        h = appeals.current_handoff(tx, a)
-        plan_due = duties.of_round(tx, a.id, "accept", a.round).due
-        report_due = duties.of_round(tx, a.id, "report", a.round).due
-        promised = by or report_due
-        if promised > report_due:
-            raise RuleError(
-                f"承诺办结日期 {promised.isoformat()} 晚于反馈期限 {report_due.isoformat()}："
-                f"如确需更长时间，请先由承办单位书面申请延期（zuozhen assign extend {a.id} "
-                "--to 日期 --reason 理由），再确认承办。"
-            )
-        if promised < tx.today:
-            raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
-        if by is not None:
-            _promise_on_workday(tx, by, report_due)
-        late = _done_late(tx, a, "accept", plan_due)
-        h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
-        h.accepted_late = late
-        tx.session.add(h)
-        appeals.set_status(tx, a, "undertaken")
-        tx.record(
-            "assign.accept",
-            "appeal",
-            a.id,
-            {
-                "round": a.round,
-                "handler": who,
-                "measures": what,
-                "promised_by": promised,
-                "late": late,
-            },
+        return undertake_in(tx, appeal_id, handler=handler, measures=measures, by=by)
+
+
+def undertake_in(
+    tx: Tx,
+    appeal_id: str,
+    *,
+    handler: str,
+    measures: str,
+    by: date | None = None,
+    source: str | None = None,
+) -> Undertaken:
+    """``undertake`` inside an open transaction (a unit's workbook applies many rows in one);
+    ``source`` names where the act came from in its trail event."""
+    who = clean_text(handler, "承办人", limit=HANDLER_LIMIT)
+    what = clean_text(measures, "办理措施")
+    a = appeals.load(tx, appeal_id)
+    states.require(a.id, a.status, "undertake")
+    h = appeals.current_handoff(tx, a)
+    _not_before_hand_off(tx, a, h)
+    plan_due = duties.of_round(tx, a.id, "accept", a.round).due
+    report_due = duties.of_round(tx, a.id, "report", a.round).due
+    promised = by or report_due
+    if promised > report_due:
+        raise RuleError(
+            f"承诺办结日期 {promised.isoformat()} 晚于反馈期限 {report_due.isoformat()}："
+            f"如确需更长时间，请先由承办单位书面申请延期（zuozhen assign extend {a.id} "
+            "--to 日期 --reason 理由），再确认承办。"
         )
-        return Undertaken(a.id, who, promised, plan_due, report_due, late)
+    if promised < tx.today:
+        raise InputError(f"承诺办结日期 {promised.isoformat()} 早于今天，请检查。")
+    if by is not None:
+        _promise_on_workday(tx, by, report_due, typed=source is None)
+    late = _done_late(tx, a, "accept", plan_due)
+    h.accepted_on, h.handler, h.measures, h.promised_by = tx.today, who, what, promised
+    h.accepted_late = late
+    tx.session.add(h)
+    appeals.set_status(tx, a, "undertaken")
+    tx.record(
+        "assign.accept",
+        "appeal",
+        a.id,
+        {
+            "round": a.round,
+            "handler": who,
+            "measures": what,
+            "promised_by": promised,
+            "late": late,
+            **_came_from(source),
+        },
+    )
+    return Undertaken(a.id, who, promised, plan_due, report_due, late)
 
 
-def _promise_on_workday(tx: Tx, by: date, report_due: date) -> None:
-    """The promised date is a working day (a time limit ends on one), named for a rest day."""
+def _came_from(source: str | None) -> dict[str, str]:
+    """The trail detail naming where an act came from (a unit's workbook), when it did."""
+    return {"source": source} if source else {}
+
+
+def _promise_on_workday(tx: Tx, by: date, report_due: date, typed: bool = True) -> None:
+    """The promised date is a working day (a time limit ends on one), named for a rest day;
+    ``typed``: given as ``--by`` (else read from a file)."""
     due = report_due.isoformat()
-    tip = f"请改用 --by {{next}} 或其他工作日（不晚于反馈期限 {due}）。"
+    again = "请改用 --by {next}" if typed else "请改填 {next}"
+    tip = f"{again} 或其他工作日（不晚于反馈期限 {due}）。"
     require_workday(tx.case.calendar, by, what="承诺办结日期 ", action="不是工作日", tip=tip)
 
 
@@ -241,34 +269,43 @@ def report_back(
 ) -> Reported:
     """反馈: the leading unit's report closes the step (late if after the report deadline);
     ``unit`` naming a co-unit of a joint hand-off records that unit's part instead."""
+    with case.write(act) as tx:
+        return report_back_in(tx, appeal_id, text=text, unit=unit)
+
+
+def report_back_in(
+    tx: Tx, appeal_id: str, *, text: str, unit: str | None = None, source: str | None = None
+) -> Reported:
+    """``report_back`` inside an open transaction; ``source`` as for ``undertake_in``."""
     body = clean_text(text, "反馈内容")
     name = clean_text(unit, "反馈单位（--unit）", limit=100) if unit is not None else None
-    with case.write(act) as tx:
-        a = appeals.load(tx, appeal_id)
-        if name is not None and a.status in states.STEPS["part"].sources:
-            h = appeals.current_handoff(tx, a)
-            if name != h.lead_unit:
-                return _report_part(tx, a, h, name, body)
-        states.require(a.id, a.status, "report_back")
+    a = appeals.load(tx, appeal_id)
+    if name is not None and a.status in states.STEPS["part"].sources:
         h = appeals.current_handoff(tx, a)
-        due = duties.of_round(tx, a.id, "report", a.round).due
-        late = _done_late(tx, a, "report", due)
-        h.reported_on, h.report_text, h.reported_late = tx.today, body, late
-        tx.session.add(h)
-        appeals.set_status(tx, a, "reported")
-        waiting = [u for u in appeals.unit_list(h.units)[1:] if not _part_of(tx, a, u)]
-        close_limit = tx.case.config.limits.close
-        duties.open_duty(tx, a.id, "close", tx.today, close_limit, "wd", round=a.round)
-        tx.record(
-            "assign.report",
-            "appeal",
-            a.id,
-            {"round": a.round, "text": body, "late": late, "report_due": due},
-        )
-        return Reported(a.id, due, late, h.lead_unit, False, waiting)
+        if name != h.lead_unit:
+            return _report_part(tx, a, h, name, body, source)
+    states.require(a.id, a.status, "report_back")
+    h = appeals.current_handoff(tx, a)
+    due = duties.of_round(tx, a.id, "report", a.round).due
+    late = _done_late(tx, a, "report", due)
+    h.reported_on, h.report_text, h.reported_late = tx.today, body, late
+    tx.session.add(h)
+    appeals.set_status(tx, a, "reported")
+    waiting = [u for u in appeals.unit_list(h.units)[1:] if not _part_of(tx, a, u)]
+    close_limit = tx.case.config.limits.close
+    duties.open_duty(tx, a.id, "close", tx.today, close_limit, "wd", round=a.round)
+    tx.record(
+        "assign.report",
+        "appeal",
+        a.id,
+        {"round": a.round, "text": body, "late": late, "report_due": due, **_came_from(source)},
+    )
+    return Reported(a.id, due, late, h.lead_unit, False, waiting)
 
 
-def _report_part(tx: Tx, a: Appeal, h: Handoff, unit: str, body: str) -> Reported:
+def _report_part(
+    tx: Tx, a: Appeal, h: Handoff, unit: str, body: str, source: str | None = None
+) -> Reported:
     """A co-unit's part of a joint hand-off's report (分工部分): once per co-unit per round."""
     _of_round(a, h, unit, "反馈分工部分")
     _not_before_hand_off(tx, a, h)
@@ -297,7 +334,14 @@ def _report_part(tx: Tx, a: Appeal, h: Handoff, unit: str, body: str) -> Reporte
         "assign.report.part",
         "appeal",
         a.id,
-        {"round": a.round, "unit": unit, "text": body, "late": late, "report_due": due},
+        {
+            "round": a.round,
+            "unit": unit,
+            "text": body,
+            "late": late,
+            "report_due": due,
+            **_came_from(source),
+        },
     )
     waiting = [u for u in appeals.unit_list(h.units)[1:] if u != unit and not _part_of(tx, a, u)]
     return Reported(a.id, due, late, unit, True, waiting)
@@ -438,32 +482,40 @@ def progress(
     case: CaseFile, act: Act, appeal_id: str, *, text: str, unit: str | None = None
 ) -> Progressed:
     """阶段性进展: an interim report of a unit of the round (default the leading unit)."""
+    with case.write(act) as tx:
+        return progress_in(tx, appeal_id, text=text, unit=unit)
+
+
+def progress_in(
+    tx: Tx, appeal_id: str, *, text: str, unit: str | None = None, source: str | None = None
+) -> Progressed:
+    """``progress`` inside an open transaction; ``source`` as for ``undertake_in``."""
     body = clean_text(text, "进展情况（--text）")
     name = clean_text(unit, "报送单位（--unit）", limit=100) if unit is not None else None
-    with case.write(act) as tx:
-        a = appeals.load(tx, appeal_id)
-        states.require(a.id, a.status, "progress")
-        h = appeals.current_handoff(tx, a)
-        name = name or h.lead_unit
-        _of_round(a, h, name, "报送阶段性进展")
-        _not_before_hand_off(tx, a, h)
-        tx.session.add(
-            Progress(
-                appeal_id=a.id,
-                round=a.round,
-                unit=name,
-                kind="progress",
-                reported_on=tx.today,
-                text=body,
-            )
+    a = appeals.load(tx, appeal_id)
+    states.require(a.id, a.status, "progress")
+    h = appeals.current_handoff(tx, a)
+    name = name or h.lead_unit
+    _of_round(a, h, name, "报送阶段性进展")
+    _not_before_hand_off(tx, a, h)
+    tx.session.add(
+        Progress(
+            appeal_id=a.id,
+            round=a.round,
+            unit=name,
+            kind="progress",
+            reported_on=tx.today,
+            text=body,
         )
-        a.updated_at = tx.at
-        tx.session.add(a)
-        tx.session.flush()
-        count = tx.session.exec(
-            select(func.count()).where(
-                Progress.appeal_id == a.id, Progress.round == a.round, Progress.kind == "progress"
-            )
-        ).one()
-        tx.record("assign.progress", "appeal", a.id, {"round": a.round, "unit": name, "text": body})
-        return Progressed(a.id, a.round, name, tx.today, int(count))
+    )
+    a.updated_at = tx.at
+    tx.session.add(a)
+    tx.session.flush()
+    count = tx.session.exec(
+        select(func.count()).where(
+            Progress.appeal_id == a.id, Progress.round == a.round, Progress.kind == "progress"
+        )
+    ).one()
+    detail = {"round": a.round, "unit": name, "text": body, **_came_from(source)}
+    tx.record("assign.progress", "appeal", a.id, detail)
+    return Progressed(a.id, a.round, name, tx.today, int(count))

@@ -20,6 +20,8 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_INDEX = {c: i for i, c in enumerate(USCC_CHARS)}
 
 MAX_TEXT = 4000
+#: The longest 承办人 (a name, or names and a phone line) a hand-off keeps.
+HANDLER_LIMIT = 100
 
 
 def parse_date(value: str, what: str = "日期") -> date:
