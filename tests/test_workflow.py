@@ -52,9 +52,11 @@ def open_duties(case: CaseFile, aid: str) -> dict[str, Deadline]:
     return {d.step: d for d in rows if d.done_on is None}
 
 
-def trail_count(case: CaseFile) -> int:
+def trail_count(case: CaseFile, action: str | None = None) -> int:
+    """The acts in the trail (``action``: only those; the seals, store/seal.py, aside)."""
     with case.read() as s:
-        return len(s.exec(select(Trail)).all())
+        rows = s.exec(select(Trail)).all()
+    return sum(1 for t in rows if (t.action == action if action else t.action != "seal"))
 
 
 def referred(case: CaseFile, aid: str, day: date = D0) -> None:
@@ -341,9 +343,10 @@ def test_each_act_records_exactly_one_event(case: CaseFile, ids: list[str]) -> N
         lambda: supervision.revisit(case, act(D0), ids[0], note="好", reopen=True),
     ]
     for step in steps:
-        before = trail_count(case)
+        before, sealed = trail_count(case), trail_count(case, "seal")
         step()
         assert trail_count(case) == before + 1
+        assert trail_count(case, "seal") == sealed + 1  # and one seal of what it changed
 
 
 # -- every illegal step through the CLI: exit 1, Chinese message, nothing changed ---------
