@@ -360,6 +360,33 @@ def test_the_result_of_the_closed_round_is_corrected_everywhere(db_path: Path) -
     assert shown["result"] is None and shown["rounds"][0]["result"] == "已兑现补贴 12.5 万元"
 
 
+def test_the_outcome_of_the_closed_round_is_corrected_and_counted(db_path: Path) -> None:
+    """已解决 typed for an explanation (解释说明): corrected on the appeal and its round, so
+    the quarterly 解释说明 column counts it; a value outside the two is refused."""
+    a = handed_to_typo(db_path)
+    undertake(db_path, date(2026, 10, 22), a)
+    report_back(db_path, date(2026, 10, 23), a)
+    close_out(db_path, date(2026, 10, 26), a, outcome="已解决", result="已说明政策口径")
+
+    def explained() -> int:
+        doc = must(
+            db_path, "report", "quarterly", "--quarter", "2026Q4", "--json", today="2026-10-27"
+        )
+        return int(doc["total"]["explained"])
+
+    before = explained()
+    with unchanged(db_path):
+        bad = run_cli(db_path, "amend", a, "--outcome", "已办结", "--reason", "x", today=TODAY)
+    assert bad.code == 1 and "已解决、解释说明" in bad.stderr
+    doc = amend(db_path, a, "--outcome", "解释说明", "--reason", "实为政策解释", today="2026-10-27")
+    assert doc["changes"] == [{"field": "outcome", "from": "已解决", "to": "解释说明", "round": 1}]
+    shown = must(db_path, "show", a, "--json")
+    assert shown["outcome"] == "解释说明" and shown["rounds"][0]["outcome"] == "解释说明"
+    assert query(db_path, "SELECT outcome FROM closure WHERE appeal_id = ?", a) == [("解释说明",)]
+    assert explained() == before + 1
+    assert must(db_path, "verify", "--json")["ok"] is True
+
+
 def test_handler_and_measures_of_the_undertaking_are_corrected(db_path: Path) -> None:
     a = handed_to_typo(db_path)
     with unchanged(db_path):
