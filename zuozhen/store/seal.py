@@ -12,8 +12,8 @@ A *record* is what a clerk names: an appeal with everything that hangs on it (it
 rounds, progress, absences, extensions, closures, call-ups, ratings, revisits and
 deadlines, each table digested on its own so ``verify`` can say which part differs), a
 booking, an enterprise, a session, a configuration setting or a loaded holiday schedule.
-Digests are SHA-256 over the rows' (column, value) pairs in column-name order (dates as ISO
-text, booleans as 0/1: the same on SQLite and PostgreSQL; NULLs left out, so a nullable
+Digests are SHA-256 over each row as one text the database itself writes (``_Columns``:
+``name=value;`` in column-name order, values quoted by type, NULLs left out so a nullable
 column added by a later version changes nothing), cut to 16 hex digits.
 
 Which records a transaction touched is collected without the domain code's help: ORM
@@ -26,10 +26,9 @@ of an enterprise row does not reveal its phone number to anyone without the row.
 from __future__ import annotations
 
 import hashlib
-import heapq
 from collections.abc import Iterable, Iterator
 from datetime import date
-from itertools import chain, groupby, islice
+from itertools import chain, count, islice
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Delete, Insert, Update, event
@@ -72,40 +71,47 @@ _KIND_OF_TABLE = {table: kind for kind, (table, _k, _n) in RECORDS.items()}
 Digest = str | dict[str, str] | None  # an appeal's is per table; None: deleted
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    return v
-
-
 class _Columns:
     """Each sealed table's columns in name order, as the models define them (migrations
-    bring every case file to the models before anything is sealed)."""
+    bring every case file to the models before anything is sealed, and one that reshapes a
+    sealed table reseals), dates as ISO text and booleans as 0/1 on both engines."""
 
-    def __init__(self, _conn: Connection | None = None) -> None:
+    def __init__(self, conn: Connection) -> None:
+        from sqlalchemy import Boolean, Date
         from sqlmodel import SQLModel
 
         import zuozhen.models  # noqa: F401  (registers the tables)
 
+        pg = conn.dialect.name == "postgresql"
         tables = set(APPEAL_PARTS) | {t for t, _k, _n in RECORDS.values()}
         meta = SQLModel.metadata.tables
-        self.of = {t: sorted(c.name for c in meta[t].columns) for t in tables}
+        self.row: dict[str, str] = {}
+        for t in tables:
+            exprs = []
+            for c in sorted(meta[t].columns, key=lambda c: c.name):
+                q = f'"{c.name}"'
+                if pg and isinstance(c.type, Date):
+                    q = f"to_char({q}, 'YYYY-MM-DD')"
+                elif pg and isinstance(c.type, Boolean):
+                    q = f"CAST({q} AS INTEGER)"
+                exprs.append(q)
+            self.row[t] = ", ".join(exprs)
 
     def select(self, table: str) -> str:
-        return ", ".join(f'"{c}"' for c in self.of[table])
+        return self.row[table]
 
 
-def _hash(names: list[str], rows: Iterable[tuple[Any, ...]]) -> str:
-    """Rows as (column, value) pairs, empty (NULL) values left out: a nullable column a
-    later version adds leaves every digest as it was."""
-    h = hashlib.sha256()
-    for row in rows:
-        pairs = tuple((c, _norm(v)) for c, v in zip(names, row, strict=True) if v is not None)
-        h.update(repr(pairs).encode("utf-8"))
-        h.update(b"\x1e")
-    return h.hexdigest()[:16]
+_MASK = (1 << 64) - 1
+
+
+def _row(row: tuple[Any, ...]) -> int:
+    """One row as 64 bits of SHA-256 over its ``repr``: text quoted, numbers bare (``'1'``
+    and ``1`` differ), NULL as None; the row's own id is in it, so no two rows are alike."""
+    return int.from_bytes(hashlib.sha256(repr(row).encode("utf-8")).digest()[:8], "big")
+
+
+def _hex(acc: int) -> str:
+    return f"{acc & _MASK:016x}"
 
 
 def _chunks(items: Iterable[str], n: int) -> Iterator[list[str]]:
@@ -119,96 +125,79 @@ def _in(ids: list[str]) -> tuple[str, dict[str, Any]]:
     return ", ".join(f":{n}" for n in names), dict(zip(names, ids, strict=True))
 
 
-def _rows(conn: Connection, cols: _Columns, table: str, key: str, ids: list[str]) -> Iterator[Any]:
-    """(key, row) of ``table`` whose ``key`` is one of ``ids``, by key then row."""
-    from sqlalchemy import text
-
-    marks, params = _in(ids)
-    order = f'"{key}", id' if key == "appeal_id" else f'"{key}"'
-    sql = f'SELECT "{key}", {cols.select(table)} FROM "{table}" WHERE "{key}" IN ({marks}) ORDER BY {order}'
-    for row in conn.execute(text(sql), params):
-        yield row[0], tuple(row[1:])
+def _sums(rows: Iterable[tuple[Any, ...]], table: str, into: dict[str, dict[str, int]]) -> None:
+    """Add each row (key first) to its record's sum for ``table``: a record's digest of a
+    table is the sum of its rows' (mod 2⁶⁴), so rows are read in any order, no sorting."""
+    for r in rows:
+        parts = into.setdefault(str(r[0]), {})
+        parts[table] = parts.get(table, 0) + _row(r[1:])
 
 
 def digests(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, Digest]:
     """The current digest of each record (None where it no longer exists)."""
+    from sqlalchemy import text
+
     cols = _Columns(conn)
     out: dict[str, Digest] = {}
     for chunk in _chunks(sorted(set(ids)), 500):
-        if kind == "appeal":
-            parts: dict[str, dict[str, str]] = {}
-            for table in APPEAL_PARTS:
-                key = "id" if table == "appeal" else "appeal_id"
-                for rid, rows in _grouped(_rows(conn, cols, table, key, chunk)):
-                    parts.setdefault(rid, {})[table] = _hash(cols.of[table], rows)
-            for rid in chunk:
-                out[rid] = parts.get(rid) if "appeal" in parts.get(rid, {}) else None
-        else:
-            table, key, _name = RECORDS[kind]
-            typed: list[Any] = [int(i) for i in chunk] if kind == "calendar" else chunk
-            found = {
-                str(rid): _hash(cols.of[table], rows)
-                for rid, rows in _grouped(_rows(conn, cols, table, key, typed))
-            }
-            for rid in chunk:
-                out[rid] = found.get(rid)
+        tables = APPEAL_PARTS if kind == "appeal" else [RECORDS[kind][0]]
+        typed: list[Any] = [int(i) for i in chunk] if kind == "calendar" else chunk
+        marks, params = _in(typed)
+        sums: dict[str, dict[str, int]] = {}
+        for table in tables:
+            key = "appeal_id" if table in APPEAL_PARTS and table != "appeal" else RECORDS[kind][1]
+            sql = f'SELECT "{key}", {cols.select(table)} FROM "{table}" WHERE "{key}" IN ({marks})'
+            _sums(conn.execute(text(sql), params), table, sums)
+        for rid in chunk:
+            parts = sums.get(rid, {})
+            out[rid] = _digest(kind, parts)
     return out
 
 
-def _grouped(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, list[Any]]]:
-    current: Any = None
-    rows: list[Any] = []
-    for rid, row in pairs:
-        if rows and rid != current:
-            yield current, rows
-            rows = []
-        current = rid
-        rows.append(row)
-    if rows:
-        yield current, rows
+def _digest(kind: str, parts: dict[str, int]) -> Digest:
+    """An appeal's per-table digests (its own row gone: None); another record's one."""
+    if kind == "appeal":
+        return {t: _hex(v) for t, v in parts.items()} if "appeal" in parts else None
+    table = RECORDS[kind][0]
+    return _hex(parts[table]) if table in parts else None
 
 
-def _ordered(conn: Connection, sql: str) -> Iterator[Any]:
-    """Rows of a whole-table scan, streamed (a server-side cursor on PostgreSQL)."""
-    from sqlalchemy import text
-
-    return iter(conn.execute(text(sql).execution_options(stream_results=True, yield_per=5000)))
+_CURSORS = count()
 
 
-def _collate(conn: Connection) -> str:
-    # Byte order on both engines, so the k-way merge below meets the keys in Python's order.
-    return ' COLLATE "C"' if conn.dialect.name == "postgresql" else ""
-
-
-def _appeal_stream(conn: Connection, cols: _Columns) -> Iterator[tuple[str, dict[str, str]]]:
-    """Every appeal's digests, in ID order: one ordered scan per table, merged."""
-
-    def scan(table: str) -> Iterator[tuple[str, str, str]]:
-        key = "id" if table == "appeal" else "appeal_id"
-        order = f'"{key}"{_collate(conn)}' + (", id" if key == "appeal_id" else "")
-        sql = f'SELECT "{key}", {cols.select(table)} FROM "{table}" ORDER BY {order}'
-        pairs = ((str(r[0]), tuple(r[1:])) for r in _ordered(conn, sql))
-        for rid, rows in _grouped(pairs):
-            yield rid, table, _hash(cols.of[table], rows)
-
-    merged = heapq.merge(*(scan(t) for t in APPEAL_PARTS), key=lambda x: x[0])
-    for rid, group in groupby(merged, key=lambda x: x[0]):
-        yield rid, {table: digest for _rid, table, digest in group}
+def _scan(conn: Connection, sql: str) -> Iterator[tuple[Any, ...]]:
+    """Rows of a whole-table scan as plain tuples, fetched in batches straight from the
+    driver (a named, server-side cursor on PostgreSQL, so memory stays flat)."""
+    raw: Any = conn.connection.dbapi_connection
+    pg = conn.dialect.name == "postgresql"
+    cur = raw.cursor(name=f"zuozhen_seal_{next(_CURSORS)}") if pg else raw.cursor()
+    try:
+        cur.execute(sql)
+        while rows := cur.fetchmany(5000):
+            yield from rows
+    finally:
+        cur.close()
 
 
 def everything(conn: Connection) -> Iterator[tuple[str, str, Digest]]:
-    """(kind, id, digest) of every record as it is now, streamed (``verify``, ``seal_all``).
+    """(kind, id, digest) of every record as it is now (``verify``, ``seal_all``): one
+    plain scan of each table, in storage order.
 
     An appeal whose own row is gone but whose parts are left comes with no ``appeal`` key.
     """
     cols = _Columns(conn)
-    for rid, parts in _appeal_stream(conn, cols):
-        yield "appeal", rid, parts
+    appeals: dict[str, dict[str, int]] = {}
+    for table in APPEAL_PARTS:
+        key = "id" if table == "appeal" else "appeal_id"
+        _sums(_scan(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'), table, appeals)
+    for rid, parts in appeals.items():
+        yield "appeal", rid, {t: _hex(v) for t, v in parts.items()}
+    appeals.clear()
     for kind, (table, key, _name) in RECORDS.items():
         if kind == "appeal":
             continue
-        for r in _ordered(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'):
-            yield kind, str(r[0]), _hash(cols.of[table], [tuple(r[1:])])
+        for r in _scan(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'):
+            yield kind, str(r[0]), _hex(_row(r[1:]))
 
 
 # -- collecting what a transaction touched --------------------------------------------------
