@@ -77,7 +77,7 @@ def main() -> None:
             f"| {m.peak_mb:.0f} MB |",
             flush=True,
         )
-        print(json.dumps({"size": size, **p, "cli_s": m.times}), file=sys.stderr)
+        print(json.dumps({"size": size, **p, "cli_s": m.runs}), file=sys.stderr)
 
 
 if __name__ == "__main__":
