@@ -28,7 +28,10 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
   beside 受理诉求 in the terminal view, the JSON and the bulletin (the CSV columns are
   fixed by cli.md), and 办结率 = 已办结 / (受理诉求 − 企业撤回).
 * **受理诉求** — the appeals (withdrawn ones included).
-* **现场解决** — appeals answered and resolved on the spot at the session.
+* **现场解决** — appeals answered and resolved on the spot at the session and not handed
+  off since: one resolved on the spot, then reopened (回访 ``--reopen``) and handed off
+  counts in 交办 only, so 现场解决 + 交办 + the rest (not yet heard or handed off,
+  withdrawn before) = 受理诉求.
 * **交办** — appeals handed off (交办) to a unit at least once.
 * **已办结** — appeals whose round was closed (销号), those resolved on the spot included.
   A reopened appeal is open again until its new round is closed.
@@ -367,7 +370,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
         FROM (
             SELECT {keys}, 1 AS appeals,
                 CASE WHEN (a.status = 'withdrawn' AND a.ended_on <= :cutoff) THEN 1 ELSE 0 END AS withdrawn,
-                CASE WHEN {v.on_spot} THEN 1 ELSE 0 END AS on_spot,
+                CASE WHEN {v.on_spot} AND NOT {v.handed} THEN 1 ELSE 0 END AS on_spot,
                 CASE WHEN {v.handed} THEN 1 ELSE 0 END AS handed,
                 CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
                 CASE WHEN {closed} AND ((h.id IS NULL AND {v.on_spot})
