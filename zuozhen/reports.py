@@ -196,6 +196,7 @@ class Figures:
     appeals: int = 0
     withdrawn: int = 0  # 企业撤回 by the cut-off, among ``appeals``
     resolved_on_spot: int = 0
+    reopened_handed: int = 0  # resolved on the spot, reopened and handed off: in 交办 only
     handed_off: int = 0
     closed: int = 0
     closed_on_time: int = 0
@@ -229,6 +230,7 @@ class Figures:
             "appeals",
             "withdrawn",
             "resolved_on_spot",
+            "reopened_handed",
             "handed_off",
             "closed",
             "closed_on_time",
@@ -346,7 +348,7 @@ def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> 
     return quarterly_many(r, quarter, (code,), today=today)[code]
 
 
-_FLAGS = ("withdrawn", "on_spot", "handed", "closed", "on_time", "overdue", "extended", "explained")
+_FLAGS = ("withdrawn", "on_spot", "respot", "handed", "closed", "on_time", "overdue", "extended", "explained")
 
 
 def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
@@ -371,6 +373,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
             SELECT {keys}, 1 AS appeals,
                 CASE WHEN (a.status = 'withdrawn' AND a.ended_on <= :cutoff) THEN 1 ELSE 0 END AS withdrawn,
                 CASE WHEN {v.on_spot} AND NOT {v.handed} THEN 1 ELSE 0 END AS on_spot,
+                CASE WHEN {v.on_spot} AND {v.handed} THEN 1 ELSE 0 END AS respot,
                 CASE WHEN {v.handed} THEN 1 ELSE 0 END AS handed,
                 CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
                 CASE WHEN {closed} AND ((h.id IS NULL AND {v.on_spot})
@@ -417,6 +420,7 @@ def quarterly_many(
             appeals=int(row["appeals"] or 0),
             withdrawn=int(row["withdrawn"] or 0),
             resolved_on_spot=int(row["on_spot"] or 0),
+            reopened_handed=int(row["respot"] or 0),
             handed_off=int(row["handed"] or 0),
             closed=int(row["closed"] or 0),
             closed_on_time=int(row["on_time"] or 0),
