@@ -89,7 +89,7 @@ def session_record(rec: SessionRecord, office: str, signature: str, issued: date
                 s["place"],
             ]
         ],
-        (25, 45, 36, 50),
+        (27, 45, 34, 50),
         size=12,
     )
     doc.small(f"坐诊领导：{s['lead_text']}；联合坐诊单位：{'、'.join(s['units']) or '（无）'}。")
@@ -110,7 +110,7 @@ def session_record(rec: SessionRecord, office: str, signature: str, issued: date
         doc.table(
             ["序号", "诉求号", "企业名称", "诉求内容", "现场答复/处理意见", "现场解决", "承办单位", "状态"],
             rows,
-            (9, 22, 22, 33, 30, 10, 18, 12),
+            (8, 25, 22, 34, 30, 10, 16, 11),
             size=10.5,
         )
         absent = f"，其中企业未到场{rec.absent}条" if rec.absent else ""
