@@ -28,8 +28,8 @@ from tests.factories import (
     revisit,
     run_cli,
     scheduled,
-    undertake,
     unchanged,
+    undertake,
 )
 
 OFFICE = "云南省发展和改革委员会"
@@ -124,7 +124,7 @@ def test_announcement_docx_is_a_gongwen(november: Path, tmp_path: Path) -> None:
     booking = next(p.text for p in doc.paragraphs if p.text.startswith("二、挂号时间。"))
     assert booking == "二、挂号时间。11月2日（星期一）至11月6日（星期五），即下月前5个工作日。"
     table = doc.tables[0]
-    assert [c.text for c in table.rows[0].cells][0] == "日期"
+    assert table.rows[0].cells[0].text == "日期"
     assert len(table.rows) == 5 and "11月17日" in table.rows[1].cells[0].text
     assert "人民银行云南省分行" in table.rows[2].cells[4].text
     assert_signed(doc, OFFICE, "2026年10月28日")
@@ -204,7 +204,9 @@ def test_every_overdue_unit_step_gets_a_numbered_notice(overdue: Path, tmp_path:
         assert steps == expected, n
         rows = doc.tables[0].rows[1:]
         assert len(rows) == n["items"]
-        assert {r.cells[3].text for r in rows} == {"承办" if s == "accept" else "反馈" for s in steps}
+        assert {r.cells[3].text for r in rows} == {
+            "承办" if s == "accept" else "反馈" for s in steps
+        }
         assert "2026年10月23日" in text or n["unit"] == UNITS[-1]  # the 承办 limit
         assert "2026年11月6日" in text  # the 反馈 limit, Chinese dates only
         assert "2026-1" not in text
@@ -254,7 +256,15 @@ def test_handoff_notice_per_appeal_and_per_unit(overdue: Path, tmp_path: Path) -
         for args in (
             ("assign", "notice", "209901-001-1", "--output", str(tmp_path / "a.docx")),
             ("assign", "notice", appeal, "--output", str(tmp_path / "a.pdf")),
-            ("assign", "notice", appeal, "--unit", "省财政厅", "--output", str(tmp_path / "a.docx")),
+            (
+                "assign",
+                "notice",
+                appeal,
+                "--unit",
+                "省财政厅",
+                "--output",
+                str(tmp_path / "a.docx"),
+            ),
             ("assign", "notice", "--unit", "省财政局", "--output", str(tmp_path / "a.docx")),
             ("assign", "notice", "--unit", "省教育厅", "--output", str(tmp_path / "a.docx")),
             ("assign", "notice", appeal, "--output", str(one)),  # exists, no --force
@@ -327,7 +337,9 @@ def test_bulletin_counts_add_up_and_say_how(reopened: Path, tmp_path: Path) -> N
         assert "2026年11月30日" in page.rsplit(OFFICE, 1)[-1], fmt
 
 
-def test_empty_quarter_says_none_and_a_future_one_is_refused(reopened: Path, tmp_path: Path) -> None:
+def test_empty_quarter_says_none_and_a_future_one_is_refused(
+    reopened: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "空.docx"
     must(reopened, "report", "bulletin", "--quarter", "2026Q3", "--format", "docx",
          "--output", str(out), today="2026-11-30")  # fmt: skip

@@ -315,7 +315,10 @@ def bulletin_docx(b: Bulletin) -> Gongwen:
     doc = Gongwen()
     doc.masthead(b.office or b.organiser)
     doc.title(v["title"])
-    doc.small(f"统计期间：{v['period']}（按挂号月份{v['months']}计）；数据截至：{v['as_of']}", indent=False)
+    doc.small(
+        f"统计期间：{v['period']}（按挂号月份{v['months']}计）；数据截至：{v['as_of']}",
+        indent=False,
+    )
     doc.heading1("一、总体情况")
     doc.para(v["summary"])
     doc.heading1("二、各单位办理情况")

@@ -348,7 +348,17 @@ def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> 
     return quarterly_many(r, quarter, (code,), today=today)[code]
 
 
-_FLAGS = ("withdrawn", "on_spot", "respot", "handed", "closed", "on_time", "overdue", "extended", "explained")
+_FLAGS = (
+    "withdrawn",
+    "on_spot",
+    "respot",
+    "handed",
+    "closed",
+    "on_time",
+    "overdue",
+    "extended",
+    "explained",
+)
 
 
 def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:

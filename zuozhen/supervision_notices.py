@@ -78,7 +78,9 @@ class SupervisionNotice:
         accept = sum(1 for i in self.items if i.step == "accept")
         report = len(self.items) - accept
         parts = "、".join(
-            p for p in (f"承办{accept}项" if accept else "", f"反馈{report}项" if report else "") if p
+            p
+            for p in (f"承办{accept}项" if accept else "", f"反馈{report}项" if report else "")
+            if p
         )
         return (
             f"截至{zh(self.issued)}，你单位承办的企业诉求中，以下{len(self.items)}项已超过规定时限"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from zuozhen.files.gongwen import Gongwen
     from zuozhen.handoff_notice import HandoffNotice
     from zuozhen.hearing import SessionRecord
-    from zuozhen.supervision import SupervisionNotice
+    from zuozhen.supervision_notices import SupervisionNotice
 
 
 def announcement(ann: Announcement) -> Gongwen:
@@ -108,7 +108,16 @@ def session_record(rec: SessionRecord, office: str, signature: str, issued: date
     ]
     if rows:
         doc.table(
-            ["序号", "诉求号", "企业名称", "诉求内容", "现场答复/处理意见", "现场解决", "承办单位", "状态"],
+            [
+                "序号",
+                "诉求号",
+                "企业名称",
+                "诉求内容",
+                "现场答复/处理意见",
+                "现场解决",
+                "承办单位",
+                "状态",
+            ],
             rows,
             (8, 25, 22, 34, 30, 10, 16, 11),
             size=10.5,

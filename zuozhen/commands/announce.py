@@ -24,7 +24,9 @@ def announce(
     ] = "md",
     output: Annotated[
         Path | None,
-        typer.Option("--output", help="写入文件（原子替换）；不写则输出到屏幕（docx 必须写文件）。"),
+        typer.Option(
+            "--output", help="写入文件（原子替换）；不写则输出到屏幕（docx 必须写文件）。"
+        ),
     ] = None,
     issued: Annotated[
         str | None,

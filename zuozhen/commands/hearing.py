@@ -82,9 +82,7 @@ def report_record(
     csv: Annotated[
         Path | None, typer.Option("--csv", help="另存为 CSV 文件（Excel/WPS 可直接打开）。")
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="覆盖已存在的 CSV 或 Word 文件。")
-    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的 CSV 或 Word 文件。")] = False,
     fmt: Annotated[
         str | None, typer.Option("--format", help="docx：另存为 Word 公文（须加 --output）。")
     ] = None,

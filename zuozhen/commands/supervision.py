@@ -186,4 +186,6 @@ def audit_notices(
         render.done("没有单位的承办、反馈环节超期，无需生成督办单。")
         return
     for n in notices:
-        render.done(f"{n.number}  {n.unit}：{len(n.items)} 项，{n.reply_by.isoformat()} 前回复 → {n.path}")
+        render.done(
+            f"{n.number}  {n.unit}：{len(n.items)} 项，{n.reply_by.isoformat()} 前回复 → {n.path}"
+        )

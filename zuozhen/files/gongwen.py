@@ -277,12 +277,13 @@ class Gongwen:
         bold_last: bool = False,
     ) -> Table:
         """A ruled table in a smaller 仿宋 (header row in 黑体, repeated on every page)."""
-        t = self.doc.add_table(rows=1 + len(rows), cols=len(header))
+        t: Table = self.doc.add_table(rows=1 + len(rows), cols=len(header))
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
         t.autofit = False
         line = round(size * 1.3, 1)
-        for i, row in enumerate([list(header), *[list(r) for r in rows]]):
+        grid: list[list[object]] = [list(header), *[list(r) for r in rows]]
+        for i, row in enumerate(grid):
             cells = t.rows[i].cells
             for j, value in enumerate(row):
                 cell = cells[j]
