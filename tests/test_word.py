@@ -319,8 +319,8 @@ def test_bulletin_counts_add_up_and_say_how(reopened: Path, tmp_path: Path) -> N
     doc = read_docx(out)
     assert_gongwen_page(doc)
     text = text_of(doc)
-    assert "共受理企业诉求3件" in text
-    assert "现场答复解决1件，交办2件（含现场答复解决后经回访重新交办的1件），其他0件" in text
+    assert "共受理企业诉求 3 件" in text
+    assert "现场答复解决 1 件，交办 2 件（含现场答复解决后经回访重新交办的 1 件），其他 0 件" in text
     assert "不再计入现场答复解决" in text
     total = next(r for t in doc.tables for r in t.rows if r.cells[0].text == "合计")
     assert [c.text for c in total.cells[1:4]] == ["3", "1", "2"]
@@ -333,7 +333,7 @@ def test_bulletin_counts_add_up_and_say_how(reopened: Path, tmp_path: Path) -> N
     for fmt in ("md", "html"):
         page = must(reopened, "report", "bulletin", "--quarter", "2026Q4", "--format", fmt,
                     today="2026-11-30")  # fmt: skip
-        assert "现场答复解决1件，交办2件" in page and "不再计入现场答复解决" in page, fmt
+        assert "现场答复解决 1 件，交办 2 件" in page and "不再计入现场答复解决" in page, fmt
         assert "2026年11月30日" in page.rsplit(OFFICE, 1)[-1], fmt
 
 

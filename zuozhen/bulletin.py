@@ -242,24 +242,24 @@ def summary(b: Bulletin) -> str:
     t = b.total
     if t.appeals == 0:
         return "无。本季度没有挂号受理的诉求。"
-    withdrawn = f"（其中企业撤回{t.withdrawn}件）" if t.withdrawn else ""
+    withdrawn = f"（其中企业撤回 {t.withdrawn} 件）" if t.withdrawn else ""
     others = t.appeals - t.resolved_on_spot - t.handed_off
     respot = (
-        f"（含现场答复解决后经回访重新交办的{t.reopened_handed}件）" if t.reopened_handed else ""
+        f"（含现场答复解决后经回访重新交办的 {t.reopened_handed} 件）" if t.reopened_handed else ""
+    )
+    avg = (
+        f"交办事项平均办理 {_num(t.avg_workdays)} 个工作日。"
+        if t.avg_workdays is not None
+        else "交办事项尚无办结。"
     )
     return (
-        f"{b.quarter.title}，共受理企业诉求{t.appeals}件{withdrawn}，涉及企业{b.enterprises}家。"
-        f"其中坐诊现场答复解决{t.resolved_on_spot}件，交办{t.handed_off}件{respot}，"
-        f"其他{others}件（尚未坐诊、待交办或交办前撤回）；"
-        f"已办结{t.closed}件，办结率{_num(t.closure_rate, '%')}；按期办结{t.closed_on_time}件，"
-        f"按期办结率{_num(t.on_time_rate, '%')}；超期未办结{t.overdue}件，延期{t.extended}件，"
-        f"解释说明{t.explained}件；"
-        + (
-            f"交办事项平均办理{_num(t.avg_workdays)}个工作日。"
-            if t.avg_workdays is not None
-            else "交办事项尚无办结。"
-        )
-        + f"企业评价{t.rated}次，满意率{_num(t.satisfaction_rate, '%')}。"
+        f"{b.quarter.title}，共受理企业诉求 {t.appeals} 件{withdrawn}，涉及企业 {b.enterprises} 家。"
+        f"其中坐诊现场答复解决 {t.resolved_on_spot} 件，交办 {t.handed_off} 件{respot}，"
+        f"其他 {others} 件（尚未坐诊、待交办或交办前撤回）；"
+        f"已办结 {t.closed} 件，办结率 {_num(t.closure_rate, '%')}；"
+        f"按期办结 {t.closed_on_time} 件，按期办结率 {_num(t.on_time_rate, '%')}；"
+        f"超期未办结 {t.overdue} 件，延期 {t.extended} 件，解释说明 {t.explained} 件；{avg}"
+        f"企业评价 {t.rated} 次，满意率 {_num(t.satisfaction_rate, '%')}。"
     )
 
 
