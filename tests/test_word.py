@@ -320,7 +320,9 @@ def test_bulletin_counts_add_up_and_say_how(reopened: Path, tmp_path: Path) -> N
     assert_gongwen_page(doc)
     text = text_of(doc)
     assert "共受理企业诉求 3 件" in text
-    assert "现场答复解决 1 件，交办 2 件（含现场答复解决后经回访重新交办的 1 件），其他 0 件" in text
+    assert (
+        "现场答复解决 1 件，交办 2 件（含现场答复解决后经回访重新交办的 1 件），其他 0 件" in text
+    )
     assert "不再计入现场答复解决" in text
     total = next(r for t in doc.tables for r in t.rows if r.cells[0].text == "合计")
     assert [c.text for c in total.cells[1:4]] == ["3", "1", "2"]
