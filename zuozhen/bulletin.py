@@ -334,7 +334,7 @@ def bulletin_docx(b: Bulletin) -> Gongwen:
         doc.table(
             _UNIT_HEADER,
             rows,
-            (37, *([9.2] * 8), 11, 9.4, 12.5, 12.5),
+            (31, *([9.2] * 8), 11, 9.4, 15.5, 15.5),
             size=9,
             numeric=tuple(range(1, 13)),
             bold_last=True,
@@ -347,10 +347,10 @@ def bulletin_docx(b: Bulletin) -> Gongwen:
         doc.table(
             ["序号", "诉求编号", "牵头单位", "反馈期限", "超期工作日"],
             [
-                [str(k), o["appeal"], o["unit"], o["due"], str(o["days"])]
-                for k, o in enumerate(v["overdue"], 1)
+                [str(k), o.appeal, o.unit, _zh(o.due), str(o.days_overdue)]
+                for k, o in enumerate(b.overdue, 1)
             ],
-            (14, 32, 56, 30, 24),
+            (12, 30, 52, 38, 24),
             size=10.5,
             numeric=(0, 4),
         )

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from copy import deepcopy
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -80,6 +82,40 @@ def set_font(run: Run, name: str, size: float, *, colour: RGBColor | None = None
         fonts.set(qn(attr), name)
     if colour is not None:
         run.font.color.rgb = colour
+
+
+def _twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
+
+
+def _cell_paragraph(font: str, size: float, line: float, align: str, bold: bool) -> Any:
+    """A table cell's paragraph, off the grid, one run in ``font``: copied for each cell."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    jc = f'<w:jc w:val="{align}"/>' if align else ""
+    half = round(size * 2)
+    return parse_xml(
+        f'<w:p {nsdecls("w")}><w:pPr><w:snapToGrid w:val="0"/>'
+        f'<w:spacing w:line="{round(line * 20)}" w:lineRule="exact"/>{jc}</w:pPr>'
+        f'<w:r><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" '
+        f'w:cs="{font}"/>{"<w:b/>" if bold else ""}<w:sz w:val="{half}"/>'
+        f'<w:szCs w:val="{half}"/></w:rPr></w:r></w:p>'
+    )
+
+
+def _filled(template: Any, text: str) -> Any:
+    """A copy of ``template`` holding ``text`` (a line break for each newline)."""
+    p = deepcopy(template)
+    run = p.find(qn("w:r"))
+    for k, part in enumerate(text.split("\n")):
+        if k:
+            run.append(OxmlElement("w:br"))
+        t = OxmlElement("w:t")
+        t.set(qn("xml:space"), "preserve")
+        t.text = part
+        run.append(t)
+    return p
 
 
 def no_snap(p: Paragraph) -> None:
@@ -257,12 +293,14 @@ class Gongwen:
     def heading1(self, text: str, rest: str = "") -> None:
         """一、… in 黑体; ``rest`` continues the paragraph in 仿宋 (an inline heading)."""
         p = self._para(text, font=HEADING1_FONT, indent=True)
+        p.paragraph_format.keep_with_next = not rest  # a heading of its own stays with its text
         if rest:
             set_font(p.add_run(rest), BODY_FONT, BODY_PT)
 
     def heading2(self, text: str, rest: str = "") -> None:
         """（一）… in 楷体_GB2312."""
         p = self._para(text, font=HEADING2_FONT, indent=True)
+        p.paragraph_format.keep_with_next = not rest
         if rest:
             set_font(p.add_run(rest), BODY_FONT, BODY_PT)
 
@@ -283,24 +321,23 @@ class Gongwen:
         t.autofit = False
         line = round(size * 1.3, 1)
         grid: list[list[object]] = [list(header), *[list(r) for r in rows]]
-        for i, row in enumerate(grid):
-            cells = t.rows[i].cells
-            for j, value in enumerate(row):
-                cell = cells[j]
-                cell.width = Mm(widths_mm[j])
-                p = cell.paragraphs[0]
-                no_snap(p)
-                pf = p.paragraph_format
-                pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-                pf.line_spacing = Pt(line)
-                if i == 0:
-                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                elif j in numeric:
-                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                bold = i == len(rows) and bold_last and i > 0
-                run = p.add_run("" if value is None else str(value))
-                set_font(run, HEADING1_FONT if i == 0 else BODY_FONT, size)
-                run.bold = bold or None
+        # Each cell's paragraph is a copy of a ready-made one: python-docx's per-element
+        # API (``cell.paragraphs[0].add_run`` …) takes seconds for a bulletin's tables.
+        kinds: dict[tuple[str, str, bool], Any] = {}
+        for i, (row, tr) in enumerate(zip(grid, t._tbl.tr_lst, strict=True)):
+            for j, (value, tc) in enumerate(zip(row, tr.tc_lst, strict=True)):
+                align = "center" if i == 0 else ("right" if j in numeric else "")
+                font = HEADING1_FONT if i == 0 else BODY_FONT
+                bold = bool(bold_last and i == len(rows) and i > 0)
+                key = (font, align, bold)
+                if key not in kinds:
+                    kinds[key] = _cell_paragraph(font, size, line, align, bold)
+                width = tc.get_or_add_tcPr().get_or_add_tcW()
+                width.set(qn("w:w"), str(_twips(widths_mm[j])))
+                width.set(qn("w:type"), "dxa")
+                for old in tc.findall(qn("w:p")):
+                    tc.remove(old)
+                tc.append(_filled(kinds[key], "" if value is None else str(value)))
         # Narrow cell margins (1 mm) so short words (主场, 合计) keep to one line.
         margins = OxmlElement("w:tblCellMar")
         for side in ("left", "right"):
