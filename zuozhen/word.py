@@ -181,7 +181,7 @@ def supervision_notice(n: SupervisionNotice) -> Gongwen:
             [str(k), i.appeal, i.enterprise, i.step_label, i.due_text, str(i.days_overdue)]
             for k, i in enumerate(n.items, 1)
         ],
-        (10, 29, 49, 12, 38, 18),
+        (10, 32, 46, 12, 38, 18),
         size=11,
         numeric=(0, 5),
     )

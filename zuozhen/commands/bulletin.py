@@ -72,4 +72,4 @@ def bulletin(
         if kind == "html":
             render.hint("用浏览器打开即可查看，打印时选择 A4 纸张。")
     if doc.total.appeals == 0:
-        render.warn(f"{q.title}没有挂号受理的诉求，通报中各项均为 0。")
+        render.warn(f"{q.title}没有挂号受理的诉求，通报各部分写“无”。")
