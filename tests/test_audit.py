@@ -13,7 +13,7 @@ from zuozhen import closing, duties, handoff, hearing
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader
 from zuozhen.store.storage import CaseFile
-from zuozhen.supervision import DailyList, daily_list, write_notices
+from zuozhen.supervision import DailyList, daily_list
 
 D0 = date(2026, 9, 24)
 A, B, C = "202609-001-1", "202609-001-2", "202609-001-3"
@@ -152,13 +152,23 @@ def test_audit_empty_case_file(db_path: Path, cli: Any) -> None:
 
 def test_notices_one_per_unit(seeded: Path, tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "督办单"
-    with Reader(str(seeded)) as r:
-        notices = write_notices(r, date(2026, 10, 23), out)
+    ran = cli(seeded, "audit", "notices", "--output", str(out), "--json", today="2026-10-23")
+    assert ran.code == 0, ran.stderr
+    notices = ran.json()["notices"]
     # A accept and A report are overdue on 10-23; D's organiser steps get no notice
-    assert [(n.unit, n.items) for n in notices] == [("省财政厅", 2)]
-    text = notices[0].path.read_text(encoding="utf-8")
-    assert "督办单（省财政厅）" in text and A in text and "2026-10-09" in text
-    assert "2026-10-22" in text and D not in text
+    assert [(n["unit"], n["items"], n["number"]) for n in notices] == [
+        ("省财政厅", 2, "云发改坐诊督〔2026〕1号")
+    ]
+    assert notices[0]["reply_by"] == "2026-10-28"  # 3 working days after 10-23 (a Friday)
+    text = Path(notices[0]["path"]).read_text(encoding="utf-8")
+    lines = text.splitlines()
+    # the office and the number, the signature and the date: each on a line of its own
+    assert lines[:2] == ["云南省发展和改革委员会", "云发改坐诊督〔2026〕1号"]
+    assert lines[-2:] == ["云南省发展和改革委员会", "2026年10月23日"]
+    assert "省财政厅：" in lines and A in text and "2026年10月9日" in text
+    assert "2026年10月22日" in text and D not in text and "2026-10" not in text
+    assert "承办期限" in text and "反馈期限" in text and "回复期限：2026年10月28日" in text
+    assert "|---" not in text
     assert sorted(p.name for p in out.iterdir()) == ["督办单-2026-10-23-省财政厅.md"]
     ran = cli(
         seeded, "audit", "notices", "--output", str(tmp_path / "x"), "--json", today="2026-09-24"

@@ -175,15 +175,17 @@ AT_CUT = [
     # A (round 2 closed 11-23, 8 WD), C (round 1 closed 11-20 解释说明, 14 WD: reopened
     # only after CUT), E (open, extended 11-30), G (heard, handed off only after CUT).
     # Ratings: A's round 1 (answered on the spot: the appeal's unit) 满意 and round 2 不满意.
-    [U2, 4, 1, 3, 2, 2, 0, 1, 1, 11.0, 2, 50.0],
+    # A, answered on the spot and handed off after its reopening, counts in 交办 only.
+    [U2, 4, 0, 3, 2, 2, 0, 1, 1, 11.0, 2, 50.0],
     # B (round 2 open, due 12-08: its extension is of 12-07), D on the spot, F (due 12-04:
     # not yet overdue on the due day itself). No rating yet in a U3 round.
     [U3, 3, 1, 2, 1, 1, 0, 0, 0, "", 0, ""],
     # H on the spot (rated only 12-08), J overdue (due 12-03: its extension came on 12-07);
     # B's round-1 rating 不满意.
     [U1, 2, 1, 1, 1, 1, 1, 0, 0, "", 1, 0.0],
-    # K not yet booked; avg (8 + 14) / 2; 满意 1 of 3 ratings.
-    ["合计", 9, 3, 6, 4, 4, 1, 1, 1, 11.0, 3, 33.3],
+    # K not yet booked; avg (8 + 14) / 2; 满意 1 of 3 ratings. 现场 2 (D, H) + 交办 6 + G
+    # (heard, handed off only after CUT) = 9 received.
+    ["合计", 9, 2, 6, 4, 4, 1, 1, 1, 11.0, 3, 33.3],
 ]
 AT_LATE = [
     # B (round 2 closed 12-16 within its extension to 12-18, 21 WD), D, F overdue, K;
@@ -195,9 +197,10 @@ AT_LATE = [
     [U1, 3, 1, 2, 2, 1, 1, 1, 0, 20.0, 2, 0.0],
     # A (8 WD), E (26 WD, extended), G (4 WD): avg 38 / 3 = 12.67. Ratings: A round 1
     # 满意, round 2 不满意, E 基本满意, G 满意.
-    [U2, 3, 1, 3, 3, 3, 0, 1, 0, 12.7, 4, 75.0],
-    # avg (8 + 21 + 26 + 4 + 20) / 5 = 15.8; 满意 4 of 7 ratings.
-    ["合计", 10, 3, 7, 7, 6, 2, 3, 0, 15.8, 7, 57.1],
+    [U2, 3, 0, 3, 3, 3, 0, 1, 0, 12.7, 4, 75.0],
+    # avg (8 + 21 + 26 + 4 + 20) / 5 = 15.8; 满意 4 of 7 ratings. 现场 2 (D, H) + 交办 7
+    # + K (triaged only) = 10 received.
+    ["合计", 10, 2, 7, 7, 6, 2, 3, 0, 15.8, 7, 57.1],
 ]
 # On 2026-10-25, the example: only October's appeals, nothing after the sessions
 # of 10-20 but A's rating; A (reopened only later) is still closed on the spot.
@@ -343,8 +346,8 @@ def test_the_current_quarter_and_month_are_allowed(db: Path) -> None:
     [
         # appeals, enterprises, on the spot, handed off, closed, 办结率, on time, 按期办结率,
         # overdue, extended, explained, avg, rated, 满意率
-        (CUT, (9, 5, 3, 6, 4, "44.4%", 4, "100.0%", 1, 1, 1, "11.0", 3, "33.3%")),
-        (LATE, (10, 6, 3, 7, 7, "70.0%", 6, "85.7%", 2, 3, 0, "15.8", 7, "57.1%")),
+        (CUT, (9, 5, 2, 6, 4, "44.4%", 4, "100.0%", 1, 1, 1, "11.0", 3, "33.3%")),
+        (LATE, (10, 6, 2, 7, 7, "70.0%", 6, "85.7%", 2, 3, 0, "15.8", 7, "57.1%")),
     ],
 )
 def test_bulletin_headline(db: Path, today: date, headline: tuple[object, ...]) -> None:

@@ -353,6 +353,14 @@ def test_the_commands_of_issue_13_are_fuzzed() -> None:
     assert "file" in FILE_PARAMS and "--output" in FILE_PARAMS
 
 
+def test_the_word_documents_of_issue_13_are_fuzzed() -> None:
+    found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
+             for prefix, params in COMMANDS}  # fmt: skip
+    assert {"appeal", "--unit", "--output", "--force"} <= found[("assign", "notice")]
+    assert {"--format", "--output"} <= found[("report", "record")]
+    assert "--format" in found[("audit", "notices")] and "--date" in found[("announce",)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("prefix", "params"), COMMANDS, ids=lambda x: "-".join(x) if isinstance(x, tuple) else ""

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from zuozhen.store.reader import Reader
     from zuozhen.store.storage import Act, CaseFile
 
-FORMATS = ("md", "txt", "html", "json")
+FORMATS = ("md", "txt", "html", "json", "docx")  # docx: word.announcement
 
 
 def _zh_date(d: dt.date) -> str:
@@ -96,6 +96,21 @@ class Announcement:
     notify_days: int = 3
     notes: list[str] = field(default_factory=list)
     rolling: bool = False  # booking open every day: no window
+    issued: dt.date | None = None  # 成文日期 (``--date``, default ``--today``)
+    signature: str = ""  # 落款: [documents] signature (the organiser's name by default)
+    office: str = ""  # 发文机关标志 of the Word document
+
+    @property
+    def month_word(self) -> str:
+        """How the text names the month: 下月 in the month before it (when announcements
+        are published), 本月 within it, else 2026年11月."""
+        if self.issued is not None:
+            ahead = (self.year - self.issued.year) * 12 + self.mon - self.issued.month
+            if ahead == 1:
+                return "下月"
+            if ahead == 0:
+                return "本月"
+        return f"{self.year}年{self.mon}月"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +143,8 @@ class Announcement:
                 for s in self.sessions
             ],
             "notes": self.notes,
+            "issued": self.issued.isoformat() if self.issued else None,
+            "signature": self.signature,
         }
 
     @property
@@ -137,7 +154,15 @@ class Announcement:
     def view(self) -> dict[str, Any]:
         """What the templates see (strings ready to print)."""
         window = self.booking_window
+
+        def day(d: dt.date) -> str:
+            return f"{d.month}月{d.day}日（{weekday_zh(d)}）"
+
         return {
+            "month_word": self.month_word,
+            "issued": _zh_date(self.issued) if self.issued else "",
+            "signature": self.signature or self.organiser,
+            "window_text": f"{day(window[0])}至{day(window[-1])}" if window else "",
             "title": self.title,
             "month": self.month,
             "year": self.year,
@@ -171,8 +196,9 @@ class Announcement:
         }
 
 
-def build(r: Reader, year: int, month: int) -> Announcement:
-    """Collect the month's announcement from the case file (read-only)."""
+def build(r: Reader, year: int, month: int, issued: dt.date | None = None) -> Announcement:
+    """Collect the month's announcement from the case file (read-only); ``issued`` is its
+    成文日期."""
     config = r.config
     key = f"{year:04d}-{month:02d}"
     rows = r.rows(
@@ -239,12 +265,15 @@ def build(r: Reader, year: int, month: int) -> Announcement:
         notify_days=config.limits.notify_days,
         notes=notes,
         rolling=rolling,
+        issued=issued,
+        signature=config.docs.signature,
+        office=config.docs.office,
     )
 
 
 def render(ann: Announcement, fmt: str) -> str:
     """The announcement as text in one of FORMATS; same input, same output."""
-    if fmt not in FORMATS:
+    if fmt not in FORMATS or fmt == "docx":
         raise InputError(f"公告格式“{fmt}”不对：可选 {'、'.join(FORMATS)}。")
     if fmt == "json":
         return json.dumps(ann.as_json(), ensure_ascii=False, indent=2) + "\n"
@@ -267,8 +296,9 @@ def render(ann: Announcement, fmt: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(data: str | bytes) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +311,7 @@ class Published:
 
 
 def publish(
-    case: CaseFile, act: Act, ann: Announcement, fmt: str, text: str, file: str | None
+    case: CaseFile, act: Act, ann: Announcement, fmt: str, text: str | bytes, file: str | None
 ) -> Published:
     """Record the publication in the audit trail (the document itself is not stored)."""
     late = act.today >= dt.date(ann.year, ann.mon, 1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError
 from zuozhen.reports import (
@@ -29,7 +29,10 @@ from zuozhen.reports import (
 )
 from zuozhen.store.reader import Reader
 
-FORMATS = ("html", "md")
+if TYPE_CHECKING:
+    from zuozhen.files.gongwen import Gongwen
+
+FORMATS = ("html", "md", "docx")  # docx: bulletin_docx, a GB/T 9704 Word 公文
 OVERDUE_SHOWN = 30  # the bulletin lists the most overdue; the table gives the full count
 ON_TIME_COLOUR = "#2f5d9e"
 SATISFACTION_COLOUR = "#3a8f5c"
@@ -48,6 +51,8 @@ class Bulletin:
     by_region: QuarterlyReport
     overdue: list[OverdueItem]
     classes: list[tuple[str, int]]
+    office: str = ""  # [documents] office: 发文机关标志
+    signature: str = ""  # [documents] signature, above the date (the cut-off)
 
     @property
     def total(self) -> Figures:
@@ -69,6 +74,8 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
         by_region=reports["region"],
         overdue=overdue_items(r, quarter, today=today, limit=OVERDUE_SHOWN),
         classes=problem_classes(r, quarter, today=today, limit=10),
+        office=cfg.docs.office,
+        signature=cfg.docs.signature,
     )
 
 
@@ -182,6 +189,8 @@ def view(b: Bulletin) -> dict[str, Any]:
             "enterprises": b.enterprises,
             "on_spot": t.resolved_on_spot,
             "handed_off": t.handed_off,
+            "others": t.appeals - t.resolved_on_spot - t.handed_off,
+            "reopened_handed": t.reopened_handed,
             "closed": t.closed,
             "closure_rate": _num(t.closure_rate, "%"),
             "on_time": t.closed_on_time,
@@ -214,7 +223,44 @@ def view(b: Bulletin) -> dict[str, Any]:
         "classes": [{"name": n, "count": c} for n, c in b.classes],
         "chart": chart_svg(b.by_unit.rows),
         "empty": t.appeals == 0,
+        "signature": b.signature or b.organiser,
+        "signed_on": _zh(b.as_of),
+        "summary": summary(b),
+        "counting_rule": COUNTING_RULE,
     }
+
+
+#: How 现场解决 and 交办 add up to 受理诉求 (issue 13): written in every format.
+COUNTING_RULE = (
+    "受理诉求 = 现场答复解决 + 交办 + 其他（尚未坐诊、待交办、交办前撤回等）；"
+    "坐诊现场答复解决后经回访重新交办的诉求计入交办，不再计入现场答复解决。"
+)
+
+
+def summary(b: Bulletin) -> str:
+    """The paragraph of 一、总体情况 (the same words in every format); 无 for an empty quarter."""
+    t = b.total
+    if t.appeals == 0:
+        return "无。本季度没有挂号受理的诉求。"
+    withdrawn = f"（其中企业撤回 {t.withdrawn} 件）" if t.withdrawn else ""
+    others = t.appeals - t.resolved_on_spot - t.handed_off
+    respot = (
+        f"（含现场答复解决后经回访重新交办的 {t.reopened_handed} 件）" if t.reopened_handed else ""
+    )
+    avg = (
+        f"交办事项平均办理 {_num(t.avg_workdays)} 个工作日。"
+        if t.avg_workdays is not None
+        else "交办事项尚无办结。"
+    )
+    return (
+        f"{b.quarter.title}，共受理企业诉求 {t.appeals} 件{withdrawn}，涉及企业 {b.enterprises} 家。"
+        f"其中坐诊现场答复解决 {t.resolved_on_spot} 件，交办 {t.handed_off} 件{respot}，"
+        f"其他 {others} 件（尚未坐诊、待交办或交办前撤回）；"
+        f"已办结 {t.closed} 件，办结率 {_num(t.closure_rate, '%')}；"
+        f"按期办结 {t.closed_on_time} 件，按期办结率 {_num(t.on_time_rate, '%')}；"
+        f"超期未办结 {t.overdue} 件，延期 {t.extended} 件，解释说明 {t.explained} 件；{avg}"
+        f"企业评价 {t.rated} 次，满意率 {_num(t.satisfaction_rate, '%')}。"
+    )
 
 
 def _md_cell(value: object) -> str:
@@ -227,7 +273,7 @@ def render_bulletin(b: Bulletin, fmt: str = "html") -> str:
 
     from zuozhen.resources import templates
 
-    if fmt not in FORMATS:
+    if fmt not in FORMATS or fmt == "docx":
         raise InputError(f"通报格式“{fmt}”不支持：可选 html 或 md。")
     env = templates(html=fmt == "html")
     env.filters["md"] = _md_cell
@@ -241,3 +287,135 @@ def render_bulletin(b: Bulletin, fmt: str = "html") -> str:
         raise InputError(f"找不到通报模板 {name}：请检查 data/templates/ 文件夹。") from None
     except jinja2.TemplateError as exc:
         raise InputError(f"通报模板 {name} 有误：{exc}。请修正模板后重试。") from None
+
+
+_UNIT_HEADER = (
+    "单位",
+    "受理\n诉求",
+    "现场\n解决",
+    "交办",
+    "已\n办结",
+    "按期\n办结",
+    "超期\n未办结",
+    "延期",
+    "解释\n说明",
+    "平均\n工作日",
+    "评价\n数",
+    "满意率",
+    "按期\n办结率",
+)
+
+
+def bulletin_docx(b: Bulletin) -> Gongwen:
+    """The 通报 as a GB/T 9704 Word 公文: the same sections and words as the HTML, the
+    tables in 小五 so the thirteen columns of the unit table fit the 版心's width."""
+    from zuozhen.files.gongwen import Gongwen
+
+    v = view(b)
+    doc = Gongwen()
+    doc.masthead(b.office or b.organiser)
+    doc.title(v["title"])
+    doc.small(
+        f"统计期间：{v['period']}（按挂号月份{v['months']}计）；数据截至：{v['as_of']}",
+        indent=False,
+    )
+    doc.heading1("一、总体情况")
+    doc.para(v["summary"])
+    doc.heading1("二、各单位办理情况")
+    if v["units"]:
+        rows = [
+            [
+                u["group"] + (" ▲" if u["behind"] else ""),
+                *(u[k] for k in _UNIT_KEYS),
+            ]
+            for u in v["units"]
+        ]
+        rows.append(["合计", *(v["total"][k] for k in _UNIT_KEYS)])
+        doc.table(
+            _UNIT_HEADER,
+            rows,
+            (31, *([9.2] * 8), 11, 9.4, 15.5, 15.5),
+            size=9,
+            numeric=tuple(range(1, 13)),
+            bold_last=True,
+        )
+        doc.small("注：标 ▲ 的单位有超期未办结事项，或按期办结率、满意率低于70%。" + COUNTING_RULE)
+    else:
+        doc.para("无。")
+    doc.heading1("三、超期未办结事项")
+    if v["overdue"]:
+        doc.table(
+            ["序号", "诉求编号", "牵头单位", "反馈期限", "超期工作日"],
+            [
+                [str(k), o.appeal, o.unit, _zh(o.due), str(o.days_overdue)]
+                for k, o in enumerate(b.overdue, 1)
+            ],
+            (12, 30, 52, 38, 24),
+            size=10.5,
+            numeric=(0, 4),
+        )
+        more = (
+            f"以上列出超期最久的{len(v['overdue'])}件；超期未办结共{v['overdue_total']}件，明细见 zuozhen audit。"
+            if v["overdue_more"]
+            else ""
+        )
+        doc.small(f"超期工作日计至{v['overdue_on']}（季度末，或统计日如更早）。{more}")
+    else:
+        doc.para(f"无。截至{v['overdue_on']}，本季度受理的诉求没有超期未办结事项。")
+    doc.heading1("四、共性诉求")
+    if v["classes"]:
+        doc.table(
+            ["序号", "问题类别", "诉求件数"],
+            [[str(k), c["name"], str(c["count"])] for k, c in enumerate(v["classes"], 1)],
+            (16, 110, 30),
+            size=10.5,
+            numeric=(0, 2),
+        )
+    else:
+        doc.para("无。本季度诉求尚未归集问题类别。")
+    doc.heading1("五、分主题、分地区情况")
+    if v["themes"] or v["regions"]:
+        for label, part in (("主题", v["themes"]), ("地区", v["regions"])):
+            doc.heading2(f"（{'一' if label == '主题' else '二'}）按{label}")
+            doc.table(
+                [label, "受理", "已办结", "办结率", "满意率"],
+                [
+                    [t["group"], t["appeals"], t["closed"], t["closure_rate"], t["satisfaction"]]
+                    for t in part
+                ]
+                or [["无", "", "", "", ""]],
+                (60, 24, 24, 24, 24),
+                size=10.5,
+                numeric=(1, 2, 3, 4),
+            )
+    else:
+        doc.para("无。")
+    doc.small("统计口径：" + COUNTING_RULE + NOTE_TAIL)
+    doc.signature(v["signature"], b.as_of)
+    return doc
+
+
+_UNIT_KEYS = (
+    "appeals",
+    "on_spot",
+    "handed_off",
+    "closed",
+    "on_time",
+    "overdue",
+    "extended",
+    "explained",
+    "avg_workdays",
+    "rated",
+    "satisfaction",
+    "on_time_rate",
+)
+
+#: The rest of the bulletin's note on how the figures are counted (as the HTML says it).
+NOTE_TAIL = (
+    "各项数据均为截至统计日案卷中的情况，此后办理的事项不计入。诉求按挂号月份归入季度，"
+    "按截至统计日的牵头单位归属；已办结含坐诊现场答复解决，重新交办后须本轮再次销号才计为已办结；"
+    "按期办结指在本轮（延期后的）反馈期限内销号；超期未办结指截至季度末（或统计日，取较早者）"
+    "已过本轮反馈期限仍未销号。企业撤回的诉求计入受理诉求，作废的误录不计入，重复诉求只计一次。"
+    "办结率 = 已办结 /（受理诉求 − 企业撤回）；按期办结率 = 按期办结 / 已办结；"
+    "满意率 =（满意 + 基本满意）/ 评价数。"
+)

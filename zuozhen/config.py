@@ -53,6 +53,23 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Documents:
+    """``[documents]``: the 发文机关标志, the 发文字号's 机关代字, the signature and how many
+    working days a unit has to answer a 督办单. A case file created before this table
+    existed (its configuration stored in it) signs with the organiser's name and numbers
+    nothing."""
+
+    office: str  # 发文机关标志, printed in red at the head
+    number_prefix: str  # 机关代字 of the 发文字号: 云发改坐诊 → 云发改坐诊〔2026〕3号; "" none
+    signature: str  # 发文机关署名 above the 成文日期
+    reply_days: int  # 督办单: reply within this many working days
+
+    def number(self, kind: str, year: int, n: int) -> str:
+        """发文字号: 机关代字 (+ the document's own character) 〔year〕 n 号."""
+        return f"{self.number_prefix}{kind}〔{year}〕{n}号"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     organiser: str
     programme: str
@@ -82,6 +99,12 @@ class Config:
     retired_themes: tuple[str, ...] = ()
 
     timezone: str = DEFAULT_TIMEZONE  # [organiser] timezone: how times are shown
+    documents: Documents | None = None  # [documents]: the 公文 (None: from the organiser)
+
+    @property
+    def docs(self) -> Documents:
+        """How the office signs and numbers its 公文 (GB/T 9704-2012)."""
+        return self.documents or Documents(self.organiser, "", self.organiser, 3)
 
     def zone(self) -> tzinfo:
         """The configured time zone, for showing the trail's UTC times (``local_time``)."""
@@ -251,11 +274,26 @@ def parse(text: str) -> Config:
         retired_regions=_get(doc, "lists", "retired_regions", tuple, default=[]),
         retired_themes=_get(doc, "lists", "retired_themes", tuple, default=[]),
         timezone=_timezone(doc),
+        documents=_documents(doc, _get(doc, "organiser", "name", str)),
     )
     if not config.units:
         raise InputError("配置中 [lists] units 不能为空：请列出参与坐诊的单位。")
     _check_lists(config)
     return config
+
+
+def _documents(doc: dict[str, Any], organiser: str) -> Documents:
+    """``[documents]``, every key optional (a stored configuration may predate it)."""
+    office = _get(doc, "documents", "office", str, default=organiser).strip() or organiser
+    reply = _get(doc, "documents", "reply_days", int, default=3)
+    if not 1 <= reply <= 30:
+        raise InputError("[documents] reply_days 应在 1 到 30 个工作日之间。")
+    return Documents(
+        office=office,
+        number_prefix=_get(doc, "documents", "number_prefix", str, default="").strip(),
+        signature=_get(doc, "documents", "signature", str, default=office).strip() or office,
+        reply_days=reply,
+    )
 
 
 def _check_lists(config: Config) -> None:

@@ -355,6 +355,7 @@ class Lists:
     lists: dict[str, tuple[str, ...]]
     retired: dict[str, tuple[str, ...]]
     changes: list[dict[str, Any]]
+    documents: dict[str, Any] | None = None  # [documents]: how the office's 公文 are headed
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -362,6 +363,7 @@ class Lists:
             **self.lists,
             "retired": self.retired,
             "changes": self.changes,
+            "documents": self.documents,
         }
 
 
@@ -396,4 +398,10 @@ def show(r: Reader) -> Lists:
         lists={k.key: listed(config, k) for k in KINDS},
         retired={k.key: retired(config, k) for k in KINDS},
         changes=changes,
+        documents={
+            "office": config.docs.office,
+            "number_prefix": config.docs.number_prefix,
+            "signature": config.docs.signature,
+            "reply_days": config.docs.reply_days,
+        },
     )

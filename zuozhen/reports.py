@@ -28,7 +28,10 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
   beside 受理诉求 in the terminal view, the JSON and the bulletin (the CSV columns are
   fixed by cli.md), and 办结率 = 已办结 / (受理诉求 − 企业撤回).
 * **受理诉求** — the appeals (withdrawn ones included).
-* **现场解决** — appeals answered and resolved on the spot at the session.
+* **现场解决** — appeals answered and resolved on the spot at the session and not handed
+  off since: one resolved on the spot, then reopened (回访 ``--reopen``) and handed off
+  counts in 交办 only, so 现场解决 + 交办 + the rest (not yet heard or handed off,
+  withdrawn before) = 受理诉求.
 * **交办** — appeals handed off (交办) to a unit at least once.
 * **已办结** — appeals whose round was closed (销号), those resolved on the spot included.
   A reopened appeal is open again until its new round is closed.
@@ -63,6 +66,7 @@ Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 
 from __future__ import annotations
 
 import calendar as _cal
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -195,6 +199,7 @@ class Figures:
     appeals: int = 0
     withdrawn: int = 0  # 企业撤回 by the cut-off, among ``appeals``
     resolved_on_spot: int = 0
+    reopened_handed: int = 0  # resolved on the spot, reopened and handed off: in 交办 only
     handed_off: int = 0
     closed: int = 0
     closed_on_time: int = 0
@@ -228,6 +233,7 @@ class Figures:
             "appeals",
             "withdrawn",
             "resolved_on_spot",
+            "reopened_handed",
             "handed_off",
             "closed",
             "closed_on_time",
@@ -361,7 +367,17 @@ def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> 
     return quarterly_many(r, quarter, (code,), today=today)[code]
 
 
-_FLAGS = ("withdrawn", "on_spot", "handed", "closed", "on_time", "overdue", "extended", "explained")
+_FLAGS = (
+    "withdrawn",
+    "on_spot",
+    "respot",
+    "handed",
+    "closed",
+    "on_time",
+    "overdue",
+    "extended",
+    "explained",
+)
 
 
 def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
@@ -385,7 +401,8 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
         FROM (
             SELECT {keys}, 1 AS appeals,
                 CASE WHEN (a.status = 'withdrawn' AND a.ended_on <= :cutoff) THEN 1 ELSE 0 END AS withdrawn,
-                CASE WHEN {v.on_spot} THEN 1 ELSE 0 END AS on_spot,
+                CASE WHEN {v.on_spot} AND NOT {v.handed} THEN 1 ELSE 0 END AS on_spot,
+                CASE WHEN {v.on_spot} AND {v.handed} THEN 1 ELSE 0 END AS respot,
                 CASE WHEN {v.handed} THEN 1 ELSE 0 END AS handed,
                 CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
                 CASE WHEN {closed} AND ((h.id IS NULL AND {v.on_spot})
@@ -414,6 +431,24 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str) -> str:
     """
 
 
+#: The summed columns of ``_figures_sql`` and the Figures fields they fill, in order.
+_SUMMED = ("appeals", *_FLAGS, "rated", "satisfied")
+_FIELDS = (
+    "appeals",
+    "withdrawn",
+    "resolved_on_spot",
+    "reopened_handed",
+    "handed_off",
+    "closed",
+    "closed_on_time",
+    "overdue",
+    "extended",
+    "explained",
+    "rated",
+    "satisfied",
+)
+
+
 def quarterly_many(
     r: Reader, quarter: Quarter, bys: Sequence[str], *, today: date
 ) -> dict[str, QuarterlyReport]:
@@ -425,25 +460,23 @@ def quarterly_many(
     judged = quarter.overdue_on(today)
     params = {**quarter.params(), "cutoff": today, "judged": judged}
     src, where = quarter.scope(today, region="region" in bys)
-    groups: list[dict[str, Figures]] = [{} for _ in bys]
+    # Summed as plain lists of ints (a million appeals give tens of thousands of key
+    # combinations: a Figures per row and per group was a second of attribute traffic).
+    sums: list[dict[str, list[int]]] = [{} for _ in bys]
+    names = [f"k{i}" for i in range(len(bys))]
     for row in r.iter(_figures_sql(v, bys, src, where), params):
-        part = Figures(
-            group="",
-            appeals=int(row["appeals"] or 0),
-            withdrawn=int(row["withdrawn"] or 0),
-            resolved_on_spot=int(row["on_spot"] or 0),
-            handed_off=int(row["handed"] or 0),
-            closed=int(row["closed"] or 0),
-            closed_on_time=int(row["on_time"] or 0),
-            overdue=int(row["overdue"] or 0),
-            extended=int(row["extended"] or 0),
-            explained=int(row["explained"] or 0),
-            rated=int(row["rated"] or 0),
-            satisfied=int(row["satisfied"] or 0),
-        )
-        for i in range(len(bys)):
-            g = str(row[f"k{i}"])
-            groups[i].setdefault(g, Figures(group=g)).add(part)
+        part = [int(row[c] or 0) for c in _SUMMED]
+        for i, name in enumerate(names):
+            g = str(row[name])
+            cur = sums[i].get(g)
+            if cur is None:
+                sums[i][g] = part.copy()
+            else:
+                cur[:] = map(operator.add, cur, part)
+    groups: list[dict[str, Figures]] = [
+        {g: Figures(g, **dict(zip(_FIELDS, vals, strict=True))) for g, vals in by_group.items()}
+        for by_group in sums
+    ]
     # Working days need the official calendar: fetch only the two dates per closed
     # handed-off appeal and count with the calendar's rank index (O(1) per pair).
     cal = r.calendar

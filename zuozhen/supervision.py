@@ -2,7 +2,7 @@
 
 * ``daily_list``     the clerk's daily list of overdue and soon-due time limits
 * ``dissatisfied``   dissatisfied ratings not yet re-visited
-* ``write_notices``  督办单, one per unit
+* 督办单, one per unit: supervision_notices.py
 * ``revisit``        督办回访: the supervisors' re-visit, optionally reopening the appeal
 
 The list is read from the stored ``deadline`` rows only (models.py): one range scan of the
@@ -18,16 +18,12 @@ counted in working days (``WorkCalendar.workdays_between``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zuozhen import appeals, names, states
 from zuozhen.errors import InputError
-from zuozhen.files.outfiles import write_text
 from zuozhen.store.reader import Reader, as_bool, as_date
 from zuozhen.validation import clean_text
 
@@ -320,68 +316,7 @@ def dissatisfied(r: Reader, unit: str | None = None) -> list[Dissatisfied]:
     return out
 
 
-# -- 督办单 -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    unit: str
-    path: Path
-    items: int
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_") or "单位"
-
-
-def notice_text(organiser: str, unit: str, today: date, items: Iterable[Item]) -> str:
-    rows = list(items)
-    lines = [
-        f"# 督办单（{unit}）",
-        "",
-        f"督办单位：{organiser}　　日期：{today.isoformat()}",
-        "",
-        f"{unit}：",
-        "",
-        f"截至 {today.isoformat()}，贵单位承办的以下 {len(rows)} 项企业诉求已超过规定时限，"
-        "请于收到本单后抓紧办理，并将办理情况书面反馈；确需延期的，请书面说明理由。",
-        "",
-        "| 序号 | 诉求号 | 企业 | 环节 | 期限 | 超期（工作日） |",
-        "|---|---|---|---|---|---|",
-    ]
-    for k, i in enumerate(rows, 1):
-        mark = "（暂定）" if i.provisional else ""
-        lines.append(
-            f"| {k} | {i.appeal} | {i.enterprise} | {STEP_LABELS.get(i.step, i.step)} "
-            f"| {i.due.isoformat()}{mark} | {i.days_overdue} |"
-        )
-    lines += ["", f"{organiser}", f"{today.isoformat()}", ""]
-    return "\n".join(lines)
-
-
-def write_notices(r: Reader, today: date, folder: Path, unit: str | None = None) -> list[Notice]:
-    """One 督办单 (Markdown) per unit with overdue hand-off items, each written atomically."""
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder} 不是文件夹：请用 --output 指定一个文件夹。")
-    listing = daily_list(r, today, 0, unit)
-    groups: dict[str, list[Item]] = {}
-    for item in listing.overdue:
-        if item.step in UNIT_STEPS and item.unit is not None:
-            groups.setdefault(item.unit, []).append(item)
-    if not groups:
-        return []
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"无法创建文件夹 {folder}：{exc}。") from None
-    notices = []
-    organiser = r.config.organiser
-    for name in sorted(groups):
-        items = sorted(groups[name], key=lambda i: (i.due, i.appeal or ""))
-        path = folder / f"督办单-{today.isoformat()}-{_safe_name(name)}.md"
-        write_text(path, notice_text(organiser, name, today, items), overwrite=True)
-        notices.append(Notice(name, path, len(items)))
-    return notices
+# 督办单: supervision_notices.py
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,14 @@ def _print_lists(lists: Lists) -> None:
         if gone:
             con.print(Padding(f"[dim]已停用：{escape('、'.join(gone))}[/dim]", (0, 0, 0, 2)))
     con.print(f"[bold]诉求类别[/bold]  {escape('、'.join(lists.categories))}")
+    if lists.documents:
+        d = lists.documents
+        prefix = d["number_prefix"]
+        con.print(
+            f"[bold]公文[/bold]  发文机关标志：{escape(d['office'])}  落款：{escape(d['signature'])}  "
+            f"发文字号：{escape(prefix + '督〔年份〕N号') if prefix else '（不编号）'}  "
+            f"督办单回复期限：{d['reply_days']} 个工作日"
+        )
     if lists.changes:
         con.print("[bold]名单变更[/bold]")
         labels = {k.key: k.label for k in names.KINDS}

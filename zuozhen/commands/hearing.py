@@ -82,7 +82,13 @@ def report_record(
     csv: Annotated[
         Path | None, typer.Option("--csv", help="另存为 CSV 文件（Excel/WPS 可直接打开）。")
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的 CSV 文件。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的 CSV 或 Word 文件。")] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="docx：另存为 Word 公文（须加 --output）。")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Word 文件名（--format docx）。")
+    ] = None,
     json: Json = False,
 ) -> None:
     """《“坐诊”服务工作记录表》：一个场次的诉求、坐诊领导、现场答复或交办意见。
@@ -94,6 +100,9 @@ def report_record(
     from zuozhen.commands import render
     from zuozhen.hearing import RECORD_HEADER, session_record
 
+    if fmt is not None or output is not None:
+        _record_docx(ctx, session, fmt, output, force)
+        return
     rec = read(ctx, session_record, session)
     if csv is not None:
         from zuozhen.files.csvout import write_csv
@@ -126,3 +135,29 @@ def report_record(
     con.print(table)
     absent = f"，其中企业未到场 {rec.absent} 条" if rec.absent else ""
     con.print(f"共 {len(rec.rows)} 条诉求{absent}。")
+
+
+def _record_docx(
+    ctx: typer.Context, session: str, fmt: str | None, output: Path | None, force: bool
+) -> None:
+    """report record --format docx --output FILE: the 记录表 as a GB/T 9704 Word 公文."""
+    from zuozhen import word
+    from zuozhen.commands import render
+    from zuozhen.commands.common import get_app
+    from zuozhen.errors import InputError
+    from zuozhen.files.gongwen import save
+    from zuozhen.files.outfiles import check_target
+    from zuozhen.hearing import session_record
+    from zuozhen.validation import choose
+
+    choose(fmt or "", ("docx",), "记录表格式")
+    if output is None:
+        raise InputError("Word 记录表要写入文件：请加 --output 记录表.docx。")
+    check_target(output, overwrite=force, fmt="docx", option="--output")
+    a = get_app(ctx)
+    with a.reader() as r:
+        rec = session_record(r, session)
+        docs = r.config.docs
+    save(word.session_record(rec, docs.office, docs.signature, a.today), output, overwrite=force)
+    absent = f"，其中未到场 {rec.absent} 条" if rec.absent else ""
+    render.done(f"已写入 {output}（{len(rec.rows)} 条{absent}）。")

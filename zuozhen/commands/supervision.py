@@ -162,23 +162,30 @@ def audit_notices(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", help="督办单存放的文件夹。")] = Path("."),
     unit: Annotated[str | None, typer.Option("--unit", help="只生成某个单位的督办单。")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="格式：md（纯文本，默认）或 docx（Word 公文）。")
+    ] = "md",
     json: Json = False,
 ) -> None:
-    """生成督办单：每个有超期事项的承办单位一份（Markdown）。
+    """生成督办单：每个有超期承办、反馈事项的单位一份，编发文字号，注明回复期限（记入留痕）。
 
-    示例：zuozhen audit notices --output 督办单/
+    示例：zuozhen audit notices --format docx --output 督办单/
     """
+    from zuozhen import supervision_notices as notices_
     from zuozhen.commands import render
-    from zuozhen.supervision import write_notices
+    from zuozhen.validation import choose
 
-    notices = read(ctx, write_notices, get_app(ctx).today, output, unit)
+    kind = choose(fmt, notices_.FORMATS, "督办单格式")
+    notices_.check_folder(output)
+    drafts = read(ctx, notices_.collect, get_app(ctx).today, unit)
+    notices = act(ctx, notices_.issue, drafts, output, kind) if drafts else []
     if json:
-        render.emit_json(
-            {"notices": [{"unit": n.unit, "path": str(n.path), "items": n.items} for n in notices]}
-        )
+        render.emit_json({"notices": [n.as_json() for n in notices]})
         return
     if not notices:
-        render.done("没有承办单位超期，无需生成督办单。")
+        render.done("没有单位的承办、反馈环节超期，无需生成督办单。")
         return
     for n in notices:
-        render.done(f"{n.unit}：{n.items} 项 → {n.path}")
+        render.done(
+            f"{n.number}  {n.unit}：{len(n.items)} 项，{n.reply_by.isoformat()} 前回复 → {n.path}"
+        )
