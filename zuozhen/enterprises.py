@@ -13,8 +13,8 @@ itself, PIPL). A region or industry left empty keeps what is known. A new code u
 name already registered with another code is booked with a warning naming that code.
 
 ``keep`` does this for one booking (``booking.book``); ``screen`` checks the rows of an
-import against the case file and against each other, and ``keep_many`` writes a whole
-import (``bookings_import``) in a few statements.
+import against the case file and against each other, a chunk at a time, and ``Keeper``
+writes a whole import (``bookings_import``), a chunk of rows in a few statements.
 """
 
 from __future__ import annotations
@@ -47,14 +47,6 @@ class Applicant:
     phone: str
     region: str | None
     industry: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """``keep_many``: how many enterprises were new; what changed for the known ones."""
-
-    created: int
-    changes: dict[str, Changes]  # uscc -> its changes
 
 
 def changes(old: Enterprise | dict[str, Any], new: Applicant) -> Changes:
@@ -138,44 +130,76 @@ def keep(tx: Tx, who: Applicant, *, update: bool = False) -> Changes:
     return changed
 
 
-def keep_many(tx: Tx, latest: dict[str, Applicant], *, update: bool = False) -> Kept:
-    """``keep`` for many enterprises at once (uscc -> its latest details); the rows were
-    ``screen``ed, so without ``update`` a known enterprise keeps its name as written."""
-    known = _load(tx, list(latest))
-    new_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    changed: dict[str, Changes] = {}
-    for code, who in latest.items():
-        old = known.get(code)
-        if old is None:
-            new_rows.append(_new_row(tx, who))
-            continue
-        if not update:
-            who = replace(who, name=old["name"])
-        diff = changes(old, who)
-        if diff:
-            changed[code] = diff
-            updates.append(
-                {
-                    "b_uscc": code,
-                    "name": who.name,
-                    "contact": who.contact,
-                    "phone": who.phone,
-                    "region": who.region or old["region"],
-                    "industry": who.industry or old["industry"],
-                    "updated_at": tx.at,
-                }
+class Keeper:
+    """``keep`` for a stream of applicants (a bulk import), a chunk at a time, in one
+    transaction: each chunk is one look-up, one insert and one update of the enterprises
+    it names, and nothing is held between chunks but the codes created and, for a known
+    enterprise that changes, its row before the import (for the trail). Applied in file
+    order, the last row of an enterprise has the last word; the rows were ``screen``ed, so
+    without ``update`` an enterprise known before the import keeps its name as written.
+    """
+
+    __slots__ = ("_before", "_tx", "_update", "created")
+
+    def __init__(self, tx: Tx, *, update: bool = False) -> None:
+        self._tx = tx
+        self._update = update
+        self.created: set[str] = set()
+        self._before: dict[str, dict[str, Any]] = {}
+
+    def keep(self, applicants: list[Applicant]) -> None:
+        tx = self._tx
+        current = _load(tx, list(dict.fromkeys(who.uscc for who in applicants)))
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        for who in applicants:
+            code = who.uscc
+            row = current.get(code)
+            if row is None:
+                current[code] = inserts[code] = _new_row(tx, who)
+                self.created.add(code)
+                continue
+            if not self._update and code not in self.created:
+                who = replace(who, name=row["name"])
+            if not changes(row, who):
+                continue
+            if code not in self.created:
+                self._before.setdefault(code, row)
+            new = {
+                **row,
+                "name": who.name,
+                "contact": who.contact,
+                "phone": who.phone,
+                "region": who.region or row["region"],
+                "industry": who.industry or row["industry"],
+                "updated_at": tx.at,
+            }
+            current[code] = new
+            (inserts if code in inserts else updates)[code] = new
+        if inserts:
+            tx.session.execute(insert(_TABLE), list(inserts.values()))
+        if updates:
+            fields = ("name", "contact", "phone", "region", "industry", "updated_at")
+            tx.session.execute(
+                sql_update(_TABLE)
+                .where(_TABLE.c.uscc == bindparam("b_uscc"))
+                .values({k: bindparam(k) for k in fields}),
+                [{"b_uscc": code, **{k: r[k] for k in fields}} for code, r in updates.items()],
             )
-    if new_rows:
-        tx.session.execute(insert(_TABLE), new_rows)
-    if updates:
-        tx.session.execute(
-            sql_update(_TABLE)
-            .where(_TABLE.c.uscc == bindparam("b_uscc"))
-            .values({k: bindparam(k) for k in updates[0] if k != "b_uscc"}),
-            updates,
-        )
-    return Kept(len(new_rows), changed)
+
+    def changes(self) -> dict[str, Changes]:
+        """Known enterprises the import changed: uscc -> {field: [before, after]}."""
+        out: dict[str, Changes] = {}
+        after = _load(self._tx, list(self._before))
+        for code, old in self._before.items():
+            now = after[code]
+            who = Applicant(
+                *(now[k] for k in ("name", "uscc", "contact", "phone", "region", "industry"))
+            )
+            diff = changes(old, who)
+            if diff:
+                out[code] = diff
+        return out
 
 
 def _new_row(tx: Tx, who: Applicant) -> dict[str, Any]:
