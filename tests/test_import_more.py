@@ -302,6 +302,44 @@ def test_strict_with_a_bad_row_in_a_late_chunk_imports_nothing(
     assert ran.code == 0 and ran.json()["imported"] == 29
 
 
+def test_namesake_warnings_span_chunks_and_the_case_file(
+    db_path: Path, tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new code under a name registered with another code — before the import, or on an
+    # earlier line of the file in another chunk — is warned about, once, by line.
+    first = write_csv(tmp_path / "a.csv", [HEADER, row(1, name="云南甲有限公司")])
+    assert cli(db_path, "book", "--from-csv", str(first), today="2026-10-09").code == 0
+    path = write_csv(
+        tmp_path / "b.csv",
+        [
+            HEADER,
+            row(2, name="云南乙有限公司"),
+            row(3, name="云南甲有限公司"),  # code 1 has the name
+            row(4, name="云南丙有限公司"),
+            row(5, name="云南乙 有限公司"),  # line 2's name, two chunks earlier
+            row(6, name="云南甲有限公司"),  # code 1 and line 3's code 3
+            row(1, "又一项诉求", name="云南甲有限公司"),  # code 1 itself: no warning
+        ],
+    )
+    expected = [
+        (3, [uscc(1)], uscc(3)),
+        (5, [uscc(2)], uscc(5)),
+        (6, [uscc(1), uscc(3)], uscc(6)),
+    ]
+    for chunk, db in ((2, db_path), (2000, tmp_path / "whole.db")):
+        if db != db_path:
+            make_case(db).close()
+            assert cli(db, "book", "--from-csv", str(first), today="2026-10-09").code == 0
+        monkeypatch.setattr(bookings_import, "CHUNK", chunk)
+        ran = cli(db, "book", "--from-csv", str(path), "--json", today="2026-10-09")
+        assert ran.code == 0, ran.stderr
+        notes = [w for w in ran.json()["warnings"] if "已以统一社会信用代码" in w]
+        assert len(notes) == len(expected), notes
+        for note, (line, others, code) in zip(notes, expected, strict=True):
+            assert note.startswith(f"第 {line} 行：")
+            assert f"代码 {'、'.join(others)} 登记，本次的代码为 {code}" in note
+
+
 # -- Ctrl-C ---------------------------------------------------------------------------------
 
 

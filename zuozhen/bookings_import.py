@@ -60,7 +60,7 @@ from zuozhen.booking import (
 from zuozhen.bookings_check import SUBMITTED, Line, Rejected, RowCheck
 from zuozhen.deadlines import Due
 from zuozhen.enterprises import CHUNK as IN_CHUNK
-from zuozhen.enterprises import Keeper, screen
+from zuozhen.enterprises import Keeper, Namesakes, screen
 from zuozhen.errors import InputError
 from zuozhen.files import csvin
 from zuozhen.models import (
@@ -289,7 +289,7 @@ class _Writer:
         self.months: dict[str, _Month] = {}
         self._by_day: dict[date, _Month] = {}
         self.keeper = Keeper(tx, update=update)
-        self.notes: dict[str, None] = {}  # identity warnings (enterprises.screen), in order
+        self.namesakes = Namesakes()  # new codes under a name known with another code
         self.duplicates: list[withdrawal.Duplicate] = []
         self.duplicate_notes: list[str] = []
         self.regions: set[str] = set()  # the regions of the rows written (names.admit)
@@ -341,7 +341,7 @@ class _Writer:
             return good
         found = screen(self.tx, [(x.line, x.who) for x in good], update=self.update)
         bad += [Rejected(line, why + "。") for line, why in found.refused.items()]
-        self.notes.update(dict.fromkeys(found.warnings))
+        self.namesakes.add(found.fresh)
         return [x for x in good if x.line not in found.refused]
 
     def drop_repeats(self, good: list[Line], bad: list[Rejected]) -> list[Line]:
@@ -560,7 +560,7 @@ class _Writer:
             out.append(note)
         if check.late_given and not self.late:
             out.append(unused_late(self._window(), rows=True))
-        out += list(self.notes)
+        out += self.namesakes.warnings(self.tx, self.keeper.created)
         out += admitted
         out += self.duplicate_notes
         return out
