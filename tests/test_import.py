@@ -107,7 +107,6 @@ def test_columns_in_any_order(db_path: Path, tmp_path: Path) -> None:
     ("header", "words"),
     [
         ("企业名称,统一社会信用代码,联系人,诉求类别,诉求内容", "联系电话"),
-        (HEADER + ",备注", "备注"),
         (HEADER + ",联系人", "不止一次"),
         ("name,uscc,contact,phone,category,text", "企业名称"),
     ],

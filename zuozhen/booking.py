@@ -66,8 +66,8 @@ CSV_OPTIONAL = ("所属地区", "所属行业")
 APPEAL_LIMIT = 2000
 NAME_LIMIT = 200
 
-#: Called as rows are checked: (rows checked, rows in the file); done == total means the
-#: check is over and the (shorter to describe, longer to run) write phase begins.
+#: Called as an import goes on: (the file's line reached, lines in the file); the two equal
+#: means every row is written and the import's trail follows.
 Progress = Callable[[int, int], None]
 
 
@@ -108,11 +108,19 @@ class Timing:
     late_reason: str | None
 
 
+def window_on(calendar: WorkCalendar, config: Config, day: date) -> Window:
+    """The booking window ``day`` is judged by: its month's, or under rolling booking the
+    day itself (every day is on time)."""
+    if config.booking == "rolling":
+        return Window(month_key(day.year, day.month), [day], False, True)
+    return booking_window(calendar, config, day.year, day.month)
+
+
 def _timing(calendar: WorkCalendar, config: Config, today: date, late: str | None) -> Timing:
     """On time, or late with a reason (加号); refused otherwise."""
-    if config.booking == "rolling":
-        return Timing(Window(month_key(today.year, today.month), [today], False, True), today, None)
-    window = booking_window(calendar, config, today.year, today.month)
+    window = window_on(calendar, config, today)
+    if window.rolling:
+        return Timing(window, today, None)
     if window.first <= today <= window.last:
         return Timing(window, window.last, None)
     if late is None:
@@ -126,11 +134,13 @@ def _timing(calendar: WorkCalendar, config: Config, today: date, late: str | Non
     return Timing(window, max(today, window.last), late)
 
 
-def unused_late(timing: Timing) -> str:
-    """The warning for a ``--late`` reason given when the booking is on time."""
-    if timing.window.rolling:
+def unused_late(window: Window, *, rows: bool = False) -> str:
+    """The warning for a ``--late`` reason given when the booking (``rows``: every row of
+    an import) is on time."""
+    if window.rolling:
         return "本案卷随时挂号（不设挂号窗口），无需加号，--late 原因未使用。"
-    return "今天在挂号窗口内，按时挂号，--late 原因未使用。"
+    when = "所有行都" if rows else "今天"
+    return f"{when}在挂号窗口内，按时挂号，--late 原因未使用。"
 
 
 # -- the applicant -----------------------------------------------------------------------
@@ -264,7 +274,7 @@ def book(
     timing = _timing(case.calendar, config, act.today, reason)
     warnings: list[str] = []
     if reason is not None and timing.late_reason is None:
-        warnings.append(unused_late(timing))
+        warnings.append(unused_late(timing.window))
     places = [who.region] if who.region else []
     for attempt in (1, 2):
         try:

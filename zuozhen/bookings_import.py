@@ -1,29 +1,46 @@
 """Step 3 of the ten steps, in bulk: 挂号导入, the online window's CSV export.
 
-One row per appeal, header ``CSV_REQUIRED`` (+ ``CSV_OPTIONAL``); every row is checked by
-the same rules as ``booking.book``; bad rows are reported by physical line number, good
-rows go in one transaction (``strict``: nothing if any row is bad). A repeated row (the
-same appeal text of one enterprise in one month) is rejected with its line number, so the
-online window's double submissions surface; a near-identical one (the same after removing
-punctuation and spaces, or an appeal the enterprise already has) is imported and pointed
-out with the ``merge`` command to run (withdrawal.py).
+One row per appeal, header ``CSV_REQUIRED`` (+ ``CSV_OPTIONAL`` and ``SUBMITTED``); other
+columns (序号, 审核状态 …, as real exports carry them) are ignored and named in a note.
+Every row is checked by the rules of ``booking.book`` (``bookings_check``: its booking date
+is its 提交时间 when the file has one, held to that month's booking window, or on time any
+day under the city's rolling booking, ``cadence.booking = "rolling"``); bad rows are
+reported by physical line number, good rows go in one transaction (``strict``: nothing if
+any row is bad). A repeated row (the same appeal text of one enterprise in one month) is
+rejected with its line number, so the online window's double submissions surface; a
+near-identical one (the same after removing punctuation and spaces, or an appeal the
+enterprise already has) is imported and pointed out with the ``merge`` command to run
+(withdrawal.py). As for ``book``, a region outside the configured list is a bad row
+(``--allow-new`` adds it) and so is a known credit code with another name or phone
+(``enterprises.screen``, ``--update-enterprise``), each chunk checked against the case
+file as the earlier chunks left it. Rows of one enterprise in one month form one booking,
+dated by its first row.
 
-Imports are built for size (100,000 rows well within 30 s): rows are validated in plain
-Python, existing enterprises and the month's bookings are loaded with a few queries, and
-enterprises, bookings, appeals, verify duties and trail events are written with
-SQLAlchemy Core ``executemany`` inserts, all in one transaction. The trail gets one
-summary event for the import (file, its SHA-256, encoding, rows, rejected lines, bookings
-created and extended) and one event per booking touched, so ``history`` of an imported
-appeal shows where it came from.
+Built for size (100,000 rows under 200 MB, 20,000 under 120 MB): the file is streamed
+(``csvin.open_csv``), never held whole, and rows are checked and written a chunk at a
+time (``CHUNK``) inside the one transaction — so an interrupted import, or a ``strict``
+one with a bad row, leaves nothing (the transaction is rolled back). What stays in memory
+between chunks is small per row: a 16-byte digest of each (enterprise, text) for the
+repeat check, each booking's number and its rows' line numbers. Enterprises, bookings,
+appeals and their verify and triage duties (one limit, as for ``book``) are written with
+SQLAlchemy Core ``executemany`` inserts. The trail gets one summary event for the import
+(file, its SHA-256, encoding, rows, rejected lines, bookings created and extended) and one
+event per booking and booking date, so ``history`` of an imported appeal shows where it
+came from. Ctrl-C is honoured until the
+commit begins and deferred while it runs, so "interrupted" always means "nothing imported".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from itertools import islice
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from sqlalchemy import insert
@@ -31,43 +48,37 @@ from sqlmodel import col, select
 
 from zuozhen import duties, names, withdrawal
 from zuozhen.booking import (
-    APPEAL_LIMIT,
     CSV_OPTIONAL,
     CSV_REQUIRED,
-    NAME_LIMIT,
     Progress,
     Timing,
     Window,
-    _timing,
     timing_json,
     unused_late,
+    window_on,
 )
-from zuozhen.config import Config
+from zuozhen.bookings_check import SUBMITTED, Line, Rejected, RowCheck
 from zuozhen.deadlines import Due
-from zuozhen.enterprises import Applicant, Kept, keep_many, screen
+from zuozhen.enterprises import CHUNK as IN_CHUNK
+from zuozhen.enterprises import Keeper, Namesakes, screen
 from zuozhen.errors import InputError
 from zuozhen.files import csvin
 from zuozhen.models import (
     Appeal,
     Booking,
+    Enterprise,
 )
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.store.trail import Event
 from zuozhen.validation import (
-    choose,
     clean_text,
     month_key,
-    normalize_phone,
-    normalize_uscc,
 )
 
+#: Rows checked and written at a time (memory stays flat whatever the file's size).
+CHUNK = 2000
+
 # -- 挂号导入 (CSV) ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    line: int
-    error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +92,15 @@ class Imported:
     bookings_extended: list[str]
     enterprises_created: int
     enterprises_updated: int
-    late_reason: str | None
-    window: Window
-    verify_due: date | None
+    late_reason: str | None  # given and used (some rows were outside their window)
+    late_appeals: int
+    window: Window  # the booking window of --today's month (rolling: --today alone)
+    booked_from: date  # the booking dates of the appeals imported: first …
+    booked_to: date  # … and last
+    verify_due: date | None  # the earliest verification deadline of the appeals imported
+    verify_dues: list[date]
     provisional: bool
+    ignored_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates: list[withdrawal.Duplicate] = field(default_factory=list)
 
@@ -100,8 +116,13 @@ class Imported:
             "enterprises_created": self.enterprises_created,
             "enterprises_updated": self.enterprises_updated,
             **timing_json(self.window, self.late_reason),
+            "late_appeals": self.late_appeals,
+            "booked_from": self.booked_from,
+            "booked_to": self.booked_to,
             "verify_due": self.verify_due,
+            "verify_dues": self.verify_dues,
             "provisional": self.provisional,
+            "ignored_columns": self.ignored_columns,
             "warnings": self.warnings,
             "duplicates": [d.as_json() for d in self.duplicates],
         }
@@ -124,138 +145,9 @@ class ImportRefused(InputError):
         }
 
 
-@dataclass(slots=True)
-class _Line:
-    line: int
-    who: Applicant
-    category: str
-    text: str
-
-
-# -- checking the rows ---------------------------------------------------------------------
-
-
-class _RowCheck:
-    """The rules of ``booking.book`` for one row of the file.
-
-    Credit codes and phone numbers repeat across an export (an enterprise with several
-    appeals): each distinct one is checked once.
-    """
-
-    __slots__ = (
-        "_categories",
-        "_optional",
-        "_phones",
-        "_region",
-        "_regions",
-        "_required",
-        "_usccs",
-        "_width",
-    )
-
-    def __init__(self, table: csvin.Table, config: Config, allow_new: bool = False) -> None:
-        ix = table.index
-        self._region = partial(names.check, config, names.REGION, allow_new=allow_new)
-        self._regions: dict[str, str | InputError] = {}
-        self._width = len(table.columns)
-        self._required = tuple(ix[c] for c in CSV_REQUIRED)
-        self._optional = (ix.get("所属地区"), ix.get("所属行业"))
-        self._categories = config.categories
-        self._usccs: dict[str, str | InputError] = {}
-        self._phones: dict[str, str | InputError] = {}
-
-    def __call__(self, row: csvin.Row) -> _Line | Rejected:
-        errors: list[str] = []
-        cells = self._cells(row.cells, errors)
-        name, code, contact, phone, category, text = (cells[i] for i in self._required)
-        name = _try(errors, clean_text, name, "企业名称", limit=NAME_LIMIT)
-        code = _try(errors, _once, self._usccs, normalize_uscc, code)
-        contact = _try(errors, clean_text, contact, "联系人", limit=50)
-        phone = _try(errors, _once, self._phones, normalize_phone, phone)
-        category = self._category(category, errors)
-        text = _try(errors, clean_text, text, "诉求内容", limit=APPEAL_LIMIT)
-        at_region, at_industry = self._optional
-        region = _optional(errors, cells, at_region, "所属地区")
-        if region:  # on the configured list (or new, with --allow-new)
-            region = _try(errors, _once, self._regions, self._region, region)
-        industry = _optional(errors, cells, at_industry, "所属行业")
-        if errors:
-            return Rejected(row.line, "；".join(errors) + "。")
-        who = Applicant(name, code, contact, phone, region or None, industry or None)
-        return _Line(row.line, who, category, text)
-
-    def _cells(self, cells: list[str], errors: list[str]) -> list[str]:
-        """The row cut or padded to the header's width; extra non-empty cells are an error."""
-        width = self._width
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            errors.append(
-                f"本行有 {len(cells)} 列，比表头的 {width} 列多（内容中的逗号须用引号括起）"
-            )
-            cells = cells[:width]
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        return cells
-
-    def _category(self, raw: str, errors: list[str]) -> str:
-        value = raw.strip()
-        if value in self._categories:
-            return value
-        if not value:
-            errors.append(f"诉求类别为空：应为 {'、'.join(self._categories)} 之一")
-            return ""
-        return _try(errors, choose, value, self._categories, "诉求类别")
-
-
-def _check_rows(
-    table: csvin.Table, config: Config, progress: Progress | None, allow_new: bool = False
-) -> tuple[list[_Line], list[Rejected], list[str]]:
-    """Validate every row in plain Python; bad rows become ``Rejected`` with all reasons
-    (a region outside the configured list among them, unless ``allow_new``)."""
-    check = _RowCheck(table, config, allow_new)
-    good: list[_Line] = []
-    bad: list[Rejected] = []
-    total = len(table.rows)
-    for n, row in enumerate(table.rows, 1):
-        if progress is not None and n % 2000 == 0:
-            progress(n, total)
-        checked = check(row)
-        if isinstance(checked, Rejected):
-            bad.append(checked)
-        else:
-            good.append(checked)
-    if progress is not None:
-        progress(total, total)  # checked; writing follows
-    return good, bad, []
-
-
-def _try(errors: list[str], fn: Callable[..., str], *args: Any, **kwargs: Any) -> str:
-    """``fn(*args)``, or "" with its Chinese message added to ``errors``."""
-    try:
-        return fn(*args, **kwargs)
-    except InputError as exc:
-        errors.append(str(exc).rstrip("。"))
-        return ""
-
-
-def _once(cache: dict[str, str | InputError], fn: Callable[[str], str], raw: str) -> str:
-    """``fn(raw)``, remembered (the refusal too) for the next row with the same value."""
-    hit = cache.get(raw)
-    if hit is None:
-        try:
-            hit = fn(raw)
-        except InputError as exc:
-            hit = exc
-        cache[raw] = hit
-    if isinstance(hit, InputError):
-        raise hit
-    return hit
-
-
-def _optional(errors: list[str], cells: list[str], at: int | None, what: str) -> str:
-    """An optional column's cleaned value ("" when the file has no such column)."""
-    if at is None:
-        return ""
-    return _try(errors, clean_text, cells[at], what, required=False, limit=50)
+def _chunks(rows: Iterator[csvin.Row], n: int) -> Iterator[list[csvin.Row]]:
+    while chunk := list(islice(rows, n)):
+        yield chunk
 
 
 # -- the import ---------------------------------------------------------------------------
@@ -272,297 +164,415 @@ def import_csv(
     allow_new: bool = False,
     update_enterprise: bool = False,
 ) -> Imported:
-    """Import the online window's export: one row per appeal, one booking per enterprise.
+    """Import the online window's export: one row per appeal, one booking per enterprise
+    and month.
 
-    The header is checked first (refused as a whole if wrong). Bad rows are reported with
-    their line numbers; the good ones are imported in one transaction, or nothing at all
-    with ``strict`` (then ``ImportRefused`` is raised). All rows are booked on
-    ``act.today`` in its month, under the same booking-window rule as ``book``; ``late``
-    applies to the whole file. As for ``book``: a region outside the configured list makes
-    a bad row (``allow_new`` adds it), and so does a known credit code with another name or
-    phone (``update_enterprise`` accepts the file's details).
+    The file (format, encoding, header) is checked first and refused as a whole if wrong.
+    Then rows are read, checked and written a chunk at a time in one transaction: bad rows
+    are reported with their line numbers and the good ones imported, or nothing at all
+    with ``strict`` or when no row is good (``ImportRefused``). ``late`` (加号) applies to
+    every row outside its month's booking window. As for ``book``: a region outside the
+    configured list makes a bad row (``allow_new`` adds it), and so does a known credit
+    code with another name or phone (``update_enterprise`` accepts the file's details).
     """
-    table = csvin.read_table(path, CSV_REQUIRED, CSV_OPTIONAL)
+    f = csvin.open_csv(path, CSV_REQUIRED, (*CSV_OPTIONAL, SUBMITTED), ignore_unknown=True)
     config, calendar = case.config, case.calendar
     reason = clean_text(late, "加号原因（--late）", limit=200) if late is not None else None
-    timing = _timing(calendar, config, act.today, reason)
-    good, bad, warnings = _check_rows(table, config, progress, allow_new)
-    if late is not None and timing.late_reason is None:
-        warnings.append(unused_late(timing))
-    with case.write(act) as tx:
-        good = _identities(tx, good, bad, warnings, update_enterprise, allow_new)
-        return _import(tx, table, timing, good, bad, warnings, strict, update_enterprise)
+    check = RowCheck(f, config, calendar, act.today, reason, allow_new)
+    guard = _CommitGuard()
+    try:
+        with case.write(act) as tx:
+            done = _import(tx, f, check, strict, progress, update_enterprise)
+            guard.hold()  # from here on Ctrl-C waits for the commit
+    finally:
+        guard.release()
+    if guard.interrupted:
+        done.warnings.append("收到中断（Ctrl-C）时导入已在提交，数据已全部写入案卷。")
+    return done
 
 
-def _identities(
-    tx: Tx, good: list[_Line], bad: list[Rejected], warnings: list[str], update: bool, new: bool
-) -> list[_Line]:
-    """Rows whose credit code is known with another name or phone go to ``bad`` (unless
-    ``update``); new regions are added to the configured list (``--allow-new``)."""
-    found = screen(tx, [(x.line, x.who) for x in good], update=update)
-    bad += [Rejected(line, why + "。") for line, why in found.refused.items()]
-    warnings += found.warnings
-    good = [x for x in good if x.line not in found.refused]
-    regions = sorted({x.who.region for x in good if x.who.region})
-    warnings += names.admit(tx, names.REGION, regions, allow_new=new, via="book --from-csv")
-    return good
+class _CommitGuard:
+    """Defers Ctrl-C (SIGINT) while a transaction commits, so that an interruption either
+    comes before the commit (everything rolled back) or is noted after it."""
+
+    __slots__ = ("_held", "_previous", "interrupted")
+
+    def __init__(self) -> None:
+        self._held = False
+        self._previous: Any = None
+        self.interrupted = False
+
+    def hold(self) -> None:
+        if threading.current_thread() is threading.main_thread():  # signals: main thread only
+            self._previous = signal.signal(signal.SIGINT, self._note)
+            self._held = True
+
+    def _note(self, _signum: int, _frame: FrameType | None) -> None:
+        self.interrupted = True
+
+    def release(self) -> None:
+        if self._held:
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
+            self._held = False
 
 
-def _refuse(table: csvin.Table, bad: list[Rejected], strict: bool) -> ImportRefused:
-    bad = sorted(bad, key=lambda r: r.line)
-    shown = "；".join(f"第 {r.line} 行：{r.error}" for r in bad[:5])
+def _import(
+    tx: Tx,
+    f: csvin.CsvFile,
+    check: RowCheck,
+    strict: bool,
+    progress: Progress | None,
+    update: bool = False,
+) -> Imported:
+    w = _Writer(tx, update)
+    bad: list[Rejected] = []
+    rows = 0
+    for chunk in _chunks(f.rows(), CHUNK):
+        rows += len(chunk)
+        good: list[Line] = []
+        for row in chunk:
+            checked = check(row)
+            if isinstance(checked, Rejected):
+                bad.append(checked)
+            else:
+                good.append(checked)
+        good = w.screen(good, bad)
+        keep = w.drop_repeats(good, bad)
+        if keep and not (strict and bad):  # strict: check on, write no more
+            w.write(keep)
+        if progress is not None:
+            progress(chunk[-1].line, f.lines)
+    bad.sort(key=lambda r: r.line)
+    if (strict and bad) or not w.imported:
+        raise _refuse(f, rows, bad, strict)
+    if progress is not None:
+        progress(f.lines, f.lines)  # rows written; the trail follows
+    return w.finish(f, rows, bad, check)
+
+
+def _refuse(f: csvin.CsvFile, rows: int, bad: list[Rejected], strict: bool) -> ImportRefused:
+    shown = "；".join(f"第 {r.line} 行：{r.error.rstrip('。')}" for r in bad[:5])
     more = f"（另有 {len(bad) - 5} 行有误）" if len(bad) > 5 else ""
     if strict:
-        head = f"文件 {table.path} 有 {len(bad)} 行有误，按 --strict 未导入任何数据"
+        head = f"文件 {f.path} 有 {len(bad)} 行有误，按 --strict 未导入任何数据"
+    elif not bad:
+        return ImportRefused(f"文件 {f.path} 没有数据行，未导入任何数据。", rows, bad)
     else:
-        head = f"文件 {table.path} 没有可导入的行（{len(bad)} 行有误），未导入任何数据"
-    return ImportRefused(f"{head}：{shown}{more}。请改正后重新导入。", len(table.rows), bad)
+        head = f"文件 {f.path} 没有可导入的行（{len(bad)} 行有误），未导入任何数据"
+    return ImportRefused(f"{head}：{shown}{more}。请改正后重新导入。", rows, bad)
 
 
 # -- writing ------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
-class _Held:
-    """What the case file already holds of the month's bookings."""
+class _Month:
+    """One booking month as the case file holds it, kept up to date as rows are written."""
 
-    bookings: dict[str, str]  # uscc -> this month's booking
+    key: str  # 2026-10
+    stem: str  # 202610, the booking numbers' prefix
+    bookings: dict[str, str]  # uscc -> the month's booking
     seqs: dict[str, int]  # booking -> its last appeal number
-    texts: set[tuple[str, str]]  # (booking, appeal text) already booked
+    seen: dict[bytes, int]  # digest of (uscc, text) -> the line that booked it (0: before)
 
 
-def _import(
-    tx: Tx,
-    table: csvin.Table,
-    timing: Timing,
-    good: list[_Line],
-    bad: list[Rejected],
-    warnings: list[str],
-    strict: bool,
-    update: bool = False,
-) -> Imported:
-    month = month_key(tx.today.year, tx.today.month)
-    held = _load_existing(tx, month)
-    keep = _drop_repeats(good, held, bad)
-    bad.sort(key=lambda r: r.line)
-    if (strict and bad) or not keep:
-        raise _refuse(table, bad, strict)
-    latest = {x.who.uscc: x.who for x in keep}  # the file's last word on each enterprise
-    known = withdrawal.known_texts(tx, latest)
-    enterprises = keep_many(tx, latest, update=update)
-    created, extended = _write_bookings(tx, month, timing, latest, held.bookings)
-    appeals = _write_appeals(tx, month, keep, held)
-    duplicates = _duplicates(keep, appeals, known, warnings)
-    verify = tx.case.config.limits.verify
-    ids = [aid for _, aid, _ in appeals]
-    due = duties.open_many(tx, ids, "verify", timing.verify_start, verify, "wd")
-    duties.open_many(tx, ids, "triage", timing.verify_start, verify, "wd")
-    _write_trail(
-        tx, table, timing, due, bad, latest, held.bookings, enterprises, created, extended, appeals
-    )
-    return Imported(
-        file=str(table.path),
-        encoding=table.encoding,
-        rows=len(table.rows),
-        imported=len(appeals),
-        rejected=bad,
-        bookings_created=created,
-        bookings_extended=extended,
-        enterprises_created=enterprises.created,
-        enterprises_updated=len(enterprises.changes),
-        late_reason=timing.late_reason,
-        window=timing.window,
-        verify_due=due.date,
-        provisional=due.provisional,
-        warnings=warnings,
-        duplicates=duplicates,
-    )
+def _digest(uscc: str, text: str) -> bytes:
+    return hashlib.blake2b(f"{uscc}\x00{text}".encode(), digest_size=16).digest()
 
 
-def _duplicates(
-    keep: list[_Line],
-    appeals: list[tuple[str, str, int]],
-    known: dict[str, list[tuple[str, str]]],
-    warnings: list[str],
-) -> list[withdrawal.Duplicate]:
-    """Near-identical appeals of one enterprise (in the file, or with what it had): each
-    pointed out in ``warnings`` by line, with the ``merge`` command to run."""
-    new: dict[str, list[tuple[str, str]]] = {}
-    line_of: dict[str, int] = {}
-    for x, (_, aid, line) in zip(keep, appeals, strict=True):
-        new.setdefault(x.who.uscc, []).append((aid, x.text))
-        line_of[aid] = line
-    found: list[withdrawal.Duplicate] = []
-    for code, items in new.items():
-        had = known.get(code, [])
-        if len(items) + len(had) > 1:  # one appeal alone repeats nothing
-            found += withdrawal.likely_duplicates(items, had)
-    found.sort(key=lambda d: line_of[d.appeal])
-    warnings += [d.warning(f"第 {line_of[d.appeal]} 行：") for d in found]
-    return found
+class _Writer:
+    """Writes checked rows chunk by chunk and remembers what the trail will say."""
 
+    def __init__(self, tx: Tx, update: bool = False) -> None:
+        self.tx = tx
+        self.update = update
+        self.months: dict[str, _Month] = {}
+        self._by_day: dict[date, _Month] = {}
+        self.keeper = Keeper(tx, update=update)
+        self.namesakes = Namesakes()  # new codes under a name known with another code
+        self.duplicates: list[withdrawal.Duplicate] = []
+        self.duplicate_notes: list[str] = []
+        self.regions: set[str] = set()  # the regions of the rows written (names.admit)
+        self.created: list[str] = []  # bookings created, in order
+        self._new: set[str] = set()  # the same, to look up
+        self.extended: dict[str, None] = {}  # known bookings given appeals (ordered set)
+        # (booking, uscc, booking date) -> [line, appeal number, line, appeal number, …]
+        self.groups: dict[tuple[str, str, date], list[int]] = {}
+        self.dues: dict[date, Due] = {}  # verification start -> its deadline
+        self.imported = 0
+        self.late = 0
+        self.late_reason: str | None = None
+        self.timings: dict[date, Timing] = {}  # booking date -> its timing
 
-def _load_existing(tx: Tx, month: str) -> _Held:
-    """The month's bookings, their last appeal numbers and their appeal texts."""
-    s = tx.session
-    bookings: dict[str, str] = dict(
-        s.exec(select(Booking.uscc, Booking.id).where(Booking.month == month)).all()
-    )
-    seqs: dict[str, int] = {}
-    texts: set[tuple[str, str]] = set()
-    if bookings:
-        rows = s.exec(
-            select(Appeal.booking_id, Appeal.seq, Appeal.text)
-            .join(Booking, col(Booking.id) == col(Appeal.booking_id))
-            .where(Booking.month == month)
-        ).all()
-        for bid, seq, text in rows:
-            seqs[bid] = max(seqs.get(bid, 0), seq)
-            texts.add((bid, text))
-    return _Held(bookings, seqs, texts)
+    def month(self, day: date) -> _Month:
+        m = self._by_day.get(day)
+        if m is None:
+            key = month_key(day.year, day.month)
+            m = self.months.get(key)
+            if m is None:
+                m = self.months[key] = self._load(key, f"{day.year:04d}{day.month:02d}")
+            self._by_day[day] = m
+        return m
 
-
-def _drop_repeats(good: list[_Line], held: _Held, bad: list[Rejected]) -> list[_Line]:
-    """Same text twice for one enterprise this month: the repeat is rejected (into ``bad``)."""
-    keep: list[_Line] = []
-    seen: dict[tuple[str, str], int] = {}  # (booking or uscc, text) -> its first line
-    for x in good:
-        key = (held.bookings.get(x.who.uscc, x.who.uscc), x.text)
-        first = seen.get(key)
-        if key in held.texts:
-            bad.append(
-                Rejected(x.line, f"该企业本月已登记过相同的诉求（挂号 {key[0]}），未重复导入。")
+    def _load(self, key: str, stem: str) -> _Month:
+        """The month's bookings, their last appeal numbers and digests of their texts."""
+        s = self.tx.session
+        bookings: dict[str, str] = dict(
+            s.exec(select(Booking.uscc, Booking.id).where(Booking.month == key)).all()
+        )
+        seqs: dict[str, int] = {}
+        seen: dict[bytes, int] = {}
+        if bookings:
+            rows = s.execute(
+                select(Booking.uscc, Appeal.booking_id, Appeal.seq, Appeal.text)
+                .join(Booking, col(Booking.id) == col(Appeal.booking_id))
+                .where(Appeal.month == key)
+                .execution_options(yield_per=2000)
             )
-        elif first is not None:
-            bad.append(Rejected(x.line, f"与第 {first} 行是同一企业的相同诉求，未重复导入。"))
-        else:
-            seen[key] = x.line
-            keep.append(x)
-    return keep
+            for uscc, bid, seq, text in rows:
+                seqs[bid] = max(seqs.get(bid, 0), seq)
+                seen[_digest(uscc, text)] = 0
+        return _Month(key, stem, bookings, seqs, seen)
 
+    def screen(self, good: list[Line], bad: list[Rejected]) -> list[Line]:
+        """Rows whose credit code is known (in the case file, or from an earlier row) with
+        another name or phone go to ``bad``, unless ``update`` (``enterprises.screen``)."""
+        if not good:
+            return good
+        found = screen(self.tx, [(x.line, x.who) for x in good], update=self.update)
+        bad += [Rejected(line, why + "。") for line, why in found.refused.items()]
+        self.namesakes.add(found.fresh)
+        return [x for x in good if x.line not in found.refused]
 
-def _write_bookings(
-    tx: Tx, month: str, timing: Timing, latest: dict[str, Applicant], bookings: dict[str, str]
-) -> tuple[list[str], list[str]]:
-    """One booking per enterprise: new ones (added to ``bookings``) and those extended.
+    def drop_repeats(self, good: list[Line], bad: list[Rejected]) -> list[Line]:
+        """Same text twice for one enterprise in one month: the repeat goes to ``bad``."""
+        keep: list[Line] = []
+        for x in good:
+            m = self.month(x.day)
+            key = _digest(x.who.uscc, x.text)
+            first = m.seen.get(key)
+            if first == 0:
+                bid = m.bookings.get(x.who.uscc)
+                bad.append(
+                    Rejected(x.line, f"该企业本月已登记过相同的诉求（挂号 {bid}），未重复导入。")
+                )
+            elif first is not None:
+                bad.append(Rejected(x.line, f"与第 {first} 行是同一企业的相同诉求，未重复导入。"))
+            else:
+                m.seen[key] = x.line
+                keep.append(x)
+        return keep
 
-    The new bookings' numbers are reserved as one block of the month's counter.
-    """
-    fresh = [code for code in latest if code not in bookings]
-    extended = [bookings[code] for code in latest if code in bookings]
-    created: list[str] = []
-    if fresh:
-        top = tx.allocate(f"booking:{month}", len(fresh))
-        stem = f"{tx.today.year:04d}{tx.today.month:02d}"
-        rows = []
-        for n, code in enumerate(fresh, top - len(fresh) + 1):
-            bid = f"{stem}-{n:03d}"
-            bookings[code] = bid
-            created.append(bid)
+    def write(self, keep: list[Line]) -> None:
+        known = withdrawal.known_texts(self.tx, {x.who.uscc for x in keep})
+        self.regions.update(x.who.region for x in keep if x.who.region)
+        self.keeper.keep([x.who for x in keep])
+        self._bookings(keep)
+        ids = self._appeals(keep)
+        self._duplicates(keep, ids, known)
+
+    def _duplicates(
+        self, keep: list[Line], ids: list[str], known: dict[str, list[tuple[str, str]]]
+    ) -> None:
+        """Near-identical appeals of one enterprise (in the file, or with what it had before
+        this chunk): each pointed out by line, with the ``merge`` command to run."""
+        new: dict[str, list[tuple[str, str]]] = {}
+        line_of: dict[str, int] = {}
+        for x, aid in zip(keep, ids, strict=True):
+            new.setdefault(x.who.uscc, []).append((aid, x.text))
+            line_of[aid] = x.line
+        found: list[withdrawal.Duplicate] = []
+        for code, items in new.items():
+            had = known.get(code, [])
+            if len(items) + len(had) > 1:  # one appeal alone repeats nothing
+                found += withdrawal.likely_duplicates(items, had)
+        found.sort(key=lambda d: line_of[d.appeal])
+        self.duplicates += found
+        self.duplicate_notes += [d.warning(f"第 {line_of[d.appeal]} 行：") for d in found]
+
+    def _bookings(self, keep: list[Line]) -> None:
+        """New bookings of the chunk, numbered in one block per month, in file order."""
+        fresh: dict[str, dict[str, Line]] = {}  # month -> uscc -> its first row
+        for x in keep:
+            m = self.month(x.day)
+            if x.who.uscc not in m.bookings:
+                fresh.setdefault(m.key, {}).setdefault(x.who.uscc, x)
+        tx = self.tx
+        for key, firsts in fresh.items():
+            m = self.months[key]
+            top = tx.allocate(f"booking:{key}", len(firsts))
+            rows = []
+            for n, (code, x) in enumerate(firsts.items(), top - len(firsts) + 1):
+                bid = f"{m.stem}-{n:03d}"
+                m.bookings[code] = bid
+                self.created.append(bid)
+                self._new.add(bid)
+                rows.append(
+                    {
+                        "id": bid,
+                        "month": key,
+                        "seq": n,
+                        "uscc": code,
+                        "booked_on": x.day,
+                        "late_reason": x.timing.late_reason,
+                        "source": "导入",
+                        "created_at": tx.at,
+                    }
+                )
+            tx.session.execute(insert(Booking.__table__), rows)  # type: ignore[attr-defined]
+
+    def _appeals(self, keep: list[Line]) -> list[str]:
+        """The appeals, numbered on within their booking, and their verification duties."""
+        tx = self.tx
+        rows: list[dict[str, Any]] = []
+        verify: dict[date, list[str]] = {}
+        for x in keep:
+            m = self.month(x.day)
+            code = x.who.uscc
+            bid = m.bookings[code]
+            k = m.seqs.get(bid, 0) + 1
+            m.seqs[bid] = k
+            aid = f"{bid}-{k}"
+            if bid not in self._new:
+                self.extended[bid] = None
+            self.groups.setdefault((bid, code, x.day), []).extend((x.line, k))
+            verify.setdefault(x.timing.verify_start, []).append(aid)
+            self.timings[x.day] = x.timing
+            if x.timing.late_reason is not None:
+                self.late += 1
+                self.late_reason = x.timing.late_reason
             rows.append(
                 {
-                    "id": bid,
-                    "month": month,
-                    "seq": n,
-                    "uscc": code,
-                    "booked_on": tx.today,
-                    "late_reason": timing.late_reason,
-                    "source": "导入",
+                    "id": aid,
+                    "booking_id": bid,
+                    "seq": k,
+                    "month": m.key,
+                    "text": x.text,
+                    "category": x.category,
+                    "status": "booked",
+                    "units": "[]",
+                    "renotify": False,
+                    "round": 1,
+                    "resolved_on_spot": False,
                     "created_at": tx.at,
+                    "updated_at": tx.at,
                 }
             )
-        tx.session.execute(insert(Booking.__table__), rows)  # type: ignore[attr-defined]
-    return created, extended
+        tx.session.execute(insert(Appeal.__table__), rows)  # type: ignore[attr-defined]
+        limit = tx.case.config.limits.verify
+        for start, ids in verify.items():
+            # 核实 and 接诊 (分类梳理、科学分办) run under one limit, as for ``book``.
+            self.dues[start] = duties.open_many(tx, ids, "verify", start, limit, "wd")
+            duties.open_many(tx, ids, "triage", start, limit, "wd")
+        self.imported += len(rows)
+        return [r["id"] for r in rows]
 
-
-def _write_appeals(
-    tx: Tx, month: str, keep: list[_Line], held: _Held
-) -> list[tuple[str, str, int]]:
-    """The appeals, numbered on within their booking: (booking, appeal, line), file order."""
-    seqs = held.seqs
-    written: list[tuple[str, str, int]] = []
-    rows: list[dict[str, Any]] = []
-    for x in keep:
-        bid = held.bookings[x.who.uscc]
-        k = seqs.get(bid, 0) + 1
-        seqs[bid] = k
-        aid = f"{bid}-{k}"
-        written.append((bid, aid, x.line))
-        rows.append(
-            {
-                "id": aid,
-                "booking_id": bid,
-                "seq": k,
-                "month": month,
-                "text": x.text,
-                "category": x.category,
-                "status": "booked",
-                "units": "[]",
-                "renotify": False,
-                "round": 1,
-                "resolved_on_spot": False,
-                "created_at": tx.at,
-                "updated_at": tx.at,
-            }
+    def finish(self, f: csvin.CsvFile, rows: int, bad: list[Rejected], check: RowCheck) -> Imported:
+        """The trail (a summary, then one event per booking and date) and the result."""
+        tx = self.tx
+        regions = sorted(self.regions)  # new ones added to the list (--allow-new)
+        admitted = names.admit(
+            tx, names.REGION, regions, allow_new=check.allow_new, via="book --from-csv"
         )
-    tx.session.execute(insert(Appeal.__table__), rows)  # type: ignore[attr-defined]
-    return written
-
-
-def _write_trail(
-    tx: Tx,
-    table: csvin.Table,
-    timing: Timing,
-    due: Due,
-    bad: list[Rejected],
-    latest: dict[str, Applicant],
-    bookings: dict[str, str],
-    enterprises: Kept,
-    created: list[str],
-    extended: list[str],
-    appeals: list[tuple[str, str, int]],
-) -> None:
-    """One summary event for the file, one event per booking touched."""
-    name = Path(table.path).name
-    summary = {
-        "file": name,
-        "sha256": table.sha256,
-        "encoding": table.encoding,
-        "rows": len(table.rows),
-        "imported": len(appeals),
-        "rejected": [[r.line, r.error] for r in bad],
-        "bookings_created": created,
-        "bookings_extended": extended,
-        "enterprises_created": enterprises.created,
-        "enterprises_updated": sorted(enterprises.changes),
-        "late_reason": timing.late_reason,
-        "verify_due": due.date,
-    }
-    events = [Event("book.import", "import", table.sha256[:16], summary)]
-    per_booking: dict[str, list[tuple[str, int]]] = {}
-    for bid, aid, line in appeals:
-        per_booking.setdefault(bid, []).append((aid, line))
-    uscc_of = {bookings[code]: code for code in latest}
-    is_new = set(created)
-    for bid, items in per_booking.items():
-        code = uscc_of[bid]
-        events.append(
-            Event(
-                "book.import",
-                "booking",
-                bid,
-                {
-                    "file": name,
-                    "lines": [line for _, line in items],
-                    "uscc": code,
-                    "enterprise": latest[code].name,
-                    "appeals": [aid for aid, _ in items],
-                    "merged": bid not in is_new,
-                    "late_reason": timing.late_reason,
-                    "verify_start": timing.verify_start,
-                    "verify_due": due.date,
-                    "enterprise_changes": enterprises.changes.get(code, {}),
-                },
-            )
+        changes = self.keeper.changes()
+        dues = sorted({d.date for d in self.dues.values()})
+        name = Path(f.path).name
+        summary = {
+            "file": name,
+            "sha256": f.sha256,
+            "encoding": f.encoding,
+            "rows": rows,
+            "imported": self.imported,
+            "rejected": [[r.line, r.error] for r in bad],
+            "bookings_created": self.created,
+            "bookings_extended": list(self.extended),
+            "enterprises_created": len(self.keeper.created),
+            "enterprises_updated": sorted(changes),
+            "late_reason": self.late_reason,
+            "booked_on": sorted(self.timings),
+            "verify_due": dues[0] if len(dues) == 1 else dues,
+            "ignored_columns": f.ignored,
+        }
+        tx.record_many([Event("book.import", "import", f.sha256[:16], summary)])
+        self._booking_events(name, changes)
+        return Imported(
+            file=f.path,
+            encoding=f.encoding,
+            rows=rows,
+            imported=self.imported,
+            rejected=bad,
+            bookings_created=self.created,
+            bookings_extended=list(self.extended),
+            enterprises_created=len(self.keeper.created),
+            enterprises_updated=len(changes),
+            late_reason=self.late_reason,
+            late_appeals=self.late,
+            window=self._window(),
+            booked_from=min(self.timings),
+            booked_to=max(self.timings),
+            verify_due=dues[0],
+            verify_dues=dues,
+            provisional=any(d.provisional for d in self.dues.values()),
+            ignored_columns=list(f.ignored),
+            warnings=self._warnings(f, check, admitted),
+            duplicates=self.duplicates,
         )
-    tx.record_many(events)
+
+    def _booking_events(self, file: str, changes: dict[str, dict[str, list[str | None]]]) -> None:
+        """One event per (booking, booking date), written a chunk at a time."""
+        told: set[str] = set()  # enterprises whose changes an event already carries
+        groups = iter(self.groups.items())
+        while chunk := list(islice(groups, 1000)):
+            names = _names(self.tx, [code for (_, code, _), _ in chunk])
+            events: list[Event] = []
+            for (bid, code, day), pairs in chunk:
+                timing = self.timings[day]
+                events.append(
+                    Event(
+                        "book.import",
+                        "booking",
+                        bid,
+                        {
+                            "file": file,
+                            "lines": pairs[0::2],
+                            "uscc": code,
+                            "enterprise": names[code],
+                            "appeals": [f"{bid}-{k}" for k in pairs[1::2]],
+                            "merged": bid not in self._new,
+                            "booked_on": day,
+                            "late_reason": timing.late_reason,
+                            "verify_start": timing.verify_start,
+                            "verify_due": self.dues[timing.verify_start].date,
+                            "enterprise_changes": {} if code in told else changes.get(code, {}),
+                        },
+                    )
+                )
+                told.add(code)
+            self.tx.record_many(events)
+
+    def _window(self) -> Window:
+        return window_on(self.tx.case.calendar, self.tx.case.config, self.tx.today)
+
+    def _warnings(self, f: csvin.CsvFile, check: RowCheck, admitted: list[str]) -> list[str]:
+        out = []
+        note = csvin.ignored_note(f, (*CSV_REQUIRED, *CSV_OPTIONAL, SUBMITTED))
+        if note:
+            out.append(note)
+        if check.late_given and not self.late:
+            out.append(unused_late(self._window(), rows=True))
+        out += self.namesakes.warnings(self.tx, self.keeper.created)
+        out += admitted
+        out += self.duplicate_notes
+        return out
+
+
+def _names(tx: Tx, codes: list[str]) -> dict[str, str]:
+    """Enterprise names as they now stand (the file's last word)."""
+    table = Enterprise.__table__  # type: ignore[attr-defined]
+    out: dict[str, str] = {}
+    unique = list(dict.fromkeys(codes))
+    for i in range(0, len(unique), IN_CHUNK):
+        part = unique[i : i + IN_CHUNK]
+        rows = tx.session.execute(select(table.c.uscc, table.c.name).where(table.c.uscc.in_(part)))
+        out.update((code, name) for code, name in rows.all())
+    return out

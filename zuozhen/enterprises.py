@@ -13,12 +13,14 @@ itself, PIPL). A region or industry left empty keeps what is known. A new code u
 name already registered with another code is booked with a warning naming that code.
 
 ``keep`` does this for one booking (``booking.book``); ``screen`` checks the rows of an
-import against the case file and against each other, and ``keep_many`` writes a whole
-import (``bookings_import``) in a few statements.
+import against the case file and against each other, a chunk at a time, ``Keeper``
+writes a whole import (``bookings_import``), a chunk of rows in a few statements, and
+``Namesakes`` gathers its new codes for the name warnings, given once at the end.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -49,14 +51,6 @@ class Applicant:
     industry: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """``keep_many``: how many enterprises were new; what changed for the known ones."""
-
-    created: int
-    changes: dict[str, Changes]  # uscc -> its changes
-
-
 def changes(old: Enterprise | dict[str, Any], new: Applicant) -> Changes:
     """Fields whose value changes, as [old, new]; phones masked (PIPL)."""
 
@@ -82,8 +76,11 @@ def same_name(a: str, b: str) -> bool:
     return _name_key(a) == _name_key(b)
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _name_key(name: str) -> str:
-    return re.sub(r"\s", "", fold_width(name))
+    return _SPACE.sub("", fold_width(name))
 
 
 def _phone_shown(phone: str, other: str) -> str:
@@ -138,44 +135,76 @@ def keep(tx: Tx, who: Applicant, *, update: bool = False) -> Changes:
     return changed
 
 
-def keep_many(tx: Tx, latest: dict[str, Applicant], *, update: bool = False) -> Kept:
-    """``keep`` for many enterprises at once (uscc -> its latest details); the rows were
-    ``screen``ed, so without ``update`` a known enterprise keeps its name as written."""
-    known = _load(tx, list(latest))
-    new_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    changed: dict[str, Changes] = {}
-    for code, who in latest.items():
-        old = known.get(code)
-        if old is None:
-            new_rows.append(_new_row(tx, who))
-            continue
-        if not update:
-            who = replace(who, name=old["name"])
-        diff = changes(old, who)
-        if diff:
-            changed[code] = diff
-            updates.append(
-                {
-                    "b_uscc": code,
-                    "name": who.name,
-                    "contact": who.contact,
-                    "phone": who.phone,
-                    "region": who.region or old["region"],
-                    "industry": who.industry or old["industry"],
-                    "updated_at": tx.at,
-                }
+class Keeper:
+    """``keep`` for a stream of applicants (a bulk import), a chunk at a time, in one
+    transaction: each chunk is one look-up, one insert and one update of the enterprises
+    it names, and nothing is held between chunks but the codes created and, for a known
+    enterprise that changes, its row before the import (for the trail). Applied in file
+    order, the last row of an enterprise has the last word; the rows were ``screen``ed, so
+    without ``update`` an enterprise known before the import keeps its name as written.
+    """
+
+    __slots__ = ("_before", "_tx", "_update", "created")
+
+    def __init__(self, tx: Tx, *, update: bool = False) -> None:
+        self._tx = tx
+        self._update = update
+        self.created: set[str] = set()
+        self._before: dict[str, dict[str, Any]] = {}
+
+    def keep(self, applicants: list[Applicant]) -> None:
+        tx = self._tx
+        current = _load(tx, list(dict.fromkeys(who.uscc for who in applicants)))
+        inserts: dict[str, dict[str, Any]] = {}
+        updates: dict[str, dict[str, Any]] = {}
+        for who in applicants:
+            code = who.uscc
+            row = current.get(code)
+            if row is None:
+                current[code] = inserts[code] = _new_row(tx, who)
+                self.created.add(code)
+                continue
+            if not self._update and code not in self.created:
+                who = replace(who, name=row["name"])
+            if not changes(row, who):
+                continue
+            if code not in self.created:
+                self._before.setdefault(code, row)
+            new = {
+                **row,
+                "name": who.name,
+                "contact": who.contact,
+                "phone": who.phone,
+                "region": who.region or row["region"],
+                "industry": who.industry or row["industry"],
+                "updated_at": tx.at,
+            }
+            current[code] = new
+            (inserts if code in inserts else updates)[code] = new
+        if inserts:
+            tx.session.execute(insert(_TABLE), list(inserts.values()))
+        if updates:
+            fields = ("name", "contact", "phone", "region", "industry", "updated_at")
+            tx.session.execute(
+                sql_update(_TABLE)
+                .where(_TABLE.c.uscc == bindparam("b_uscc"))
+                .values({k: bindparam(k) for k in fields}),
+                [{"b_uscc": code, **{k: r[k] for k in fields}} for code, r in updates.items()],
             )
-    if new_rows:
-        tx.session.execute(insert(_TABLE), new_rows)
-    if updates:
-        tx.session.execute(
-            sql_update(_TABLE)
-            .where(_TABLE.c.uscc == bindparam("b_uscc"))
-            .values({k: bindparam(k) for k in updates[0] if k != "b_uscc"}),
-            updates,
-        )
-    return Kept(len(new_rows), changed)
+
+    def changes(self) -> dict[str, Changes]:
+        """Known enterprises the import changed: uscc -> {field: [before, after]}."""
+        out: dict[str, Changes] = {}
+        after = _load(self._tx, list(self._before))
+        for code, old in self._before.items():
+            now = after[code]
+            who = Applicant(
+                *(now[k] for k in ("name", "uscc", "contact", "phone", "region", "industry"))
+            )
+            diff = changes(old, who)
+            if diff:
+                out[code] = diff
+        return out
 
 
 def _new_row(tx: Tx, who: Applicant) -> dict[str, Any]:
@@ -221,18 +250,18 @@ def _namesake_warning(name: str, codes: list[str], code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Screened:
-    """``screen``: import lines refused (line -> why) and warnings for the clerk."""
+    """``screen``: import lines refused (line -> why); the new codes, each with its first
+    line and details (for ``Namesakes``)."""
 
     refused: dict[int, str]
-    warnings: list[str]
+    fresh: dict[str, tuple[int, Applicant]]
 
 
 def screen(tx: Tx, rows: list[tuple[int, Applicant]], *, update: bool) -> Screened:
     """An import's rows (line, applicant) checked as ``keep`` checks one booking.
 
     Without ``update`` a row is refused when its code is known — in the case file, or from
-    an earlier row of the file — with another name or phone. New codes under a name
-    already registered with another code (in the case file or the file) are warned about.
+    an earlier row of the file — with another name or phone.
     """
     known = _load(tx, list(dict.fromkeys(who.uscc for _, who in rows)))
     first: dict[str, tuple[int, Applicant]] = {}
@@ -249,8 +278,7 @@ def screen(tx: Tx, rows: list[tuple[int, Applicant]], *, update: bool) -> Screen
                 refused[line] = why
                 continue
         first.setdefault(who.uscc, (line, who))
-    fresh = {code: at for code, at in first.items() if code not in known}
-    return Screened(refused, _namesakes_of_import(tx, fresh))
+    return Screened(refused, {code: at for code, at in first.items() if code not in known})
 
 
 def _conflict_in_file(earlier: tuple[int, Applicant] | None, who: Applicant) -> str | None:
@@ -260,27 +288,65 @@ def _conflict_in_file(earlier: tuple[int, Applicant] | None, who: Applicant) -> 
     return conflict(who.uscc, w.name, w.phone, who, f"本行（文件第 {line} 行为准）")
 
 
-def _namesakes_of_import(tx: Tx, fresh: dict[str, tuple[int, Applicant]]) -> list[str]:
-    """Warnings for new codes whose name is registered, or given in the file, with another
-    code; at most five are spelt out."""
-    if not fresh:
-        return []
-    by_name: dict[str, list[str]] = {}
-    for code, (_, who) in fresh.items():
-        by_name.setdefault(_name_key(who.name), []).append(code)
-    stored: dict[str, list[str]] = {}
-    # One pass over the stored names (no index on name; far cheaper than a query per name).
-    for code, name in tx.session.execute(select(_TABLE.c.uscc, _TABLE.c.name)):
-        key = _name_key(name)
-        if key in by_name:
-            stored.setdefault(key, []).append(code)
-    out: list[str] = []
-    for code, (line, who) in sorted(fresh.items(), key=lambda kv: kv[1][0]):
-        key = _name_key(who.name)
-        earlier = [c for c in by_name[key] if fresh[c][0] < line]  # the file's first says it
-        others = stored.get(key, []) + earlier
-        if others:
-            out.append(f"第 {line} 行：" + _namesake_warning(who.name, sorted(set(others)), code))
-    if len(out) > 5:
-        out = [*out[:5], f"另有 {len(out) - 5} 行的企业名称已以其他统一社会信用代码登记，请核对。"]
-    return out
+def _name_digest(name: str) -> bytes:
+    return hashlib.blake2b(_name_key(name).encode(), digest_size=8).digest()
+
+
+class Namesakes:
+    """``namesakes`` for a whole import: new codes whose name is registered with another
+    code, in the case file before the import or on an earlier line of the file.
+
+    Fed the new codes chunk by chunk (``add``), it holds per new enterprise an 8-byte
+    digest of its name (``_name_key``), its first line and its code; the case file's
+    enterprises are read once, at the end (``warnings``: one pass, there is no index on
+    the folded name), so the check costs the same whatever the chunk size.
+    """
+
+    __slots__ = ("_codes", "_first", "_later")
+
+    def __init__(self) -> None:
+        self._first: dict[bytes, tuple[int, str]] = {}  # digest -> the file's first code
+        self._codes: dict[bytes, list[str]] = {}  # a name given with several new codes
+        # a new code whose name an earlier new code has: (line, code, name, earlier codes)
+        self._later: list[tuple[int, str, str, list[str]]] = []
+
+    def add(self, fresh: dict[str, tuple[int, Applicant]]) -> None:
+        """New codes of a chunk (``Screened.fresh``)."""
+        for code, (line, who) in sorted(fresh.items(), key=lambda kv: kv[1][0]):
+            key = _name_digest(who.name)
+            first = self._first.setdefault(key, (line, code))
+            if first[1] != code:
+                codes = self._codes.setdefault(key, [first[1]])
+                self._later.append((line, code, who.name, list(codes)))
+                codes.append(code)
+
+    def warnings(self, tx: Tx, created: set[str]) -> list[str]:
+        """The warnings, by line; at most five spelt out. ``created``: the import's new
+        codes (the rest of the case file was there before it)."""
+        if not self._first:
+            return []
+        stored: dict[bytes, list[str]] = {}
+        for code, name in tx.session.execute(select(_TABLE.c.uscc, _TABLE.c.name)):
+            if code not in created:
+                key = _name_digest(name)
+                if key in self._first:
+                    stored.setdefault(key, []).append(code)
+        found: list[tuple[int, str, str | None, list[str]]] = [
+            (line, code, None, stored[key])
+            for key, (line, code) in self._first.items()
+            if key in stored
+        ]
+        found += [
+            (line, code, name, stored.get(_name_digest(name), []) + earlier)
+            for line, code, name, earlier in self._later
+        ]
+        found.sort(key=lambda f: f[0])
+        names = _load(tx, [code for _, code, name, _ in found[:5] if name is None])
+        out = [
+            f"第 {line} 行："
+            + _namesake_warning(name or names[code]["name"], sorted(set(others)), code)
+            for line, code, name, others in found[:5]
+        ]
+        if len(found) > 5:
+            out.append(f"另有 {len(found) - 5} 行的企业名称已以其他统一社会信用代码登记，请核对。")
+        return out

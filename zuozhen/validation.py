@@ -166,7 +166,8 @@ def clean_text(
     value: str | None, what: str, *, required: bool = True, limit: int = MAX_TEXT
 ) -> str:
     text = (value or "").strip()
-    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    if not text.isprintable():  # most texts are: skip the character-by-character filter
+        text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
     if required and not text:
         raise InputError(f"{what}不能为空，请填写内容。")
     if len(text) > limit:
@@ -200,3 +201,25 @@ def closest(value: str, known: Iterable[str], n: int = 3, cutoff: float = 0.4) -
     if not close:  # a fragment such as 发改委 or 财政: match by containment
         close = [k for k in names if value and (value in k or k in value)][:n]
     return close
+
+
+_SUBMITTED = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+
+
+def parse_submitted(value: str, what: str = "提交时间") -> date:
+    """The date of a time stamp as exports write it: 2026-10-09 14:05:33, 2026/10/9 14:05,
+    2026年10月9日, … (local time, as the online window shows it; the time of day is not kept)."""
+    text = (value or "").strip()
+    m = _SUBMITTED.fullmatch(text)
+    if not m:
+        shown = f"“{value}”" if text else "为空"
+        raise InputError(
+            f"{what}{shown}无法识别：应为日期或日期加时间，例如 2026-10-09 或 2026-10-09 14:05。"
+        )
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise InputError(f"{what}“{value}”不是日历上存在的日期，请检查月份和日。") from None

@@ -13,7 +13,8 @@ from zuozhen.commands.common import day_label, get_app
 
 if TYPE_CHECKING:
     from zuozhen.booking import Progress
-    from zuozhen.bookings_import import Imported, Rejected
+    from zuozhen.bookings_check import Rejected
+    from zuozhen.bookings_import import Imported
 
 
 def import_bookings(
@@ -51,6 +52,11 @@ def import_bookings(
             if json:
                 render.emit_json(exc)
             raise
+        except KeyboardInterrupt:
+            # The import is one transaction, rolled back on the way here (the commit
+            # itself is never interrupted: bookings_import defers Ctrl-C while it runs).
+            render.fail(f"已中断（Ctrl-C）：{path.name} 未导入任何数据，案卷未改动。")
+            raise typer.Exit(130) from None
     finally:
         case.close()
     for w in r.warnings:
@@ -63,26 +69,28 @@ def import_bookings(
 
 
 def _with_progress(run: Callable[[Progress], Imported]) -> Imported:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.progress import BarColumn, Progress, TextColumn
 
     from zuozhen.commands import render
 
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
         console=render.err(),
         transient=True,
     ) as bar:
-        task = bar.add_task("核对数据行", total=None)
+        task = bar.add_task("导入数据行", total=None)
 
-        def step(done: int, total: int) -> None:
-            if done >= total:
-                bar.update(
-                    task, description=f"已核对 {total} 行，写入案卷", completed=0, total=None
-                )
+        def step(line: int, lines: int) -> None:
+            if line >= lines:
+                bar.update(task, description="数据行已写入，记录留痕", completed=0, total=None)
             else:
-                bar.update(task, completed=done, total=total)
+                bar.update(
+                    task,
+                    description=f"导入数据行：第 {line} 行，共 {lines} 行",
+                    completed=line,
+                    total=lines,
+                )
 
         return run(step)
 
@@ -102,19 +110,25 @@ def _list_rejected(rows: list[Rejected]) -> None:
 def _show_imported(r: Imported) -> None:
     from zuozhen.commands import render
 
-    late = f"（加号：{r.late_reason}）" if r.late_reason else ""
+    late = f"（其中 {r.late_appeals} 项为窗口外加号：{r.late_reason}）" if r.late_reason else ""
     render.done(
         f"已从 {Path(r.file).name}（{r.encoding}）导入诉求 {r.imported} 项{late}："
         f"新建挂号 {len(r.bookings_created)} 个，追加到已有挂号 {len(r.bookings_extended)} 个；"
         f"新企业 {r.enterprises_created} 家，更新企业信息 {r.enterprises_updated} 家。"
     )
+    if r.booked_from != r.booked_to:
+        render.hint(
+            f"挂号日期按提交时间：{r.booked_from.isoformat()} 至 {r.booked_to.isoformat()}。"
+        )
     if r.rejected:
         render.warn(
             f"共 {r.rows} 行，其中 {len(r.rejected)} 行有误未导入（见上）：改正后可只把这些行"
             "另存为新文件再导入，已导入的内容不会重复。"
         )
-    if r.verify_due is not None:
+    if r.verify_dues:
         prov = "（暂定）" if r.provisional else ""
-        render.hint(f"核实期限 {day_label(r.verify_due)}{prov}。")
+        dues = "、".join(day_label(d) for d in r.verify_dues[:3])
+        more = f" 等 {len(r.verify_dues)} 个日期" if len(r.verify_dues) > 3 else ""
+        render.hint(f"核实期限 {dues}{more}{prov}。")
     if r.bookings_created or r.bookings_extended:
         render.hint("下一步：zuozhen list --status 已挂号 查看，逐项 zuozhen triage 诉求号 …")

@@ -202,6 +202,7 @@ def list_(
     """按月份、状态、单位、企业列出诉求，按编号顺序。
 
     示例：zuozhen list --month 2026-10 --status 已交办,已承办
+
     示例：zuozhen list --status 未办结 --enterprise 91530100MA6K5X7Q2Y
     """
     from rich.table import Table
@@ -444,7 +445,9 @@ def history(
     联系人导出）；--session 看一个场次的留痕。
 
     示例：zuozhen history 202610-007-1
+
     示例：zuozhen history --since 2026-10-01
+
     示例：zuozhen history --session S202610-02
     """
     from zuozhen.browse import case_history
