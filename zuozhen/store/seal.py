@@ -110,6 +110,17 @@ def _row(row: tuple[Any, ...]) -> int:
     return int.from_bytes(hashlib.sha256(repr(row).encode("utf-8")).digest()[:8], "big")
 
 
+_COLUMNS: dict[str, _Columns] = {}
+
+
+def _columns(conn: Connection) -> _Columns:
+    """``_Columns`` of the connection's engine kind, made once (they follow the models)."""
+    name = conn.dialect.name
+    if name not in _COLUMNS:
+        _COLUMNS[name] = _Columns(conn)
+    return _COLUMNS[name]
+
+
 def _hex(acc: int) -> str:
     return f"{acc & _MASK:016x}"
 
@@ -137,7 +148,7 @@ def digests(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, Digest
     """The current digest of each record (None where it no longer exists)."""
     from sqlalchemy import text
 
-    cols = _Columns(conn)
+    cols = _columns(conn)
     out: dict[str, Digest] = {}
     for chunk in _chunks(sorted(set(ids)), 500):
         tables = APPEAL_PARTS if kind == "appeal" else [RECORDS[kind][0]]
@@ -185,7 +196,7 @@ def everything(conn: Connection) -> Iterator[tuple[str, str, Digest]]:
 
     An appeal whose own row is gone but whose parts are left comes with no ``appeal`` key.
     """
-    cols = _Columns(conn)
+    cols = _columns(conn)
     appeals: dict[str, dict[str, int]] = {}
     for table in APPEAL_PARTS:
         key = "id" if table == "appeal" else "appeal_id"
