@@ -110,27 +110,59 @@ def snapshot_in_tx(conn: sqlite3.Connection, target: Path) -> None:
 
 
 def verify(case: CaseFile) -> VerifyResult:
-    fks: list[str] = []
+    # SQLite's own checks run on a second connection in a thread while this one walks the
+    # trail and the records: sqlite3 releases the GIL while it works, so the two overlap.
+    structure = _Structure(case.path) if case.path is not None else None
     with case.read() as s:
         conn = s.connection()
-        if case.dialect == "sqlite":
-            integrity = "；".join(str(r[0]) for r in conn.exec_driver_sql("PRAGMA integrity_check"))
-            for table, rowid, parent, _ in conn.exec_driver_sql("PRAGMA foreign_key_check"):
-                fks.append(f"{table} 第 {rowid} 行引用的 {parent} 记录不存在")
-        else:
-            integrity = "ok"
         sealed: dict[str, dict[str, seal.Digest]] = {kind: {} for kind in seal.RECORDS}
 
-        def replay(kind: str, detail: str) -> None:
-            sealed.setdefault(kind, {}).update(json.loads(detail).get(kind) or {})
+        def replay(_kinds: str, detail: str) -> None:
+            for kind, digests in json.loads(detail).items():
+                sealed.setdefault(kind, {}).update(digests or {})
 
         problems = verify_chain(s, on_seal=replay)
         rows = int(conn.exec_driver_sql("SELECT count(*) FROM trail").scalar_one())
         ratings = _check_ratings(conn)
         records, checked = compare(sealed, seal.everything(conn))
+    integrity, fks = structure.result() if structure is not None else ("ok", [])
     trail_problems = [f"留痕第 {p.trail_id} 条：{p.problem}" for p in problems]
     ok = integrity == "ok" and not fks and not trail_problems and not ratings and not records
     return VerifyResult(ok, integrity, fks, rows, trail_problems, ratings, records, checked)
+
+
+class _Structure:
+    """``PRAGMA integrity_check`` and ``foreign_key_check`` of a SQLite file, in a thread."""
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self.path = path
+        self.integrity = "ok"
+        self.fks: list[str] = []
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="zuozhen-verify", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            try:
+                self.integrity = "；".join(
+                    str(r[0]) for r in conn.execute("PRAGMA integrity_check")
+                )
+                for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+                    self.fks.append(f"{table} 第 {rowid} 行引用的 {parent} 记录不存在")
+            finally:
+                conn.close()
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
+
+    def result(self) -> tuple[str, list[str]]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.integrity, self.fks
 
 
 def compare(
