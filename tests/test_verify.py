@@ -380,3 +380,26 @@ def test_any_single_edit_of_the_season_is_named(
     """300 random edits of the report quarter's rows, each on a fresh copy: all named."""
     db = copy_case(quarter_template, tmp_path / "case.db")
     _edit_at_random(db, random.Random(seed))
+
+
+def test_the_chain_walked_in_a_second_process_finds_the_same(season: Path) -> None:
+    """A big trail is walked in a second process (``parallel_from``): the same findings."""
+    (aid,) = _one(season, "SELECT id FROM appeal WHERE result IS NOT NULL ORDER BY id")
+    tamper(
+        season,
+        "DROP TRIGGER trail_no_update",
+        f"UPDATE appeal SET result = '伪造' WHERE id = '{aid}'",
+        "UPDATE trail SET operator = '某人' WHERE id = 3",
+    )
+    found = []
+    for parallel_from in (10**9, 0):  # in this process, then in a second one
+        case = open_case_file(str(season))
+        try:
+            result = verify(case, parallel_from=parallel_from)
+        finally:
+            case.close()
+        found.append((result.ok, result.trail_problems, [t.problem for t in result.records]))
+    assert found[0] == found[1]
+    ok, chain, records = found[1]
+    assert not ok and chain == ["留痕第 3 条：内容与其哈希不符（此条记录被改动）"]
+    assert records == [f"诉求 {aid}：诉求记录与留痕不符（在 zuozhen 之外被改动）"]

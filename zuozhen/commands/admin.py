@@ -83,17 +83,26 @@ def backup(
     render.hint("恢复：停止使用当前案卷，把备份文件复制为案卷文件名即可（见 README“备份与恢复”）。")
 
 
-def verify(ctx: typer.Context, json: Json = False) -> None:
+def verify(
+    ctx: typer.Context,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="数据库完整性做全面检查（含每个索引与数据表逐条核对，较慢）。"),
+    ] = False,
+    json: Json = False,
+) -> None:
     """检查案卷：数据库完整性、引用关系、留痕哈希链，以及每条记录是否在程序之外被改动。
 
     示例：zuozhen verify
+
+    示例：zuozhen verify --full      # 每月一次，含索引的全面检查
     """
     from zuozhen.commands import render
     from zuozhen.store.maintenance import verify as do_verify
 
     case = get_app(ctx).open()
     try:
-        result = do_verify(case)
+        result = do_verify(case, full=full)
     finally:
         case.close()
     if json:

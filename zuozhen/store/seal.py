@@ -26,7 +26,7 @@ of an enterprise row does not reveal its phone number to anyone without the row.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from itertools import chain, count, islice
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -193,25 +193,41 @@ def _scan(conn: Connection, sql: str) -> Iterator[tuple[Any, ...]]:
         cur.close()
 
 
-def everything(conn: Connection) -> Iterator[tuple[str, str, Digest]]:
+def part_sums(conn: Connection, tables: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Per appeal, the row sums of some of its tables (one plain scan each)."""
+    cols = _columns(conn)
+    sums: dict[str, dict[str, int]] = {}
+    for table in tables:
+        key = "id" if table == "appeal" else "appeal_id"
+        _sums(_scan(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'), table, sums)
+    return sums
+
+
+def everything(
+    conn: Connection,
+    elsewhere: Callable[[], dict[str, dict[str, int]]] | None = None,
+    skip: Iterable[str] = (),
+) -> Iterator[tuple[str, str, Digest]]:
     """(kind, id, digest) of every record as it is now (``verify``, ``seal_all``): one
-    plain scan of each table, in storage order.
+    plain scan of each table, in storage order. The appeal tables in ``skip`` are summed
+    elsewhere (another process): ``elsewhere()`` gives their sums, asked for last.
 
     An appeal whose own row is gone but whose parts are left comes with no ``appeal`` key.
     """
     cols = _columns(conn)
-    appeals: dict[str, dict[str, int]] = {}
-    for table in APPEAL_PARTS:
-        key = "id" if table == "appeal" else "appeal_id"
-        _sums(_scan(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'), table, appeals)
-    for rid, parts in appeals.items():
-        yield "appeal", rid, {t: _hex(v) for t, v in parts.items()}
-    appeals.clear()
+    left = set(skip)
+    appeals = part_sums(conn, [t for t in APPEAL_PARTS if t not in left])
     for kind, (table, key, _name) in RECORDS.items():
         if kind == "appeal":
             continue
         for r in _scan(conn, f'SELECT "{key}", {cols.select(table)} FROM "{table}"'):
             yield kind, str(r[0]), _hex(_row(r[1:]))
+    if elsewhere is not None:
+        for rid, parts in elsewhere().items():
+            appeals.setdefault(rid, {}).update(parts)
+    for rid, parts in appeals.items():
+        yield "appeal", rid, {t: _hex(v) for t, v in parts.items()}
+    appeals.clear()
 
 
 # -- collecting what a transaction touched --------------------------------------------------

@@ -129,18 +129,26 @@ class ChainProblem:
 
 _WALK_SQL = (
     "SELECT id, at, as_of, operator, action, entity, entity_id, detail, prev_hash, hash"
-    " FROM trail WHERE id > {last} ORDER BY id LIMIT {batch}"
+    " FROM trail WHERE id > {last} AND id <= {upto} ORDER BY id LIMIT {batch}"
 )
 
 
 def verify_chain(
-    session: Session, batch: int = 20000, on_seal: Callable[[str, str], None] | None = None
+    session: Session,
+    batch: int = 20000,
+    on_seal: Callable[[str, str], None] | None = None,
+    head: tuple[int, str] | None = None,
 ) -> list[ChainProblem]:
     """Walk the whole trail and report every row whose hash or link does not hold.
 
-    ``on_seal(kind, detail)`` is called with every seal event's JSON, in trail order (the
-    replay ``verify`` compares with the tables, seal.py).
+    ``on_seal(kinds, detail)`` is called with every seal event's JSON, in trail order.
+    ``head`` (last id, last hash): walk up to it and hold the trail's end to it, for a walk
+    in another process than the one that read the head (``maintenance.verify``); the rows
+    up to it are the same in every later snapshot, the trail being append-only.
     """
+    if head is None:
+        row = session.get(TrailHead, 1)
+        head = (row.last_id, row.last_hash) if row is not None else (0, "")
     conn = session.connection()
     problems: list[ChainProblem] = []
     prev = GENESIS
@@ -148,7 +156,8 @@ def verify_chain(
     expected_id: int | None = None
     sha = hashlib.sha256
     while True:
-        rows = conn.exec_driver_sql(_WALK_SQL.format(last=last_id, batch=batch)).fetchall()
+        sql = _WALK_SQL.format(last=last_id, upto=head[0], batch=batch)
+        rows = conn.exec_driver_sql(sql).fetchall()
         if not rows:
             break
         for rid, at, as_of, operator, action, entity, entity_id, detail, prev_hash, digest in rows:
@@ -167,7 +176,6 @@ def verify_chain(
             prev = digest
             last_id = rid
             expected_id = rid + 1
-    head = session.get(TrailHead, 1)
-    if head is not None and (head.last_id != last_id or (last_id and head.last_hash != prev)):
-        problems.append(ChainProblem(last_id, f"末尾的留痕被删除（应到第 {head.last_id} 条）"))
+    if head[0] != last_id or (last_id and head[1] != prev):
+        problems.append(ChainProblem(last_id, f"末尾的留痕被删除（应到第 {head[0]} 条）"))
     return problems
