@@ -147,13 +147,53 @@ def verify(
         problems = walk.problems() if walk is not None else verify_chain(s, head=head)
     integrity, fks = structure.result() if structure is not None else ("ok", [])
     trail_problems = [f"留痕第 {p.trail_id} 条：{p.problem}" for p in problems]
-    ratings = [
-        f"{t.problem.split('：')[0]} 的评价与留痕不符（评价被改动、删除或在程序之外添加）"
-        for t in records
-        if t.kind == "appeal" and "评价" in t.parts
-    ]
+    flagged = [t.id for t in records if t.kind == "appeal" and "评价" in t.parts]
+    ratings = _check_ratings(case, flagged) if flagged else []
     ok = integrity == "ok" and not fks and not trail_problems and not ratings and not records
     return VerifyResult(ok, integrity, fks, rows, trail_problems, ratings, records, checked)
+
+
+def _check_ratings(case: CaseFile, appeals: list[str]) -> list[str]:
+    """The ratings of appeals whose seal found them changed, against their ``rate`` events:
+    which round, what the enterprise said and what the table says now."""
+    with case.read() as s:
+        return _rating_lines(s.connection(), appeals)
+
+
+def _rating_lines(conn: Any, appeals: list[str]) -> list[str]:
+    marks = ", ".join(f"'{a}'" for a in appeals if a.replace("-", "").isalnum())
+    if not marks:  # (IDs that are not ours: named by the seals alone)
+        return [f"诉求 {a} 的评价与留痕不符（评价被改动、删除或在程序之外添加）" for a in appeals]
+    recorded: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
+    for entity_id, detail in conn.exec_driver_sql(
+        "SELECT entity_id, detail FROM trail WHERE entity = 'appeal' AND action = 'rate'"
+        f" AND entity_id IN ({marks})"
+    ):
+        d = json.loads(detail)
+        recorded[(entity_id, int(d.get("round", 1)))] = (
+            d.get("service"),
+            d.get("handling"),
+            d.get("comment"),
+        )
+    out = []
+    seen = set()
+    for appeal, rnd, service, handling, comment in conn.exec_driver_sql(
+        "SELECT appeal_id, round, service, handling, comment FROM rating"
+        f" WHERE appeal_id IN ({marks}) ORDER BY id"
+    ):
+        key = (appeal, int(rnd))
+        seen.add(key)
+        want = recorded.get(key)
+        if want is None:
+            out.append(f"诉求 {appeal} 第 {rnd} 轮评价没有对应的留痕（可能被绕过程序写入）")
+        elif want != (service, handling, comment or None):
+            out.append(
+                f"诉求 {appeal} 第 {rnd} 轮评价与留痕不符（留痕：服务{want[0]}/办理{want[1]}；"
+                f"现为：服务{service}/办理{handling}），评价被改动"
+            )
+    for appeal, rnd in sorted(set(recorded) - seen):
+        out.append(f"诉求 {appeal} 第 {rnd} 轮评价已记入留痕，但评价记录不见了（被删除）")
+    return out
 
 
 def _replay(conn: Any, last_id: int) -> dict[str, dict[str, seal.Digest]]:
