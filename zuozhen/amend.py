@@ -219,7 +219,7 @@ def amend(case: CaseFile, act: Act, appeal_id: str, *, reason: str, what: Given)
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "amend")
-        _not_before_booking(tx, a)
+        appeals.booked_on(tx, a)
         work = _Work(tx, a, what)
         work.run()
         if not work.changes:
@@ -496,21 +496,6 @@ class _Work:
             setattr(k, field, new)
             tx.session.add(k)
         self.changes.append(Change(field, old, new, {"round": n}))
-
-
-def _not_before_booking(tx: Tx, a: Appeal) -> None:
-    from zuozhen.models import Booking
-
-    booking = tx.get(Booking, a.booking_id, lock=False)
-    assert booking is not None
-    if tx.today < booking.booked_on:
-        raise RuleError(
-            f"办理日期 {tx.today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
-            f"{booking.booked_on.isoformat()}：请检查 --today。"
-        )
-
-
-# -- reading: the 更正记录 of ``show`` ------------------------------------------------------
 
 
 def amendments(r: Reader, appeal_id: str) -> list[dict[str, Any]]:

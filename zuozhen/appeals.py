@@ -98,6 +98,20 @@ def load(tx: Tx, appeal_id: str) -> Appeal:
     return row
 
 
+def booked_on(tx: Tx, a: Appeal) -> date:
+    """The booking date; nothing of an appeal is done before it was booked (refused)."""
+    from zuozhen.models import Booking
+
+    booking = tx.get(Booking, a.booking_id, lock=False)
+    assert booking is not None
+    if tx.today < booking.booked_on:
+        raise RuleError(
+            f"办理日期 {tx.today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
+            f"{booking.booked_on.isoformat()}：请检查 --today。"
+        )
+    return booking.booked_on
+
+
 def current_handoff(tx: Tx, a: Appeal) -> Handoff:
     """The hand-off of the appeal's current round."""
     from sqlmodel import select

@@ -29,7 +29,6 @@ from zuozhen.deadlines import weekday_zh
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import (
     Appeal,
-    Booking,
     Consultation,
     Deadline,
 )
@@ -140,7 +139,7 @@ def _triage(
 ) -> Triaged:
     a = appeals.load(tx, appeal_id)
     states.require(a.id, a.status, "triage")
-    booked_on = _booked_on(tx, a)
+    booked_on = appeals.booked_on(tx, a)
     detail: dict[str, Any] = {}
     warnings, hints = _classify(tx, a, given, detail)
     slot = _Slot(None, None)
@@ -182,18 +181,6 @@ def _triage(
         hints=hints,
         late_call=detail.get("late_call"),
     )
-
-
-def _booked_on(tx: Tx, a: Appeal) -> date:
-    """The booking date; nothing of an appeal is done before it was booked."""
-    booking = tx.get(Booking, a.booking_id, lock=False)
-    assert booking is not None
-    if tx.today < booking.booked_on:
-        raise RuleError(
-            f"办理日期 {tx.today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
-            f"{booking.booked_on.isoformat()}：请检查 --today。"
-        )
-    return booking.booked_on
 
 
 def _classify(

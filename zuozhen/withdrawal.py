@@ -76,7 +76,7 @@ def withdraw(case: CaseFile, act: Act, appeal_id: str, *, reason: str, void: boo
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "void" if void else "withdraw")
-        _not_before_booking(tx, a)
+        appeals.booked_on(tx, a)
         if void:
             joined = _duplicates_of(tx, a.id)
             if joined:
@@ -104,7 +104,7 @@ def merge(case: CaseFile, act: Act, appeal_id: str, *, into: str, reason: str) -
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "merge")
-        _not_before_booking(tx, a)
+        appeals.booked_on(tx, a)
         t = appeals.load(tx, target_id)
         _refuse_target(a, t)
         joined = _duplicates_of(tx, a.id)
@@ -166,16 +166,6 @@ def _end(
         {"was": was, "status": status, "reason": why, "into": into, "dropped": dropped},
     )
     return Ended(a.id, status, was, tx.today, why, into, dropped, warnings or [])
-
-
-def _not_before_booking(tx: Tx, a: Appeal) -> None:
-    booking = tx.get(Booking, a.booking_id, lock=False)
-    assert booking is not None
-    if tx.today < booking.booked_on:
-        raise RuleError(
-            f"办理日期 {tx.today.isoformat()} 早于诉求 {a.id} 的挂号日期 "
-            f"{booking.booked_on.isoformat()}：请检查 --today。"
-        )
 
 
 def _duplicates_of(tx: Tx, appeal_id: str) -> list[str]:
