@@ -229,22 +229,7 @@ class Figures:
         return percent(self.closed_on_time, self.closed)
 
     def add(self, other: Figures) -> None:
-        for name in (
-            "appeals",
-            "withdrawn",
-            "resolved_on_spot",
-            "reopened_handed",
-            "handed_off",
-            "closed",
-            "closed_on_time",
-            "overdue",
-            "extended",
-            "explained",
-            "rated",
-            "satisfied",
-            "workdays_total",
-            "workdays_count",
-        ):
+        for name in (*_FIELDS, "workdays_total", "workdays_count"):  # every summed figure
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def cells(self) -> list[object]:
