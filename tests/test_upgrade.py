@@ -319,3 +319,44 @@ def test_v1_upgrade_keeps_every_round_and_indexes_every_text(v1: Path) -> None:
     assert r.code == 0, r.stderr
     found = run_cli(v1, "search", "升级以后录入", "--json").json()["appeals"]
     assert [(a["id"], a["matches"][0]["round"]) for a in found] == [("202607-015-2", 2)]
+
+
+def test_v1_becomes_v7_booking_rebuilt_with_keys_and_triggers_intact(v1: Path) -> None:
+    """Migration 7 rebuilds ``booking`` on SQLite (its unique constraint became a partial
+    index): the shape of a new file, every booking 坐诊, foreign keys and the search
+    triggers that name ``booking`` still working, and verify content."""
+    before = counts(v1)
+    assert run_cli(v1, "list", "--json", today="2026-08-31").code == 0
+    fresh = v1.parent / "fresh.db"
+    make_case(fresh).close()
+    for table in ("booking", "appeal", "channel_event", "ledger"):
+        assert _shape(v1, table) == _shape(fresh, table), table
+    conn = sqlite3.connect(v1)
+    try:
+        channels = conn.execute("SELECT DISTINCT channel FROM booking").fetchall()
+        assert channels == [("坐诊",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.execute("PRAGMA foreign_keys = ON")
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO appeal (id, booking_id, seq, month, text, category, status,"
+                " units, round, resolved_on_spot, renotify, created_at, updated_at)"
+                " VALUES ('X-1', 'no-such', 1, '2026-08', 't', '政策咨询', 'booked', '[]', 1,"
+                " 0, 0, '', '')"
+            )
+        # one 坐诊 booking per enterprise and month, still
+        month, uscc = conn.execute("SELECT month, uscc FROM booking LIMIT 1").fetchone()
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO booking (id, month, seq, uscc, booked_on, source, created_at,"
+                " channel) VALUES ('dup', ?, 99, ?, '2026-08-01', '窗口', '', '坐诊')",
+                (month, uscc),
+            )
+    finally:
+        conn.close()
+    after = counts(v1)
+    assert after["booking"] == before["booking"] and after["appeal"] == before["appeal"]
+    found = run_cli(v1, "search", "--json", "企业").json()["appeals"]
+    assert found  # the search index's triggers and joins through booking still answer
+    v = run_cli(v1, "verify", "--json")
+    assert v.code == 0 and v.json()["ok"] is True

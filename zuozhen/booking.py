@@ -307,7 +307,9 @@ def _book(
     had = withdrawal.known_texts(tx, [who.uscc]).get(who.uscc, [])
 
     booking = tx.session.exec(
-        select(Booking).where(Booking.month == month, Booking.uscc == who.uscc).with_for_update()
+        select(Booking)
+        .where(Booking.month == month, Booking.uscc == who.uscc, Booking.channel == "坐诊")
+        .with_for_update()
     ).first()
     merged = booking is not None
     seq0 = 0

@@ -317,16 +317,22 @@ class _Writer:
     def _load(self, key: str, stem: str) -> _Month:
         """The month's bookings, their last appeal numbers and digests of their texts."""
         s = self.tx.session
-        bookings: dict[str, str] = dict(
-            s.exec(select(Booking.uscc, Booking.id).where(Booking.month == key)).all()
-        )
+        bookings: dict[str, str] = {
+            uscc: bid
+            for uscc, bid in s.exec(
+                select(Booking.uscc, Booking.id).where(
+                    Booking.month == key, Booking.channel == "坐诊"
+                )
+            )
+            if uscc is not None  # a 坐诊 booking always has its enterprise
+        }
         seqs: dict[str, int] = {}
         seen: dict[bytes, int] = {}
         if bookings:
             rows = s.execute(
                 select(Booking.uscc, Appeal.booking_id, Appeal.seq, Appeal.text)
                 .join(Booking, col(Booking.id) == col(Appeal.booking_id))
-                .where(Appeal.month == key)
+                .where(Appeal.month == key, Booking.channel == "坐诊")
                 .execution_options(yield_per=2000)
             )
             for uscc, bid, seq, text in rows:

@@ -90,17 +90,82 @@ class Consultation(SQLModel, table=True):
     created_at: str
 
 
-class Booking(SQLModel, table=True):
-    """A 挂号: one enterprise, one month, one or more appeals."""
+class ChannelEvent(SQLModel, table=True):
+    """A held 接待日, 同心谈, 会客厅 or 走访 day (``event add``): the cadence it counts for is
+    its channel's (config ``[channels]``), per unit and period; its appeals name it in
+    ``booking.event_id``."""
 
-    __table_args__ = (UniqueConstraint("month", "uscc", name="uq_booking_month_uscc"),)
+    __tablename__ = "channel_event"
+    id: str = Field(primary_key=True, max_length=16)  # E202612-01
+    channel: str = Field(index=True)
+    month: str = Field(index=True, max_length=7)
+    date: dt.date
+    units: str  # JSON list; the first is the leading unit
+    lead_unit: str
+    lead: str | None = None  # the leading official
+    theme: str | None = None
+    created_at: str
+
+
+class Booking(SQLModel, table=True):
+    """How appeals came in: a 挂号 (one enterprise, one month, one or more appeals), an
+    intake of another channel, or a ledger.
+
+    ``channel`` is ``坐诊`` for bookings (``book``: one per enterprise and month), a
+    configured channel's name for an intake (``intake``: one per intake act, ID
+    ``J202612-0001``; ``ref`` the channel's own number, such as the 12345 工单编号, unique
+    within the channel; ``event_id`` the held day it came from), or ``台账`` for a ledger
+    (``ledger new``: the booking's ID is the ledger's, ``L2026-01``, and its appeals are the
+    ledger's items; ``uscc`` is empty, there is no enterprise).
+    """
+
+    __table_args__ = (
+        Index(
+            "ux_booking_month_uscc",
+            "month",
+            "uscc",
+            unique=True,
+            sqlite_where=text("channel = '坐诊'"),
+            postgresql_where=text("channel = '坐诊'"),
+        ),
+        Index(
+            "ux_booking_channel_ref",
+            "channel",
+            "ref",
+            unique=True,
+            sqlite_where=text("ref IS NOT NULL"),
+            postgresql_where=text("ref IS NOT NULL"),
+        ),
+        Index(
+            "ix_booking_event_id",
+            "event_id",
+            sqlite_where=text("event_id IS NOT NULL"),
+            postgresql_where=text("event_id IS NOT NULL"),
+        ),
+    )
     id: str = Field(primary_key=True, max_length=16)
     month: str = Field(index=True, max_length=7)
     seq: int
-    uscc: str = Field(foreign_key="enterprise.uscc", index=True)
-    booked_on: dt.date
+    uscc: str | None = Field(default=None, foreign_key="enterprise.uscc", index=True)
+    booked_on: dt.date  # the booking or intake date (a ledger: the day it was made)
     late_reason: str | None = None  # 加号: booked outside the booking window
     source: str = "窗口"  # 窗口 | 导入
+    created_at: str
+    channel: str = "坐诊"  # 坐诊 | a configured channel | 台账
+    ref: str | None = None  # the channel's own number (12345 工单编号)
+    event_id: str | None = Field(default=None, foreign_key="channel_event.id", max_length=16)
+
+
+class Ledger(SQLModel, table=True):
+    """A 台账 (rectification list or task ledger). Its items are appeals of the booking of
+    the same ID (channel ``台账``); ``carried_from`` names last year's ledger whose open
+    items it took over (``ledger carry``)."""
+
+    id: str = Field(primary_key=True, foreign_key="booking.id", max_length=16)  # L2026-01
+    name: str
+    source: str  # the document it comes from
+    year: int = Field(index=True)
+    carried_from: str | None = Field(default=None, max_length=16)
     created_at: str
 
 
@@ -153,6 +218,14 @@ class Appeal(SQLModel, table=True):
     ended_on: dt.date | None = None  # withdrawn, voided or merged on
     end_reason: str | None = None
     merged_into: str | None = Field(default=None, foreign_key="appeal.id", max_length=24)
+    # Seed 003's classification at triage: 全局工作|部门任务, 共性需求|个性诉求,
+    # 政策措施|程序规范, and how it is handled: 部门即办|分发交办|领导批办|专题会办.
+    scope: str | None = None
+    need: str | None = None
+    nature: str | None = None
+    handling: str | None = None
+    # A ledger item carried over from last year's ledger (``ledger carry``): that item's ID.
+    carried_from: str | None = Field(default=None, max_length=24)
 
 
 class Handoff(SQLModel, table=True):

@@ -260,5 +260,6 @@ def known_texts(tx: Tx, usccs: Iterable[str]) -> dict[str, list[tuple[str, str]]
             .order_by(col(Appeal.booking_id), col(Appeal.seq))
         ).all()
         for code, aid, text in rows:
-            out.setdefault(code, []).append((aid, text))
+            if code is not None:  # the codes asked for: never a ledger's (no enterprise)
+                out.setdefault(code, []).append((aid, text))
     return out

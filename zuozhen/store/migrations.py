@@ -23,6 +23,8 @@ found), so a value a migration had to choose is on the record.
 5. ``owed_steps``  every open appeal has the time limit of the step it waits for (分办, 排诊,
    坐诊结果, 交办, 销号 joined 核实, 叫号, 承办, 反馈); a weekly (city) programme books
    continuously
+6. ``seals``  every record sealed in the trail (store/seal.py), so verify finds edits
+7. ``channels_and_ledgers``  intakes of every channel, held events and ledgers (台账)
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class Migration:
     # Seal every record afresh after upgrading (store/seal.py): needed whenever a migration
     # adds, drops or rewrites columns of a sealed table, or the old digests would all differ.
     reseal: bool = False
+    # Rebuilds a table on SQLite (a constraint changed): run with foreign keys off, which
+    # the upgrade checks itself before the transaction commits (``_rebuild``).
+    rebuild: bool = False
 
 
 # Append-only tables: the audit trail and the enterprise's ratings.
@@ -434,6 +439,71 @@ def _m006_seals(conn: Connection) -> dict[str, Any]:
     return {"note": "自此起，verify 逐条核对记录与留痕；此前在程序之外的改动无从发现"}
 
 
+def _rebuild(conn: Connection, table: str, copy: str) -> None:
+    """Rebuild ``table`` to the models' shape on SQLite (its documented recipe: new table,
+    copy, drop, rename; foreign keys off, see storage.py), ``copy`` the SELECT list from
+    the old table in the new table's column order; then its indexes, and a foreign-key check
+    that must find nothing."""
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    t = SQLModel.metadata.tables[table]
+    ddl = str(CreateTable(t).compile(conn)).replace(
+        f"CREATE TABLE {table} ", f"CREATE TABLE {table}_new ", 1
+    )
+    conn.exec_driver_sql(ddl)
+    names = ", ".join(c.name for c in t.columns)
+    conn.exec_driver_sql(f"INSERT INTO {table}_new ({names}) SELECT {copy} FROM {table}")
+    conn.exec_driver_sql(f"DROP TABLE {table}")
+    # Triggers of other tables name it (search_index.py): renamed without re-reading them.
+    conn.exec_driver_sql("PRAGMA legacy_alter_table = ON")
+    conn.exec_driver_sql(f"ALTER TABLE {table}_new RENAME TO {table}")
+    conn.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
+    for index in t.indexes:
+        conn.exec_driver_sql(str(CreateIndex(index).compile(conn)))
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise CaseFileError(f"案卷升级时发现外键不一致（{broken[:3]}），已放弃升级，案卷未改动。")
+
+
+def _m007_channels_and_ledgers(conn: Connection) -> dict[str, Any]:
+    """Every channel and ledger in one loop (issues 14, 15).
+
+    ``booking`` also holds intakes of other channels (``channel``, ``ref``, ``event_id``)
+    and ledgers (no enterprise): one booking per enterprise and month holds for 坐诊 only,
+    so its unique constraint becomes a partial index, which on SQLite means rebuilding the
+    table. New tables ``channel_event`` and ``ledger``; an appeal gains seed 003's
+    classification and a carried ledger item its origin. Every existing booking is 坐诊.
+    """
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    meta = SQLModel.metadata.tables
+    for name in ("channel_event", "ledger"):
+        conn.exec_driver_sql(str(CreateTable(meta[name]).compile(conn)))
+        for index in meta[name].indexes:
+            conn.exec_driver_sql(str(CreateIndex(index).compile(conn)))
+    for column in ("scope", "need", "nature", "handling"):
+        conn.exec_driver_sql(f"ALTER TABLE appeal ADD COLUMN {column} VARCHAR")
+    conn.exec_driver_sql("ALTER TABLE appeal ADD COLUMN carried_from VARCHAR(24)")
+    before = ["id", "month", "seq", "uscc", "booked_on", "late_reason", "source", "created_at"]
+    if conn.dialect.name == "sqlite":
+        copy = {c: c for c in before} | {"channel": "'坐诊'", "ref": "NULL", "event_id": "NULL"}
+        _rebuild(conn, "booking", ", ".join(copy[c.name] for c in meta["booking"].columns))
+    else:
+        for statement in (
+            "ALTER TABLE booking DROP CONSTRAINT uq_booking_month_uscc",
+            "ALTER TABLE booking ALTER COLUMN uscc DROP NOT NULL",
+            "ALTER TABLE booking ADD COLUMN channel VARCHAR NOT NULL DEFAULT '坐诊'",
+            "ALTER TABLE booking ALTER COLUMN channel DROP DEFAULT",
+            "ALTER TABLE booking ADD COLUMN ref VARCHAR",
+            "ALTER TABLE booking ADD COLUMN event_id VARCHAR(16) REFERENCES channel_event (id)",
+        ):
+            conn.exec_driver_sql(statement)
+        for index in meta["booking"].indexes:
+            if index.name and index.name.startswith(("ux_", "ix_booking_event")):
+                conn.exec_driver_sql(str(CreateIndex(index).compile(conn)))
+    return {"bookings": int(conn.exec_driver_sql("SELECT count(*) FROM booking").scalar_one())}
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
     Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
@@ -441,6 +511,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "search_every_round", _m004_search_every_round),
     Migration(5, "owed_steps", _m005_owed_steps),
     Migration(6, "seals", _m006_seals, reseal=True),
+    Migration(7, "channels_and_ledgers", _m007_channels_and_ledgers, reseal=True, rebuild=True),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -65,6 +65,8 @@ RECORDS: dict[str, tuple[str, str, str]] = {
     "session": ("consultation", "id", "坐诊场次"),
     "setting": ("setting", "key", "设置"),
     "calendar": ("holiday_schedule", "year", "节假日安排"),
+    "event": ("channel_event", "id", "活动"),
+    "ledger": ("ledger", "id", "台账"),
 }
 _KIND_OF_TABLE = {table: kind for kind, (table, _k, _n) in RECORDS.items()}
 

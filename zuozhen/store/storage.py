@@ -93,8 +93,14 @@ def _sqlite_engine(loc: Location) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("zuozhen_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        # A migration that rebuilds a table runs with foreign keys off (SQLite's recipe:
+        # the pragma cannot change inside a transaction), checking them before it commits.
+        keys = "OFF" if options.get("zuozhen_rebuild") else "ON"
+        if conn.info.get("foreign_keys", "ON") != keys:
+            conn.exec_driver_sql(f"PRAGMA foreign_keys = {keys}")
+            conn.info["foreign_keys"] = keys
+        conn.exec_driver_sql(f"BEGIN {options.get('zuozhen_begin', 'DEFERRED')}")
 
     return engine
 
@@ -217,8 +223,13 @@ class CaseFile:
             yield session
 
     @contextmanager
-    def write(self, act: Act) -> Iterator[Tx]:
-        with Session(self._write_engine, expire_on_commit=False) as session:
+    def write(self, act: Act, *, rebuild: bool = False) -> Iterator[Tx]:
+        """One change, one transaction. ``rebuild`` (a migration that rebuilds a table on
+        SQLite): foreign keys are off for the transaction and checked before it commits."""
+        engine = self._write_engine
+        if rebuild:
+            engine = engine.execution_options(zuozhen_rebuild=True)
+        with Session(engine, expire_on_commit=False) as session:
             try:
                 with session.begin():
                     if self.dialect == "postgresql":
@@ -336,7 +347,7 @@ def _upgrade(case: CaseFile, version: int) -> None:
     # Sealed once, after the last: the tables then have the models' shape (seal.py).
     reseal = any(m.reseal for m in todo)
     for m in todo:
-        with case.write(Act("zuozhen", date.today())) as tx:
+        with case.write(Act("zuozhen", date.today()), rebuild=m.rebuild) as tx:
             if m.upgrade is None:
                 raise CaseFileError(f"案卷结构版本 {version} 无法升级（缺少基线迁移）。")
             detail = m.upgrade(tx.session.connection()) or {}
