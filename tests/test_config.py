@@ -42,6 +42,13 @@ def test_override_merges_over_preset() -> None:
         ("[cadence]\ndefault_start = '25:00'\n", "HH:MM"),
         ("[lists]\nunits = []\n", "units"),
         ("this is = = not toml", "TOML"),
+        ("[channels]\n'接待日' = { cadence = 'weekly' }\n", "cadence"),
+        ("[channels]\n'走访' = { cadence = 'month', times = 0 }\n", "times"),
+        ("[channels]\n'12345' = { number = 'yes' }\n", "number"),
+        ("[channels]\n'12345' = { plan = 0 }\n", "plan"),
+        ("[channels]\n'12345' = { speed = 3 }\n", "未知的键"),
+        ("[channels]\n'台账' = {}\n", "台账"),
+        ("[channels]\n'12345' = 3\n", "内联表"),
     ],
 )
 def test_bad_override_is_refused(override: str, message: str) -> None:
@@ -51,4 +58,51 @@ def test_bad_override_is_refused(override: str, message: str) -> None:
 
 def test_unknown_preset() -> None:
     with pytest.raises(InputError, match="预设"):
-        compose("county")
+        compose("township")
+
+
+STANDARD = ["坐诊", "接待日", "同心谈", "会客厅", "走访", "12345", "投诉", "监督员"]
+
+
+@pytest.mark.parametrize("preset", ["province", "city"])
+def test_every_preset_carries_the_standard_channels(preset: str) -> None:
+    c = parse(compose(preset))
+    assert [ch.name for ch in c.channels][: len(STANDARD)] == STANDARD
+    # every channel under the 三办一销号 limits of the programme
+    assert {ch.limits for ch in c.channels} == {c.limits}
+    assert c.channel("12345").number and not c.channel("接待日").number
+
+
+def test_city_carries_seed_003_cadences() -> None:
+    c = parse(compose("city"))
+    rules = {ch.name: (ch.cadence, ch.times) for ch in c.channels if ch.cadence}
+    assert rules == {
+        "接待日": ("half_month", 1),
+        "同心谈": ("quarter", 1),
+        "会客厅": ("quarter", 1),
+        "走访": ("month", 3),
+    }
+
+
+def test_an_office_adds_a_channel_with_its_own_limits() -> None:
+    text = compose("province", "[channels]\n'企业服务码' = { number = true, plan = 3 }\n")
+    c = parse(text)
+    mine = c.channel("企业服务码")
+    assert mine.number and mine.limits.plan == 3
+    assert mine.limits.report_single == c.limits.report_single
+    assert "接待日" in [ch.name for ch in c.channels]  # merged, not replaced
+    assert parse(text) == c  # the stored text reads back the same
+
+
+def test_a_configuration_stored_before_channels_has_the_standard_ones() -> None:
+    text = compose("province")
+    old = text[: text.index("[channels]")] + text[text.index("[lists]") :]
+    c = parse(old)
+    assert [ch.name for ch in c.channels] == STANDARD
+    assert all(ch.cadence is None for ch in c.channels)
+
+
+def test_an_unconfigured_channel_is_refused_naming_the_configured_ones() -> None:
+    c = parse(compose("province"))
+    with pytest.raises(InputError, match=r"渠道“微博”未在配置中设置.*12345"):
+        c.channel("微博")

@@ -9,7 +9,7 @@ case file is self-contained and every later command reads the same rules.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache
 from typing import Any
@@ -50,6 +50,31 @@ class Limits:
     hear: int  # 坐诊结果: the outcome recorded after the session day
     handoff: int  # 交办: a referred or reopened appeal handed to its units
     close: int  # 销号: closed after the unit's report
+
+
+#: A channel's cadence rule (``[channels]``): how many held days per unit and period.
+CADENCES = {"half_month": "每半月", "quarter": "每季度", "month": "每月"}
+#: The 坐诊 channel: bookings through ``book``; every other channel takes ``intake``.
+ZUOZHEN = "坐诊"
+#: The channel of ledgers (台账): not an intake channel, never configured.
+LEDGER = "台账"
+#: The channels every preset carries (cli.md, "Additions"); a stored configuration written
+#: before ``[channels]`` existed has these, none with a cadence.
+STANDARD_CHANNELS = ("坐诊", "接待日", "同心谈", "会客厅", "走访", "12345", "投诉", "监督员")
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One way appeals come in (``[channels]``): whether they carry the channel's own
+    number (``number``: the 12345 工单编号), the cadence of held days per unit (``cadence``
+    one of CADENCES, ``times`` per period; None: no rule), and its own time limits
+    (``limits``: the programme's, with the keys the channel sets replaced)."""
+
+    name: str
+    number: bool
+    cadence: str | None
+    times: int
+    limits: Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +125,17 @@ class Config:
 
     timezone: str = DEFAULT_TIMEZONE  # [organiser] timezone: how times are shown
     documents: Documents | None = None  # [documents]: the 公文 (None: from the organiser)
+    channels: tuple[Channel, ...] = ()  # [channels]; 坐诊 always first
+
+    def channel(self, name: str) -> Channel:
+        """The configured channel of that name; an InputError naming the configured ones."""
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise InputError(
+            f"渠道“{name}”未在配置中设置；已设置的渠道：{'、'.join(c.name for c in self.channels)}"
+            "。如需新增渠道，请在配置文件 [channels] 中加上后用 zuozhen config 更新。"
+        )
 
     @property
     def docs(self) -> Documents:
@@ -155,7 +191,7 @@ def dumps(doc: dict[str, Any]) -> str:
             continue
         lines.append(f"\n[{table}]")
         for key, value in values.items():
-            lines.append(f"{key} = {_value(value)}")
+            lines.append(f"{_key(key)} = {_value(value)}")
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -169,7 +205,16 @@ def _value(value: Any) -> str:
         return f'"{escaped}"'
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table ([channels])
+        inner = ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
     raise InputError(f"配置中不支持的取值：{value!r}。")
+
+
+def _key(key: str) -> str:
+    """A TOML key: bare when it can be, quoted otherwise (渠道名 such as 12345 or 接待日)."""
+    bare = key.isascii() and key.replace("_", "").replace("-", "").isalnum()
+    return key if bare and not key.isdigit() else _value(key)
 
 
 def _get(doc: dict[str, Any], table: str, key: str, kind: type, *, default: Any = None) -> Any:
@@ -275,11 +320,65 @@ def parse(text: str) -> Config:
         retired_themes=_get(doc, "lists", "retired_themes", tuple, default=[]),
         timezone=_timezone(doc),
         documents=_documents(doc, _get(doc, "organiser", "name", str)),
+        channels=_channels(doc, limits),
     )
     if not config.units:
         raise InputError("配置中 [lists] units 不能为空：请列出参与坐诊的单位。")
     _check_lists(config)
     return config
+
+
+def _channels(doc: dict[str, Any], limits: Limits) -> tuple[Channel, ...]:
+    """``[channels]``: name = { number, cadence, times, and any [limits] key to override }.
+
+    A configuration without the table (stored before it existed) has the standard channels
+    with no cadence; 坐诊 is always there and first. A ledger's 台账 is not a channel.
+    """
+    section = doc.get("channels")
+    if section is None:
+        section = {name: {} for name in STANDARD_CHANNELS}
+    if not isinstance(section, dict):
+        raise InputError("配置项 [channels] 应是一个表：渠道名 = { … }。")
+    section = {ZUOZHEN: {}} | section
+    out = []
+    for name, spec in section.items():
+        where = f"[channels] {name}"
+        if not isinstance(spec, dict):
+            raise InputError(
+                f'配置项 {where} 应是一个内联表，如 {{ cadence = "quarter", times = 1 }}。'
+            )
+        if not name.strip() or name == LEDGER:
+            raise InputError(
+                f"配置项 {where}：渠道名不能为空，也不能是“{LEDGER}”（台账另有命令）。"
+            )
+        cadence = spec.get("cadence") or None
+        if cadence is not None and cadence not in CADENCES:
+            raise InputError(
+                f"配置项 {where} cadence 应为 {'、'.join(CADENCES)} 之一（{'、'.join(CADENCES.values())}），"
+                f"而不是“{cadence}”。"
+            )
+        times = spec.get("times", 1)
+        if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 31:
+            raise InputError(
+                f"配置项 {where} times 应为 1 到 31 之间的整数（每个周期至少举办的次数）。"
+            )
+        own = {k: v for k, v in spec.items() if k not in ("number", "cadence", "times")}
+        unknown = sorted(set(own) - set(Limits.__dataclass_fields__))
+        if unknown:
+            raise InputError(
+                f"配置项 {where} 有未知的键：{'、'.join(unknown)}；可设 number、cadence、times "
+                f"或 [limits] 中的期限名。"
+            )
+        for key, value in own.items():
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 365:
+                raise InputError(
+                    f"配置项 {where} {key} = {value!r} 不合理：应为 1 到 365 之间的整数。"
+                )
+        number = spec.get("number", False)
+        if not isinstance(number, bool):
+            raise InputError(f"配置项 {where} number 应为 true 或 false（是否带渠道自己的编号）。")
+        out.append(Channel(name.strip(), number, cadence, times, replace(limits, **own)))
+    return tuple(out)
 
 
 def _documents(doc: dict[str, Any], organiser: str) -> Documents:
