@@ -231,19 +231,10 @@ def list_(
         render.hint("没有符合条件的诉求。")
         return
     if len(rows) > LONG_LIST:  # a month of a province: plain columns, streamed
+        keys = ("id", "channel", "enterprise", "status_label", "units", "text")
         render.columns(
             ["诉求号", "渠道", "企业", "状态", "承办单位", "诉求"],
-            (
-                [
-                    x["id"],
-                    x["channel"],
-                    x["enterprise"],
-                    x["status_label"],
-                    "、".join(x["units"]),
-                    x["text"],
-                ]
-                for x in rows
-            ),
+            ([x[k] if k != "units" else "、".join(x[k]) for k in keys] for x in rows),
         )
         render.out().print(f"共 {len(rows)} 条。")
         return
@@ -292,6 +283,7 @@ def show(
 def _print_appeal(d: dict[str, Any]) -> None:
     """The appeal's story: who and what, each step's date, deadlines, rounds, ratings."""
     from zuozhen.commands import render
+    from zuozhen.commands.intake import origin_lines
 
     con = render.out()
     e = render.escape
@@ -312,14 +304,7 @@ def _print_appeal(d: dict[str, Any]) -> None:
             f"{d['booking']}  {d['booked_on']}"
             + (f"  加号：{d['late_booking']}" if d["late_booking"] else ""),
         ),
-        ("渠道", d["channel"] + (f"  工单编号 {d['ref']}" if d["ref"] else "")),
-    ]
-    if d["event"]:
-        lines.append(("活动", d["event"]))
-    kinds = [d[k] for k in ("scope", "need", "nature", "handling") if d[k]]
-    if kinds:
-        lines.append(("分类", " / ".join(kinds)))
-    lines += [
+        *origin_lines(d),
         (
             "场次",
             f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"

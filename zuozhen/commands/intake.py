@@ -4,7 +4,7 @@ a channel's CSV export (``--from-csv``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -201,6 +201,18 @@ def _from_csv(
         render.emit_json(r)
         return
     _show_imported(r)
+
+
+def origin_lines(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """``show``'s lines of where an appeal came from: its channel and number, the held day
+    (活动) and seed 003's classification."""
+    lines = [("渠道", d["channel"] + (f"  工单编号 {d['ref']}" if d["ref"] else ""))]
+    if d["event"]:
+        lines.append(("活动", d["event"]))
+    kinds = [d[k] for k in ("scope", "need", "nature", "handling") if d[k]]
+    if kinds:
+        lines.append(("分类", " / ".join(kinds)))
+    return lines
 
 
 def _show_taken(r: Taken) -> None:
