@@ -36,7 +36,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 from zuozhen import duties, names, withdrawal
 from zuozhen.booking import APPEAL_LIMIT, NAME_LIMIT
@@ -359,13 +359,15 @@ class _Writer:
         if line is not None:
             return (
                 f"工单编号 {x.ref} 与第 {line} 行相同，但信用代码或诉求内容不同：同一工单只能受理一次，"
-                "请核对两行"
-            ) + "。"
-        row = self.tx.session.execute(
-            select(Booking.uscc, Appeal.id, Appeal.text)  # type: ignore[call-overload]
-            .join(Appeal, Appeal.booking_id == Booking.id)  # type: ignore[arg-type]
-            .where(Booking.channel == self.ch.name, Booking.ref == x.ref)
-        ).first()
+                "请核对两行。"
+            )
+        conn = self.tx.session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        row = conn.exec_driver_sql(
+            "SELECT b.uscc, a.id, a.text FROM booking b JOIN appeal a ON a.booking_id = b.id"
+            f" WHERE b.channel = {mark} AND b.ref = {mark}",
+            (self.ch.name, x.ref),
+        ).one()
         code, aid, text = row
         short = text if len(text) <= 30 else text[:29] + "…"
         now = x.text if len(x.text) <= 30 else x.text[:29] + "…"

@@ -164,8 +164,8 @@ def _from_csv(
     from zuozhen.commands import render
     from zuozhen.commands.bookings_import import _list_rejected
 
-    options = ("enterprise", "uscc", "contact", "phone", "appeal", "ref", "event", "on")
-    options += ("category", "region", "industry", "resolved")
+    options: tuple[str, ...] = ("enterprise", "uscc", "contact", "phone", "appeal", "ref")
+    options += ("event", "on", "category", "region", "industry", "resolved")
     extra = [f"--{'date' if k == 'on' else k}" for k in options if given.get(k)]
     if extra:
         raise typer.BadParameter(
