@@ -191,6 +191,9 @@ def _from_csv(
         if json:
             render.emit_json(exc)
         raise
+    except KeyboardInterrupt:  # one transaction, rolled back on the way here
+        render.fail(f"已中断（Ctrl-C）：{path.name} 未导入任何数据，案卷未改动。")
+        raise typer.Exit(130) from None
     finally:
         case.close()
     for w in r.warnings:
