@@ -338,3 +338,21 @@ def test_list_by_channel_show_and_search_the_work_order(db_path: Path) -> None:
     found = must(db_path, "search", "GD20261207001", "路灯", "--json", today=TODAY)["appeals"]
     assert [x["id"] for x in found] == [taken]
     assert must(db_path, "search", "GD20261207001", "电费", "--json")["appeals"] == []
+
+
+def test_forwarding_is_not_an_amendment(db_path: Path) -> None:
+    (a,) = take(db_path, resolved="已当场答复")["appeals"]  # type: ignore[misc]
+    with unchanged(db_path):
+        ran = run_cli(db_path, "amend", a, "--outcome", "转送", "--reason", "x", today=TODAY)
+    assert ran.code == 1 and "已解决、解释说明" in ran.stderr
+
+
+def test_an_earlier_year_without_its_calendar_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "later.db"
+    make_case(db, "province", today=date(2027, 1, 4)).close()  # 2027: no official data
+    with unchanged(db):
+        ran = run_cli(db, *intake_args(1, date="2027-06-01"), today="2028-03-01")
+    assert ran.code == 1 and "2027 年没有载入官方放假安排" in ran.stderr
+    assert "calendar load" in ran.stderr
+    doc = dict(must(db, *intake_args(1, date="2028-02-28"), today="2028-03-01"))
+    assert doc["provisional"] is True  # this year's deadlines are counted, provisionally

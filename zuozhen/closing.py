@@ -22,6 +22,7 @@ from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import choose, clean_text
 
 OUTCOMES = ("已解决", "解释说明", "转送")
+HANDLED = OUTCOMES[:2]  # after a unit's report; 转送 only before any hand-off
 FORWARD = "转送"
 GRADES = ("满意", "基本满意", "不满意")
 

@@ -40,6 +40,7 @@ from sqlmodel import select
 from zuozhen import appeals, duties, enterprises, names, withdrawal
 from zuozhen.booking import _appeal_texts, category_of, check_applicant
 from zuozhen.config import LEDGER, ZUOZHEN, Channel, Config
+from zuozhen.deadlines import WorkCalendar
 from zuozhen.enterprises import Applicant
 from zuozhen.errors import InputError, NotFoundError, RuleError
 from zuozhen.models import Appeal, Booking, ChannelEvent, Trail
@@ -95,7 +96,7 @@ def first_year(tx: Tx) -> int:
     return first.year if first is not None else tx.today.year
 
 
-def date_problem(day: date, today: date, start_year: int, loaded: set[int], prov: bool) -> str:
+def date_problem(day: date, today: date, start_year: int, calendar: WorkCalendar) -> str:
     """Why ``day`` cannot be an intake date ('' when it can)."""
     if day > today:
         return (
@@ -106,7 +107,8 @@ def date_problem(day: date, today: date, start_year: int, loaded: set[int], prov
         return (
             f"受理日期 {day.isoformat()} 早于本案卷启用的 {start_year} 年：更早的诉求不在本案卷办理"
         )
-    if prov and day.year < today.year and day.year not in loaded:
+    past = day.year < today.year and day.year not in calendar.years_loaded()
+    if past and calendar.is_provisional(day):
         return (
             f"受理日期 {day.isoformat()} 所在的 {day.year} 年没有载入官方放假安排，期限无法计算："
             f"请先用 zuozhen calendar load 载入 {day.year} 年的放假安排"
@@ -115,8 +117,7 @@ def date_problem(day: date, today: date, start_year: int, loaded: set[int], prov
 
 
 def check_date(tx: Tx, day: date) -> None:
-    cal = tx.case.calendar
-    why = date_problem(day, tx.today, first_year(tx), cal.years_loaded(), cal.is_provisional(day))
+    why = date_problem(day, tx.today, first_year(tx), tx.case.calendar)
     if why:
         raise RuleError(why + "。")
 

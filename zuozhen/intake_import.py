@@ -299,14 +299,7 @@ class _Writer:
         if hit is None:
             try:
                 day = parse_submitted(raw, "受理时间")
-                cal = self.tx.case.calendar
-                why = date_problem(
-                    day,
-                    self.tx.today,
-                    self.start_year,
-                    cal.years_loaded(),
-                    cal.is_provisional(day),
-                )
+                why = date_problem(day, self.tx.today, self.start_year, self.tx.case.calendar)
                 hit = why or day
             except InputError as exc:
                 hit = str(exc).rstrip("。")
