@@ -127,3 +127,28 @@ def test_demo_goes_where_the_command_line_says_never_to_the_env_case_file(
     r = CliRunner().invoke(app, ["demo", "--quiet"], env={"ZUOZHEN_DB": str(own)})
     assert r.exit_code == 0 and not own.exists()
     assert list((tmp_path / "tmp").glob("zuozhen-demo-*/demo.db"))
+
+
+def test_demo_takes_in_other_channels(demo_db: Path) -> None:
+    """Issue 14: a 12345 export imported (twice: nothing added the second time), a 即办,
+    a 转送, intakes triaged with seed 003's classification and handed off, others waiting."""
+    rows = query(
+        demo_db,
+        "SELECT b.channel, b.ref, b.source, a.id, a.status, a.outcome, a.units, a.scope"
+        " FROM booking b JOIN appeal a ON a.booking_id = b.id WHERE b.channel <> '坐诊'"
+        " ORDER BY a.id",
+    )
+    by_id = {r[3]: r for r in rows}
+    assert sum(1 for r in rows if r[0] == "12345" and r[2] == "导入") == 6
+    assert len({r[1] for r in rows if r[0] == "12345"}) == 6  # each work order once
+    assert by_id["J202610-0006-1"][4:7] == ("closed", "转送", "[]")
+    quick = [r for r in rows if r[0] == "投诉"]
+    assert len(quick) == 1 and quick[0][4:6] == ("closed", "已解决")
+    assert query(demo_db, "SELECT on_spot FROM closure WHERE appeal_id = ?", quick[0][3]) == [(1,)]
+    assert by_id["J202610-0001-1"][4] == "handed_off" and by_id["J202610-0001-1"][7] == "部门任务"
+    assert by_id["J202610-0002-1"][4] == "undertaken"
+    assert {by_id[a][4] for a in ("J202610-0003-1", "J202610-0004-1")} == {"received"}
+    events = query(demo_db, "SELECT count(*) FROM trail WHERE action = 'intake.import'")
+    assert events == [(2 + 6,)]  # two summaries (the second skipped all) and six intakes
+    audit = run_cli(demo_db, "audit", "--json", today=demo.TODAY.isoformat()).json()
+    assert ("J202610-0003-1", "triage") in {(x["appeal"], x["step"]) for x in audit["overdue"]}

@@ -160,6 +160,15 @@ def plausible(ids: dict[str, list[str]]) -> st.SearchStrategy[str]:
                 "0871-12345678",
                 "91530100MA6K00001X",
                 "915301006K0000127X",
+                "12345",
+                "接待日",
+                "坐诊",
+                "台账",
+                "GD20261201001",
+                "转送",
+                "部门任务",
+                "分发交办",
+                "E202612-01",
             ]
         ),
     )
@@ -195,6 +204,9 @@ def file_strategy(scratch: Path, ids: dict[str, list[str]]) -> st.SearchStrategy
                     'year = 2027\nsource = "x"\nholidays = ["2027-01-01"]\nworkdays = []\n',
                     "year = -1\nsource = 1\n",
                     "[limits]\nverify = 0\n",
+                    "工单编号,受理时间,企业名称,统一社会信用代码,联系人,联系电话,诉求内容\n"
+                    "GD1,2026-12-01 09:00,某公司,91530100MA6K00001X,王,13812345678,=1+1\n"
+                    "GD1,2026-12-01,某公司,91530100MA6K00001X,王,13812345678,另一件\n",
                 ]
             ),
         ),
@@ -351,6 +363,15 @@ def test_the_commands_of_issue_13_are_fuzzed() -> None:
     assert {"--unit", "--output"} <= found[("assign", "sheet")]
     assert {"file", "--strict", "--unit"} <= found[("assign", "import")]
     assert "file" in FILE_PARAMS and "--output" in FILE_PARAMS
+
+
+def test_the_intake_of_issue_14_is_fuzzed() -> None:
+    found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
+             for prefix, params in COMMANDS}  # fmt: skip
+    assert {"--channel", "--ref", "--event", "--date", "--resolved"} <= found[("intake",)]
+    assert {"--from-csv", "--strict"} <= found[("intake",)]
+    assert {"--scope", "--need", "--nature", "--handling"} <= found[("triage",)]
+    assert "--channel" in found[("list",)]
 
 
 def test_the_word_documents_of_issue_13_are_fuzzed() -> None:

@@ -198,9 +198,9 @@ def given(
 
 
 def _outcome(value: str) -> str:
-    from zuozhen.closing import OUTCOMES  # as ``close --outcome`` takes it
+    from zuozhen.closing import HANDLED  # as ``close --outcome`` takes it after a report
 
-    return choose(value, OUTCOMES, "办结方式（--outcome）")
+    return choose(value, HANDLED, "办结方式（--outcome）")
 
 
 # -- the act --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zuozhen.errors import InputError, NotFoundError, RuleError
 
 if TYPE_CHECKING:
+    from zuozhen.config import Limits
     from zuozhen.models import Appeal, Handoff
     from zuozhen.store.reader import Reader
     from zuozhen.store.storage import Tx
@@ -152,7 +153,25 @@ def close_and_await_rating(
         )
     )
     set_status(tx, a, "closed")
-    limit = tx.case.config.limits.rate
+    limit = limits_of(tx, a).rate
     return duties.open_duty(
         tx, a.id, "rate", tx.today, limit, "wd", unit=a.lead_unit, round=a.round
     ).due
+
+
+def limits_of(tx: Tx, a: Appeal) -> Limits:
+    """The time limits an appeal runs under: its channel's (``config.channel``: an intake's
+    channel may set its own), the programme's for 坐诊 bookings, ledger items and a channel
+    no longer configured."""
+    from sqlmodel import select
+
+    from zuozhen.models import Booking
+
+    config = tx.case.config
+    channel = tx.session.exec(select(Booking.channel).where(Booking.id == a.booking_id)).first()
+    if channel is None or channel == "坐诊":
+        return config.limits
+    for c in config.channels:
+        if c.name == channel:
+            return c.limits
+    return config.limits

@@ -141,7 +141,8 @@ class AsOf:
                 WHEN h.accepted_on <= :cutoff THEN 'undertaken' ELSE 'handed_off' END
             WHEN {ROUND} > 1 THEN 'reopened'
             WHEN a.heard_on <= :cutoff THEN 'referred'
-            WHEN a.status IN ('booked', 'triaged') THEN a.status
+            WHEN a.status IN ('booked', 'triaged', 'received') THEN a.status
+            WHEN a.status = 'referred' AND a.session_id IS NULL THEN 'referred'
             WHEN a.notified_on <= :cutoff THEN 'notified'
             ELSE 'scheduled' END"""
 

@@ -41,10 +41,12 @@ def list_appeals(
     unit: str | None = None,
     enterprise: str | None = None,
     limit: int | None = None,
+    channel: str | None = None,
 ) -> list[dict[str, Any]]:
     """Appeals filtered by booking month, status (codes, Chinese words or a group such as
-    未办结; several at once), unit and enterprise (name or credit code), in number order
-    (202610-9997 before 202610-10802: by month, booking number, appeal number)."""
+    未办结; several at once), unit, enterprise (name or credit code) and channel (坐诊 or a
+    configured one), in number order (202610-9997 before 202610-10802: by month, booking
+    number, appeal number)."""
     where = ["1 = 1"]
     params: dict[str, Any] = {}
     if month:
@@ -60,8 +62,12 @@ def list_appeals(
         where.append("(a.lead_unit = :unit OR a.units LIKE :pat OR a.units LIKE :pat_ascii)")
     if enterprise is not None:
         where.append(_enterprise_filter(r, enterprise, params))
+    if channel is not None:
+        params["channel"] = r.config.channel(channel.strip()).name  # unknown: refused
+        where.append("b.channel = :channel")
     sql = f"""
         SELECT a.id, a.booking_id, e.name AS enterprise, a.status, a.month, a.category,
+               b.channel, b.ref,
                a.theme, a.lead_unit, a.units, a.session_id, a.round, a.outcome,
                a.resolved_on_spot, a.closed_on, a.text
         FROM appeal a
@@ -78,6 +84,8 @@ def list_appeals(
             {
                 "id": row["id"],
                 "booking": row["booking_id"],
+                "channel": row["channel"],
+                "ref": row["ref"],
                 "enterprise": row["enterprise"],
                 "status": row["status"],
                 "status_label": states.label(row["status"]),
@@ -151,6 +159,7 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
     a = r.one(
         """
         SELECT a.*, b.month AS booking_month, b.booked_on, b.late_reason, b.source,
+               b.channel, b.ref, b.event_id,
                e.uscc, e.name AS enterprise, e.contact, e.phone, e.region, e.industry,
                c.date AS session_date, c.kind AS session_kind, c.theme AS session_theme,
                c.lead AS session_lead, c.units AS session_units
@@ -306,6 +315,13 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "month": a["month"],
         "booked_on": as_date(a["booked_on"]),
         "late_booking": a["late_reason"],
+        "channel": a["channel"],
+        "ref": a["ref"],
+        "event": a["event_id"],
+        "scope": a["scope"],
+        "need": a["need"],
+        "nature": a["nature"],
+        "handling": a["handling"],
         "enterprise": a["enterprise"],
         "uscc": a["uscc"],
         "contact": a["contact"] if unmask else mask_name(a["contact"]),

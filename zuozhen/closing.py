@@ -1,6 +1,9 @@
 """Steps 7 and 8 of the ten steps: 销号 and 诊后评价.
 
-* ``close_out``  销号: close with 已解决 or 解释说明, after the unit has reported
+* ``close_out``  销号: close with 已解决 or 解释说明, after the unit has reported; or with
+                 转送 (out of the programme's remit: forwarded to the authority named in the
+                 result, the enterprise told) from any open state before a hand-off, of
+                 any channel: no unit, no rating expected, every open time limit closed
 * ``rate``       诊后评价: the enterprise's own rating, once per round, never changed
                  (seed 002 §四(二)); the database refuses UPDATE and DELETE of ratings
 """
@@ -14,11 +17,13 @@ from sqlmodel import select
 
 from zuozhen import appeals, duties, states
 from zuozhen.errors import RuleError
-from zuozhen.models import Rating
-from zuozhen.store.storage import Act, CaseFile
+from zuozhen.models import Appeal, Closure, Handoff, Rating
+from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import choose, clean_text
 
-OUTCOMES = ("已解决", "解释说明")
+OUTCOMES = ("已解决", "解释说明", "转送")
+HANDLED = OUTCOMES[:2]  # after a unit's report; 转送 only before any hand-off
+FORWARD = "转送"
 GRADES = ("满意", "基本满意", "不满意")
 
 
@@ -27,7 +32,7 @@ class Closed:
     appeal: str
     outcome: str
     closed_on: date
-    rate_due: date
+    rate_due: date | None  # None: 转送 (no rating of ours expected)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +48,15 @@ class Rated:
 def close_out(case: CaseFile, act: Act, appeal_id: str, *, outcome: str, result: str) -> Closed:
     """销号: 已解决, or 解释说明 for an unreasonable or unsolvable appeal (seed 002 §三(七))."""
     kind = choose(outcome, OUTCOMES, "办结方式")
-    what = "向企业所作的解释说明（--result）" if kind == "解释说明" else "办理结果（--result）"
+    what = {
+        "解释说明": "向企业所作的解释说明（--result）",
+        FORWARD: "转送去向和告知企业的情况（--result，如“转送至市信访局，已告知企业”）",
+    }.get(kind, "办理结果（--result）")
     body = clean_text(result, what)
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
+        if kind == FORWARD:
+            return _forward(tx, a, body)
         if a.status in ("closed", "rated") and a.resolved_on_spot and a.round == 1:
             raise RuleError(f"诉求 {a.id} 已在坐诊现场答复解决，已经销号，无需再次销号。")
         states.require(a.id, a.status, "close")
@@ -54,6 +64,38 @@ def close_out(case: CaseFile, act: Act, appeal_id: str, *, outcome: str, result:
         rate_due = appeals.close_and_await_rating(tx, a, outcome=kind, result=body)
         tx.record("close", "appeal", a.id, {"round": a.round, "outcome": kind, "result": body})
         return Closed(a.id, kind, tx.today, rate_due)
+
+
+def _forward(tx: Tx, a: Appeal, body: str) -> Closed:
+    """转送: out of remit, closed before any hand-off with no unit and no rating owed."""
+    states.require(a.id, a.status, "forward")
+    handed = tx.session.exec(select(Handoff.id).where(Handoff.appeal_id == a.id)).first()
+    if handed is not None:
+        raise RuleError(
+            f"诉求 {a.id} 已经交办过，不能转送：交办后由承办单位办理，不属职责的请退回"
+            f"（zuozhen assign return {a.id} --unit 单位 --reason 理由）。"
+        )
+    dropped = duties.drop_all(tx, a.id)
+    before = {"units": appeals.unit_list(a.units), "status": a.status}
+    a.units, a.lead_unit = "[]", None
+    a.outcome, a.result, a.closed_on = FORWARD, body, tx.today
+    tx.session.add(
+        Closure(appeal_id=a.id, round=a.round, outcome=FORWARD, result=body, closed_on=tx.today)
+    )
+    appeals.set_status(tx, a, "closed")
+    tx.record(
+        "close",
+        "appeal",
+        a.id,
+        {
+            "round": a.round,
+            "outcome": FORWARD,
+            "result": body,
+            "before": before,
+            "dropped": dropped,
+        },
+    )
+    return Closed(a.id, FORWARD, tx.today, None)
 
 
 # -- 8 诊后评价 ----------------------------------------------------------------------------
@@ -102,7 +144,7 @@ def rate(
                 a.id,
                 "revisit",
                 tx.today,
-                tx.case.config.limits.revisit,
+                appeals.limits_of(tx, a).revisit,
                 "wd",
                 unit=a.lead_unit,
                 round=a.round,

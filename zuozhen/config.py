@@ -17,7 +17,14 @@ from typing import Any
 from zuozhen.errors import InputError
 from zuozhen.resources import data_path
 
-PRESETS = ("province", "city")
+PRESETS = ("province", "city", "county", "tongliao")
+#: What each preset is, for ``init --preset``'s help and refusal.
+PRESET_LABELS = {
+    "province": "省级厅局长坐诊接诉，每月，种子 002",
+    "city": "市级局长坐诊接诉，每周四，种子 000",
+    "county": "县级“三个听取”，安宁，种子 003",
+    "tongliao": "通辽“四诊法”，12345 企业专席等，种子 004",
+}
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: China Standard Time, UTC+8 all year since 1991: what Asia/Shanghai is when the system has
 #: no time zone database (Windows without the ``tzdata`` package).
@@ -149,7 +156,8 @@ class Config:
 
 def preset_text(name: str) -> str:
     if name not in PRESETS:
-        raise InputError(f"没有名为“{name}”的预设；可选：{'、'.join(PRESETS)}。")
+        listed = "；".join(f"{p}（{PRESET_LABELS[p]}）" for p in PRESETS)
+        raise InputError(f"没有名为“{name}”的预设；可选：{listed}。")
     return data_path("presets", f"{name}.toml").read_text(encoding="utf-8")
 
 

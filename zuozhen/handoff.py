@@ -143,7 +143,7 @@ def hand_off(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "hand_off")
         notes = names.admit(tx, names.UNIT, given, allow_new=allow_new, via="assign to")
-        limits = tx.case.config.limits
+        limits = appeals.limits_of(tx, a)  # an intake's channel may set its own
         joint = len(given) > 1
         lead = given[0]
         duties.meet(tx, a.id, "handoff", tx.today)
@@ -292,7 +292,7 @@ def report_back_in(
     tx.session.add(h)
     appeals.set_status(tx, a, "reported")
     waiting = [u for u in appeals.unit_list(h.units)[1:] if not _part_of(tx, a, u)]
-    close_limit = tx.case.config.limits.close
+    close_limit = appeals.limits_of(tx, a).close
     duties.open_duty(tx, a.id, "close", tx.today, close_limit, "wd", round=a.round)
     tx.record(
         "assign.report",

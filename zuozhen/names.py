@@ -33,7 +33,7 @@ from zuozhen.errors import InputError, RuleError
 from zuozhen.validation import clean_text, closest
 
 if TYPE_CHECKING:
-    from zuozhen.config import Config
+    from zuozhen.config import Channel, Config
     from zuozhen.store.reader import Reader
     from zuozhen.store.storage import Act, CaseFile, Tx
 
@@ -356,6 +356,7 @@ class Lists:
     retired: dict[str, tuple[str, ...]]
     changes: list[dict[str, Any]]
     documents: dict[str, Any] | None = None  # [documents]: how the office's 公文 are headed
+    channels: list[dict[str, Any]] | None = None  # [channels]: name, number, cadence, limits
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -364,6 +365,7 @@ class Lists:
             "retired": self.retired,
             "changes": self.changes,
             "documents": self.documents,
+            "channels": self.channels,
         }
 
 
@@ -404,4 +406,23 @@ def show(r: Reader) -> Lists:
             "signature": config.docs.signature,
             "reply_days": config.docs.reply_days,
         },
+        channels=[_channel(config, c) for c in config.channels],
     )
+
+
+def _channel(config: Config, c: Channel) -> dict[str, Any]:
+    """One channel for ``config show``: its own limits are those differing from the
+    programme's."""
+    from dataclasses import asdict
+
+    from zuozhen.config import CADENCES
+
+    own = {k: v for k, v in asdict(c.limits).items() if getattr(config.limits, k) != v}
+    return {
+        "name": c.name,
+        "number": c.number,
+        "cadence": c.cadence,
+        "times": c.times,
+        "cadence_text": f"{CADENCES[c.cadence]} {c.times} 次" if c.cadence else None,
+        "limits": own,
+    }

@@ -100,9 +100,49 @@ def search(r: Reader, query: str | Sequence[str], limit: int = 100) -> Found:
     if not 1 <= limit <= 10_000:
         raise InputError(f"--limit {limit} 不合理：请写 1 到 10000 之间的条数。")
     words, ignored = search_words(query)
-    sql, params = _matching(r.dialect, words)
-    ids = sorted({row["appeal_id"] for row in r.iter(sql, params)})
-    return Found(words, len(ids), _describe(r, ids[:limit], words), ignored)
+    by_ref, rest = _refs(r, words)
+    found: set[str] | None = None
+    if by_ref:
+        found = set.intersection(*by_ref.values())
+    if rest and found != set():
+        sql, params = _matching(r.dialect, rest)
+        hits = {row["appeal_id"] for row in r.iter(sql, params)}
+        found = hits if found is None else found & hits
+    ids = sorted(found or ())
+    items = _describe(r, ids[:limit], rest)
+    for item in items:  # the channel's number (12345 工单编号) is a match of its own
+        for ref in by_ref:
+            item["matches"].insert(
+                0,
+                {
+                    "field": "ref",
+                    "label": "工单编号",
+                    "round": None,
+                    "words": [ref],
+                    "excerpt": ref,
+                },
+            )
+    return Found(words, len(ids), items, ignored)
+
+
+def _refs(r: Reader, words: list[str]) -> tuple[dict[str, set[str]], list[str]]:
+    """Words that are a channel's own number (工单编号, ``booking.ref``): the appeals of
+    each, looked up through the (channel, ref) index; and the other words."""
+    channels = {f"c{k}": c.name for k, c in enumerate(r.config.channels)}
+    among = ", ".join(f":{k}" for k in channels)
+    by_ref: dict[str, set[str]] = {}
+    rest: list[str] = []
+    for w in words:
+        rows = r.rows(
+            "SELECT a.id FROM booking b JOIN appeal a ON a.booking_id = b.id"
+            f" WHERE b.channel IN ({among}) AND b.ref = :ref",
+            {**channels, "ref": w},
+        )
+        if rows:
+            by_ref[w] = {row["id"] for row in rows}
+        else:
+            rest.append(w)
+    return by_ref, rest
 
 
 def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:

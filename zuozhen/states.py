@@ -1,5 +1,6 @@
 """The state machine of an appeal (诉求), written once.
 
+    received (已受理, intake) ─triage --unit─► referred (待交办); intake --resolved: closed (即办)
     booked ─triage─► triaged ─triage --session─► scheduled ─notify --sent─► notified
       └──────────────── triage --session ────────────►┘
     scheduled | notified ─hear --resolved─► closed (现场答复解决, 已销号)
@@ -13,6 +14,7 @@
     any open state ─withdraw─────────► withdrawn (企业撤回)    ┐ terminal: every open time
     any open state ─withdraw --void──► void (作废, 误录)        │ limit dropped, out of the
     any open state ─merge --into X───► merged (已合并 into X)  ┘ daily audit
+    any open state never handed off ─close --outcome 转送─► closed (转送, no unit)
 
 ``assign progress`` (阶段性进展) and a co-unit's ``assign report --unit`` change no state.
 A closed or rated appeal is finished: it is not withdrawn, voided or merged (it stays in
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from zuozhen.errors import RuleError
 
 LABELS: dict[str, str] = {
+    "received": "已受理",
     "booked": "已挂号",
     "triaged": "已分办",
     "scheduled": "已排诊",
@@ -56,6 +59,7 @@ FINISHED = ("closed", "rated")
 #: other state (closed, rated, and those an office adds later such as withdrawn, void or
 #: merged) has ended and owes no step.
 OPEN_STATES = (
+    "received",
     "booked",
     "triaged",
     "scheduled",
@@ -81,7 +85,7 @@ def owed_step(state: str, *, verified: bool, in_session: bool, session_passed: b
     planned; ``session_passed``: that session's day is before today. None for an ended
     appeal.
     """
-    if state == "booked":
+    if state in ("booked", "received"):
         return "triage"
     if state == "absent":  # 未到场: to be put on another session
         return "schedule"
@@ -110,8 +114,8 @@ class Step:
 STEPS: dict[str, Step] = {
     "triage": Step(
         "分办",
-        ("booked", "triaged", "scheduled", "notified", "absent"),
-        "分办只能在坐诊之前进行",
+        ("received", "booked", "triaged", "scheduled", "notified", "absent"),
+        "分办只能在坐诊或交办之前进行",
     ),
     "notify": Step(
         "叫号",
@@ -145,6 +149,11 @@ STEPS: dict[str, Step] = {
         "反馈分工部分",
         ("handed_off", "undertaken", "reported"),
         "联合交办的配合单位在交办之后、销号之前反馈其分工部分",
+    ),
+    "forward": Step(
+        "转送",
+        ("received", "booked", "triaged", "scheduled", "notified", "absent", "referred"),
+        "转送只能在交办之前：已交办的诉求由承办单位办理",
     ),
     "close": Step(
         "销号", ("reported",), "须先由承办单位反馈办理情况（zuozhen assign report 诉求号 …）"
@@ -249,6 +258,11 @@ def require(appeal_id: str, state: str, step: str) -> None:
     if step == "rate" and state == "rated":
         raise RuleError(
             f"诉求 {appeal_id} 已评价：评价由企业自主作出，一经记录不能更改或重复评价。"
+        )
+    if step == "hand_off" and state == "received":
+        raise RuleError(
+            f"诉求 {appeal_id} 已受理、尚未分办，不能交办：请先分办，"
+            f"例如 zuozhen triage {appeal_id} --unit 单位。"
         )
     if step in ("hand_off",) and state in ("closed", "rated"):
         raise RuleError(

@@ -3,6 +3,12 @@
 Classify (theme, 共性诉求 class), pick the units (分办, the first leads), put the appeal
 on a session (排诊) and record the verification with the enterprise (对接核实).
 
+An appeal taken in through ``intake`` (``received``, 已受理) is triaged with ``--unit`` and
+no session: it becomes ``referred`` (待交办) and owes the hand-off (``assign to``) within
+its channel's ``handoff`` limit. Any appeal may also be given seed 003's classification
+(``CLASSES``: 全局工作|部门任务, 共性需求|个性诉求, 政策措施|程序规范) and its handling
+mode (部门即办|分发交办|领导批办|专题会办), stored in the appeal's own columns.
+
 Time limits (``duties``): the first triage act meets the ``triage`` limit opened at
 booking; verified and on no session, the appeal owes ``schedule``; put on a session it
 owes the call-up (``notify``, the session day minus ``limits.notify_days`` moved back to a
@@ -33,9 +39,27 @@ from zuozhen.models import (
     Deadline,
 )
 from zuozhen.store.storage import Act, CaseFile, Tx
-from zuozhen.validation import clean_text
+from zuozhen.validation import choose, clean_text
 
 # -- 接诊 (triage) ------------------------------------------------------------------------
+
+#: Seed 003's classification pairs and handling modes: appeal column -> (word, choices).
+CLASSES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "scope": ("工作范围（--scope）", ("全局工作", "部门任务")),
+    "need": ("需求性质（--need）", ("共性需求", "个性诉求")),
+    "nature": ("政策属性（--nature）", ("政策措施", "程序规范")),
+    "handling": ("办理方式（--handling）", ("部门即办", "分发交办", "领导批办", "专题会办")),
+}
+
+
+def check_classes(given: dict[str, str | None]) -> dict[str, str]:
+    """The classification given (``CLASSES``), each value one of its choices."""
+    out = {}
+    for key, value in given.items():
+        if value is not None:
+            what, choices = CLASSES[key]
+            out[key] = choose(value, choices, what)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +115,7 @@ def triage(
     verified: bool = False,
     allow_new: bool = False,
     late_call: str | None = None,
+    classes: dict[str, str | None] | None = None,
 ) -> Triaged:
     """接诊: classify, pick units, schedule and record the verification of one appeal.
 
@@ -108,14 +133,16 @@ def triage(
         reason = clean_text(late_call, "逾期叫号的理由（--late-call）", limit=200)
         if sid is None:
             raise InputError("--late-call 只在排入场次时使用：请同时用 --session 场次号 指定场次。")
-    if theme_v is None and not units_v and sid is None and cls is None and not verified:
+    kinds = check_classes(classes or {})
+    nothing = theme_v is None and not units_v and sid is None and cls is None and not verified
+    if nothing and not kinds:
         raise InputError(
-            "没有要记录的内容：请至少指定 --theme、--unit、--session、--class 或 --verified 之一。"
-            "查看诉求请用 zuozhen show 诉求号。"
+            "没有要记录的内容：请至少指定 --theme、--unit、--session、--class、--verified、"
+            "--scope、--need、--nature 或 --handling 之一。查看诉求请用 zuozhen show 诉求号。"
         )
     with case.write(act) as tx:
         return _triage(
-            tx, appeal_id, _Classes(theme_v, units_v, cls, allow_new), sid, verified, reason
+            tx, appeal_id, _Classes(theme_v, units_v, cls, allow_new, kinds), sid, verified, reason
         )
 
 
@@ -127,6 +154,7 @@ class _Classes:
     units: list[str]
     problem_class: str | None
     allow_new: bool  # names outside the configured lists are added (--allow-new)
+    kinds: dict[str, str]  # seed 003's classification and handling mode (CLASSES)
 
 
 def _triage(
@@ -143,11 +171,14 @@ def _triage(
     detail: dict[str, Any] = {}
     warnings, hints = _classify(tx, a, given, detail)
     slot = _Slot(None, None)
-    if sid is not None:
+    if a.status == "received":
+        _refer(tx, a, sid, detail)
+    elif sid is not None:
         slot = _schedule(tx, a, sid, booked_on, detail, late_call, warnings)
     if a.status == "booked":
         a.status = "triaged"
-    duties.meet(tx, a.id, "triage", tx.today)  # 接诊 has begun: the triage limit is met
+    if a.status != "received":
+        duties.meet(tx, a.id, "triage", tx.today)  # 接诊 has begun: the triage limit is met
     duty, verify_late = _verify(tx, a, verified, warnings, detail)
     if (
         a.status == "triaged"
@@ -183,6 +214,21 @@ def _triage(
     )
 
 
+def _refer(tx: Tx, a: Appeal, sid: str | None, detail: dict[str, Any]) -> None:
+    """分办 of an intake: with its units the appeal waits for the hand-off (待交办)."""
+    if sid is not None:
+        raise RuleError(
+            f"诉求 {a.id} 是从其他渠道受理的，不排入坐诊场次：请用 zuozhen triage {a.id} "
+            "--unit 单位 分办，再 zuozhen assign to 交办。"
+        )
+    if a.units == "[]" or not a.units:
+        return  # classified only: still to be 分办
+    a.status = "referred"
+    limit = appeals.limits_of(tx, a).handoff
+    duties.open_duty(tx, a.id, "handoff", tx.today, limit, "wd", round=a.round)
+    detail["referred"] = True
+
+
 def _classify(
     tx: Tx, a: Appeal, given: _Classes, detail: dict[str, Any]
 ) -> tuple[list[str], list[str]]:
@@ -200,6 +246,9 @@ def _classify(
         a.units = json.dumps(units, ensure_ascii=False)
         a.lead_unit = units[0]
         detail["units"] = units
+    for key, value in given.kinds.items():
+        setattr(a, key, value)
+        detail[key] = value
     hints: list[str] = []
     if cls is not None:
         hints += _class_hints(tx, a, cls)

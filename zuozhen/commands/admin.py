@@ -19,7 +19,12 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 def init(
     ctx: typer.Context,
     preset: Annotated[
-        str, typer.Option("--preset", help="预设：province（省级，每月）或 city（市级，每周四）。")
+        str,
+        typer.Option(
+            "--preset",
+            help="预设：province（省级，每月）、city（市级，每周四）、county（县级“三个听取”，"
+            "安宁）或 tongliao（通辽“四诊法”）。",
+        ),
     ] = "province",
     config: Annotated[
         Path | None, typer.Option("--config", help="本单位的配置文件（TOML），覆盖预设中的同名项。")

@@ -197,20 +197,33 @@ def list_(
             "--enterprise", help="企业：统一社会信用代码，或企业名称（含其中几个字即可）。"
         ),
     ] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="来源渠道：坐诊、12345、接待日等。")
+    ] = None,
     json: Json = False,
 ) -> None:
-    """按月份、状态、单位、企业列出诉求，按编号顺序。
+    """按月份、状态、单位、企业、渠道列出诉求，按编号顺序。
 
     示例：zuozhen list --month 2026-10 --status 已交办,已承办
 
     示例：zuozhen list --status 未办结 --enterprise 91530100MA6K5X7Q2Y
+
+    示例：zuozhen list --channel 12345 --status 已受理
     """
     from rich.table import Table
 
     from zuozhen.browse import list_appeals
     from zuozhen.commands import render
 
-    rows = read(ctx, list_appeals, month=month, status=status, unit=unit, enterprise=enterprise)
+    rows = read(
+        ctx,
+        list_appeals,
+        month=month,
+        status=status,
+        unit=unit,
+        enterprise=enterprise,
+        channel=channel,
+    )
     if json:
         render.emit_json({"appeals": rows})
         return
@@ -218,12 +231,10 @@ def list_(
         render.hint("没有符合条件的诉求。")
         return
     if len(rows) > LONG_LIST:  # a month of a province: plain columns, streamed
+        keys = ("id", "channel", "enterprise", "status_label", "units", "text")
         render.columns(
-            ["诉求号", "企业", "状态", "承办单位", "诉求"],
-            (
-                [x["id"], x["enterprise"], x["status_label"], "、".join(x["units"]), x["text"]]
-                for x in rows
-            ),
+            ["诉求号", "渠道", "企业", "状态", "承办单位", "诉求"],
+            ([x[k] if k != "units" else "、".join(x[k]) for k in keys] for x in rows),
         )
         render.out().print(f"共 {len(rows)} 条。")
         return
@@ -231,14 +242,16 @@ def list_(
     # One line per appeal: long names and texts end in "…" (zuozhen show has them whole).
     con = render.out()
     table.add_column("诉求号", no_wrap=True, min_width=12)
+    table.add_column("渠道", no_wrap=True, overflow="ellipsis", max_width=6)
     table.add_column("企业", no_wrap=True, overflow="ellipsis", min_width=14, max_width=14)
     table.add_column("状态", no_wrap=True, min_width=8)
     table.add_column("承办单位", no_wrap=True, overflow="ellipsis", min_width=12, max_width=12)
-    width = max(10, con.width - 12 - 14 - 8 - 12 - 14)
+    width = max(10, con.width - 12 - 6 - 14 - 8 - 12 - 17)
     table.add_column("诉求", no_wrap=True, overflow="ellipsis", max_width=width)
     for x in rows:
         table.add_row(
             x["id"],
+            render.escape(x["channel"]),
             render.escape(x["enterprise"]),
             x["status_label"],
             render.escape("、".join(x["units"]) or ""),
@@ -270,6 +283,7 @@ def show(
 def _print_appeal(d: dict[str, Any]) -> None:
     """The appeal's story: who and what, each step's date, deadlines, rounds, ratings."""
     from zuozhen.commands import render
+    from zuozhen.commands.intake import origin_lines
 
     con = render.out()
     e = render.escape
@@ -286,10 +300,11 @@ def _print_appeal(d: dict[str, Any]) -> None:
             f"{d['category']} / {d['theme'] or '—'}" + (f" / {d['class']}" if d["class"] else ""),
         ),
         (
-            "挂号",
+            "挂号" if d["channel"] == "坐诊" else "受理",
             f"{d['booking']}  {d['booked_on']}"
             + (f"  加号：{d['late_booking']}" if d["late_booking"] else ""),
         ),
+        *origin_lines(d),
         (
             "场次",
             f"{d['session'] or '—'}  {d['session_date'] or ''} {d['session_kind'] or ''}"
@@ -300,7 +315,11 @@ def _print_appeal(d: dict[str, Any]) -> None:
         (
             "坐诊",
             f"{d['heard_on'] or '—'}  {d['heard_by'] or ''}"
-            + ("  现场解决" if d["resolved_on_spot"] else ""),
+            + (
+                ("  现场解决" if d["channel"] == "坐诊" else "  即办")
+                if d["resolved_on_spot"]
+                else ""
+            ),
         ),
         ("承办单位", "、".join(d["units"]) or "—"),
         ("办结", f"{d['outcome'] or '—'}  {d['closed_on'] or ''}  {d['result'] or ''}"),

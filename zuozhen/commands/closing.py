@@ -20,27 +20,41 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 def close(
     ctx: typer.Context,
     appeal: AppealArg,
-    outcome: Annotated[str, typer.Option("--outcome", help="办结方式：已解决 或 解释说明。")],
+    outcome: Annotated[
+        str,
+        typer.Option(
+            "--outcome", help="办结方式：已解决、解释说明，或 转送（不属本方案受理范围）。"
+        ),
+    ],
     result: Annotated[
-        str, typer.Option("--result", help="办理结果；解释说明时写明向企业所作的解释。")
+        str,
+        typer.Option(
+            "--result",
+            help="办理结果；解释说明时写明向企业所作的解释；转送时写明转送去向和告知企业的情况。",
+        ),
     ],
     json: Json = False,
 ) -> None:
     """销号：承办单位反馈后，以“已解决”或“解释说明”办结。
 
+    不属本方案受理范围的诉求，在交办之前（任何渠道、任何未办结状态）可用 --outcome 转送
+    办结：--result 写明转送去向并已告知企业；转送的诉求没有承办单位，不等待评价。
+
     示例：zuozhen close 202610-007-1 --outcome 已解决 --result "补贴已拨付，企业确认"
+
+    示例：zuozhen close J202612-0001-1 --outcome 转送 --result "转送至市信访局，已告知企业"
     """
     from zuozhen import closing
     from zuozhen.commands import render
 
     r = act(ctx, closing.close_out, appeal, outcome=outcome, result=result)
-    render.outcome(
-        r,
-        json,
-        said=f"诉求 {r.appeal} 已销号（{r.outcome}）。",
-        next_step=f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
-        f"（{r.rate_due.isoformat()} 前）",
+    next_step = (
+        f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
+        f"（{r.rate_due.isoformat()} 前）"
+        if r.rate_due is not None
+        else "已转送，无需评价。"
     )
+    render.outcome(r, json, said=f"诉求 {r.appeal} 已销号（{r.outcome}）。", next_step=next_step)
 
 
 def rate(

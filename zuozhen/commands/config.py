@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -40,6 +40,43 @@ def show(ctx: typer.Context, json: Json = False) -> None:
     _print_lists(lists)
 
 
+LIMIT_WORDS = {
+    "verify": "核实",
+    "plan": "承办",
+    "report_single": "单独交办反馈",
+    "report_joint": "联合交办反馈",
+    "rate": "评价",
+    "revisit": "回访",
+    "handoff": "交办",
+    "close": "销号",
+}
+
+
+def _print_channels(channels: list[dict[str, Any]]) -> None:
+    """The channels: name, whether they carry their own number, cadence, own limits."""
+    from rich.table import Table
+
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
+
+    con = render.out()
+    con.print(f"[bold]诉求渠道[/bold]（{len(channels)} 个）")
+    table = Table(show_header=True, pad_edge=False, box=None, padding=(0, 2, 0, 2))
+    table.add_column("渠道", no_wrap=True)
+    table.add_column("编号", no_wrap=True)
+    table.add_column("举办频次（每单位）", no_wrap=True)
+    table.add_column("期限", overflow="fold")
+    for c in channels:
+        own = "、".join(f"{LIMIT_WORDS.get(k, k)} {v} 个工作日" for k, v in c["limits"].items())
+        table.add_row(
+            escape(c["name"]),
+            "带编号" if c["number"] else "—",
+            c["cadence_text"] or "—",
+            escape(own) if own else "三办一销号期限",
+        )
+    con.print(table)
+
+
 def _print_lists(lists: Lists) -> None:
     from rich.padding import Padding
 
@@ -64,6 +101,8 @@ def _print_lists(lists: Lists) -> None:
             f"发文字号：{escape(prefix + '督〔年份〕N号') if prefix else '（不编号）'}  "
             f"督办单回复期限：{d['reply_days']} 个工作日"
         )
+    if lists.channels:
+        _print_channels(lists.channels)
     if lists.changes:
         con.print("[bold]名单变更[/bold]")
         labels = {k.key: k.label for k in names.KINDS}

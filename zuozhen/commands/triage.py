@@ -46,6 +46,15 @@ def triage(
             help="排入已来不及按时叫号的场次（坐诊前 3 日已过）的理由；记入留痕，叫号记为逾期。",
         ),
     ] = None,
+    scope: Annotated[
+        str | None, typer.Option("--scope", help="全局工作 或 部门任务（种子 003 分类）。")
+    ] = None,
+    need: Annotated[str | None, typer.Option("--need", help="共性需求 或 个性诉求。")] = None,
+    nature: Annotated[str | None, typer.Option("--nature", help="政策措施 或 程序规范。")] = None,
+    handling: Annotated[
+        str | None,
+        typer.Option("--handling", help="办理方式：部门即办、分发交办、领导批办、专题会办。"),
+    ] = None,
     json: Json = False,
 ) -> None:
     """接诊：分类梳理、科学分办、排入场次、记录对接核实。
@@ -54,6 +63,8 @@ def triage(
     （提前 3 天）。改排到其他场次时，已叫号的诉求须重新叫号。主题和单位须在配置名单中
     （zuozhen config show），不在名单中的拒绝并提示相近名称，确是新的加 --allow-new。
     叫号期限已过的场次不能排入（会提示下一场来得及叫号的场次），确需排入的加 --late-call 理由。
+    从其他渠道受理（zuozhen intake）的诉求不排场次：用 --unit 分办后为“待交办”，再交办。
+    --scope、--need、--nature、--handling 记录“三个听取”的分类和办理方式（坐诊诉求也可用）。
 
     示例：zuozhen triage 202610-007-1 --theme 政策兑现 --unit 省财政厅 --session S202610-01 --verified
     """
@@ -72,6 +83,7 @@ def triage(
         verified=verified,
         allow_new=allow_new,
         late_call=late_call,
+        classes={"scope": scope, "need": need, "nature": nature, "handling": handling},
     )
     for w in r.warnings:
         render.warn(w)
@@ -128,7 +140,11 @@ def _show_triaged(r: Triaged, status: str, escape: Callable[[str], str]) -> None
     for k, v in rows:
         grid.add_row(k, v)
     con.print(grid)
-    if r.session is None:
+    if r.status == "referred":
+        render.hint(f"下一步：交办 zuozhen assign to {r.appeal} --unit 单位")
+    elif r.status == "received":
+        render.hint(f"下一步：分办 zuozhen triage {r.appeal} --unit 单位")
+    elif r.session is None:
         render.hint(
             f"下一步：排入坐诊场次 zuozhen triage {r.appeal} --session 场次号（zuozhen session list 查看）"
         )

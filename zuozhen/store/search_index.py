@@ -33,6 +33,8 @@ rows already there (the schema migration that introduced it).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -333,3 +335,38 @@ def create(conn: Any, *, fill: bool = False) -> None:
     """Build the index on a SQLAlchemy connection (inside the caller's transaction)."""
     for sql in statements(conn.dialect.name, fill=fill):
         conn.exec_driver_sql(sql)
+
+
+@contextmanager
+def bulk(conn: Any, table: str) -> Iterator[Callable[[list[str]], None]]:
+    """Insert many rows of ``table`` and index them in a few statements (a bulk import).
+
+    On SQLite the table's per-row insert trigger is dropped for the block (DDL is part of
+    the caller's transaction, so a rollback restores it) and the rows are indexed by the
+    function yielded, given their ids, with one INSERT … SELECT per 500; the trigger is
+    created again at the end. PostgreSQL keeps its trigger (the function does nothing)."""
+    s = next(s for s in SOURCES if s.table == table)
+    if conn.dialect.name != "sqlite":
+        yield lambda ids: None
+        return
+    name = f"search_{table}_ai"
+    ddl = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+    ).scalar()
+    if ddl is None:  # not there (an index being rebuilt): rows are indexed by the caller
+        yield lambda ids: None
+        return
+    key = s.key or "id"
+
+    def index(ids: list[str]) -> None:
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ", ".join(f"?{k}" for k in range(1, len(part) + 1))  # reused by each part
+            where = f" FROM {table} AS r WHERE r.{key} IN ({marks})"
+            conn.exec_driver_sql(_insert("sqlite", s, "r", where), tuple(part))
+
+    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    try:
+        yield index
+    finally:
+        conn.exec_driver_sql(ddl)

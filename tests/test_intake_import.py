@@ -1,0 +1,199 @@
+"""受理导入 (``intake --from-csv``) through the real CLI (issue 14): a channel's export in
+GB18030 or UTF-8, per-row errors, idempotent by 工单编号, one transaction; the imported
+appeals sealed, searchable and in the same loop."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.factories import book, must, query, run_cli, unchanged, uscc
+from zuozhen.booking import CSV_REQUIRED as BOOKING_HEADER
+from zuozhen.intake_import import CSV_REQUIRED
+
+TODAY = "2026-12-07"
+HEADER = [*CSV_REQUIRED, "诉求类别", "所属地区", "来电号码"]
+
+
+def order(n: int, text: str = "厂区门口路灯损坏，夜间不安全", **kw: str) -> list[str]:
+    row = {
+        "工单编号": f"GD{n:05d}",
+        "受理时间": "2026-12-01 09:30:00",
+        "企业名称": f"云南测试{n}号有限公司",
+        "统一社会信用代码": uscc(n),
+        "联系人": "王小明",
+        "联系电话": "13812345678",
+        "诉求内容": text,
+        "诉求类别": "服务需求",
+        "所属地区": "",
+        "来电号码": "0871-12345",
+        **kw,
+    }
+    return [row[h] for h in HEADER]
+
+
+def write(
+    path: Path, rows: list[list[str]], encoding: str = "gb18030", header: list[str] = HEADER
+) -> Path:
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def imports(db: Path, path: Path, *extra: str, channel: str = "12345") -> dict[str, object]:
+    return dict(
+        must(
+            db,
+            "intake",
+            "--from-csv",
+            str(path),
+            "--channel",
+            channel,
+            *extra,
+            "--json",
+            today=TODAY,
+        )
+    )
+
+
+def count(db: Path, sql: str = "SELECT count(*) FROM appeal") -> int:
+    return int(query(db, sql)[0][0])
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8-sig", "utf-8"])
+def test_import_then_import_again_adds_nothing(
+    db_path: Path, tmp_path: Path, encoding: str
+) -> None:
+    path = write(
+        tmp_path / "12345.csv", [order(1), order(2), order(3, "企业用水报装等待过久")], encoding
+    )
+    doc = imports(db_path, path)
+    assert (doc["imported"], doc["skipped"], doc["rejected"]) == (3, 0, [])
+    assert doc["channel"] == "12345" and "来电号码" in doc["ignored_columns"]  # type: ignore[operator]
+    rows = query(
+        db_path,
+        "SELECT b.channel, b.ref, b.booked_on, b.source, a.status, a.category FROM booking b"
+        " JOIN appeal a ON a.booking_id = b.id ORDER BY b.id",
+    )
+    assert rows[0] == ("12345", "GD00001", "2026-12-01", "导入", "received", "服务需求")
+    assert count(db_path, "SELECT count(*) FROM deadline WHERE step = 'triage'") == 3
+    before = count(db_path)
+    again = imports(db_path, path)
+    assert (again["imported"], again["skipped"], again["rejected"]) == (0, 3, [])
+    assert count(db_path) == before
+
+
+def test_same_number_other_content_is_rejected_naming_both(db_path: Path, tmp_path: Path) -> None:
+    imports(db_path, write(tmp_path / "a.csv", [order(1)]))
+    changed = write(
+        tmp_path / "b.csv",
+        [order(1, "另一件事：园区道路施工封闭"), order(2), order(2, "另一件事"), order(3)],
+    )
+    doc = imports(db_path, changed)
+    assert doc["imported"] == 2 and doc["skipped"] == 0
+    rejected = {r["line"]: r["error"] for r in doc["rejected"]}  # type: ignore[attr-defined]
+    assert set(rejected) == {2, 4}
+    assert "J202612-0001-1" in rejected[2] and "园区道路施工封闭" in rejected[2]
+    assert "路灯" in rejected[2]  # both contents named
+    assert "与第 3 行相同" in rejected[4]
+
+
+def test_bad_rows_are_reported_by_line_and_strict_imports_nothing(
+    db_path: Path, tmp_path: Path
+) -> None:
+    rows = [
+        order(1),
+        order(2, 受理时间="2026-12-09 10:00"),  # after --today
+        order(3, 统一社会信用代码="91530100MA6K5X7Q2X"),
+        order(4, 受理时间="2025-06-01"),  # before the case file's first year
+        order(5, 工单编号=""),
+    ]
+    path = write(tmp_path / "bad.csv", rows)
+    with unchanged(db_path):
+        ran = run_cli(
+            db_path,
+            "intake",
+            "--from-csv",
+            str(path),
+            "--channel",
+            "12345",
+            "--strict",
+            "--json",
+            today=TODAY,
+        )
+    assert ran.code == 1
+    lines = [r["line"] for r in ran.json()["rejected"]]
+    assert lines == [3, 4, 5, 6]
+    doc = imports(db_path, path)
+    assert doc["imported"] == 1
+    errors = {r["line"]: r["error"] for r in doc["rejected"]}  # type: ignore[attr-defined]
+    assert "晚于办理日期" in errors[3] and "早于本案卷启用" in errors[5]
+    assert "工单编号为空" in errors[6]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("booking", "book --from-csv"),
+        ("no_numbers", "不带渠道编号"),
+        ("zuozhen", "zuozhen book"),
+        ("empty", "没有数据行"),
+    ],
+)
+def test_whole_file_refusals_change_nothing(
+    db_path: Path, tmp_path: Path, setup: str, message: str
+) -> None:
+    channel = {"no_numbers": "接待日", "zuozhen": "坐诊"}.get(setup, "12345")
+    if setup == "booking":
+        row = ["云南测试1号有限公司", uscc(1), "王小明", "13812345678", "政策咨询", "补贴"]
+        path = write(tmp_path / "b.csv", [row], header=list(BOOKING_HEADER))
+    else:
+        path = write(tmp_path / "x.csv", [] if setup == "empty" else [order(1)])
+    with unchanged(db_path):
+        ran = run_cli(db_path, "intake", "--from-csv", str(path), "--channel", channel, today=TODAY)
+    assert ran.code == 1 and message in ran.stderr, ran.stderr
+
+
+def test_imported_appeals_are_sealed_searchable_and_in_the_loop(
+    db_path: Path, tmp_path: Path
+) -> None:
+    book(db_path, date(2026, 10, 8), 1, "厂区门口路灯损坏，夜间不安全")
+    doc = imports(db_path, write(tmp_path / "a.csv", [order(1), order(2, "企业用水报装等待过久")]))
+    assert any("zuozhen merge" in w for w in doc["warnings"])  # type: ignore[attr-defined]
+    assert must(db_path, "verify", "--json", today=TODAY)["ok"] is True
+    found = must(db_path, "search", "GD00002", "--json", today=TODAY)["appeals"]
+    assert [x["id"] for x in found] == ["J202612-0002-1"]
+    found = must(db_path, "search", "用水报装", "--json", today=TODAY)["appeals"]
+    assert [x["id"] for x in found] == ["J202612-0002-1"]
+    # the index trigger is back after the import: a later intake is found by its text
+    must(
+        db_path,
+        "intake",
+        "--channel",
+        "12345",
+        "--ref",
+        "GD9",
+        "--enterprise",
+        "云南测试9号有限公司",
+        "--uscc",
+        uscc(9),
+        "--contact",
+        "李四",
+        "--phone",
+        "13812345670",
+        "--appeal",
+        "咨询出口退税办理时限",
+        today=TODAY,
+    )
+    assert [x["id"] for x in must(db_path, "search", "出口退税", "--json")["appeals"]] == [
+        "J202612-0003-1"
+    ]
+    history = must(db_path, "history", "J202612-0002-1", "--json", today=TODAY)["events"]
+    assert any(e["action"] == "intake.import" for e in history)
+    must(db_path, "triage", "J202612-0002-1", "--unit", "省水利厅", today=TODAY)
+    must(db_path, "assign", "to", "J202612-0002-1", "--unit", "省水利厅", today=TODAY)
