@@ -100,9 +100,39 @@ def search(r: Reader, query: str | Sequence[str], limit: int = 100) -> Found:
     if not 1 <= limit <= 10_000:
         raise InputError(f"--limit {limit} 不合理：请写 1 到 10000 之间的条数。")
     words, ignored = search_words(query)
-    sql, params = _matching(r.dialect, words)
-    ids = sorted({row["appeal_id"] for row in r.iter(sql, params)})
+    if len(words) > 1 and all(len(w) < TRIGRAM for w in words):
+        ids = _short_words(r, words)
+    else:
+        sql, params = _matching(r.dialect, words)
+        ids = sorted({row["appeal_id"] for row in r.iter(sql, params)})
     return Found(words, len(ids), _describe(r, ids[:limit], words), ignored)
+
+
+def _holds(dialect: str, words: list[str], i: int, column: str, params: dict[str, str]) -> str:
+    """SQL condition: ``column`` contains word ``i`` (its parameter added to ``params``)."""
+    w = words[i]
+    if dialect == "sqlite" and not _LATIN.search(w):
+        params[f"w{i}"] = w  # no letter case to fold: a plain substring test is faster
+        return f"instr({column}, :w{i}) > 0"
+    params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
+
+
+def _short_words(r: Reader, words: list[str]) -> list[str]:
+    """Several words, none long enough for the trigram index (``出口 退税``): one pass over
+    every text marking which words each holds, the words then gathered per appeal (a scan
+    per word, or a scan and a look-up of every hit's texts, takes two to three times as
+    long on a big file)."""
+    params: dict[str, str] = {}
+    holds = [_holds(r.dialect, words, i, "body", params) for i in range(len(words))]
+    bits = " + ".join(f"CASE WHEN {h} THEN {1 << i} ELSE 0 END" for i, h in enumerate(holds))
+    sql = f"SELECT appeal_id, {bits} AS bits FROM search_text WHERE {' OR '.join(holds)}"
+    masks: dict[str, int] = {}
+    for row in r.iter(sql, params):
+        appeal = row["appeal_id"]
+        masks[appeal] = masks.get(appeal, 0) | int(row["bits"])
+    every = (1 << len(words)) - 1
+    return sorted(a for a, m in masks.items() if m == every)
 
 
 def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
@@ -112,12 +142,7 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
 
     def holds(i: int, column: str) -> str:
-        w = words[i]
-        if dialect == "sqlite" and not _LATIN.search(w):
-            params[f"w{i}"] = w  # no letter case to fold: a plain substring test is faster
-            return f"instr({column}, :w{i}) > 0"
-        params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-        return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
+        return _holds(dialect, words, i, column, params)
 
     def hits(i: int) -> str:
         if dialect == "sqlite" and len(words[i]) >= TRIGRAM:
