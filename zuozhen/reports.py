@@ -375,8 +375,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
     at most once, and the unit of that round is the appeal's own at any cut-off after the
     rating (the hand-off came before the closing, or there was none: on the spot); so its
     rating rides on the appeal's row (one index probe), and only reopened appeals'
-    ratings are read one by one with the unit of their round (found through ``revisit``,
-    not by reading every appeal of the quarter again); the working days of closed
+    ratings are read one by one with the unit of their round. The working days of closed
     handed-off appeals are summed in the same pass (spans.py)."""
     names = ", ".join(f"k{i}" for i in range(len(bys)))
     keys = ", ".join(f"{_group_key(by, v)} AS k{i}" for i, by in enumerate(bys))
@@ -417,7 +416,6 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
             JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff
             LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round
             WHERE {where} AND a.round > 1
-                AND a.id IN (SELECT ro.appeal_id FROM revisit ro)
         ) u
         GROUP BY {names}
     """
