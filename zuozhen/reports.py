@@ -367,9 +367,9 @@ _FLAGS = (
 
 
 def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str) -> str:
-    """One grouped query: each appeal's 0/1 flags and each rating, summed per combination
-    of keys (a few hundred rows at most). The flags are computed in a derived table so
-    the aggregate contains no subquery (PostgreSQL).
+    """One query: each appeal's 0/1 flags and each rating, computed once (``u``) and
+    summed per value of each key (``by_index``, ``grp``: a few hundred rows). The flags are
+    computed in the CTE so the aggregates contain no subquery (PostgreSQL).
 
     Ratings count by the round they rate. An appeal never reopened has one round, rated
     at most once, and the unit of that round is the appeal's own at any cut-off after the
@@ -377,7 +377,6 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
     rating rides on the appeal's row (one index probe), and only reopened appeals'
     ratings are read one by one with the unit of their round. The working days of closed
     handed-off appeals are summed in the same pass (spans.py)."""
-    names = ", ".join(f"k{i}" for i in range(len(bys)))
     keys = ", ".join(f"{_group_key(by, v)} AS k{i}" for i, by in enumerate(bys))
     rating_keys = ", ".join(f"{_group_key(by, v, rating=True)} AS k{i}" for i, by in enumerate(bys))
     closed = v.closed
@@ -385,9 +384,13 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
     sums = ", ".join(f"SUM({f}) AS {f}" for f in _SUMMED)
     pair = f"h.id IS NOT NULL AND {closed}"
     spans_sql = spans.columns(dialect, pair, "h.handed_on", v.closed_on)
+    # Each key grouped on its own (a few hundred rows), over the rows computed once: the
+    # combinations of three keys were nearly one row per appeal to fetch and add up.
+    per_key = " UNION ALL ".join(
+        f"SELECT {i} AS by_index, k{i} AS grp, {sums} FROM u GROUP BY k{i}" for i in range(len(bys))
+    )
     return f"""
-        SELECT {names}, {sums}
-        FROM (
+        WITH u AS (
             SELECT {keys}, 1 AS appeals,
                 CASE WHEN (a.status = 'withdrawn' AND a.ended_on <= :cutoff) THEN 1 ELSE 0 END AS withdrawn,
                 CASE WHEN {v.on_spot} AND NOT {v.handed} THEN 1 ELSE 0 END AS on_spot,
@@ -416,8 +419,8 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
             JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff
             LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round
             WHERE {where} AND a.round > 1
-        ) u
-        GROUP BY {names}
+        )
+        {per_key}
     """
 
 
@@ -483,19 +486,11 @@ def quarterly_many(
     params = {**quarter.params(), "cutoff": today, "judged": judged}
     params |= spans.params(r.calendar, r.dialect, quarter.first_day, today)
     src, where = quarter.scope(today, region="region" in bys)
-    # Summed as plain lists of ints (a million appeals give tens of thousands of key
-    # combinations: a Figures per row and per group was a second of attribute traffic).
     sums: list[dict[str, list[int]]] = [{} for _ in bys]
-    names = [f"k{i}" for i in range(len(bys))]
     for row in r.iter(_figures_sql(v, bys, src, where, r.dialect), params):
         part = [int(row[c] or 0) for c in _SUMMED]
-        for i, name in enumerate(names):
-            g = str(row[name])
-            cur = sums[i].get(g)
-            if cur is None:
-                sums[i][g] = part.copy()
-            else:
-                cur[:] = map(operator.add, cur, part)
+        cur = sums[int(row["by_index"])].setdefault(str(row["grp"]), [0] * len(part))
+        cur[:] = map(operator.add, cur, part)
     groups: list[dict[str, Figures]] = [
         {g: Figures(g, **dict(zip(_INTO, vals, strict=False))) for g, vals in by_group.items()}
         for by_group in sums
