@@ -4,7 +4,7 @@ Words are split on white space (a full-width space too); every character is lite
 control and invisible characters are left out with a note. Words of three or more
 characters go through the trigram index (store/search_index.py: FTS5 on SQLite, pg_trgm on
 PostgreSQL); shorter words are matched with LIKE, on the long words' hits when there are
-any. Each appeal found says where each word matched (field and round).
+any, else all of them in one pass over the texts. Each appeal found says where each word matched (field and round).
 """
 
 from __future__ import annotations
