@@ -381,7 +381,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
     rating_keys = ", ".join(f"{_group_key(by, v, rating=True)} AS k{i}" for i, by in enumerate(bys))
     closed = v.closed
     ok = ", ".join(f"'{g}'" for g in SATISFIED)
-    sums = ", ".join(f"SUM({f}) AS {f}" for f in _SUMMED)
+    sums = ", ".join([*(f"SUM({f}) AS {f}" for f in _SUMMED[:-3]), spans.SUMS])
     pair = f"h.id IS NOT NULL AND {closed}"
     spans_sql = spans.columns(dialect, pair, "h.handed_on", v.closed_on)
     # Each key grouped on its own (a few hundred rows), over the rows computed once: the
@@ -414,7 +414,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
             UNION ALL
             SELECT {rating_keys}, 0 AS appeals, {", ".join(f"0 AS {f}" for f in _FLAGS)},
                 1 AS rated, CASE WHEN g.handling IN ({ok}) THEN 1 ELSE 0 END AS satisfied,
-                0 AS spans, 0 AS span_days, 0 AS odd_spans
+                {spans.NONE}
             FROM {src}
             JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff
             LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round

@@ -42,24 +42,33 @@ def params(cal: WorkCalendar, dialect: str, first: date, last: date) -> dict[str
 
 
 def _rank(dialect: str, day: str) -> str:
+    """The day's rank, or NULL outside the range."""
     if dialect == "postgresql":
         offset = f"(({day}) - CAST(:rank_from AS date))"
     else:
         offset = f"CAST(julianday({day}) - julianday(:rank_from) AS INTEGER)"
-    return f"CAST(substr(:ranks, {offset} * {WIDTH} + 1, {WIDTH}) AS INTEGER)"
+    return (
+        f"CASE WHEN ({day}) BETWEEN :rank_from AND :rank_to"
+        f" THEN CAST(substr(:ranks, {offset} * {WIDTH} + 1, {WIDTH}) AS INTEGER) END"
+    )
 
 
 def columns(dialect: str, pair: str, handed: str, closed: str) -> str:
-    """Select-list items ``spans`` (the pairs), ``span_days`` (their working days, for
-    those inside the range) and ``odd_spans`` (those outside), for a row where ``pair``
-    holds with hand-off day ``handed`` and closing day ``closed``."""
-    inside = (
-        f"({handed}) >= :rank_from AND ({closed}) <= :rank_to"
-        f" AND ({closed}) >= :rank_from AND ({handed}) <= :rank_to"
-    )
-    h, c = _rank(dialect, handed), _rank(dialect, closed)
+    """Select-list items of a row where ``pair`` holds with hand-off day ``handed`` and
+    closing day ``closed``: ``spans`` (1), ``rh`` and ``rc`` (the two ranks; NULL outside
+    the range). A row without a pair gives ``0 AS spans, NULL AS rh, NULL AS rc``."""
     return (
         f"CASE WHEN {pair} THEN 1 ELSE 0 END AS spans,"
-        f" CASE WHEN {pair} AND {inside} AND {c} > {h} THEN {c} - {h} ELSE 0 END AS span_days,"
-        f" CASE WHEN {pair} AND NOT ({inside}) THEN 1 ELSE 0 END AS odd_spans"
+        f" CASE WHEN {pair} THEN {_rank(dialect, handed)} END AS rh,"
+        f" CASE WHEN {pair} THEN {_rank(dialect, closed)} END AS rc"
     )
+
+
+NONE = "0 AS spans, NULL AS rh, NULL AS rc"
+
+#: Aggregates over rows of ``columns``: the pairs, the working days of those inside the
+#: range (``span_days``; a closing before the hand-off counts 0) and those outside.
+SUMS = (
+    "SUM(spans) AS spans, SUM(CASE WHEN rc > rh THEN rc - rh ELSE 0 END) AS span_days,"
+    " SUM(CASE WHEN spans = 1 AND (rh IS NULL OR rc IS NULL) THEN 1 ELSE 0 END) AS odd_spans"
+)
