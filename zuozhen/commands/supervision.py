@@ -62,6 +62,8 @@ def _shown(unit: str, items: list[Item], today: date, limit: int | None) -> list
 def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     """The daily list as plain aligned lines (a Rich table costs about 1 ms a row, seconds
     for a province's list): a count per unit first, then each unit's items."""
+    from functools import cache
+
     from rich.cells import cell_len, set_cell_size
 
     from zuozhen.commands import render
@@ -82,23 +84,25 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     red = ("\x1b[31m", "\x1b[0m") if colour else ("", "")
     write = con.file.write
 
+    @cache
+    def cells(text: str) -> int:  # terminal cells: a CJK character is two
+        return len(text) if text.isascii() else cell_len(text)
+
     def cell(text: str, width: int) -> str:
-        if text.isascii():  # IDs, dates: one cell a character
-            return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
-        if cell_len(text) > width:  # a wide character that does not fit: dropped, not halved
+        if cells(text) > width:  # a wide character that does not fit: dropped, not halved
             text = set_cell_size(text, width - 1).rstrip() + "…"
-        return text + " " * (width - cell_len(text))
+        return text + " " * (width - cells(text))
 
     if len(groups) > 1:
-        write("\n按单位（超期 / 即将到期" + ("/ 以后到期" if result.later else "") + "）：\n")
-        wide = min(40, max(cell_len(u) for u, _, _ in groups))
+        write("\n按单位（超期 / 即将到期" + (" / 以后到期" if result.later else "") + "）：\n")
+        wide = min(40, max(cells(u) for u, _, _ in groups))
         for unit, items, _ in groups:
             late = sum(1 for i in items if i.due < today)
             soon = sum(1 for i in items if today <= i.due <= result.horizon)
             rest = f" / {len(items) - late - soon:>5}" if result.later else ""
             write(f"  {cell(unit, wide)}  {late:>5} / {soon:>5}{rest}\n")
-    ids = max([6] + [cell_len(i.appeal or i.session or "") for _, _, sh in groups for i in sh])
-    steps = max([4] + [cell_len(step_label(i.step)) for _, _, sh in groups for i in sh])
+    ids = max([6] + [cells(i.appeal or i.session or "") for _, _, sh in groups for i in sh])
+    steps = max([4] + [cells(step_label(i.step)) for _, _, sh in groups for i in sh])
     head = "  ".join(
         [cell("诉求号", ids), cell("企业", NAME_CELLS), cell("环节", steps), cell("期限", 14)]
     )
