@@ -4,7 +4,7 @@ Words are split on white space (a full-width space too); every character is lite
 control and invisible characters are left out with a note. Words of three or more
 characters go through the trigram index (store/search_index.py: FTS5 on SQLite, pg_trgm on
 PostgreSQL); shorter words are matched with LIKE, on the long words' hits when there are
-any, else all of them in one pass over the texts. Each appeal found says where each word matched (field and round).
+any. Each appeal found says where each word matched (field and round).
 """
 
 from __future__ import annotations
@@ -100,39 +100,9 @@ def search(r: Reader, query: str | Sequence[str], limit: int = 100) -> Found:
     if not 1 <= limit <= 10_000:
         raise InputError(f"--limit {limit} 不合理：请写 1 到 10000 之间的条数。")
     words, ignored = search_words(query)
-    if len(words) > 1 and all(len(w) < TRIGRAM for w in words):
-        ids = _short_words(r, words)
-    else:
-        sql, params = _matching(r.dialect, words)
-        ids = sorted({row["appeal_id"] for row in r.iter(sql, params)})
+    sql, params = _matching(r.dialect, words)
+    ids = sorted({row["appeal_id"] for row in r.iter(sql, params)})
     return Found(words, len(ids), _describe(r, ids[:limit], words), ignored)
-
-
-def _holds(dialect: str, words: list[str], i: int, column: str, params: dict[str, str]) -> str:
-    """SQL condition: ``column`` contains word ``i`` (its parameter added to ``params``)."""
-    w = words[i]
-    if dialect == "sqlite" and not _LATIN.search(w):
-        params[f"w{i}"] = w  # no letter case to fold: a plain substring test is faster
-        return f"instr({column}, :w{i}) > 0"
-    params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
-    return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
-
-
-def _short_words(r: Reader, words: list[str]) -> list[str]:
-    """Several words, none long enough for the trigram index (``出口 退税``): one pass over
-    every text marking which words each holds, the words then gathered per appeal (a scan
-    per word, or a scan and a look-up of every hit's texts, takes two to three times as
-    long on a big file)."""
-    params: dict[str, str] = {}
-    holds = [_holds(r.dialect, words, i, "body", params) for i in range(len(words))]
-    bits = " + ".join(f"CASE WHEN {h} THEN {1 << i} ELSE 0 END" for i, h in enumerate(holds))
-    sql = f"SELECT appeal_id, {bits} AS bits FROM search_text WHERE {' OR '.join(holds)}"
-    masks: dict[str, int] = {}
-    for row in r.iter(sql, params):
-        appeal = row["appeal_id"]
-        masks[appeal] = masks.get(appeal, 0) | int(row["bits"])
-    every = (1 << len(words)) - 1
-    return sorted(a for a, m in masks.items() if m == every)
 
 
 def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
@@ -142,7 +112,12 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
     params: dict[str, str] = {}
 
     def holds(i: int, column: str) -> str:
-        return _holds(dialect, words, i, column, params)
+        w = words[i]
+        if dialect == "sqlite" and not _LATIN.search(w):
+            params[f"w{i}"] = w  # no letter case to fold: a plain substring test is faster
+            return f"instr({column}, :w{i}) > 0"
+        params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+        return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
 
     def hits(i: int) -> str:
         if dialect == "sqlite" and len(words[i]) >= TRIGRAM:
