@@ -61,7 +61,9 @@ from zuozhen.store.storage import Act, create_case_file, open_case_file  # noqa:
 from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 7  # 3: dues only in deadline rows; 4: closure + search index; 5: owed steps; 6: seals
+# 3: dues only in deadline rows; 4: closure + search index; 5: owed steps; 6: seals;
+# 7: schema 7 (booking.channel/ref/event_id), intakes of other channels, held 接待日
+GEN_VERSION = 7
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -94,6 +96,11 @@ PROBLEMS = [
     ("外贸外资", "货车通行证办理难", "口岸货车通行证办理手续复杂"),
 ]
 CLASSES = ["政策落实不到位", "审批时限长", "资金拨付慢", "标准不统一", "信息不对称"]
+ZUOZHEN = "坐诊"
+INTAKE_SHARE = 0.12  # of bookings: intakes of other channels (issue 14)
+INTAKE_CHANNELS = ["12345", "投诉", "接待日"]
+INTAKE_WEIGHTS = [0.55, 0.15, 0.3]
+REFS = {"12345": "{y:04d}{m:02d}{j:06d}", "投诉": "TS{y:04d}{m:02d}-{j:05d}"}  # 工单编号
 REGION_CODES = ["530100", "530300", "530400", "530500", "530600", "530700", "530800"]
 
 
@@ -209,29 +216,44 @@ class Builder:
                 for j, (sid, day, units, _) in enumerate(sessions)
             ],
         )
-        # Bookings and their appeals.
+        events = self.channel_events(y, m, window)
+        # Bookings (坐诊) and intakes of the other channels, with their appeals.
         nbook_guess = count  # at most one booking per appeal
         chosen = rnd.sample(range(len(ents)), min(len(ents), nbook_guess))
         A: list[dict[str, object]] = []
         bookings = []
-        made, b = 0, 0
+        made, b, j = 0, 0, 0
         while made < count:
-            e = ents[chosen[b % len(chosen)]]
-            b += 1
-            bid = f"{y:04d}{m:02d}-{b:03d}"
-            late = rnd.random() < 0.04
-            booked = rnd.choice(later[:3]) if late else rnd.choice(window)
-            r = rnd.random()
-            k = 1 if r < 0.72 else (2 if r < 0.93 else 3)
+            if rnd.random() < INTAKE_SHARE:
+                # An intake: one enterprise's appeal from 12345, 投诉 or a 接待日.
+                e = ents[rnd.randrange(len(ents))]
+                j += 1
+                bid = f"J{y:04d}{m:02d}-{j:04d}"
+                channel = rnd.choices(INTAKE_CHANNELS, INTAKE_WEIGHTS)[0]
+                ref = REFS[channel].format(y=y, m=m, j=j) if channel in REFS else None
+                event, booked = rnd.choice(events) if channel == "接待日" else (None, 0)
+                booked = booked or rnd.choice(window)  # a 接待日's appeals: on its day
+                k = 1 if rnd.random() < 0.9 else 2
+                late, seq = False, j
+            else:
+                e = ents[chosen[b % len(chosen)]]
+                b += 1
+                bid = f"{y:04d}{m:02d}-{b:03d}"
+                channel, ref, event = ZUOZHEN, None, None
+                late = rnd.random() < 0.04
+                booked = rnd.choice(later[:3]) if late else rnd.choice(window)
+                r = rnd.random()
+                k = 1 if r < 0.72 else (2 if r < 0.93 else 3)
+                seq = b
             k = min(k, count - made)
-            bookings.append((bid, month, b, e[0], booked, late, k, e[1]))
+            bookings.append((bid, month, seq, e[0], booked, late, k, e[1], channel, ref, event))
             for s in range(1, k + 1):
                 made += 1
                 sess = sessions[rnd.randrange(len(sessions))]
                 A.append({"id": f"{bid}-{s}", "bid": bid, "seq": s, "booked": booked, "s": sess})
         self.conn.executemany(
             "INSERT INTO booking (id, month, seq, uscc, booked_on, late_reason, source,"
-            " created_at, channel) VALUES (?,?,?,?,?,?,?,?,'坐诊')",
+            " created_at, channel, ref, event_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     bid,
@@ -240,18 +262,60 @@ class Builder:
                     uscc,
                     self.d(booked),
                     "企业因故错过挂号时段，经同意加号" if late else None,
-                    "导入" if seq % 3 == 0 else "窗口",
+                    "导入" if seq % 3 == 0 or channel == "12345" else "窗口",
                     _at(booked, seq),
+                    channel,
+                    ref,
+                    event,
                 )
-                for bid, month, seq, uscc, booked, late, _, _ in bookings
+                for bid, month, seq, uscc, booked, late, _, _, channel, ref, event in bookings
             ],
         )
         self.conn.execute(
-            "INSERT INTO counter (key, value) VALUES (?, ?), (?, ?)",
-            (f"booking:{month}", b, f"session:{month}", len(sessions)),
+            "INSERT INTO counter (key, value) VALUES (?, ?), (?, ?), (?, ?), (?, ?)",
+            (
+                f"booking:{month}",
+                b,
+                f"session:{month}",
+                len(sessions),
+                f"intake:{month}",
+                j,
+                f"event:{month}",
+                len(events),
+            ),
         )
         self.walk(A)
         self.write(month, bookings, A)
+
+    def channel_events(self, y: int, m: int, days: list[int]) -> list[tuple[str, int]]:
+        """The month's held 接待日 (``channel_event``): a few, each led by one unit; returns
+        (ID, day) of each."""
+        rnd = self.rnd
+        month = f"{y:04d}-{m:02d}"
+        rows: list[tuple[object, ...]] = []
+        held = min(99, max(2, self.n // 50_000))
+        for k in range(held):
+            units = rnd.sample(self.units, rnd.choice((1, 1, 2)))
+            day = days[(k * len(days)) // held]
+            rows.append(
+                (
+                    f"E{y:04d}{m:02d}-{k + 1:02d}",
+                    "接待日",
+                    month,
+                    self.d(day),
+                    json.dumps(units, ensure_ascii=False),
+                    units[0],
+                    OFFICIALS[k % len(OFFICIALS)],
+                    self.themes[k % len(self.themes)],
+                    _at(day, k),
+                )
+            )
+        self.conn.executemany(
+            "INSERT INTO channel_event (id, channel, month, date, units, lead_unit, lead, theme,"
+            " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        return [(str(r[0]), date.fromisoformat(str(r[3])).toordinal()) for r in rows]
 
     def walk(self, A: list[dict[str, object]]) -> None:
         """Every appeal's timeline on the working-day calendar, cut at TODAY."""
@@ -376,24 +440,18 @@ class Builder:
         by_booking: dict[str, list[str]] = {}
         for a in A:
             by_booking.setdefault(str(a["bid"]), []).append(str(a["id"]))
-        for bid, _, _, uscc, booked, late, _, name in bookings:
-            events.append(
-                (
-                    booked,
-                    0,
-                    "book",
-                    "booking",
-                    bid,
-                    _dump(
-                        {
-                            "uscc": uscc,
-                            "enterprise": name,
-                            "appeals": by_booking[bid],
-                            "late_reason": "加号" if late else None,
-                        }
-                    ),
-                )
-            )
+        for bid, _, _, uscc, booked, late, _, name, channel, ref, event in bookings:
+            detail: dict[str, object] = {
+                "uscc": uscc,
+                "enterprise": name,
+                "appeals": by_booking[bid],
+            }
+            if channel == ZUOZHEN:
+                detail["late_reason"] = "加号" if late else None
+            else:
+                detail |= {"channel": channel, "ref": ref, "event": event}
+            action = "book" if channel == ZUOZHEN else "intake"
+            events.append((booked, 0, action, "booking", bid, _dump(detail)))
         appeals, handoffs, exts, notes, ratings, revisits, dls = [], [], [], [], [], [], []
         closures: list[tuple[object, ...]] = []  # every closed round, kept after a reopen
         for a in A:

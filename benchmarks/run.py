@@ -4,8 +4,9 @@
 
 For each size (case files from ``benchmarks/generate.py``, cached under
 /tmp/zuozhen-bench/) and each command — ``audit``, ``list --month``, ``show``,
-``report quarterly``, the quarterly CSV export, ``search 出口退税`` (through the trigram
-index) and ``search 出口 退税`` (two short words: a LIKE over every text) — it measures:
+``report quarterly``, the quarterly CSV export, the quarterly bulletin (HTML and Word),
+``search 出口退税`` (through the trigram index) and ``search 出口 退税`` (two short words: a
+LIKE over every text) — it measures (``--only NAME…``: only those commands):
 
 * **CLI**: median wall time of a fresh ``zuozhen`` process, as the clerk runs it (human
   output, to a file), and that child's peak memory (``/usr/bin/time -f %M``, else
@@ -224,6 +225,8 @@ WHERE a.month = '{MONTH}' ORDER BY a.booking_id, a.seq;""",
         "show": show,
         "report quarterly": quarterly_sql,
         "report quarterly --csv": quarterly_sql,
+        "report bulletin": quarterly_sql,
+        "report bulletin --format docx": quarterly_sql,
         "report items --csv": items_sql,
         "search": _search_floor(
             f"""SELECT appeal_id FROM search_text WHERE id IN
@@ -264,8 +267,11 @@ def floor_argv(db: Path, sql: str, csv: bool = False) -> tuple[list[str], str | 
 # -- one size --------------------------------------------------------------------------------
 
 
-def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
+def run_size(
+    size: int, runs: int, folder: Path, seed: int, only: list[str] | None = None
+) -> list[Row]:
     from zuozhen.browse import list_appeals, show_appeal
+    from zuozhen.bulletin import build as bulletin
     from zuozhen.files.csvout import write_csv
     from zuozhen.reports import Quarter, quarterly
     from zuozhen.search import search
@@ -300,6 +306,8 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
         rows = (x.cells() for x in service_items(rd, MONTH, today=TODAY))
         write_csv(scratch / "lib-items.csv", item_header(), rows, overwrite=True)
 
+    html, docx = str(scratch / "b.html"), str(scratch / "b.docx")
+    word = ["report", "bulletin", "--quarter", QUARTER, "--format", "docx"]
     commands: list[tuple[str, list[str], Callable[[Reader], object]]] = [
         ("audit", ["audit"], lambda rd: daily_list(rd, TODAY)),
         ("list --month", ["list", "--month", MONTH], lambda rd: list_appeals(rd, month=MONTH)),
@@ -314,6 +322,16 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
             ["report", "quarterly", "--quarter", QUARTER, "--csv", str(out_csv), "--force"],
             export,
         ),
+        (
+            "report bulletin",
+            ["report", "bulletin", "--quarter", QUARTER, "--output", html, "--force"],
+            lambda rd: bulletin(rd, q, today=TODAY),
+        ),
+        (
+            "report bulletin --format docx",
+            [*word, "--output", docx, "--force"],
+            lambda rd: bulletin(rd, q, today=TODAY),
+        ),
         ("search", ["search", SEARCH], lambda rd: search(rd, SEARCH)),
         ("search (two words)", ["search", *WORDS], lambda rd: search(rd, WORDS)),
         (
@@ -325,6 +343,8 @@ def run_size(size: int, runs: int, folder: Path, seed: int) -> list[Row]:
     floors = floor_sql(db, appeal, horizon)
     rows = []
     for name, args, fn in commands:
+        if only and not any(name.startswith(o) for o in only):
+            continue
         cli = measure([*base, *args], runs)
         argv, sql = floor_argv(db, floors[name], csv=name.endswith("--csv"))
         floor = measure(argv, runs, stdin=sql)
@@ -419,13 +439,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--folder", type=Path, default=generate.DEFAULT_FOLDER)
     ap.add_argument("--json", type=Path, default=None, help="also save the results as JSON")
+    ap.add_argument(
+        "--only", nargs="+", default=None, help="only the commands whose names start so"
+    )
     args = ap.parse_args()
     for n in args.sizes:
         generate.ensure(n, args.seed, args.folder)
     start = startup(args.runs * 2, generate.ensure(min(args.sizes), args.seed, args.folder))
     rows: list[Row] = []
     for n in args.sizes:
-        rows += run_size(n, args.runs, args.folder, args.seed)
+        rows += run_size(n, args.runs, args.folder, args.seed, args.only)
     print(table(start, rows))
     if args.json:
         args.json.write_text(

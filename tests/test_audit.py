@@ -174,3 +174,28 @@ def test_notices_one_per_unit(seeded: Path, tmp_path: Path, cli: Any) -> None:
         seeded, "audit", "notices", "--output", str(tmp_path / "x"), "--json", today="2026-09-24"
     )
     assert ran.code == 0 and ran.json() == {"notices": []}
+
+
+def test_the_human_list_shows_every_overdue_item_and_counts_per_unit(
+    seeded: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's list is long: per unit, every overdue item is listed, the items not yet
+    overdue only up to a limit (then how to see them all), and a count per unit first."""
+    from zuozhen.commands import supervision as command
+
+    monkeypatch.setattr(command, "PER_UNIT", 0)  # as if every unit had more than the limit
+    text = cli(seeded, "audit", "--within", "10", today="2026-10-20").stdout
+    lines = text.splitlines()
+    # the counts: the organiser 2 overdue, 1 due; 省财政厅 1 overdue (accept), 1 due (report)
+    assert any(x.split()[:4] == ["省财政厅", "1", "/", "1"] for x in lines), text
+    assert any(x.split()[:4] == ["云南省发展改革委", "2", "/", "1"] for x in lines), text
+    # every overdue item, with its state; the one not yet overdue is left out, and said so
+    finance = text[text.index("省财政厅（2 项，其中超期 1 项）") :]
+    assert f"{A}" in finance and "超期 8 个工作日" in finance and "反馈" not in finance
+    assert "另有 1 项尚未列出：zuozhen audit --unit 省财政厅 或 --all 查看全部" in finance
+    organiser = text[text.index("云南省发展改革委（") :]
+    assert organiser.count(D) >= 2
+    # --all and --unit list everything, nothing left out
+    for args in (("--all",), ("--unit", "省财政厅")):
+        text = cli(seeded, "audit", "--within", "10", *args, today="2026-10-20").stdout
+        assert "反馈" in text and "另有" not in text and "还剩" in text

@@ -256,6 +256,18 @@ def test_every_cell_by_unit(db: Path, today: date, expected: list[list[object]])
     assert _cells(db, today) == expected
 
 
+@pytest.mark.parametrize(("today", "expected"), [(CUT, AT_CUT), (LATE, AT_LATE)])
+def test_working_days_outside_the_ranked_range_are_counted_one_by_one(
+    db: Path, today: date, expected: list[list[object]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The query sums working days from a rank of each day of a range (spans.py); a
+    hand-off or closing outside it is counted in Python instead, to the same figures."""
+    from zuozhen import spans
+
+    monkeypatch.setattr(spans, "MARGIN", -75)  # the range begins mid-November
+    assert _cells(db, today) == expected
+
+
 def test_totals_agree_across_groupings(db: Path) -> None:
     for today, expected in ((CUT, AT_CUT), (LATE, AT_LATE)):
         for by in ("theme", "region", "class"):

@@ -10,7 +10,9 @@ import typer
 from zuozhen.commands.common import AppealArg, Json, act, get_app, read
 
 if TYPE_CHECKING:
-    from zuozhen.supervision import DailyList
+    from datetime import date
+
+    from zuozhen.supervision import DailyList, Item
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -26,15 +28,46 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 EXIT_OVERDUE = 3
 
 
-#: Rows shown per unit in the human view unless --all or --unit is given.
+#: Items not yet overdue shown per unit (and rating reminders shown) in the human view
+#: unless --all or --unit is given; a unit's overdue items are always listed in full.
 PER_UNIT = 30
+#: The enterprise column's width in terminal cells (a CJK character is two).
+NAME_CELLS = 18
+
+
+def _state(i: Item, today: date) -> tuple[str, bool]:
+    """The item's state in the clerk's words, and whether it is late (shown in red)."""
+    if i.days_overdue:
+        return f"超期 {i.days_overdue} 个工作日", True
+    if i.due < today:
+        return "已超期", True
+    if i.due == today:
+        return "今天到期", False
+    return f"还剩 {i.days_left} 个工作日", False
+
+
+def _shown(unit: str, items: list[Item], today: date, limit: int | None) -> list[Item]:
+    """A unit's overdue items in full, then at most ``limit`` others; rating reminders
+    (no unit's duty) at most ``limit`` in all."""
+    if limit is None:
+        return items
+    from zuozhen.supervision import NO_UNIT_GROUP
+
+    if unit == NO_UNIT_GROUP:
+        return items[:limit]
+    late = [i for i in items if i.due < today]
+    return late + items[len(late) : len(late) + limit]
 
 
 def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
-    from rich.table import Table
+    """The daily list as plain aligned lines (a Rich table costs about 1 ms a row, seconds
+    for a province's list): a count per unit first, then each unit's items."""
+    from functools import cache
+
+    from rich.cells import cell_len, set_cell_size
 
     from zuozhen.commands import render
-    from zuozhen.supervision import step_label
+    from zuozhen.supervision import NO_UNIT_GROUP, step_label
 
     con = render.out()
     later = f"，以后到期 {len(result.later)} 项" if result.later else ""
@@ -45,48 +78,68 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
     )
     if not result.overdue and not result.due_soon:
         con.print("[green]没有超期或即将到期的事项。[/green]")
-    for unit, items in result.by_unit():
-        table = Table(title=unit, title_justify="left", pad_edge=False, show_edge=False)
-        for col in ("诉求号", "企业", "环节", "期限", "情况"):
-            if col == "企业":
-                table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=18)
-            else:
-                table.add_column(col, no_wrap=True)
-        shown = items if limit is None else items[:limit]
+    today = result.today
+    groups = [(u, items, _shown(u, items, today, limit)) for u, items in result.by_unit()]
+    colour = con.is_terminal and con.color_system is not None and not con.no_color
+    red = ("\x1b[31m", "\x1b[0m") if colour else ("", "")
+    write = con.file.write
+
+    @cache
+    def cells(text: str) -> int:  # terminal cells: a CJK character is two
+        return len(text) if text.isascii() else cell_len(text)
+
+    def cell(text: str, width: int) -> str:
+        if cells(text) > width:  # a wide character that does not fit: dropped, not halved
+            text = set_cell_size(text, width - 1).rstrip() + "…"
+        return text + " " * (width - cells(text))
+
+    if len(groups) > 1:
+        write("\n按单位（超期 / 即将到期" + (" / 以后到期" if result.later else "") + "）：\n")
+        wide = min(40, max(cells(u) for u, _, _ in groups))
+        for unit, items, _ in groups:
+            late = sum(1 for i in items if i.due < today)
+            soon = sum(1 for i in items if today <= i.due <= result.horizon)
+            rest = f" / {len(items) - late - soon:>5}" if result.later else ""
+            write(f"  {cell(unit, wide)}  {late:>5} / {soon:>5}{rest}\n")
+    ids = max([6] + [cells(i.appeal or i.session or "") for _, _, sh in groups for i in sh])
+    steps = max([4] + [cells(step_label(i.step)) for _, _, sh in groups for i in sh])
+    head = "  ".join(
+        [cell("诉求号", ids), cell("企业", NAME_CELLS), cell("环节", steps), cell("期限", 14)]
+    )
+    for unit, items, shown in groups:
+        late = sum(1 for i in items if i.due < today)
+        write(f"\n{unit}（{len(items)} 项，其中超期 {late} 项）\n  {head}  情况\n")
         for i in shown:
-            if i.days_overdue:
-                state = f"[red]超期 {i.days_overdue} 个工作日[/red]"
-            elif i.due < result.today:
-                state = "[red]已超期[/red]"
-            elif i.due == result.today:
-                state = "[yellow]今天到期[/yellow]"
-            else:
-                state = f"还剩 {i.days_left} 个工作日"
+            state, is_late = _state(i, today)
             due = i.due.isoformat() + ("（暂定）" if i.provisional else "")
-            which = i.appeal or i.session or ""
-            table.add_row(which, render.escape(i.enterprise), step_label(i.step), due, state)
-        con.print()
-        con.print(table)
+            which = cell(i.appeal or i.session or "", ids)
+            name = cell(i.enterprise, NAME_CELLS)
+            step = cell(step_label(i.step), steps)
+            state = f"{red[0]}{state}{red[1]}" if is_late else state
+            write(f"  {which}  {name}  {step}  {cell(due, 14)}  {state}\n")
         if len(shown) < len(items):
-            con.print(
-                f"  [dim]…另有 {len(items) - len(shown)} 项：zuozhen audit --unit "
-                f"{render.escape(unit)} 或 --all 查看全部[/dim]"
+            more = len(items) - len(shown)
+            see = (
+                "zuozhen audit --all"
+                if unit == NO_UNIT_GROUP
+                else (f"zuozhen audit --unit {unit} 或 --all")
             )
+            write(f"  …另有 {more} 项尚未列出：{see} 查看全部\n")
     if result.dissatisfied:
-        con.print()
-        con.print(f"[bold]不满意评价待回访[/bold]（{len(result.dissatisfied)} 项）")
+        write(f"\n不满意评价待回访（{len(result.dissatisfied)} 项）\n")
         listed = result.dissatisfied if limit is None else result.dissatisfied[:limit]
         for d in listed:
-            note = f"：{render.escape(d.comment)}" if d.comment else ""
-            con.print(
-                f"  {d.appeal}  {render.escape(d.enterprise)}  服务{d.service}/办理{d.handling}"
-                f"{note}  回访期限 {d.revisit_due.isoformat()}"
+            note = f"：{d.comment}" if d.comment else ""
+            write(
+                f"  {d.appeal}  {d.enterprise}  服务{d.service}/办理{d.handling}"
+                f"{note}  回访期限 {d.revisit_due.isoformat()}\n"
             )
         if len(listed) < len(result.dissatisfied):
-            con.print(
-                f"  [dim]…另有 {len(result.dissatisfied) - len(listed)} 项：zuozhen audit --all"
-                " 查看全部[/dim]"
+            write(
+                f"  …另有 {len(result.dissatisfied) - len(listed)} 项：zuozhen audit --all"
+                " 查看全部\n"
             )
+    con.file.flush()
     if result.overdue:
         render.hint("生成督办单：zuozhen audit notices --output 督办单/")
 
@@ -101,7 +154,7 @@ def audit_list(
         bool,
         typer.Option(
             "--all",
-            help="列出全部未办事项：不限每个单位 30 项，尚未临近期限的也列出（JSON 中为 later）。",
+            help="列出全部未办事项：超期的总是全部列出，其余不限每个单位 30 项，尚未临近期限的也列出（JSON 中为 later）。",
         ),
     ] = False,
     fail_on_overdue: Annotated[
