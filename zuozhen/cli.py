@@ -165,6 +165,7 @@ def _register() -> None:
         browse,
         bulletin,
         calendar,
+        channel_reports,
         closing,
         demo,
         events,
@@ -203,7 +204,17 @@ def _register() -> None:
         supervision,
         events,
     )
-    for module in (admin, demo, config_names, calendar, *steps, browse, reports, bulletin):
+    for module in (
+        admin,
+        demo,
+        config_names,
+        calendar,
+        *steps,
+        browse,
+        reports,
+        channel_reports,
+        bulletin,
+    ):
         module.register(app, groups)
     for name, group in groups.items():
         if group.registered_commands or group.registered_callback:

@@ -154,9 +154,7 @@ def add_event(
         via = "event add"
         warnings = namelists.admit(tx, namelists.UNIT, names, allow_new=allow_new, via=via)
         if topic is not None:
-            warnings += namelists.admit(
-                tx, namelists.THEME, [topic], allow_new=allow_new, via=via
-            )
+            warnings += namelists.admit(tx, namelists.THEME, [topic], allow_new=allow_new, via=via)
         twin = _identical(tx, ch.name, day, names)
         if twin is not None:
             raise RuleError(

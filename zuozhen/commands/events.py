@@ -52,7 +52,9 @@ def _event_table(rows: list[Event], title: str | None = None) -> None:
 
 def add(
     ctx: typer.Context,
-    channel: Annotated[str, typer.Option("--channel", help="渠道：接待日、同心谈、会客厅、走访等。")],
+    channel: Annotated[
+        str, typer.Option("--channel", help="渠道：接待日、同心谈、会客厅、走访等。")
+    ],
     date: Annotated[str, typer.Option("--date", help="举办日期 YYYY-MM-DD（不晚于今天）。")],
     unit: Annotated[
         list[str] | None,

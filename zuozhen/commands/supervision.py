@@ -115,7 +115,9 @@ def _print_cadence(result: DailyList, limit: int | None) -> None:
             + render.escape("、".join(shown))
             + more
         )
-    render.hint("记录已举办的活动：zuozhen event add；全季度情况：zuozhen audit cadence --quarter …")
+    render.hint(
+        "记录已举办的活动：zuozhen event add；全季度情况：zuozhen audit cadence --quarter …"
+    )
 
 
 def audit_list(
