@@ -216,3 +216,49 @@ def test_quarterly_by_channel(case: Path, tmp_path: Path) -> None:
     )
     assert doc["by"] == "channel"
     assert {r["group"]: r["appeals"] for r in doc["rows"]}["接待日"] == 3
+
+
+def test_bulletin_has_the_channel_table_and_the_three_rates(case: Path, tmp_path: Path) -> None:
+    md = tmp_path / "通报.md"
+    must(
+        case,
+        "report",
+        "bulletin",
+        "--quarter",
+        "2026Q4",
+        "--format",
+        "md",
+        "--output",
+        str(md),
+        today=AS_OF,
+    )
+    text = md.read_text(encoding="utf-8")
+    assert "| 接待日 | 3 | 0 | 1 | 1 | 33.3% | 0.0% | — |" in text
+    assert "| **合计** | 10 | 2 | 6 | 6 | 60.0% | 50.0% | 40.0% |" in text
+    assert f"| {U1} | 100.0% | 50.0% | 50.0% | 65.0 |" in text
+    assert f"| {U3} | 50.0% | — | — | — |" in text
+    assert "同心谈" not in text.split("六、分渠道情况")[1].split("七、")[0]  # no appeals: not shown
+    html = tmp_path / "通报.html"
+    must(case, "report", "bulletin", "--quarter", "2026Q4", "--output", str(html), today=AS_OF)
+    page = html.read_text(encoding="utf-8")
+    assert "六、分渠道情况" in page and "七、各单位响应率、解决率、满意率" in page
+    assert '<td class="num">65.0</td>' in page
+    docx = tmp_path / "通报.docx"
+    must(
+        case,
+        "report",
+        "bulletin",
+        "--quarter",
+        "2026Q4",
+        "--format",
+        "docx",
+        "--output",
+        str(docx),
+        today=AS_OF,
+    )
+    from docx import Document
+
+    body = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "六、分渠道情况" in body and "七、各单位响应率、解决率、满意率" in body
+    cells = [c.text for t in Document(str(docx)).tables for row in t.rows for c in row.cells]
+    assert "12345" in cells and "52.1" in cells
