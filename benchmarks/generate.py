@@ -61,7 +61,7 @@ from zuozhen.store.storage import Act, create_case_file, open_case_file  # noqa:
 from zuozhen.store.trail import GENESIS  # noqa: E402
 from zuozhen.validation import uscc_check_char  # noqa: E402
 
-GEN_VERSION = 6  # 3: dues only in deadline rows; 4: closure + search index; 5: owed steps; 6: seals
+GEN_VERSION = 7  # 3: dues only in deadline rows; 4: closure + search index; 5: owed steps; 6: seals
 TODAY = date(2026, 10, 20)
 T = TODAY.toordinal()
 DEFAULT_FOLDER = Path(os.environ.get("ZUOZHEN_BENCH_DIR", "/tmp/zuozhen-bench"))
@@ -231,7 +231,7 @@ class Builder:
                 A.append({"id": f"{bid}-{s}", "bid": bid, "seq": s, "booked": booked, "s": sess})
         self.conn.executemany(
             "INSERT INTO booking (id, month, seq, uscc, booked_on, late_reason, source,"
-            " created_at) VALUES (?,?,?,?,?,?,?,?)",
+            " created_at, channel) VALUES (?,?,?,?,?,?,?,?,'坐诊')",
             [
                 (
                     bid,
