@@ -10,7 +10,11 @@ import typer
 from zuozhen.commands.common import Force, Json, get_app
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from zuozhen.channel_reports import ChannelReport, ScoreReport
+    from zuozhen.commands.common import App
+    from zuozhen.reports import Quarter
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -56,7 +60,10 @@ def _export(csv: Path | None, force: bool, head: list[str], table: list[list[obj
     render.done(f"已导出 {csv}（{n} 行，含合计；UTF-8 带 BOM，可直接用 Excel/WPS 打开）。")
 
 
-def _prepare(ctx: typer.Context, quarter: str, csv: Path | None, force: bool) -> tuple:  # type: ignore[type-arg]
+def _prepare(
+    ctx: typer.Context, quarter: str, csv: Path | None, force: bool
+) -> tuple[App, Quarter, date]:
+    """The app, the quarter (started by --today) and the cut-off; the CSV target checked."""
     from zuozhen.files.outfiles import check_target
     from zuozhen.reports import Quarter
 
