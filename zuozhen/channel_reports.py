@@ -46,7 +46,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from zuozhen.asof import RECEIVED, as_of
+from zuozhen.asof import RECEIVED, ROUND, as_of
 from zuozhen.config import LEDGER
 from zuozhen.reports import SATISFIED, TOTAL, Quarter, percent
 from zuozhen.store.reader import Reader
@@ -274,32 +274,27 @@ def _scope(quarter: Quarter) -> str:
 
 
 def _appeal_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
-    """Per (channel, closing round's leading unit): the channels' figures and the units'
-    已办结/已解决 — one pass over the quarter's appeals."""
+    """Per channel: the figures of ``report channels`` but the ratings — one pass over
+    the quarter's appeals."""
     v = as_of(r.dialect)
     closed = f"(NOT {WITHDRAWN} AND {v.closed})"
     immediate = f"({closed} AND a.resolved_on_spot AND NOT {v.handed})"
-    outcome = f"COALESCE(({v.outcome}), '')"
     sql = f"""
-        SELECT ch, unit, SUM(appeals) AS appeals, SUM(immediate) AS immediate,
+        SELECT ch, SUM(appeals) AS appeals, SUM(immediate) AS immediate,
             SUM(handed) AS handed, SUM(closed) AS closed, SUM(on_time) AS on_time,
-            SUM(overdue) AS overdue, SUM(unit_closed) AS unit_closed, SUM(solved) AS solved
+            SUM(overdue) AS overdue
         FROM (
-            SELECT b.channel AS ch, h.lead_unit AS unit, 1 AS appeals,
+            SELECT b.channel AS ch, 1 AS appeals,
                 CASE WHEN {immediate} THEN 1 ELSE 0 END AS immediate,
                 CASE WHEN NOT {WITHDRAWN} AND {v.handed} THEN 1 ELSE 0 END AS handed,
                 CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
                 CASE WHEN {immediate} OR ({closed} AND h.id IS NOT NULL
                         AND ({v.closed_on}) <= rd.due) THEN 1 ELSE 0 END AS on_time,
                 CASE WHEN NOT {WITHDRAWN} AND NOT {v.closed} AND h.id IS NOT NULL
-                        AND {v.report_due} < :judged THEN 1 ELSE 0 END AS overdue,
-                CASE WHEN {closed} AND h.id IS NOT NULL AND {outcome} <> '转送'
-                     THEN 1 ELSE 0 END AS unit_closed,
-                CASE WHEN {closed} AND h.id IS NOT NULL AND {outcome} = '已解决'
-                     THEN 1 ELSE 0 END AS solved
+                        AND {v.report_due} < :judged THEN 1 ELSE 0 END AS overdue
             FROM {_scope(quarter).format(joins=v.joins())}
         ) u
-        GROUP BY ch, unit
+        GROUP BY ch
     """
     params = {**quarter.params(), "cutoff": today, "judged": quarter.overdue_on(today)}
     return r.rows(sql, params)
@@ -361,6 +356,26 @@ def _handoff_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
     return r.rows(sql, {**quarter.params(), "cutoff": today})
 
 
+def _closed_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
+    """Per leading unit of the round closed by the cut-off: 已办结 and 已解决 (the same
+    figures as ``_appeal_rows``' ``unit_closed``/``solved``, read by the hand-off join
+    alone: half the work)."""
+    v = as_of(r.dialect)
+    outcome = f"COALESCE(({v.outcome}), '')"
+    src = _scope(quarter).format(
+        joins=f" JOIN handoff h ON h.appeal_id = a.id AND h.round = {ROUND}"
+        " AND h.handed_on <= :cutoff"
+    )
+    sql = f"""
+        SELECT h.lead_unit AS unit,
+            SUM(CASE WHEN {outcome} <> '转送' THEN 1 ELSE 0 END) AS unit_closed,
+            SUM(CASE WHEN {outcome} = '已解决' THEN 1 ELSE 0 END) AS solved
+        FROM {src} AND NOT {WITHDRAWN} AND {v.closed}
+        GROUP BY h.lead_unit
+    """
+    return r.rows(sql, {**quarter.params(), "cutoff": today})
+
+
 def scores_report(
     r: Reader,
     quarter: Quarter,
@@ -386,8 +401,8 @@ def scores_report(
         if u is not None:
             u.due += int(row["due"] or 0)
             u.responded += int(row["responded"] or 0)
-    for row in _appeal_rows(r, quarter, today):
-        u = unit(row["unit"]) if int(row["unit_closed"] or 0) else None
+    for row in _closed_rows(r, quarter, today):
+        u = unit(row["unit"])
         if u is not None:
             u.closed += int(row["unit_closed"] or 0)
             u.solved += int(row["solved"] or 0)
