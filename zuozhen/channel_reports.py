@@ -273,16 +273,24 @@ def _scope(quarter: Quarter) -> str:
     )
 
 
-def _appeal_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
-    """Per channel: the figures of ``report channels`` but the ratings — one pass over
-    the quarter's appeals."""
+def _channel_sql(r: Reader, quarter: Quarter) -> str:
+    """Per channel, every figure of ``report channels`` in one pass over the quarter's
+    appeals. As in ``report quarterly``, an appeal never reopened has at most one rating,
+    which rides on its row; only reopened appeals' ratings are read one by one."""
     v = as_of(r.dialect)
     closed = f"(NOT {WITHDRAWN} AND {v.closed})"
     immediate = f"({closed} AND a.resolved_on_spot AND NOT {v.handed})"
-    sql = f"""
-        SELECT ch, SUM(appeals) AS appeals, SUM(immediate) AS immediate,
-            SUM(handed) AS handed, SUM(closed) AS closed, SUM(on_time) AS on_time,
-            SUM(overdue) AS overdue
+    flags = ("immediate", "handed", "closed", "on_time", "overdue")
+    ratings = (
+        " LEFT JOIN rating g ON g.appeal_id = a.id AND g.round = 1 AND a.round = 1"
+        f" AND g.rated_on <= :cutoff AND NOT {WITHDRAWN}"
+    )
+    again = _scope(quarter).format(
+        joins=" JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff"
+    )
+    sums = ", ".join(f"SUM({f}) AS {f}" for f in ("appeals", *flags, "rated", "satisfied"))
+    return f"""
+        SELECT ch, {sums}
         FROM (
             SELECT b.channel AS ch, 1 AS appeals,
                 CASE WHEN {immediate} THEN 1 ELSE 0 END AS immediate,
@@ -291,36 +299,25 @@ def _appeal_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
                 CASE WHEN {immediate} OR ({closed} AND h.id IS NOT NULL
                         AND ({v.closed_on}) <= rd.due) THEN 1 ELSE 0 END AS on_time,
                 CASE WHEN NOT {WITHDRAWN} AND NOT {v.closed} AND h.id IS NOT NULL
-                        AND {v.report_due} < :judged THEN 1 ELSE 0 END AS overdue
-            FROM {_scope(quarter).format(joins=v.joins())}
+                        AND {v.report_due} < :judged THEN 1 ELSE 0 END AS overdue,
+                CASE WHEN g.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
+                CASE WHEN g.handling IN ({_OK}) THEN 1 ELSE 0 END AS satisfied
+            FROM {_scope(quarter).format(joins=v.joins() + ratings)}
+            UNION ALL
+            SELECT b.channel AS ch, 0 AS appeals, {", ".join(f"0 AS {f}" for f in flags)},
+                1 AS rated, CASE WHEN g.handling IN ({_OK}) THEN 1 ELSE 0 END AS satisfied
+            FROM {again} AND a.round > 1 AND NOT {WITHDRAWN}
         ) u
         GROUP BY ch
     """
-    params = {**quarter.params(), "cutoff": today, "judged": quarter.overdue_on(today)}
-    return r.rows(sql, params)
-
-
-def _rating_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
-    """Per (channel, rated round's leading unit): every round's rating by the cut-off."""
-    src = _scope(quarter).format(
-        joins=" JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff"
-        " LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round"
-        " AND gh.handed_on <= :cutoff"
-    )
-    sql = f"""
-        SELECT b.channel AS ch, gh.lead_unit AS unit, COUNT(*) AS rated,
-            SUM(CASE WHEN g.handling IN ({_OK}) THEN 1 ELSE 0 END) AS satisfied
-        FROM {src} AND NOT {WITHDRAWN}
-        GROUP BY b.channel, gh.lead_unit
-    """
-    return r.rows(sql, {**quarter.params(), "cutoff": today})
 
 
 def channels_report(r: Reader, quarter: Quarter, *, today: date) -> ChannelReport:
     """``report channels``: the figures of the module docstring per channel."""
     quarter.require_started(today)
     rows = {c.name: ChannelFigures(c.name) for c in r.config.channels}
-    for row in _appeal_rows(r, quarter, today):
+    params = {**quarter.params(), "cutoff": today, "judged": quarter.overdue_on(today)}
+    for row in r.iter(_channel_sql(r, quarter), params):
         f = rows.setdefault(str(row["ch"]), ChannelFigures(str(row["ch"])))
         f.appeals += int(row["appeals"] or 0)
         f.immediate += int(row["immediate"] or 0)
@@ -328,8 +325,6 @@ def channels_report(r: Reader, quarter: Quarter, *, today: date) -> ChannelRepor
         f.closed += int(row["closed"] or 0)
         f.closed_on_time += int(row["on_time"] or 0)
         f.overdue += int(row["overdue"] or 0)
-    for row in _rating_rows(r, quarter, today):
-        f = rows.setdefault(str(row["ch"]), ChannelFigures(str(row["ch"])))
         f.rated += int(row["rated"] or 0)
         f.satisfied += int(row["satisfied"] or 0)
     total = ChannelFigures(TOTAL)
@@ -338,42 +333,33 @@ def channels_report(r: Reader, quarter: Quarter, *, today: date) -> ChannelRepor
     return ChannelReport(quarter, today, quarter.overdue_on(today), list(rows.values()), total)
 
 
-def _handoff_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
-    """Per leading unit: 应响应 and 按期响应 over every round's hand-off by the cut-off."""
+def _score_sql(r: Reader, quarter: Quarter) -> str:
+    """Per leading unit, every figure of ``report scores`` in one pass over the hand-offs
+    of the quarter's appeals: each hand-off row (every round's, ``x``) counts for 应响应;
+    the one of the appeal's round at the cut-off carries 已办结/已解决; the rating of the
+    same round (at most one) rides on it."""
+    v = as_of(r.dialect)
+    outcome = f"COALESCE(({v.outcome}), '')"
+    current = f"x.round = {ROUND} AND {v.closed}"
     src = _scope(quarter).format(
         joins=" JOIN handoff x ON x.appeal_id = a.id AND x.handed_on <= :cutoff"
         " LEFT JOIN deadline pd ON pd.appeal_id = a.id AND pd.step = 'accept'"
         " AND pd.round = x.round"
+        " LEFT JOIN rating g ON g.appeal_id = a.id AND g.round = x.round"
+        " AND g.rated_on <= :cutoff"
     )
-    sql = f"""
+    return f"""
         SELECT x.lead_unit AS unit,
             SUM(CASE WHEN x.accepted_on <= :cutoff OR pd.due < :cutoff THEN 1 ELSE 0 END) AS due,
             SUM(CASE WHEN x.accepted_on <= :cutoff AND x.accepted_on <= pd.due
-                THEN 1 ELSE 0 END) AS responded
+                THEN 1 ELSE 0 END) AS responded,
+            SUM(CASE WHEN {current} AND {outcome} <> '转送' THEN 1 ELSE 0 END) AS closed,
+            SUM(CASE WHEN {current} AND {outcome} = '已解决' THEN 1 ELSE 0 END) AS solved,
+            SUM(CASE WHEN g.id IS NOT NULL THEN 1 ELSE 0 END) AS rated,
+            SUM(CASE WHEN g.handling IN ({_OK}) THEN 1 ELSE 0 END) AS satisfied
         FROM {src} AND NOT {WITHDRAWN}
         GROUP BY x.lead_unit
     """
-    return r.rows(sql, {**quarter.params(), "cutoff": today})
-
-
-def _closed_rows(r: Reader, quarter: Quarter, today: date) -> list[Any]:
-    """Per leading unit of the round closed by the cut-off: 已办结 and 已解决 (the same
-    figures as ``_appeal_rows``' ``unit_closed``/``solved``, read by the hand-off join
-    alone: half the work)."""
-    v = as_of(r.dialect)
-    outcome = f"COALESCE(({v.outcome}), '')"
-    src = _scope(quarter).format(
-        joins=f" JOIN handoff h ON h.appeal_id = a.id AND h.round = {ROUND}"
-        " AND h.handed_on <= :cutoff"
-    )
-    sql = f"""
-        SELECT h.lead_unit AS unit,
-            SUM(CASE WHEN {outcome} <> '转送' THEN 1 ELSE 0 END) AS unit_closed,
-            SUM(CASE WHEN {outcome} = '已解决' THEN 1 ELSE 0 END) AS solved
-        FROM {src} AND NOT {WITHDRAWN} AND {v.closed}
-        GROUP BY h.lead_unit
-    """
-    return r.rows(sql, {**quarter.params(), "cutoff": today})
 
 
 def scores_report(
@@ -386,32 +372,13 @@ def scores_report(
     """``report scores``: the three rates and the weighted score per unit."""
     quarter.require_started(today)
     w = weights if weights is not None else r.config.weights
-    units: dict[str, UnitScore] = {}
-
-    def unit(name: Any) -> UnitScore | None:
-        if name is None or name == "":
-            return None  # no hand-off in that round: no unit is scored
-        key = str(name)
-        if key not in units:
-            units[key] = UnitScore(key, w)
-        return units[key]
-
-    for row in _handoff_rows(r, quarter, today):
-        u = unit(row["unit"])
-        if u is not None:
-            u.due += int(row["due"] or 0)
-            u.responded += int(row["responded"] or 0)
-    for row in _closed_rows(r, quarter, today):
-        u = unit(row["unit"])
-        if u is not None:
-            u.closed += int(row["unit_closed"] or 0)
-            u.solved += int(row["solved"] or 0)
-    for row in _rating_rows(r, quarter, today):
-        u = unit(row["unit"])
-        if u is not None:
-            u.rated += int(row["rated"] or 0)
-            u.satisfied += int(row["satisfied"] or 0)
-    rows = [u for u in units.values() if u.due or u.closed or u.rated]
+    rows = []
+    for row in r.iter(_score_sql(r, quarter), {**quarter.params(), "cutoff": today}):
+        if row["unit"] is None or row["unit"] == "":
+            continue
+        u = UnitScore(str(row["unit"]), w, *(int(row[k] or 0) for k in _SCORE_SUMS))
+        if u.due or u.closed or u.rated:
+            rows.append(u)
     rows.sort(key=lambda u: (u.score is None, -(u.score or 0), -u.due, u.unit))
     total = UnitScore(TOTAL, w)
     for u in rows:
