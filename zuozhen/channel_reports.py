@@ -1,9 +1,9 @@
 """Statistics by channel and the units' scores (``report channels``, ``report scores``).
 
 The figures are those cli.md ("Additions") defines; the words below are the README's.
-Like ``report quarterly`` (reports.py) everything is read through the ``Reader`` with a
-few grouped SQL queries over the quarter's appeals (index on ``appeal.month``), and the
-cut-off rules of asof.py apply: nothing recorded after ``--today`` counts.
+Like ``report quarterly`` (reports.py) everything is read through the ``Reader``, each
+report with one grouped SQL query over the quarter's appeals (index on ``appeal.month``),
+and the cut-off rules of asof.py apply: nothing recorded after ``--today`` counts.
 
 Which appeals: those of the quarter's booking or intake months received by the cut-off.
 A voided or merged appeal counts nowhere; one withdrawn by the cut-off only in 受理诉求.
