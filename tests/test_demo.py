@@ -99,7 +99,7 @@ def test_demo_command_walks_through(tmp_path: Path) -> None:
     target = tmp_path / "walk.db"
     r = run_cli(tmp_path / "unused.db", "demo", "--db", str(target))
     assert r.code == 0, r.stderr
-    for title in ("月历", "公告", "督办清单", "季度统计"):
+    for title in ("月历", "公告", "督办清单", "季度统计", "活动日", "按渠道统计", "单位考核"):
         assert title in r.stdout
     assert "合计" in r.stdout and "2026年11月" in r.stdout
     assert not (tmp_path / "unused.db").exists()  # never the clerk's own case file
@@ -152,3 +152,25 @@ def test_demo_takes_in_other_channels(demo_db: Path) -> None:
     assert events == [(2 + 6,)]  # two summaries (the second skipped all) and six intakes
     audit = run_cli(demo_db, "audit", "--json", today=demo.TODAY.isoformat()).json()
     assert ("J202610-0003-1", "triage") in {(x["appeal"], x["step"]) for x in audit["overdue"]}
+
+
+def test_demo_holds_events_of_other_channels(demo_db: Path) -> None:
+    """接待日, 同心谈 and 走访 days with their units (zuozhen/demo_events.py), listed by
+    quarter, counted by audit cadence only where a cadence is configured (none here)."""
+    events = run_cli(demo_db, "event", "list", "--quarter", "2026Q3", "--json").json()["events"]
+    assert [e["channel"] for e in events] == ["接待日", "接待日", "接待日", "同心谈", "接待日"]
+    assert events[0]["id"] == "E202607-01" and events[0]["units"] == [
+        "省发展改革委",
+        "省工业和信息化厅",
+    ]
+    assert events[3]["date"] == "2026-09-17"
+    (visit,) = run_cli(demo_db, "event", "list", "--quarter", "2026Q4", "--json").json()["events"]
+    assert visit["channel"] == "走访" and visit["id"] == "E202610-01"
+    ((trail,),) = query(demo_db, "SELECT count(*) FROM trail WHERE action = 'event.add'")
+    assert trail == 6
+    today = "2026-10-27"
+    ran = run_cli(demo_db, "report", "channels", "--quarter", "2026Q3", "--json", today=today)
+    zuozhen = ran.json()["rows"][0]
+    assert zuozhen["channel"] == "坐诊" and zuozhen["appeals"] == ran.json()["total"]["appeals"] > 0
+    scores = run_cli(demo_db, "report", "scores", "--quarter", "2026Q3", "--json", today=today)
+    assert scores.code == 0 and scores.json()["rows"]

@@ -169,6 +169,12 @@ def plausible(ids: dict[str, list[str]]) -> st.SearchStrategy[str]:
                 "部门任务",
                 "分发交办",
                 "E202612-01",
+                "走访",
+                "渠道",
+                "channel",
+                "E202610-01",
+                "0.3,0.35,0.35",
+                "0.5,0.5,0.5",
             ]
         ),
     )
@@ -380,6 +386,16 @@ def test_the_word_documents_of_issue_13_are_fuzzed() -> None:
     assert {"appeal", "--unit", "--output", "--force"} <= found[("assign", "notice")]
     assert {"--format", "--output"} <= found[("report", "record")]
     assert "--format" in found[("audit", "notices")] and "--date" in found[("announce",)]
+
+
+def test_the_commands_of_issue_14_are_fuzzed() -> None:
+    """Held days, their cadence and the statistics by channel and unit score."""
+    found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
+             for prefix, params in COMMANDS}  # fmt: skip
+    assert {"--channel", "--date", "--unit", "--lead", "--theme"} <= found[("event", "add")]
+    assert "--quarter" in found[("event", "list")] and "--quarter" in found[("audit", "cadence")]
+    assert {"--quarter", "--csv"} <= found[("report", "channels")]
+    assert {"--quarter", "--weights", "--csv"} <= found[("report", "scores")]
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@
 A case file of a few thousand appeals is generated in bulk (benchmarks/generate.py) and
 analysed, so SQLite's planner sees realistic statistics. Every SQL statement that
 ``audit``, ``list --month``, ``show``, ``report quarterly`` (also of the quarter in
-progress), the bulletin, ``report items`` and ``search`` send through the Reader is
+progress), the bulletin, ``report items``, ``search``, ``report channels``, ``report
+scores`` and ``event list`` send through the Reader is
 captured and explained; a plan step ``SCAN <table>`` of a table that grows with the
 appeals (without an index) fails the test. Also checked: the read commands do not
 import SQLAlchemy or pydantic (the fast read path).
@@ -23,6 +24,8 @@ import pytest
 
 from zuozhen.browse import list_appeals, show_appeal
 from zuozhen.bulletin import build
+from zuozhen.channel_reports import channels_report, scores_report
+from zuozhen.events import list_events
 from zuozhen.hearing import session_record
 from zuozhen.reports import Quarter, quarterly
 from zuozhen.search import search
@@ -132,6 +135,9 @@ DAILY: dict[str, Callable[[Reader], object]] = {
     # Two indexed words; an indexed word and a short one (checked on its appeals only).
     "search two words": lambda r: search(r, "出口退税 研究制定办理方案"),
     "search a short word too": lambda r: search(r, ["出口退税", "退税"]),
+    "report channels": lambda r: channels_report(r, Quarter.parse("2026Q3"), today=TODAY),
+    "report scores": lambda r: scores_report(r, Quarter.parse("2026Q3"), today=TODAY),
+    "event list": lambda r: list_events(r, Quarter.parse("2026Q3")),
 }
 
 
@@ -183,6 +189,9 @@ def test_a_full_scan_is_detected(bench_db: Path) -> None:
         ["show", "202609-001-1"],
         ["report", "quarterly", "--quarter", "2026Q3"],
         ["search", "出口退税"],
+        ["report", "channels", "--quarter", "2026Q3"],
+        ["report", "scores", "--quarter", "2026Q3"],
+        ["audit", "cadence", "--quarter", "2026Q3"],
     ],
 )
 def test_read_commands_import_neither_sqlalchemy_nor_pydantic(

@@ -30,6 +30,7 @@ from zuozhen.reports import (
 from zuozhen.store.reader import Reader
 
 if TYPE_CHECKING:
+    from zuozhen.channel_reports import ChannelReport, ScoreReport
     from zuozhen.files.gongwen import Gongwen
 
 FORMATS = ("html", "md", "docx")  # docx: bulletin_docx, a GB/T 9704 Word 公文
@@ -53,6 +54,9 @@ class Bulletin:
     classes: list[tuple[str, int]]
     office: str = ""  # [documents] office: 发文机关标志
     signature: str = ""  # [documents] signature, above the date (the cut-off)
+    # 六、分渠道 and 七、单位三率 (channel_reports.py: report channels / report scores).
+    by_channel: ChannelReport | None = None
+    scores: ScoreReport | None = None
 
     @property
     def total(self) -> Figures:
@@ -60,6 +64,8 @@ class Bulletin:
 
 
 def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
+    from zuozhen.channel_reports import channels_report, scores_report
+
     cfg = r.config
     reports = quarterly_many(r, quarter, ("unit", "theme", "region"), today=today)
     return Bulletin(
@@ -76,6 +82,8 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
         classes=problem_classes(r, quarter, today=today, limit=10),
         office=cfg.docs.office,
         signature=cfg.docs.signature,
+        by_channel=channels_report(r, quarter, today=today),
+        scores=scores_report(r, quarter, today=today),
     )
 
 
@@ -227,7 +235,55 @@ def view(b: Bulletin) -> dict[str, Any]:
         "signed_on": _zh(b.as_of),
         "summary": summary(b),
         "counting_rule": COUNTING_RULE,
+        **_channel_views(b),
     }
+
+
+def _channel_views(b: Bulletin) -> dict[str, Any]:
+    """六、分渠道情况 (channels with appeals, and 合计) and 七、各单位三率 (report scores)."""
+    channels = []
+    if b.by_channel is not None:
+        for f in [*(c for c in b.by_channel.rows if c.appeals), b.by_channel.total]:
+            channels.append(
+                {
+                    "channel": f.channel,
+                    "appeals": f.appeals,
+                    "immediate": f.immediate,
+                    "handed_off": f.handed_off,
+                    "closed": f.closed,
+                    "closure_rate": _num(f.closure_rate, "%"),
+                    "on_time_rate": _num(f.on_time_rate, "%"),
+                    "satisfaction": _num(f.satisfaction_rate, "%"),
+                }
+            )
+    scores = []
+    weights = ""
+    if b.scores is not None:
+        weights = "、".join(f"{w:g}" for w in b.scores.weights)
+        for u in [*b.scores.rows, b.scores.total]:
+            scores.append(
+                {
+                    "unit": u.unit,
+                    "response": _num(u.response_rate, "%"),
+                    "solution": _num(u.solution_rate, "%"),
+                    "satisfaction": _num(u.satisfaction_rate, "%"),
+                    "score": _num(u.score),
+                }
+            )
+    return {
+        "channels": channels if len(channels) > 1 else [],
+        "scores": scores if len(scores) > 1 else [],
+        "weights": weights,
+        "scores_rule": SCORES_RULE.format(weights=weights or "—"),
+    }
+
+
+#: How the per-unit three rates are counted (every format says it under the table).
+SCORES_RULE = (
+    "响应率 = 在承办期限（交办后 5 个工作日）内承办的交办 / 承办期限已过或已承办的交办；"
+    "解决率 = 已解决 / 已办结（解释说明不算解决）；满意率 =（满意 + 基本满意）/ 评价数；"
+    "均按单位牵头的交办计。综合得分 = 三率按权重（响应率、解决率、满意率依次为 {weights}）加权。"
+)
 
 
 #: How 现场解决 and 交办 add up to 受理诉求 (issue 13): written in every format.
@@ -390,9 +446,47 @@ def bulletin_docx(b: Bulletin) -> Gongwen:
             )
     else:
         doc.para("无。")
+    _docx_channels(doc, v)
     doc.small("统计口径：" + COUNTING_RULE + NOTE_TAIL)
     doc.signature(v["signature"], b.as_of)
     return doc
+
+
+def _docx_channels(doc: Gongwen, v: dict[str, Any]) -> None:
+    """六、分渠道情况 and 七、各单位响应率、解决率、满意率 of the Word 通报."""
+    doc.heading1("六、分渠道情况")
+    if v["channels"]:
+        keys = ("appeals", "immediate", "handed_off", "closed")
+        rates = ("closure_rate", "on_time_rate", "satisfaction")
+        doc.table(
+            ["渠道", "受理", "即办", "交办", "已办结", "办结率", "按期办结率", "满意率"],
+            [
+                [c["channel"], *(str(c[k]) for k in keys), *(c[k] for k in rates)]
+                for c in v["channels"]
+            ],
+            (30, 16, 16, 16, 18, 20, 22, 18),
+            size=10.5,
+            numeric=tuple(range(1, 8)),
+            bold_last=True,
+        )
+    else:
+        doc.para("无。")
+    doc.heading1("七、各单位响应率、解决率、满意率")
+    if v["scores"]:
+        doc.table(
+            ["单位", "响应率", "解决率", "满意率", "综合得分"],
+            [
+                [u["unit"], u["response"], u["solution"], u["satisfaction"], u["score"]]
+                for u in v["scores"]
+            ],
+            (60, 24, 24, 24, 24),
+            size=10.5,
+            numeric=(1, 2, 3, 4),
+            bold_last=True,
+        )
+        doc.small("注：" + v["scores_rule"])
+    else:
+        doc.para("无。本季度尚无单位牵头办理的交办。")
 
 
 _UNIT_KEYS = (

@@ -149,7 +149,8 @@ GROUPS = {
     "calendar": "工作日历：到期日计算、月历、载入国务院放假安排。",
     "session": "坐诊场次：安排、查看、取消或改期，记录坐诊结果。",
     "assign": "交办、承办、反馈、延期、退回、阶段性进展（三办一销号）。",
-    "audit": "督办：每日到期与超期清单，回访。",
+    "event": "活动日：接待日、同心谈、会客厅、走访等已举办的活动。",
+    "audit": "督办：每日到期与超期清单，回访，举办频次。",
     "report": "报表：服务事项清单、坐诊记录表、季度统计与通报。",
 }
 
@@ -164,8 +165,10 @@ def _register() -> None:
         browse,
         bulletin,
         calendar,
+        channel_reports,
         closing,
         demo,
+        events,
         handoff,
         handoff_notice,
         hearing,
@@ -201,8 +204,19 @@ def _register() -> None:
         amend,
         withdrawal,
         supervision,
+        events,
     )
-    for module in (admin, demo, config_names, calendar, *steps, browse, reports, bulletin):
+    for module in (
+        admin,
+        demo,
+        config_names,
+        calendar,
+        *steps,
+        browse,
+        reports,
+        channel_reports,
+        bulletin,
+    ):
         module.register(app, groups)
     for name, group in groups.items():
         if group.registered_commands or group.registered_callback:

@@ -133,6 +133,8 @@ class Config:
     timezone: str = DEFAULT_TIMEZONE  # [organiser] timezone: how times are shown
     documents: Documents | None = None  # [documents]: the 公文 (None: from the organiser)
     channels: tuple[Channel, ...] = ()  # [channels]; 坐诊 always first
+    # [scores] weights: 响应率, 解决率, 满意率 in ``report scores`` (summing to 1).
+    weights: tuple[float, float, float] = (0.3, 0.35, 0.35)
 
     def channel(self, name: str) -> Channel:
         """The configured channel of that name; an InputError naming the configured ones."""
@@ -329,6 +331,7 @@ def parse(text: str) -> Config:
         timezone=_timezone(doc),
         documents=_documents(doc, _get(doc, "organiser", "name", str)),
         channels=_channels(doc, limits),
+        weights=_weights(doc),
     )
     if not config.units:
         raise InputError("配置中 [lists] units 不能为空：请列出参与坐诊的单位。")
@@ -387,6 +390,35 @@ def _channels(doc: dict[str, Any], limits: Limits) -> tuple[Channel, ...]:
             raise InputError(f"配置项 {where} number 应为 true 或 false（是否带渠道自己的编号）。")
         out.append(Channel(name.strip(), number, cadence, times, replace(limits, **own)))
     return tuple(out)
+
+
+def check_weights(values: Any, where: str = "[scores] weights") -> tuple[float, float, float]:
+    """Three fractions (响应率, 解决率, 满意率) between 0 and 1 summing to 1."""
+    if (
+        not isinstance(values, list | tuple)
+        or len(values) != 3
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    ):
+        raise InputError(
+            f"{where} 应为三个小数（响应率、解决率、满意率的权重），如 0.3,0.35,0.35。"
+        )
+    r, s, m = (float(v) for v in values)
+    if not all(0 <= v <= 1 for v in (r, s, m)) or abs(r + s + m - 1) > 1e-9:
+        raise InputError(
+            f"{where} 的三个权重 {r:g}、{s:g}、{m:g} 应在 0 到 1 之间且合计为 1"
+            f"（现合计 {r + s + m:g}），如 0.3,0.35,0.35。"
+        )
+    return (r, s, m)
+
+
+def _weights(doc: dict[str, Any]) -> tuple[float, float, float]:
+    """``[scores] weights``, optional (the default 0.3, 0.35, 0.35)."""
+    section = doc.get("scores", {})
+    if not isinstance(section, dict):
+        raise InputError("配置项 [scores] 应是一个表，如 weights = [0.3, 0.35, 0.35]。")
+    if "weights" not in section:
+        return (0.3, 0.35, 0.35)
+    return check_weights(section["weights"])
 
 
 def _documents(doc: dict[str, Any], organiser: str) -> Documents:

@@ -32,6 +32,7 @@ from zuozhen import (
     amend,
     booking,
     closing,
+    demo_events,
     demo_intake,
     handoff,
     hearing,
@@ -544,6 +545,7 @@ def build(
         say("按日期推进接诊、叫号、坐诊、交办、承办、反馈、销号、评价、回访……")
         _run(stories, today)
         w.acts += demo_intake.add_intakes(case, CLERK)  # 12345, 即办, 转送 (issue 14)
+        demo_events.hold_events(case, CLERK)  # 接待日, 同心谈 and 走访 days (issue 14)
         with case.read() as s:
             conn = s.connection()
             counts = {
@@ -569,3 +571,4 @@ def walkthrough(db: str, today: date) -> Iterator[tuple[str, list[str]]]:
     yield "今日督办清单：超期与即将到期", [*base, "audit"]
     yield "一件诉求的全貌", [*base, "show", "202609-001-1"]
     yield "季度统计（按单位）", [*base, "report", "quarterly", "--quarter", "2026Q3"]
+    yield from demo_events.walkthrough(base)

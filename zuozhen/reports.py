@@ -16,7 +16,8 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
   triage until it is handed off, then the first (leading) unit of its latest hand-off.
   Appeals with no unit are shown as “（未分办）”. By theme, region (the enterprise's 所属地区)
   or problem class (共性诉求), appeals without one are shown as “（未分类）”, “（未填地区）”,
-  “（未归类）”.
+  “（未归类）”. By channel (渠道): the channel its booking came in by — 坐诊, or the
+  channel of its intake (12345, 接待日, …).
 * **Its round.** A re-visit that reopens an appeal (回访 ``--reopen``) starts a new round;
   below, “the round” is the appeal's round at the cut-off, and its hand-off the one made in
   that round (by the cut-off).
@@ -79,13 +80,20 @@ from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_quarter
 
-BY = ("unit", "theme", "region", "class")
-BY_LABEL = {"unit": "单位", "theme": "主题", "region": "地区", "class": "问题类别"}
+BY = ("unit", "theme", "region", "class", "channel")
+BY_LABEL = {
+    "unit": "单位",
+    "theme": "主题",
+    "region": "地区",
+    "class": "问题类别",
+    "channel": "渠道",
+}
 NONE_LABEL = {
     "unit": "（未分办）",
     "theme": "（未分类）",
     "region": "（未填地区）",
     "class": "（未归类）",
+    "channel": "（未知渠道）",
 }
 TOTAL = "合计"
 FIGURES = (
@@ -105,6 +113,7 @@ _KEY_SQL = {
     "theme": "a.theme",
     "region": "e.region",
     "class": "a.problem_class",
+    "channel": "b.channel",
 }
 SATISFIED = ("满意", "基本满意")
 ON_TIME_RATE = "按期办结率"
@@ -178,11 +187,13 @@ class Quarter:
         current = Quarter(cutoff.year, (cutoff.month - 1) // 3 + 1)
         refuse_future(self.first_day, cutoff, f"{self.code}（{self.title}）", current.code)
 
-    def scope(self, cutoff: date, *, region: bool = False) -> tuple[str, str]:
+    def scope(
+        self, cutoff: date, *, region: bool = False, booking: bool = False
+    ) -> tuple[str, str]:
         """FROM and WHERE of the quarter's appeals received by the cut-off (``appeal a``,
         with ``booking b`` and ``enterprise e`` when needed)."""
         received = cutoff < self.last_day  # else every booking of its months was made
-        joins = " JOIN booking b ON b.id = a.booking_id" if received or region else ""
+        joins = " JOIN booking b ON b.id = a.booking_id" if received or region or booking else ""
         if region:
             joins += " JOIN enterprise e ON e.uscc = b.uscc"
         where = self.month_in + (f" AND {RECEIVED}" if received else "")
@@ -332,7 +343,14 @@ def _group_key(by: str, v: AsOf, *, rating: bool = False) -> str:
 
 
 #: ``--by`` in the clerk's words (cli.md): 单位, 主题, 地区, 类别 (问题类别 as the column says).
-BY_WORDS = {"单位": "unit", "主题": "theme", "地区": "region", "类别": "class", "问题类别": "class"}
+BY_WORDS = {
+    "单位": "unit",
+    "主题": "theme",
+    "地区": "region",
+    "类别": "class",
+    "问题类别": "class",
+    "渠道": "channel",
+}
 
 
 def check_by(by: str) -> str:
@@ -341,7 +359,8 @@ def check_by(by: str) -> str:
     code = BY_WORDS.get(word, word.lower())
     if code not in BY:
         raise InputError(
-            f"不能按“{by}”分组：可选 unit（单位）、theme（主题）、region（地区）、class（类别）。"
+            f"不能按“{by}”分组：可选 unit（单位）、theme（主题）、region（地区）、class（类别）、"
+            "channel（渠道）。"
         )
     return code
 
@@ -485,7 +504,7 @@ def quarterly_many(
     judged = quarter.overdue_on(today)
     params = {**quarter.params(), "cutoff": today, "judged": judged}
     params |= spans.params(r.calendar, r.dialect, quarter.first_day, today)
-    src, where = quarter.scope(today, region="region" in bys)
+    src, where = quarter.scope(today, region="region" in bys, booking="channel" in bys)
     sums: list[dict[str, list[int]]] = [{} for _ in bys]
     for row in r.iter(_figures_sql(v, bys, src, where, r.dialect), params):
         part = [int(row[c] or 0) for c in _SUMMED]

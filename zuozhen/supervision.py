@@ -4,6 +4,7 @@
 * ``dissatisfied``   dissatisfied ratings not yet re-visited
 * 督办单, one per unit: supervision_notices.py
 * ``revisit``        督办回访: the supervisors' re-visit, optionally reopening the appeal
+* the cadence of held days (cadence.py): near a period's end, the units still short
 
 The list is read from the stored ``deadline`` rows only (models.py): one range scan of the
 partial index ``ix_deadline_open_due`` (open rows by due date) joined to appeal, booking and
@@ -28,6 +29,7 @@ from zuozhen.store.reader import Reader, as_bool, as_date
 from zuozhen.validation import clean_text
 
 if TYPE_CHECKING:
+    from zuozhen.cadence import CadenceRow
     from zuozhen.store.storage import Act, CaseFile
 
 STEPS = (
@@ -129,6 +131,8 @@ class DailyList:
     due_soon: list[Item]
     dissatisfied: list[Dissatisfied] = field(default_factory=list)
     later: list[Item] = field(default_factory=list)  # beyond the horizon (``everything``)
+    # Units still short of a channel's cadence in the period ending within the horizon.
+    cadence: list[CadenceRow] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -139,6 +143,7 @@ class DailyList:
             "due_soon": self.due_soon,
             "later": self.later,
             "dissatisfied": self.dissatisfied,
+            "cadence": self.cadence,
         }
 
     def by_unit(self) -> list[tuple[str, list[Item]]]:
@@ -237,6 +242,8 @@ def daily_list(
             )
     for items in lists.values():
         items.sort(key=lambda i: (i.due, i.appeal or "", i.step, i.session or ""))
+    from zuozhen.cadence import due_soon as cadence_due
+
     return DailyList(
         today,
         n,
@@ -245,6 +252,7 @@ def daily_list(
         lists["due_soon"],
         dissatisfied(r, unit),
         lists["later"],
+        cadence_due(r, today, horizon, unit),
     )
 
 

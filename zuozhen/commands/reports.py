@@ -115,8 +115,8 @@ def quarterly(
         str,
         typer.Option(
             "--by",
-            help="分组：unit（单位）、theme（主题）、region（地区）、class（类别），"
-            "中文或代码均可。",
+            help="分组：unit（单位）、theme（主题）、region（地区）、class（类别）、"
+            "channel（渠道），中文或代码均可。",
         ),
     ] = "unit",
     csv: Annotated[

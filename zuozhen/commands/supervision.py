@@ -140,8 +140,37 @@ def _print_list(result: DailyList, limit: int | None = PER_UNIT) -> None:
                 " 查看全部\n"
             )
     con.file.flush()
+    _print_cadence(result, limit)
     if result.overdue:
         render.hint("生成督办单：zuozhen audit notices --output 督办单/")
+
+
+def _print_cadence(result: DailyList, limit: int | None) -> None:
+    """Units still short of a channel's cadence in a period about to end (cadence.py)."""
+    from zuozhen.commands import render
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    ends = {}
+    for row in result.cadence:
+        key = (row.channel, row.period.label)
+        groups.setdefault(key, []).append(f"{row.unit}（{row.held}/{row.required}）")
+        ends[key] = row.period.end
+    if not groups:
+        return
+    con = render.out()
+    con.print()
+    con.print("[bold]举办频次即将到期[/bold]（本周期结束前尚未达标的单位，举办/要求）")
+    for (channel, label), units in groups.items():
+        shown = units if limit is None else units[:limit]
+        more = f" …等 {len(units)} 个单位" if len(shown) < len(units) else ""
+        con.print(
+            f"  {render.escape(channel)} {label}（{ends[(channel, label)].isoformat()} 截止）："
+            + render.escape("、".join(shown))
+            + more
+        )
+    render.hint(
+        "记录已举办的活动：zuozhen event add；全季度情况：zuozhen audit cadence --quarter …"
+    )
 
 
 def audit_list(
