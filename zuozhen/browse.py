@@ -153,11 +153,13 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         SELECT a.*, b.month AS booking_month, b.booked_on, b.late_reason, b.source,
                e.uscc, e.name AS enterprise, e.contact, e.phone, e.region, e.industry,
                c.date AS session_date, c.kind AS session_kind, c.theme AS session_theme,
-               c.lead AS session_lead, c.units AS session_units
+               c.lead AS session_lead, c.units AS session_units, l.name AS ledger_name,
+               (SELECT MIN(n.id) FROM appeal n WHERE n.carried_from = a.id) AS carried_to
         FROM appeal a
         JOIN booking b ON b.id = a.booking_id
-        JOIN enterprise e ON e.uscc = b.uscc
+        LEFT JOIN enterprise e ON e.uscc = b.uscc
         LEFT JOIN consultation c ON c.id = a.session_id
+        LEFT JOIN ledger l ON l.id = a.booking_id
         WHERE a.id = :id
         """,
         {"id": key},
@@ -308,8 +310,12 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "late_booking": a["late_reason"],
         "enterprise": a["enterprise"],
         "uscc": a["uscc"],
-        "contact": a["contact"] if unmask else mask_name(a["contact"]),
-        "phone": a["phone"] if unmask else mask_phone(a["phone"]),
+        "contact": a["contact"] if unmask or a["contact"] is None else mask_name(a["contact"]),
+        "phone": a["phone"] if unmask or a["phone"] is None else mask_phone(a["phone"]),
+        # A ledger item (台账事项): its ledger, and the items it continues or that continue it.
+        "ledger": {"id": a["booking_id"], "name": a["ledger_name"]} if a["ledger_name"] else None,
+        "carried_from": a["carried_from"],
+        "carried_to": a["carried_to"],
         "region": a["region"],
         "industry": a["industry"],
         "text": a["text"],

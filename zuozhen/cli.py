@@ -151,6 +151,7 @@ GROUPS = {
     "assign": "交办、承办、反馈、延期、退回、阶段性进展（三办一销号）。",
     "audit": "督办：每日到期与超期清单，回访。",
     "report": "报表：服务事项清单、坐诊记录表、季度统计与通报。",
+    "ledger": "台账：整改清单、重点任务台账，逐项交办、销号推进。",
 }
 
 
@@ -169,6 +170,7 @@ def _register() -> None:
         handoff,
         handoff_notice,
         hearing,
+        ledger,
         notify,
         reports,
         reschedule,
@@ -199,6 +201,7 @@ def _register() -> None:
         amend,
         withdrawal,
         supervision,
+        ledger,
     )
     for module in (admin, demo, config_names, calendar, *steps, browse, reports, bulletin):
         module.register(app, groups)

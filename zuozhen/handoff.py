@@ -143,52 +143,74 @@ def hand_off(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "hand_off")
         notes = names.admit(tx, names.UNIT, given, allow_new=allow_new, via="assign to")
-        limits = tx.case.config.limits
-        joint = len(given) > 1
-        lead = given[0]
-        duties.meet(tx, a.id, "handoff", tx.today)
-        plan = duties.open_duty(
-            tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
-        )
+        return hand_off_in(tx, a, given, warnings=notes)
+
+
+def hand_off_in(
+    tx: Tx,
+    a: Appeal,
+    given: list[str],
+    *,
+    report_due: date | None = None,
+    warnings: list[str] | None = None,
+) -> HandedOff:
+    """``hand_off`` inside an open transaction, the units already admitted; ``report_due``
+    fixes the report deadline to a date (a ledger item's 完成时限, rule ``fixed``) instead
+    of the programme's working-day limit."""
+    limits = tx.case.config.limits
+    joint = len(given) > 1
+    lead = given[0]
+    duties.meet(tx, a.id, "handoff", tx.today)
+    plan = duties.open_duty(
+        tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
+    )
+    if report_due is None:
+        count = limits.report_joint if joint else limits.report_single
         report = duties.open_duty(
-            tx,
-            a.id,
-            "report",
-            tx.today,
-            limits.report_joint if joint else limits.report_single,
-            "wd",
-            unit=lead,
+            tx, a.id, "report", tx.today, count, "wd", unit=lead, round=a.round
+        )
+    else:
+        report = duties.open_duty(
+            tx, a.id, "report", tx.today, None, "fixed", due=report_due, unit=lead, round=a.round
+        )
+    provisional = plan.provisional or report.provisional
+    tx.session.add(
+        Handoff(
+            appeal_id=a.id,
             round=a.round,
+            handed_on=tx.today,
+            units=appeals.units_json(given),
+            lead_unit=lead,
+            joint=joint,
         )
-        provisional = plan.provisional or report.provisional
-        tx.session.add(
-            Handoff(
-                appeal_id=a.id,
-                round=a.round,
-                handed_on=tx.today,
-                units=appeals.units_json(given),
-                lead_unit=lead,
-                joint=joint,
-            )
-        )
-        a.units, a.lead_unit = appeals.units_json(given), lead
-        appeals.set_status(tx, a, "handed_off")
-        tx.record(
-            "assign.to",
-            "appeal",
-            a.id,
-            {
-                "round": a.round,
-                "units": given,
-                "joint": joint,
-                "plan_due": plan.due,
-                "report_due": report.due,
-                "provisional": provisional,
-            },
-        )
-        return HandedOff(
-            a.id, a.round, given, lead, joint, tx.today, plan.due, report.due, provisional, notes
-        )
+    )
+    a.units, a.lead_unit = appeals.units_json(given), lead
+    appeals.set_status(tx, a, "handed_off")
+    tx.record(
+        "assign.to",
+        "appeal",
+        a.id,
+        {
+            "round": a.round,
+            "units": given,
+            "joint": joint,
+            "plan_due": plan.due,
+            "report_due": report.due,
+            "provisional": provisional,
+        },
+    )
+    return HandedOff(
+        a.id,
+        a.round,
+        given,
+        lead,
+        joint,
+        tx.today,
+        plan.due,
+        report.due,
+        provisional,
+        list(warnings or []),
+    )
 
 
 def undertake(

@@ -39,7 +39,9 @@ def close(
         json,
         said=f"诉求 {r.appeal} 已销号（{r.outcome}）。",
         next_step=f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
-        f"（{r.rate_due.isoformat()} 前）",
+        f"（{r.rate_due.isoformat()} 前）"
+        if r.rate_due is not None
+        else f"台账事项已销号：zuozhen ledger show {r.appeal.rsplit('-', 1)[0]} 查看整改进度",
     )
 
 
