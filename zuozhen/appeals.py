@@ -66,6 +66,8 @@ def refuse_repeats(units: list[str]) -> None:
         raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
 
 
+#: SQL: the appeal ``a`` is not a ledger item (its booking is no ledger ``L2026-01``).
+NOT_LEDGER_ITEM = "a.booking_id NOT LIKE 'L%'"
 _LEDGER_ITEM = re.compile(r"L\d{4}-\d{2,}-\d{3,}")
 
 
