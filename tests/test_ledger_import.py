@@ -19,8 +19,8 @@ from tests.factories import (
     query,
     report_back,
     run_cli,
-    undertake,
     unchanged,
+    undertake,
 )
 
 SAMPLE = ROOT / "data" / "sample" / "ledger-tongliao.csv"
@@ -74,7 +74,12 @@ def test_import_48_with_bad_rows_then_68_8_percent(city: Path, tmp_path: Path) -
         "SELECT status, lead_unit, units, round FROM appeal WHERE id = ?",
         "L2026-01-002",
     )
-    assert row == ("handed_off", "市政务服务管理局", '["市政务服务管理局", "市市场监管局", "市税务局"]', 1)
+    assert row == (
+        "handed_off",
+        "市政务服务管理局",
+        '["市政务服务管理局", "市市场监管局", "市税务局"]',
+        1,
+    )
     dues = dict(
         query(city, "SELECT step || rule, due FROM deadline WHERE appeal_id = 'L2026-01-002'")
     )

@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from zuozhen import appeals, states
-from zuozhen.errors import NotFoundError
 from zuozhen.store.reader import Reader, as_date
 
 HEAD = ["责任单位", "事项数", "已销号", "按期销号", "超期未销号", "完成率"]
@@ -228,6 +227,10 @@ class LedgerLine:
 
 def listing(r: Reader, year: int | None = None) -> list[LedgerLine]:
     """``ledger list``: every ledger (of ``year``) with its counts, newest first."""
+    if year is not None:
+        from zuozhen.ledgers import check_year
+
+        check_year(year)
     sql = (
         "SELECT l.id, l.name, l.year, l.carried_from,"
         " SUM(CASE WHEN a.status NOT IN ('withdrawn','void','merged') THEN 1 ELSE 0 END) AS n,"
@@ -256,8 +259,3 @@ def ledgers_of_quarter(r: Reader, first: date, last: date) -> list[str]:
         " OR (a.created_at IS NOT NULL AND l.year = :y) ORDER BY a.booking_id"
     )
     return [str(x) for x in r.column(sql, {"f": first, "t": last, "y": first.year})]
-
-
-def require_ledger(r: Reader, ledger_id: str) -> None:
-    if r.one("SELECT id FROM ledger WHERE id = :l", {"l": ledger_id}) is None:
-        raise NotFoundError(f"没有编号为“{ledger_id}”的台账：可用 zuozhen ledger list 查看。")

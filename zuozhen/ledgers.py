@@ -93,13 +93,13 @@ def new(case: CaseFile, act: Act, *, name: str, source: str, year: int) -> Creat
     """``ledger new``: an empty ledger of ``year``."""
     title = clean_text(name, "台账名称（--name）", limit=200)
     doc = clean_text(source, "来源文件（--source）", limit=500)
-    _check_year(year)
+    check_year(year)
     with case.write(act) as tx:
         lid = _create(tx, title, doc, year, None)
         return Created(lid, title, doc, year)
 
 
-def _check_year(year: int) -> None:
+def check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise InputError(f"年度“{year}”不对：请写四位年份，例如 --year 2026。")
 
@@ -248,7 +248,7 @@ def carry(
     case: CaseFile, act: Act, ledger_id: str, *, year: int, due: date | None = None
 ) -> Carried:
     """``ledger carry``: the open items into a new ledger of ``year`` (see the module doc)."""
-    _check_year(year)
+    check_year(year)
     with case.write(act) as tx:
         old = load(tx, ledger_id)
         if year <= old.year:
