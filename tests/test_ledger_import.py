@@ -182,3 +182,28 @@ def test_unloaded_year_is_flagged(city: Path) -> None:
     )  # fmt: skip
     assert ran.code == 0, ran.stderr
     assert "2031 年的节假日安排尚未载入" in ran.stderr
+
+
+def test_report_ledger_csv_xlsx_docx(city: Path, tmp_path: Path) -> None:
+    lid = new_ledger(city)
+    must(city, "ledger", "import", lid, str(SAMPLE), today=START)
+    for n in (8, 23):  # 市税务局's two items, closed on time
+        undertake(city, date(2026, 3, 5), f"L2026-01-{n:03d}")
+        report_back(city, date(2026, 6, 15), f"L2026-01-{n:03d}")
+        close_out(city, date(2026, 6, 15), f"L2026-01-{n:03d}")
+    out = tmp_path / "进展.csv"
+    must(city, "report", "ledger", lid, "--csv", str(out), "--xlsx", str(tmp_path / "进展.xlsx"),
+         "--format", "docx", "--output", str(tmp_path / "进展.docx"), today="2026-07-01")  # fmt: skip
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["责任单位", "事项数", "已销号", "按期销号", "超期未销号", "完成率"]
+    by_unit = {r[0]: r[1:] for r in rows[1:]}
+    assert by_unit["市税务局"] == ["2", "2", "2", "0", "100.0%"]
+    # By hand: 完成时限 2026-06-30 falls on 序号 5, 10, …, 45 (9 items, all open, overdue on
+    # 07-01); items 8 and 23 are due 2026-11-30; 2 of 48 closed = 4.2%.
+    assert by_unit["合计"] == ["48", "2", "2", "9", "4.2%"]
+    assert (tmp_path / "进展.docx").stat().st_size > 0
+    assert (tmp_path / "进展-未销号事项.xlsx").exists()
+    with unchanged(city):
+        ran = run_cli(city, "report", "ledger", lid, "--format", "docx", today="2026-07-01")
+        assert ran.code == 1

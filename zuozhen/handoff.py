@@ -213,6 +213,43 @@ def hand_off_in(
     )
 
 
+def hand_off_new(
+    tx: Tx, rows: list[dict[str, Any]], units: list[list[str]], dues: list[date]
+) -> list[Any]:
+    """``hand_off_in`` for many new appeals at once (a ledger import), by executemany: each
+    appeal row (a dict to insert, ``measures`` popped into its hand-off) gets round 1 to its
+    units, the plan limit and its report limit fixed on its date; returns the ``assign.to``
+    events, in order, for the caller to record after its own."""
+    from sqlalchemy import insert
+
+    from zuozhen.models import Deadline
+    from zuozhen.store.trail import Event
+
+    plan = duties.compute(tx, tx.today, tx.case.config.limits.plan, "wd")
+    handoffs, limits, events = [], [], []
+    for row, given, due in zip(rows, units, dues, strict=True):
+        aid, lead, joint = row["id"], given[0], len(given) > 1
+        row.update(status="handed_off", units=appeals.units_json(given), lead_unit=lead)
+        handoffs.append(
+            {"appeal_id": aid, "round": 1, "handed_on": tx.today, "units": row["units"],
+             "lead_unit": lead, "joint": joint, "measures": row.pop("measures", None),
+             "accepted_late": False, "reported_late": False, "extensions": 0}
+        )  # fmt: skip
+        base = {"appeal_id": aid, "round": 1, "unit": lead, "start": tx.today, "done_on": None,
+                "late": False}  # fmt: skip
+        limits.append({**base, "step": "accept", "count": tx.case.config.limits.plan,
+                       "rule": "wd", "due": plan.date, "provisional": plan.provisional})  # fmt: skip
+        limits.append({**base, "step": "report", "count": None, "rule": "fixed", "due": due,
+                       "provisional": False})  # fmt: skip
+        detail = {"round": 1, "units": given, "joint": joint, "plan_due": plan.date,
+                  "report_due": due, "provisional": plan.provisional}  # fmt: skip
+        events.append(Event("assign.to", "appeal", aid, detail))
+    for model, batch in ((Appeal, rows), (Handoff, handoffs), (Deadline, limits)):
+        if batch:
+            tx.session.execute(insert(model.__table__), batch)  # type: ignore[union-attr]
+    return events
+
+
 def undertake(
     case: CaseFile, act: Act, appeal_id: str, *, handler: str, measures: str, by: date | None = None
 ) -> Undertaken:

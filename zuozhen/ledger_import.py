@@ -142,7 +142,7 @@ def import_file(
             names.admit(tx, names.UNIT, new_units, allow_new=allow_new, via="ledger import")
             + warnings
         )
-        ids = [ledgers.add_item(tx, ledger, it).id for it in items]
+        ids = ledgers.add_many(tx, ledger, items)
         tx.record(
             "ledger.import",
             "ledger",

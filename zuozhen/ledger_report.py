@@ -126,8 +126,9 @@ class Progress:
 
 _ITEMS = (
     "SELECT a.id, a.seq, a.text, a.units, a.lead_unit, a.status, a.closed_on, a.carried_from,"
-    " d.due AS due, (SELECT MIN(c.id) FROM appeal c WHERE c.carried_from = a.id) AS carried_to"
-    " FROM appeal a" + appeals.due_join("d", "report") + " WHERE a.booking_id = :l ORDER BY a.seq"
+    " d.due AS due FROM appeal a"
+    + appeals.due_join("d", "report")
+    + " WHERE a.booking_id = :l ORDER BY a.seq"
 )
 
 
@@ -140,7 +141,15 @@ def progress(r: Reader, ledger_id: str, today: date) -> Progress:
 
         raise not_found(ledger_id, r.column("SELECT id FROM ledger ORDER BY id DESC"))
     carried_to = r.scalar("SELECT MIN(id) FROM ledger WHERE carried_from = :l", {"l": key})
-    items = [_item(row, today) for row in r.iter(_ITEMS, {"l": key})]
+    # Items carried into a later ledger: one scan, no index on carried_from needed.
+    onward: dict[str, str] = {}
+    pattern = {"p": key.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "-%"}
+    for row in r.iter(
+        "SELECT carried_from, id FROM appeal WHERE carried_from LIKE :p ESCAPE '!' ORDER BY id",
+        pattern,
+    ):
+        onward.setdefault(row["carried_from"], row["id"])
+    items = [_item(row, today, onward.get(row["id"])) for row in r.iter(_ITEMS, {"l": key})]
     counted = [i for i in items if i.status not in _LEFT]
     closed = [i for i in counted if i.status in states.FINISHED]
     by_unit: dict[str, list[ItemRow]] = {}
@@ -170,7 +179,7 @@ def progress(r: Reader, ledger_id: str, today: date) -> Progress:
 _LEFT = ("withdrawn", "void", "merged")
 
 
-def _item(row: Any, today: date) -> ItemRow:
+def _item(row: Any, today: date, carried_to: str | None) -> ItemRow:
     status = str(row["status"])
     due = as_date(row["due"])
     closed_on = as_date(row["closed_on"])
@@ -187,7 +196,7 @@ def _item(row: Any, today: date) -> ItemRow:
         on_time=finished and due is not None and closed_on is not None and closed_on <= due,
         overdue=states.is_open(status) and due is not None and today > due,
         carried_from=row["carried_from"],
-        carried_to=row["carried_to"],
+        carried_to=carried_to,
     )
 
 
@@ -259,3 +268,56 @@ def ledgers_of_quarter(r: Reader, first: date, last: date) -> list[str]:
         " OR (a.created_at IS NOT NULL AND l.year = :y) ORDER BY a.booking_id"
     )
     return [str(x) for x in r.column(sql, {"f": first, "t": last, "y": first.year})]
+
+
+# -- report ledger: the 整改清单 progress report ---------------------------------------------
+
+
+def unit_table(p: Progress) -> list[list[object]]:
+    """The progress table per unit, with the 合计 row last (CSV, XLSX, Word)."""
+    total = UnitRow("合计", p.total, p.closed, p.on_time, p.overdue, p.completion_rate)
+    return [u.cells() for u in [*p.units, total]]
+
+
+def open_items(p: Progress) -> list[list[object]]:
+    """The open items (overdue first), for the list below the table."""
+    from zuozhen.states import label
+
+    rows = [i for i in p.items if states.is_open(i.status)]
+    rows.sort(key=lambda i: (not i.overdue, i.seq))
+    return [
+        [i.seq, i.id, i.text, "、".join(i.units), str(i.due or ""), label(i.status),
+         "超期" if i.overdue else ""]
+        for i in rows
+    ]  # fmt: skip
+
+
+def to_docx(p: Progress, office: str, signature: str) -> Any:
+    """The progress report as a Word 公文 (GB/T 9704): the table, then the open items."""
+    from zuozhen.files.gongwen import Gongwen, zh_date
+
+    doc = Gongwen()
+    doc.masthead(office)
+    doc.title(f"{p.name}整改进展情况")
+    rate_text = "—" if p.completion_rate is None else f"{p.completion_rate:.1f}%"
+    doc.para(
+        f"截至{zh_date(p.today)}，{p.name}（{p.source}）共 {p.total} 项，已整改销号 {p.closed} 项"
+        f"（按期 {p.on_time} 项），整改完成率 {rate_text}；超期未销号 {p.overdue} 项。"
+    )
+    doc.heading1("一、", "各责任单位整改进展")
+    doc.table(
+        HEAD, [[str(c) for c in row] for row in unit_table(p)], (50, 20, 20, 20, 24, 22), size=11
+    )
+    doc.heading1("二、", "未销号事项")
+    rows = open_items(p)
+    if rows:
+        doc.table(
+            ["序号", "事项编号", "问题", "责任单位", "完成时限", "状态"],
+            [[str(c) for c in row[:6]] for row in rows],
+            (10, 26, 50, 32, 24, 14),
+            size=10,
+        )
+    else:
+        doc.para("全部事项已整改销号。")
+    doc.signature(signature, p.today)
+    return doc

@@ -241,6 +241,31 @@ def add_item(tx: Tx, ledger: Ledger, it: Item, *, carried_from: str | None = Non
     return Added(aid, ledger.id, it.units, it.due, h.plan_due)
 
 
+def add_many(tx: Tx, ledger: Ledger, items: list[Item]) -> list[str]:
+    """``add_item`` for a whole file (ledger import), written in bulk
+    (``handoff.hand_off_new``): the same rows and the same events, item by item."""
+    from zuozhen.store.trail import Event
+
+    booking = tx.get(Booking, ledger.id, lock=False)
+    assert booking is not None
+    rows: list[dict[str, Any]] = []
+    events: list[Event] = []
+    for it in items:
+        aid = f"{ledger.id}-{it.seq:03d}"
+        rows.append(
+            {"id": aid, "booking_id": ledger.id, "seq": it.seq, "month": booking.month,
+             "text": it.text, "category": CATEGORY, "round": 1, "renotify": False,
+             "resolved_on_spot": False, "created_at": tx.at, "updated_at": tx.at,
+             "measures": it.measures}
+        )  # fmt: skip
+        detail = {"ledger": ledger.id, "seq": it.seq, "text": it.text, "units": it.units,
+                  "due": it.due, "measures": it.measures}  # fmt: skip
+        events.append(Event("ledger.item", "appeal", aid, detail))
+    handed = handoff.hand_off_new(tx, rows, [it.units for it in items], [it.due for it in items])
+    tx.record_many([e for pair in zip(events, handed, strict=True) for e in pair])
+    return [r["id"] for r in rows]
+
+
 # -- carry-over ---------------------------------------------------------------------------
 
 

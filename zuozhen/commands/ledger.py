@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import AllowNew, Json, act, get_app, read, warn_all
+from zuozhen.commands.common import AllowNew, Force, Json, act, get_app, read, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.ledger_report import Progress
@@ -23,6 +23,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     g.command("list")(list_)
     g.command("show")(show)
     g.command("carry")(carry)
+    groups["report"].command("ledger")(report)
 
 
 def new(
@@ -230,4 +231,75 @@ def carry(
         json,
         said=f"已把台账 {r.ledger} 的 {r.carried} 项未销号事项结转到 {r.id}（{r.year} 年度）。",
         next_step=f"查看：zuozhen ledger show {r.id}",
+    )
+
+
+def report(
+    ctx: typer.Context,
+    ledger: LedgerArg,
+    csv: Annotated[Path | None, typer.Option("--csv", help="导出各单位进展表 CSV。")] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="导出 Excel：进展表和未销号事项两张表。")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="docx：Word 公文（须给 --output）。")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="Word 文件路径。")] = None,
+    force: Force = False,
+) -> None:
+    """台账整改进展报表：各责任单位事项数、已销号、按期、超期、完成率，以及未销号事项清单。
+
+    示例：zuozhen report ledger L2026-01 --format docx --output 整改进展.docx
+    """
+    from zuozhen import ledger_report as lr
+    from zuozhen.commands import render
+    from zuozhen.errors import InputError
+
+    if (format is None) != (output is None) or format not in (None, "docx"):
+        raise InputError("Word 报表请同时给出 --format docx 和 --output 文件名.docx。")
+    a = get_app(ctx)
+    with a.reader() as r:
+        p = lr.progress(r, ledger, a.today)
+        docs = r.config.docs
+    if csv is not None:
+        from zuozhen.files.csvout import write_csv
+
+        write_csv(csv, lr.HEAD, lr.unit_table(p), overwrite=force)
+        render.done(f"已导出 {csv}（{len(p.units)} 个单位，含合计）。")
+    if xlsx is not None:
+        _xlsx(xlsx, p, force)
+        render.done(f"已导出 {xlsx}（进展表；未销号事项 {len(lr.open_items(p))} 项）。")
+    if output is not None:
+        from zuozhen.files.gongwen import save
+
+        save(lr.to_docx(p, docs.office, docs.signature), output, overwrite=force)
+        render.done(f"已生成 {output}（Word 公文）。")
+    if csv is None and xlsx is None and output is None:
+        _print_progress(p)
+
+
+def _xlsx(path: Path, p: Progress, force: bool) -> None:
+    from zuozhen import ledger_report as lr
+    from zuozhen.files.xlsx import Layout, write_xlsx
+
+    note = f"截至 {p.today.isoformat()}"
+    write_xlsx(
+        path,
+        lr.HEAD,
+        [
+            [*row[:5], "" if row[5] == "" else float(str(row[5]).rstrip("%"))]
+            for row in lr.unit_table(p)
+        ],
+        title="整改进展",
+        layout=Layout(heading=f"{p.name}整改进展", note=note, percent_columns=(5,)),
+        overwrite=force,
+    )
+    items = path.with_name(path.stem + "-未销号事项" + path.suffix)
+    write_xlsx(
+        items,
+        lr.ITEM_HEAD,
+        lr.open_items(p),
+        title="未销号事项",
+        layout=Layout(heading=f"{p.name}未销号事项", note=note, text_columns=(1,)),
+        overwrite=force,
     )
