@@ -32,6 +32,7 @@ from zuozhen import (
     amend,
     booking,
     closing,
+    demo_ledger,
     handoff,
     hearing,
     notify,
@@ -542,6 +543,7 @@ def build(
         _plan_month(w, 2026, 11)
         say("按日期推进接诊、叫号、坐诊、交办、承办、反馈、销号、评价、回访……")
         _run(stories, today)
+        demo_ledger.build_ledger(case, today)  # the assessment-feedback ledger (台账)
         with case.read() as s:
             conn = s.connection()
             counts = {
