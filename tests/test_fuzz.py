@@ -371,6 +371,8 @@ def test_the_ledger_commands_of_issue_15_are_fuzzed() -> None:
     assert {"ledger", "file", "--strict", "--allow-new"} <= found[("ledger", "import")]
     assert {"ledger"} <= found[("ledger", "show")] and "--year" in found[("ledger", "carry")]
     assert ("ledger", "list") in found
+    assert {"--class", "--appeal", "--due"} <= found[("ledger", "raise")]
+    assert {"ledger", "--csv", "--xlsx", "--format", "--output"} <= found[("report", "ledger")]
 
 
 @pytest.mark.slow

@@ -126,3 +126,34 @@ def test_items_change_no_appeal_statistic(quarter_db: Path) -> None:
     after = [must(db, *v, today="2026-12-10") for v in views]
     for v, b, a in zip(views, before, after, strict=True):
         assert a == b, v
+
+
+def test_raise_a_class_into_the_ledger(quarter_db: Path) -> None:
+    """build_quarter classes three appeals 电费补贴兑现 (one in September): raised as one item."""
+    db = quarter_db
+    lid = must(db, "ledger", "new", "--name", "重点问题清单", "--source", "领导小组",
+               "--year", "2026", "--json", today=DAY)["id"]  # fmt: skip
+    linked = {x for (x,) in query(db, "SELECT id FROM appeal WHERE problem_class = '电费补贴兑现'")}
+    assert len(linked) >= 3
+    with unchanged(db):
+        mixed = (
+            sorted(linked)[:1]
+            + [x for (x,) in query(db, "SELECT id FROM appeal WHERE problem_class = '用地审批'")][
+                :1
+            ]
+        )
+        ran = run_cli(db, "ledger", "raise", lid, *[f"--appeal={a}" for a in mixed],
+                      "--due", "2026-12-31", today=DAY)  # fmt: skip
+        assert ran.code == 1 and "类别不一致" in ran.stderr
+        ran = run_cli(db, "ledger", "raise", lid, "--class", "无此类别", "--due", "2026-12-31",
+                      today=DAY)  # fmt: skip
+        assert ran.code == 1
+    r = must(db, "ledger", "raise", lid, "--class", "电费补贴兑现", "--due", "2026-12-31",
+             "--json", today=DAY)  # fmt: skip
+    item = r["id"]
+    assert item == f"{lid}-001" and r["units"][0] == U1  # the most frequent leading unit
+    shown = must(db, "show", item, "--json", today=DAY)
+    assert set(shown["linked"]) == linked and shown["class"] == "电费补贴兑现"
+    one = sorted(linked)[0]
+    assert must(db, "show", one, "--json", today=DAY)["linked"] == [item]
+    assert item in must(db, "show", one, today=DAY)

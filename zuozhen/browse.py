@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from zuozhen import names, states
-from zuozhen.appeals import not_found, unit_list
+from zuozhen.appeals import is_ledger_item, not_found, unit_list
 from zuozhen.config import local_time
 from zuozhen.errors import InputError, NotFoundError
 from zuozhen.session_status import lead_text
@@ -355,11 +355,22 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "revisits": revisits,
         "notifications": notifications,
     }
+    data["linked"] = _linked(r, key, a["problem_class"])
     data["rounds"] = _rounds(data, closures)
     from zuozhen.amend import amendments
 
     data["amendments"] = amendments(r, key)
     return AppealView(data)
+
+
+def _linked(r: Reader, key: str, cls: str | None) -> list[str]:
+    """``ledger raise``: a ledger item's appeals of its 共性诉求 class, or an appeal's ledger
+    items of its class (the class is the link, ledgers.py)."""
+    if not cls:
+        return []
+    other = "NOT LIKE" if is_ledger_item(key) else "LIKE"  # the other side of the link
+    sql = f"SELECT id FROM appeal WHERE problem_class = :c AND booking_id {other} 'L%' ORDER BY id"
+    return [str(x) for x in r.column(sql, {"c": cls})]
 
 
 def _rounds(d: dict[str, Any], closures: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -339,3 +339,78 @@ def _units_of(tx: Tx, a: Appeal) -> list[str]:
         select(Handoff).where(Handoff.appeal_id == a.id).order_by(col(Handoff.round).desc())
     ).first()
     return appeals.unit_list(h.units if h else None)
+
+
+# -- from appeals to a ledger ---------------------------------------------------------------
+
+
+def raise_item(
+    case: CaseFile,
+    act: Act,
+    ledger_id: str,
+    *,
+    problem_class: str | None,
+    appeal_ids: list[str],
+    due: date,
+    units: list[str] | None = None,
+    item: str | None = None,
+    allow_new: bool = False,
+) -> Added:
+    """``ledger raise``: a 共性诉求 class turned into a ledger item ("解决一个诉求，推动解决一类
+    问题"). The link is the class itself: the item carries it (``problem_class``) and every
+    appeal of that class — those raised now and any classified so later — is linked to it
+    (``show`` lists them both ways); no table of links. ``--appeal`` names appeals of one
+    class (that class is raised); appeals of no or different classes are refused, to be
+    classified first (``amend --class``). The units default to the appeals' leading units,
+    the most frequent first."""
+    given = [a.strip() for a in appeal_ids if a.strip()]
+    if not problem_class and not given:
+        raise InputError("请用 --class 指定共性诉求类别，或用 --appeal 指定同一类别的诉求。")
+    with case.write(act) as tx:
+        ledger = load(tx, ledger_id)
+        cls = _class_of(tx, problem_class, given)
+        rows = tx.session.exec(
+            select(Appeal).where(Appeal.problem_class == cls, col(Appeal.booking_id).not_like("L%"))
+        ).all()
+        if not rows:
+            raise RuleError(
+                f"没有类别为“{cls}”的诉求：请检查 --class（zuozhen report quarterly --by class 可查看）。"
+            )
+        leads = [a.lead_unit for a in rows if a.lead_unit]
+        chosen = [names.clean_name(u, names.UNIT) for u in units or []]
+        chosen = chosen or sorted(set(leads), key=lambda u: (-leads.count(u), u))
+        if not chosen:
+            raise InputError(f"类别“{cls}”的诉求还没有承办单位：请用 --unit 指定责任单位。")
+        appeals.refuse_repeats(chosen)
+        notes = names.admit(tx, names.UNIT, chosen, allow_new=allow_new, via="ledger raise")
+        warnings = check_due(tx, due, tip="请改用 --due {next} 或其他工作日。")
+        text = clean_text(item, "问题（--item）", required=False) or (
+            f"共性诉求“{cls}”：{len(rows)} 项企业诉求反映的同类问题"
+        )
+        added = add_item(tx, ledger, Item(next_seq(tx, ledger.id), text, chosen, due))
+        a = tx.get(Appeal, added.id)
+        assert a is not None
+        a.problem_class = cls
+        tx.session.add(a)
+        linked = sorted(r.id for r in rows)
+        tx.record("ledger.raise", "appeal", added.id, {"class": cls, "appeals": linked})
+        return Added(added.id, ledger.id, chosen, due, added.plan_due, notes + warnings)
+
+
+def _class_of(tx: Tx, problem_class: str | None, given: list[str]) -> str:
+    cls = clean_text(problem_class, "共性诉求类别（--class）", required=False, limit=100) or None
+    found: set[str | None] = set()
+    for aid in given:
+        a = tx.get(Appeal, aid, lock=False)
+        if a is None or appeals.is_ledger_item(aid):
+            raise appeals.not_found(aid)
+        found.add(a.problem_class)
+    if given and (None in found or len(found) > 1 or (cls and found != {cls})):
+        shown = "、".join(sorted(str(c) for c in found if c)) or "无"
+        raise RuleError(
+            f"所列诉求的共性诉求类别不一致（{shown}）：请先用 zuozhen amend 诉求号 --class 类别 "
+            "把它们归入同一类别，再用 --class 提出。"
+        )
+    result = cls or next(iter(found))
+    assert result is not None
+    return result

@@ -271,13 +271,14 @@ def show(
 
 def _who(d: dict[str, Any]) -> list[tuple[str, str]]:
     """Whose appeal: the enterprise, or for a ledger item its ledger (and carry-over)."""
-    led = d.get("ledger")
+    led, linked = d.get("ledger"), "、".join(d.get("linked") or [])
     if not led:
         return [
             ("企业", f"{d['enterprise']}（{d['uscc']}）"),
             ("联系人", f"{d['contact']}  {d['phone']}"),
-        ]
+        ] + ([("列入台账", linked)] if linked else [])
     out = [("台账", f"{led['id']} {led['name']}（台账事项，无企业评价环节）")]
+    out += [("共性诉求", f"{d['class']}：{linked}")] if linked else []
     if d.get("carried_from"):
         out.append(("结转自", str(d["carried_from"])))
     if d.get("carried_to"):

@@ -23,6 +23,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     g.command("list")(list_)
     g.command("show")(show)
     g.command("carry")(carry)
+    g.command("raise")(raise_)
     groups["report"].command("ledger")(report)
 
 
@@ -231,6 +232,55 @@ def carry(
         json,
         said=f"已把台账 {r.ledger} 的 {r.carried} 项未销号事项结转到 {r.id}（{r.year} 年度）。",
         next_step=f"查看：zuozhen ledger show {r.id}",
+    )
+
+
+def raise_(
+    ctx: typer.Context,
+    ledger: LedgerArg,
+    due: Annotated[str, typer.Option("--due", help="完成时限 YYYY-MM-DD（须是工作日）。")],
+    class_: Annotated[
+        str | None, typer.Option("--class", help="共性诉求类别（接诊时 --class 所填）。")
+    ] = None,
+    appeal: Annotated[
+        list[str] | None, typer.Option("--appeal", help="同一类别的诉求号；可重复。")
+    ] = None,
+    unit: Annotated[
+        list[str] | None,
+        typer.Option("--unit", help="责任单位；默认为这些诉求的牵头单位（最多的在前）。"),
+    ] = None,
+    item: Annotated[str | None, typer.Option("--item", help="事项内容（默认按类别生成）。")] = None,
+    allow_new: AllowNew = False,
+    json: Json = False,
+) -> None:
+    """把一类共性诉求列入台账（解决一个诉求，推动解决一类问题），事项与该类诉求互相关联。
+
+    示例：zuozhen ledger raise L2026-02 --class 电费补贴兑现 --due 2026-12-31
+    """
+    from zuozhen import ledgers
+    from zuozhen.commands import render
+    from zuozhen.commands.common import optional_date
+
+    when = optional_date(due, "完成时限（--due）")
+    assert when is not None
+    r = act(
+        ctx,
+        ledgers.raise_item,
+        ledger,
+        problem_class=class_,
+        appeal_ids=appeal or [],
+        due=when,
+        units=unit,
+        item=item,
+        allow_new=allow_new,
+    )
+    warn_all(r.warnings)
+    render.outcome(
+        r,
+        json,
+        said=f"已把该类共性诉求列入台账：事项 {r.id}，交办给 {'、'.join(r.units)}，"
+        f"完成时限 {r.due.isoformat()}。",
+        next_step=f"查看关联的诉求：zuozhen show {r.id}",
     )
 
 
