@@ -157,3 +157,26 @@ def test_raise_a_class_into_the_ledger(quarter_db: Path) -> None:
     one = sorted(linked)[0]
     assert must(db, "show", one, "--json", today=DAY)["linked"] == [item]
     assert item in must(db, "show", one, today=DAY)
+
+
+def test_bulletin_gains_a_ledger_section(quarter_db: Path, tmp_path: Path) -> None:
+    db = quarter_db
+    plain = must(db, "report", "bulletin", "--quarter", "2026Q4", "--format", "md", today=LATER)
+    assert "台账整改进展" not in plain
+    lid = ledger_with_items(db)
+    must(db, "assign", "accept", f"{lid}-002", "--handler", "钱", "--measures", "m", today=DAY)
+    must(db, "assign", "report", f"{lid}-002", "--text", "完成", today=DAY)
+    must(db, "close", f"{lid}-002", "--outcome", "已解决", "--result", "完成", today=DAY)
+    md = must(db, "report", "bulletin", "--quarter", "2026Q4", "--format", "md", today=LATER)
+    assert f"| {lid} | 重点问题清单 | 2 | 1 | 0 | 50.0% |" in md
+    # Everything before the section is as it was: the appeal figures do not move.
+    assert md.split("## 附：台账整改进展")[0] == plain.split("---\n\n统计口径")[0]
+    out = tmp_path / "通报.docx"
+    must(db, "report", "bulletin", "--quarter", "2026Q4", "--format", "docx", "--output",
+         str(out), today=LATER)  # fmt: skip
+    from docx import Document
+
+    cells = [c.text for t in Document(str(out)).tables for row in t.rows for c in row.cells]
+    assert lid in cells and "50.0%" in cells
+    html = must(db, "report", "bulletin", "--quarter", "2026Q4", "--format", "html", today=LATER)
+    assert "台账整改进展" in html

@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError
+from zuozhen.ledger_report import LEDGER_HEAD, LEDGER_KEYS, ledger_line, of_quarter
 from zuozhen.reports import (
     Figures,
     OverdueItem,
@@ -53,6 +54,7 @@ class Bulletin:
     classes: list[tuple[str, int]]
     office: str = ""  # [documents] office: 发文机关标志
     signature: str = ""  # [documents] signature, above the date (the cut-off)
+    ledgers: tuple[Any, ...] = ()  # ledger_report.Progress of the quarter's ledgers (台账)
 
     @property
     def total(self) -> Figures:
@@ -76,6 +78,9 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
         classes=problem_classes(r, quarter, today=today, limit=10),
         office=cfg.docs.office,
         signature=cfg.docs.signature,
+        ledgers=tuple(
+            of_quarter(r, quarter.first_day, quarter.last_day, quarter.overdue_on(today))
+        ),
     )
 
 
@@ -227,6 +232,7 @@ def view(b: Bulletin) -> dict[str, Any]:
         "signed_on": _zh(b.as_of),
         "summary": summary(b),
         "counting_rule": COUNTING_RULE,
+        "ledgers": [ledger_line(p) for p in b.ledgers],
     }
 
 
@@ -390,6 +396,12 @@ def bulletin_docx(b: Bulletin) -> Gongwen:
             )
     else:
         doc.para("无。")
+    if v["ledgers"]:
+        doc.heading1("附：台账整改进展")
+        doc.table(
+            LEDGER_HEAD, [[str(x[k]) for k in LEDGER_KEYS] for x in v["ledgers"]],
+            (30, 62, 16, 16, 16, 16), size=10.5, numeric=(2, 3, 4, 5),
+        )  # fmt: skip
     doc.small("统计口径：" + COUNTING_RULE + NOTE_TAIL)
     doc.signature(v["signature"], b.as_of)
     return doc

@@ -259,15 +259,25 @@ def listing(r: Reader, year: int | None = None) -> list[LedgerLine]:
     return out
 
 
-def ledgers_of_quarter(r: Reader, first: date, last: date) -> list[str]:
-    """Ledgers with an item handed off, closed or due in the quarter (the bulletin's section)."""
+def of_quarter(r: Reader, first: date, last: date, on: date) -> list[Progress]:
+    """The bulletin's ledger section: ledgers of the quarter's year made by its last day,
+    their progress judged on ``on`` (the quarter's end, or the cut-off if earlier)."""
     sql = (
-        "SELECT DISTINCT a.booking_id FROM appeal a JOIN ledger l ON l.id = a.booking_id"
-        + appeals.due_join("d", "report")
-        + " WHERE (a.closed_on BETWEEN :f AND :t) OR (d.due BETWEEN :f AND :t)"
-        " OR (a.created_at IS NOT NULL AND l.year = :y) ORDER BY a.booking_id"
+        "SELECT l.id FROM ledger l JOIN booking b ON b.id = l.id"
+        " WHERE l.year = :y AND b.booked_on <= :t ORDER BY l.id"
     )
-    return [str(x) for x in r.column(sql, {"f": first, "t": last, "y": first.year})]
+    return [progress(r, str(x), on) for x in r.column(sql, {"y": first.year, "t": last})]
+
+
+#: The bulletin's ledger table (bulletin.py): header and the keys of ``ledger_line``.
+LEDGER_HEAD = ["台账", "名称", "事项数", "已销号", "超期", "完成率"]
+LEDGER_KEYS = ("id", "name", "total", "closed", "overdue", "rate")
+
+
+def ledger_line(p: Progress) -> dict[str, Any]:
+    rate_text = "—" if p.completion_rate is None else f"{p.completion_rate:.1f}%"
+    return {"id": p.id, "name": p.name, "total": p.total, "closed": p.closed,
+            "overdue": p.overdue, "rate": rate_text}  # fmt: skip
 
 
 # -- report ledger: the 整改清单 progress report ---------------------------------------------
