@@ -231,7 +231,7 @@ class Builder:
                 A.append({"id": f"{bid}-{s}", "bid": bid, "seq": s, "booked": booked, "s": sess})
         self.conn.executemany(
             "INSERT INTO booking (id, month, seq, uscc, booked_on, late_reason, source,"
-            " created_at) VALUES (?,?,?,?,?,?,?,?)",
+            " created_at, channel) VALUES (?,?,?,?,?,?,?,?,'坐诊')",
             [
                 (
                     bid,
