@@ -2,7 +2,7 @@
 list``) and the 整改清单 progress report (``report ledger``: CSV, XLSX or Word).
 
 Figures, as of ``today`` (ledgers.py): every item counts except withdrawn, voided and
-merged ones (``ledgers.LEFT``); closed = 销号 (closed); on time = closed by its report
+merged ones (``LEFT``); closed = 销号 (closed); on time = closed by its report
 deadline (the item's 完成时限, as extended); overdue = open past it. The completion rate is
 closed / items in percent with one decimal (33 of 48 = 68.8), empty with no items. A unit
 is counted for the items it leads. An old item carried into a later ledger (``ledger
@@ -18,6 +18,8 @@ from typing import Any
 from zuozhen import appeals, states
 from zuozhen.store.reader import Reader, as_date
 
+#: Items that left the list without being closed: counted nowhere in its figures.
+LEFT = ("withdrawn", "void", "merged")
 HEAD = ["责任单位", "事项数", "已销号", "按期销号", "超期未销号", "完成率"]
 ITEM_HEAD = ["序号", "事项编号", "问题", "责任单位", "完成时限", "状态", "超期"]
 
@@ -150,7 +152,7 @@ def progress(r: Reader, ledger_id: str, today: date) -> Progress:
     ):
         onward.setdefault(row["carried_from"], row["id"])
     items = [_item(row, today, onward.get(row["id"])) for row in r.iter(_ITEMS, {"l": key})]
-    counted = [i for i in items if i.status not in _LEFT]
+    counted = [i for i in items if i.status not in LEFT]
     closed = [i for i in counted if i.status in states.FINISHED]
     by_unit: dict[str, list[ItemRow]] = {}
     for i in counted:
@@ -174,9 +176,6 @@ def progress(r: Reader, ledger_id: str, today: date) -> Progress:
         units=units,
         left=len(items) - len(counted),
     )
-
-
-_LEFT = ("withdrawn", "void", "merged")
 
 
 def _item(row: Any, today: date, carried_to: str | None) -> ItemRow:

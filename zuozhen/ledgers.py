@@ -43,8 +43,6 @@ from zuozhen.workdays import require_workday
 LEDGER_ID = re.compile(r"L\d{4}-\d{2,}")
 CATEGORY = "台账事项"  # the items' category: they are no enterprise's 诉求
 MAX_SEQ = 99999
-#: Items that left the list without being closed: counted nowhere in its figures.
-LEFT = ("withdrawn", "void", "merged")
 
 
 @dataclass(frozen=True, slots=True)
