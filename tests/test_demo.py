@@ -174,3 +174,17 @@ def test_demo_holds_events_of_other_channels(demo_db: Path) -> None:
     assert zuozhen["channel"] == "坐诊" and zuozhen["appeals"] == ran.json()["total"]["appeals"] > 0
     scores = run_cli(demo_db, "report", "scores", "--quarter", "2026Q3", "--json", today=today)
     assert scores.code == 0 and scores.json()["rows"]
+
+
+def test_demo_has_an_assessment_feedback_ledger(demo_db: Path) -> None:
+    """Seed 004: the 整改清单 as a ledger, 8 of its 12 items closed by the demo's day."""
+    ran = run_cli(demo_db, "ledger", "show", "L2026-01", "--json", today="2026-10-27")
+    assert ran.code == 0, ran.stderr
+    p = ran.json()
+    assert (p["total"], p["closed"], p["completion_rate"]) == (12, 8, 66.7)
+    assert p["on_time"] == 7  # item 9 was closed on 10-22, after its 完成时限 (10-16)
+    assert query(demo_db, "SELECT count(*) FROM deadline WHERE step = 'rate' "
+                 "AND appeal_id LIKE 'L%'") == [(0,)]  # fmt: skip
+    audit = run_cli(demo_db, "audit", "--json", today="2026-10-27").json()
+    late = {(x["appeal"], x["step"], x["unit"]) for x in audit["overdue"]}
+    assert ("L2026-01-012", "accept", "省工业和信息化厅") in late

@@ -45,7 +45,7 @@ FILE_PARAMS = {
     "--config",
     "--from-csv",
 }
-INT_PARAMS = {"n", "--within", "--seed"}
+INT_PARAMS = {"n", "--within", "--seed", "--year"}
 TRIED: dict[str, int] = {}
 
 
@@ -134,6 +134,8 @@ def plausible(ids: dict[str, list[str]]) -> st.SearchStrategy[str]:
                 "2026-07",
                 "2026Q3",
                 "2026Q4",
+                "L2026-01",
+                "L2026-01-001",
                 "主场",
                 "专场",
                 "加诊",
@@ -396,6 +398,18 @@ def test_the_commands_of_issue_14_are_fuzzed() -> None:
     assert "--quarter" in found[("event", "list")] and "--quarter" in found[("audit", "cadence")]
     assert {"--quarter", "--csv"} <= found[("report", "channels")]
     assert {"--quarter", "--weights", "--csv"} <= found[("report", "scores")]
+
+
+def test_the_ledger_commands_of_issue_15_are_fuzzed() -> None:
+    found = {prefix: {p.opts[0] if p.param_type_name == "option" else p.name for p in params}
+             for prefix, params in COMMANDS}  # fmt: skip
+    assert {"--name", "--source", "--year"} <= found[("ledger", "new")]
+    assert {"ledger", "--item", "--unit", "--due", "--measures"} <= found[("ledger", "add")]
+    assert {"ledger", "file", "--strict", "--allow-new"} <= found[("ledger", "import")]
+    assert {"ledger"} <= found[("ledger", "show")] and "--year" in found[("ledger", "carry")]
+    assert ("ledger", "list") in found
+    assert {"--class", "--appeal", "--due"} <= found[("ledger", "raise")]
+    assert {"ledger", "--csv", "--xlsx", "--format", "--output"} <= found[("report", "ledger")]
 
 
 @pytest.mark.slow

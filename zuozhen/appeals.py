@@ -67,6 +67,26 @@ def refuse_repeats(units: list[str]) -> None:
         raise InputError(f"单位“{'、'.join(dupes)}”重复填写了：每个单位只写一次。")
 
 
+#: SQL: the appeal ``a`` is not a ledger item (its booking is no ledger ``L2026-01``).
+NOT_LEDGER_ITEM = "a.booking_id NOT LIKE 'L%'"
+_LEDGER_ITEM = re.compile(r"L\d{4}-\d{2,}-\d{3,}")
+
+
+def is_ledger_item(appeal_id: str) -> bool:
+    """A ledger item (``L2026-01-003``): a tracked case with no enterprise, so no rating
+    step and no re-visit (ledgers.py)."""
+    return _LEDGER_ITEM.fullmatch(appeal_id) is not None
+
+
+def refuse_ledger_item(appeal_id: str, what: str) -> None:
+    """A step of enterprises only (评价, 回访) is refused for a ledger item."""
+    if is_ledger_item(appeal_id):
+        raise RuleError(
+            f"{appeal_id} 是台账事项，没有企业评价和回访环节，不能{what}："
+            f"销号后即办结，可用 zuozhen ledger show {appeal_id.rsplit('-', 1)[0]} 查看整改进度。"
+        )
+
+
 def units_json(units: list[str]) -> str:
     return json.dumps(units, ensure_ascii=False)
 
@@ -135,9 +155,10 @@ def set_status(tx: Tx, a: Appeal, status: str) -> None:
 
 def close_and_await_rating(
     tx: Tx, a: Appeal, *, outcome: str, result: str, on_spot: bool = False
-) -> date:
+) -> date | None:
     """销号 (at the session or after the report): the round's result is kept (a reopen
-    starts a new round, never erasing this one) and the enterprise's rating is expected."""
+    starts a new round, never erasing this one) and the enterprise's rating is expected —
+    except for a ledger item, which has no enterprise to rate it (None)."""
     from zuozhen import duties
     from zuozhen.models import Closure
 
@@ -153,6 +174,8 @@ def close_and_await_rating(
         )
     )
     set_status(tx, a, "closed")
+    if is_ledger_item(a.id):
+        return None
     limit = limits_of(tx, a).rate
     return duties.open_duty(
         tx, a.id, "rate", tx.today, limit, "wd", unit=a.lead_unit, round=a.round

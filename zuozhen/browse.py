@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from zuozhen import names, states
-from zuozhen.appeals import not_found, unit_list
+from zuozhen.appeals import is_ledger_item, not_found, unit_list
 from zuozhen.config import local_time
 from zuozhen.errors import InputError, NotFoundError
 from zuozhen.session_status import lead_text
@@ -162,11 +162,13 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
                b.channel, b.ref, b.event_id,
                e.uscc, e.name AS enterprise, e.contact, e.phone, e.region, e.industry,
                c.date AS session_date, c.kind AS session_kind, c.theme AS session_theme,
-               c.lead AS session_lead, c.units AS session_units
+               c.lead AS session_lead, c.units AS session_units, l.name AS ledger_name,
+               (SELECT MIN(n.id) FROM appeal n WHERE n.carried_from = a.id) AS carried_to
         FROM appeal a
         JOIN booking b ON b.id = a.booking_id
-        JOIN enterprise e ON e.uscc = b.uscc
+        LEFT JOIN enterprise e ON e.uscc = b.uscc
         LEFT JOIN consultation c ON c.id = a.session_id
+        LEFT JOIN ledger l ON l.id = a.booking_id
         WHERE a.id = :id
         """,
         {"id": key},
@@ -324,8 +326,12 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "handling": a["handling"],
         "enterprise": a["enterprise"],
         "uscc": a["uscc"],
-        "contact": a["contact"] if unmask else mask_name(a["contact"]),
-        "phone": a["phone"] if unmask else mask_phone(a["phone"]),
+        "contact": a["contact"] if unmask or a["contact"] is None else mask_name(a["contact"]),
+        "phone": a["phone"] if unmask or a["phone"] is None else mask_phone(a["phone"]),
+        # A ledger item (台账事项): its ledger, and the items it continues or that continue it.
+        "ledger": {"id": a["booking_id"], "name": a["ledger_name"]} if a["ledger_name"] else None,
+        "carried_from": a["carried_from"],
+        "carried_to": a["carried_to"],
         "region": a["region"],
         "industry": a["industry"],
         "text": a["text"],
@@ -365,11 +371,22 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
         "revisits": revisits,
         "notifications": notifications,
     }
+    data["linked"] = _linked(r, key, a["problem_class"])
     data["rounds"] = _rounds(data, closures)
     from zuozhen.amend import amendments
 
     data["amendments"] = amendments(r, key)
     return AppealView(data)
+
+
+def _linked(r: Reader, key: str, cls: str | None) -> list[str]:
+    """``ledger raise``: a ledger item's appeals of its 共性诉求 class, or an appeal's ledger
+    items of its class (the class is the link, ledgers.py)."""
+    if not cls:
+        return []
+    other = "NOT LIKE" if is_ledger_item(key) else "LIKE"  # the other side of the link
+    sql = f"SELECT id FROM appeal WHERE problem_class = :c AND booking_id {other} 'L%' ORDER BY id"
+    return [str(x) for x in r.column(sql, {"c": cls})]
 
 
 def _rounds(d: dict[str, Any], closures: list[dict[str, Any]]) -> list[dict[str, Any]]:

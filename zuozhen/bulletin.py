@@ -17,6 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError
+from zuozhen.ledger_report import LEDGER_HEAD, LEDGER_KEYS, ledger_line, of_quarter
 from zuozhen.reports import (
     Figures,
     OverdueItem,
@@ -57,6 +58,7 @@ class Bulletin:
     # 六、分渠道 and 七、单位三率 (channel_reports.py: report channels / report scores).
     by_channel: ChannelReport | None = None
     scores: ScoreReport | None = None
+    ledgers: tuple[Any, ...] = ()  # ledger_report.Progress of the quarter's ledgers (台账)
 
     @property
     def total(self) -> Figures:
@@ -84,6 +86,9 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
         signature=cfg.docs.signature,
         by_channel=channels_report(r, quarter, today=today),
         scores=scores_report(r, quarter, today=today),
+        ledgers=tuple(
+            of_quarter(r, quarter.first_day, quarter.last_day, quarter.overdue_on(today))
+        ),
     )
 
 
@@ -236,6 +241,7 @@ def view(b: Bulletin) -> dict[str, Any]:
         "summary": summary(b),
         "counting_rule": COUNTING_RULE,
         **_channel_views(b),
+        "ledgers": [ledger_line(p) for p in b.ledgers],
     }
 
 
@@ -447,6 +453,12 @@ def bulletin_docx(b: Bulletin) -> Gongwen:
     else:
         doc.para("无。")
     _docx_channels(doc, v)
+    if v["ledgers"]:
+        doc.heading1("附：台账整改进展")
+        doc.table(
+            LEDGER_HEAD, [[str(x[k]) for k in LEDGER_KEYS] for x in v["ledgers"]],
+            (30, 62, 16, 16, 16, 16), size=10.5, numeric=(2, 3, 4, 5),
+        )  # fmt: skip
     doc.small("统计口径：" + COUNTING_RULE + NOTE_TAIL)
     doc.signature(v["signature"], b.as_of)
     return doc

@@ -152,6 +152,7 @@ GROUPS = {
     "event": "活动日：接待日、同心谈、会客厅、走访等已举办的活动。",
     "audit": "督办：每日到期与超期清单，回访，举办频次。",
     "report": "报表：服务事项清单、坐诊记录表、季度统计与通报。",
+    "ledger": "台账：整改清单、重点任务台账，逐项交办、销号推进。",
 }
 
 
@@ -173,6 +174,7 @@ def _register() -> None:
         handoff_notice,
         hearing,
         intake,
+        ledger,
         notify,
         reports,
         reschedule,
@@ -205,6 +207,7 @@ def _register() -> None:
         withdrawal,
         supervision,
         events,
+        ledger,
     )
     for module in (
         admin,

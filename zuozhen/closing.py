@@ -32,7 +32,7 @@ class Closed:
     appeal: str
     outcome: str
     closed_on: date
-    rate_due: date | None  # None: 转送 (no rating of ours expected)
+    rate_due: date | None  # None: 转送 (no rating of ours expected) or a ledger item
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,7 @@ def rate(
     note = clean_text(comment, "评价意见", required=False) or None
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
+        appeals.refuse_ledger_item(a.id, "评价")
         states.require(a.id, a.status, "rate")
         taken = tx.session.exec(
             select(Rating).where(Rating.appeal_id == a.id, Rating.round == a.round)

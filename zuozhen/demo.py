@@ -34,6 +34,7 @@ from zuozhen import (
     closing,
     demo_events,
     demo_intake,
+    demo_ledger,
     handoff,
     hearing,
     notify,
@@ -546,6 +547,7 @@ def build(
         _run(stories, today)
         w.acts += demo_intake.add_intakes(case, CLERK)  # 12345, 即办, 转送 (issue 14)
         demo_events.hold_events(case, CLERK)  # 接待日, 同心谈 and 走访 days (issue 14)
+        demo_ledger.build_ledger(case, today)  # the assessment-feedback ledger (台账)
         with case.read() as s:
             conn = s.connection()
             counts = {

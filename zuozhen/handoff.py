@@ -143,52 +143,111 @@ def hand_off(
         a = appeals.load(tx, appeal_id)
         states.require(a.id, a.status, "hand_off")
         notes = names.admit(tx, names.UNIT, given, allow_new=allow_new, via="assign to")
-        limits = appeals.limits_of(tx, a)  # an intake's channel may set its own
-        joint = len(given) > 1
-        lead = given[0]
-        duties.meet(tx, a.id, "handoff", tx.today)
-        plan = duties.open_duty(
-            tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
-        )
+        return hand_off_in(tx, a, given, warnings=notes)
+
+
+def hand_off_in(
+    tx: Tx,
+    a: Appeal,
+    given: list[str],
+    *,
+    report_due: date | None = None,
+    warnings: list[str] | None = None,
+) -> HandedOff:
+    """``hand_off`` inside an open transaction, the units already admitted; ``report_due``
+    fixes the report deadline to a date (a ledger item's 完成时限, rule ``fixed``) instead
+    of the programme's working-day limit."""
+    limits = appeals.limits_of(tx, a)  # an intake's channel may set its own
+    joint = len(given) > 1
+    lead = given[0]
+    duties.meet(tx, a.id, "handoff", tx.today)
+    plan = duties.open_duty(
+        tx, a.id, "accept", tx.today, limits.plan, "wd", unit=lead, round=a.round
+    )
+    if report_due is None:
+        count = limits.report_joint if joint else limits.report_single
         report = duties.open_duty(
-            tx,
-            a.id,
-            "report",
-            tx.today,
-            limits.report_joint if joint else limits.report_single,
-            "wd",
-            unit=lead,
+            tx, a.id, "report", tx.today, count, "wd", unit=lead, round=a.round
+        )
+    else:
+        report = duties.open_duty(
+            tx, a.id, "report", tx.today, None, "fixed", due=report_due, unit=lead, round=a.round
+        )
+    provisional = plan.provisional or report.provisional
+    tx.session.add(
+        Handoff(
+            appeal_id=a.id,
             round=a.round,
+            handed_on=tx.today,
+            units=appeals.units_json(given),
+            lead_unit=lead,
+            joint=joint,
         )
-        provisional = plan.provisional or report.provisional
-        tx.session.add(
-            Handoff(
-                appeal_id=a.id,
-                round=a.round,
-                handed_on=tx.today,
-                units=appeals.units_json(given),
-                lead_unit=lead,
-                joint=joint,
-            )
-        )
-        a.units, a.lead_unit = appeals.units_json(given), lead
-        appeals.set_status(tx, a, "handed_off")
-        tx.record(
-            "assign.to",
-            "appeal",
-            a.id,
-            {
-                "round": a.round,
-                "units": given,
-                "joint": joint,
-                "plan_due": plan.due,
-                "report_due": report.due,
-                "provisional": provisional,
-            },
-        )
-        return HandedOff(
-            a.id, a.round, given, lead, joint, tx.today, plan.due, report.due, provisional, notes
-        )
+    )
+    a.units, a.lead_unit = appeals.units_json(given), lead
+    appeals.set_status(tx, a, "handed_off")
+    tx.record(
+        "assign.to",
+        "appeal",
+        a.id,
+        {
+            "round": a.round,
+            "units": given,
+            "joint": joint,
+            "plan_due": plan.due,
+            "report_due": report.due,
+            "provisional": provisional,
+        },
+    )
+    return HandedOff(
+        a.id,
+        a.round,
+        given,
+        lead,
+        joint,
+        tx.today,
+        plan.due,
+        report.due,
+        provisional,
+        list(warnings or []),
+    )
+
+
+def hand_off_new(
+    tx: Tx, rows: list[dict[str, Any]], units: list[list[str]], dues: list[date]
+) -> list[Any]:
+    """``hand_off_in`` for many new appeals at once (a ledger import), by executemany: each
+    appeal row (a dict to insert, ``measures`` popped into its hand-off) gets round 1 to its
+    units, the plan limit and its report limit fixed on its date; returns the ``assign.to``
+    events, in order, for the caller to record after its own."""
+    from sqlalchemy import insert
+
+    from zuozhen.models import Deadline
+    from zuozhen.store.trail import Event
+
+    plan = duties.compute(tx, tx.today, tx.case.config.limits.plan, "wd")
+    handoffs, limits, events = [], [], []
+    for row, given, due in zip(rows, units, dues, strict=True):
+        aid, lead, joint = row["id"], given[0], len(given) > 1
+        row.update(status="handed_off", units=appeals.units_json(given), lead_unit=lead)
+        handoffs.append(
+            {"appeal_id": aid, "round": 1, "handed_on": tx.today, "units": row["units"],
+             "lead_unit": lead, "joint": joint, "measures": row.pop("measures", None),
+             "accepted_late": False, "reported_late": False, "extensions": 0}
+        )  # fmt: skip
+        base = {"appeal_id": aid, "round": 1, "unit": lead, "start": tx.today, "done_on": None,
+                "late": False}  # fmt: skip
+        limits.append({**base, "step": "accept", "count": tx.case.config.limits.plan,
+                       "rule": "wd", "due": plan.date, "provisional": plan.provisional})  # fmt: skip
+        limits.append({**base, "step": "report", "count": None, "rule": "fixed", "due": due,
+                       "provisional": False})  # fmt: skip
+        detail = {"round": 1, "units": given, "joint": joint, "plan_due": plan.date,
+                  "report_due": due, "provisional": plan.provisional}  # fmt: skip
+        events.append(Event("assign.to", "appeal", aid, detail))
+    for model, batch in ((Appeal, rows), (Handoff, handoffs), (Deadline, limits)):
+        if batch:
+            tx.session.execute(insert(model.__table__), batch)  # type: ignore[union-attr]
+    return events
 
 
 def undertake(

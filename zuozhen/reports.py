@@ -75,6 +75,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from zuozhen import spans
+from zuozhen.appeals import NOT_LEDGER_ITEM
 from zuozhen.asof import RECEIVED, AsOf, as_of, refuse_future
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_date
@@ -176,7 +177,8 @@ class Quarter:
 
     @property
     def month_in(self) -> str:
-        return "a.month IN (:m0, :m1, :m2)"
+        # Ledger items (台账事项) are no enterprise's appeals: out of every figure.
+        return f"a.month IN (:m0, :m1, :m2) AND {NOT_LEDGER_ITEM}"
 
     def overdue_on(self, cutoff: date) -> date:
         """The day overdue is judged on: the quarter's last day, or the cut-off if earlier."""

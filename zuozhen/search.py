@@ -176,8 +176,8 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
         for i in range(len(words))
         if i not in indexed
     ]
-    where = f" WHERE {' AND '.join(rest)}" if rest else ""
-    return f"SELECT m.appeal_id FROM ({found}) m{where}", params
+    rest.append("m.appeal_id NOT LIKE 'L%'")  # ledger items: no enterprise's appeals
+    return f"SELECT m.appeal_id FROM ({found}) m WHERE {' AND '.join(rest)}", params
 
 
 def _describe(r: Reader, ids: list[str], words: list[str]) -> list[dict[str, Any]]:

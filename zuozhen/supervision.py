@@ -83,11 +83,13 @@ NO_UNIT_GROUP = "诊后评价（企业自主评价，提醒邀请，不属单位
 # (``start`` of a notify limit is the session day, rule ``before``).
 _LIST_SQL = """
 SELECT d.appeal_id, d.step, d.due, d.unit, d.provisional, d.round,
-       a.lead_unit, a.status, a.session_id, a.booking_id, e.name AS enterprise
+       a.lead_unit, a.status, a.session_id, a.booking_id,
+       COALESCE(e.name, '台账：' || l.name) AS enterprise
 FROM deadline d
 JOIN appeal a ON a.id = d.appeal_id
 JOIN booking b ON b.id = a.booking_id
-JOIN enterprise e ON e.uscc = b.uscc
+LEFT JOIN enterprise e ON e.uscc = b.uscc
+LEFT JOIN ledger l ON l.id = b.id
 WHERE d.done_on IS NULL AND d.due <= :horizon AND NOT (d.step = 'notify' AND d.start < :today)
 ORDER BY d.due, d.appeal_id, d.step
 """
@@ -348,6 +350,7 @@ def revisit(
     body = clean_text(note, "回访情况")
     with case.write(act) as tx:
         a = appeals.load(tx, appeal_id)
+        appeals.refuse_ledger_item(a.id, "回访")
         states.require(a.id, a.status, "reopen" if reopen else "revisit")
         old_round = a.round
         tx.session.add(

@@ -48,12 +48,15 @@ def close(
     from zuozhen.commands import render
 
     r = act(ctx, closing.close_out, appeal, outcome=outcome, result=result)
-    next_step = (
-        f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
-        f"（{r.rate_due.isoformat()} 前）"
-        if r.rate_due is not None
-        else "已转送，无需评价。"
-    )
+    if r.rate_due is not None:
+        next_step = (
+            f"下一步：请企业评价 zuozhen rate {r.appeal} --service … --handling …"
+            f"（{r.rate_due.isoformat()} 前）"
+        )
+    elif r.outcome == "转送":
+        next_step = "已转送，无需评价。"
+    else:
+        next_step = f"台账事项已销号：zuozhen ledger show {r.appeal.rsplit('-', 1)[0]} 查看整改进度"
     render.outcome(r, json, said=f"诉求 {r.appeal} 已销号（{r.outcome}）。", next_step=next_step)
 
 
