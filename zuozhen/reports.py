@@ -345,14 +345,7 @@ def _group_key(by: str, v: AsOf, *, rating: bool = False) -> str:
 
 
 #: ``--by`` in the clerk's words (cli.md): 单位, 主题, 地区, 类别 (问题类别 as the column says).
-BY_WORDS = {
-    "单位": "unit",
-    "主题": "theme",
-    "地区": "region",
-    "类别": "class",
-    "问题类别": "class",
-    "渠道": "channel",
-}
+BY_WORDS = {label: key for key, label in BY_LABEL.items()} | {"类别": "class"}
 
 
 def check_by(by: str) -> str:

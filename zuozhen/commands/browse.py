@@ -282,27 +282,11 @@ def show(
     _print_appeal(view.data)
 
 
-def _who(d: dict[str, Any]) -> list[tuple[str, str]]:
-    """Whose appeal: the enterprise, or for a ledger item its ledger (and carry-over)."""
-    led, linked = d.get("ledger"), "、".join(d.get("linked") or [])
-    if not led:
-        return [
-            ("企业", f"{d['enterprise']}（{d['uscc']}）"),
-            ("联系人", f"{d['contact']}  {d['phone']}"),
-        ] + ([("列入台账", linked)] if linked else [])
-    out = [("台账", f"{led['id']} {led['name']}（台账事项，无企业评价环节）")]
-    out += [("共性诉求", f"{d['class']}：{linked}")] if linked else []
-    if d.get("carried_from"):
-        out.append(("结转自", str(d["carried_from"])))
-    if d.get("carried_to"):
-        out.append(("已结转到", str(d["carried_to"])))
-    return out
-
-
 def _print_appeal(d: dict[str, Any]) -> None:
     """The appeal's story: who and what, each step's date, deadlines, rounds, ratings."""
     from zuozhen.commands import render
     from zuozhen.commands.intake import origin_lines
+    from zuozhen.commands.ledger import who_lines
 
     con = render.out()
     e = render.escape
@@ -311,7 +295,7 @@ def _print_appeal(d: dict[str, Any]) -> None:
         + (f"（第 {d['round']} 轮）" if d["round"] > 1 else "")
     )
     lines = [
-        *_who(d),
+        *who_lines(d),
         ("诉求", d["text"]),
         (
             "类别/主题",

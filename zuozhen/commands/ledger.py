@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -353,3 +353,20 @@ def _xlsx(path: Path, p: Progress, force: bool) -> None:
         layout=Layout(heading=f"{p.name}未销号事项", note=note, text_columns=(1,)),
         overwrite=force,
     )
+
+
+def who_lines(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """Whose appeal: the enterprise, or for a ledger item its ledger (and carry-over)."""
+    led, linked = d.get("ledger"), "、".join(d.get("linked") or [])
+    if not led:
+        return [
+            ("企业", f"{d['enterprise']}（{d['uscc']}）"),
+            ("联系人", f"{d['contact']}  {d['phone']}"),
+        ] + ([("列入台账", linked)] if linked else [])
+    out = [("台账", f"{led['id']} {led['name']}（台账事项，无企业评价环节）")]
+    out += [("共性诉求", f"{d['class']}：{linked}")] if linked else []
+    if d.get("carried_from"):
+        out.append(("结转自", str(d["carried_from"])))
+    if d.get("carried_to"):
+        out.append(("已结转到", str(d["carried_to"])))
+    return out
