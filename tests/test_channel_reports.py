@@ -20,20 +20,21 @@ SCORE_HEADER = "单位,应响应,按期响应,响应率,已办结,已解决,解�
 #   closed; a1 (即办) and a2 (11-20 ≤ 11-23) on time, e1 (12-02 > 11-30) late; ratings a1
 #   满意, a2 不满意, e1 基本满意 on the handling → 2/3.
 # 接待日 d1 d2 d3: d3 withdrawn counts in 受理诉求 only; d1 handed off, overdue (11-30 <
-#   12-10); d2 转送: closed, not on time (no report deadline) → 办结率 1/3, 按期 0/1.
+#   12-10); d2 转送: closed, and on time like a 即办 (disposed of before any hand-off,
+#   no report deadline to miss) → 办结率 1/3, 按期 1/1.
 # 12345 b1 b2: b2 即办 (on time); b1 closed 11-25 after 11-23 (late); b1 rated 不满意.
 # 投诉 c1: handed off; reopened, round 2 open (report due 12-15, not overdue at 12-10);
 #   its round-1 rating 不满意 counts → 0/1.
 CHANNELS = [
     ["坐诊", "4", "1", "3", "3", "2", "0", "75.0", "66.7", "66.7"],
-    ["接待日", "3", "0", "1", "1", "0", "1", "33.3", "0.0", ""],
+    ["接待日", "3", "0", "1", "1", "1", "1", "33.3", "100.0", ""],
     ["同心谈", "0", "0", "0", "0", "0", "0", "", "", ""],
     ["会客厅", "0", "0", "0", "0", "0", "0", "", "", ""],
     ["走访", "0", "0", "0", "0", "0", "0", "", "", ""],
     ["12345", "2", "1", "1", "2", "1", "0", "100.0", "50.0", "0.0"],
     ["投诉", "1", "0", "1", "0", "0", "0", "0.0", "", "0.0"],
     ["监督员", "0", "0", "0", "0", "0", "0", "", "", ""],
-    ["合计", "10", "2", "6", "6", "3", "1", "60.0", "50.0", "40.0"],
+    ["合计", "10", "2", "6", "6", "4", "1", "60.0", "66.7", "40.0"],
 ]
 # U1: a2 (undertaken 11-03 ≤ 11-09), e1 (11-10 ≤ 11-16) → 2/2; closed a2 已解决, e1
 #     解释说明 → 1/2; ratings a2 不满意, e1 基本满意 → 1/2; 0.3×100 + 0.35×50 + 0.35×50.
@@ -233,8 +234,8 @@ def test_bulletin_has_the_channel_table_and_the_three_rates(case: Path, tmp_path
         today=AS_OF,
     )
     text = md.read_text(encoding="utf-8")
-    assert "| 接待日 | 3 | 0 | 1 | 1 | 33.3% | 0.0% | — |" in text
-    assert "| **合计** | 10 | 2 | 6 | 6 | 60.0% | 50.0% | 40.0% |" in text
+    assert "| 接待日 | 3 | 0 | 1 | 1 | 33.3% | 100.0% | — |" in text
+    assert "| **合计** | 10 | 2 | 6 | 6 | 60.0% | 66.7% | 40.0% |" in text
     assert f"| {U1} | 100.0% | 50.0% | 50.0% | 65.0 |" in text
     assert f"| {U3} | 50.0% | — | — | — |" in text
     assert "同心谈" not in text.split("六、分渠道情况")[1].split("七、")[0]  # no appeals: not shown

@@ -76,10 +76,11 @@ def test_report_channels_from_real_intakes(case: tuple[Path, dict[str, str]]) ->
     rows = {r[0]: [str(c) for c in r[1:]] for r in doc["table"]}
     # 受理,即办,交办,已办结,按期办结,超期未办结,办结率,按期办结率,满意率
     assert rows["12345"] == ["2", "1", "1", "2", "2", "0", "100.0", "100.0", "100.0"]
-    assert rows["投诉"][:6] == ["1", "0", "0", "1", "0", "0"] and rows["投诉"][6] == "100.0"
+    # the 转送: closed, and on time like a 即办 (no report deadline to miss)
+    assert rows["投诉"] == ["1", "0", "0", "1", "1", "0", "100.0", "100.0", ""]
     assert rows["接待日"] == ["1", "0", "1", "0", "0", "1", "0.0", "", ""]
     assert rows["坐诊"] == ["0", "0", "0", "0", "0", "0", "", "", ""]
-    assert rows["合计"][:6] == ["4", "1", "2", "3", "2", "1"]
+    assert rows["合计"] == ["4", "1", "2", "3", "3", "1", "75.0", "100.0", "100.0"]
     assert "台账" not in rows  # the ledger item is no channel's appeal
 
 
@@ -103,6 +104,8 @@ def test_quarterly_by_channel_and_events(case: tuple[Path, dict[str, str]]) -> N
                today=AS_OF)  # fmt: skip
     groups = {r["group"]: r["appeals"] for r in doc["rows"]}
     assert groups == {"12345": 2, "投诉": 1, "接待日": 1}
+    on_time = {r["group"]: r["on_time_rate"] for r in doc["rows"]}
+    assert on_time == {"12345": 100.0, "投诉": 100.0, "接待日": None}  # as report channels
     (held,) = must(db, "event", "list", "--quarter", "2026Q4", "--json")["events"]
     assert held["id"] == ids["event"] and held["appeals"] == [ids["i4"]]
     audit = must(db, "audit", "--json", today=AS_OF)

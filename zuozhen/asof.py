@@ -49,7 +49,8 @@ ROUND = (
     "(CASE WHEN a.round = 1 THEN 1 ELSE a.round - (SELECT COUNT(*) FROM revisit v"
     " WHERE v.appeal_id = a.id AND v.reopened AND v.visited_on > :cutoff) END)"
 )
-ON_SPOT = "(a.resolved_on_spot AND a.heard_on <= :cutoff)"
+# 现场答复解决 at a session (heard that day), or 即办 at an intake (closed that day).
+ON_SPOT = "(a.resolved_on_spot AND COALESCE(a.heard_on, a.closed_on) <= :cutoff)"
 # The due date that stood at the cut-off: the round's row, less extensions granted after it.
 REPORT_DUE = (
     f"COALESCE((SELECT x.old_due FROM extension x WHERE x.appeal_id = a.id AND x.round = {ROUND}"

@@ -15,8 +15,8 @@ and 合计:
 * **受理诉求** — the appeals; **即办** — closed and answered at once (现场答复解决 at a
   坐诊 session, ``intake --resolved``) and never handed off; counted as closed on time;
 * **交办** — handed off at least once; **已办结** — closed (销号; 即办 and 转送 included);
-* **按期办结** — 即办, or closed on or before the round's report deadline (as extended);
-  a 转送 has no hand-off and no report deadline, so it is closed but not 按期办结;
+* **按期办结** — 即办 or 转送 (both disposed of before any hand-off, with no report
+  deadline to miss), or closed on or before the round's report deadline (as extended);
 * **超期未办结** — open, handed off in its round, its report deadline passed on the
   quarter's last day (or the cut-off, if earlier);
 * **办结率** = 已办结 / 受理诉求; **按期办结率** = 按期办结 / 已办结; **满意率** = (满意 +
@@ -296,7 +296,8 @@ def _channel_sql(r: Reader, quarter: Quarter) -> str:
                 CASE WHEN {immediate} THEN 1 ELSE 0 END AS immediate,
                 CASE WHEN NOT {WITHDRAWN} AND {v.handed} THEN 1 ELSE 0 END AS handed,
                 CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
-                CASE WHEN {immediate} OR ({closed} AND h.id IS NOT NULL
+                CASE WHEN {immediate} OR ({closed} AND a.outcome = '转送')
+                        OR ({closed} AND h.id IS NOT NULL
                         AND ({v.closed_on}) <= rd.due) THEN 1 ELSE 0 END AS on_time,
                 CASE WHEN NOT {WITHDRAWN} AND NOT {v.closed} AND h.id IS NOT NULL
                         AND {v.report_due} < :judged THEN 1 ELSE 0 END AS overdue,

@@ -49,6 +49,7 @@ def hold_events(case: CaseFile, clerk: str) -> list[str]:
 
 def walkthrough(base: list[str]) -> Iterator[tuple[str, list[str]]]:
     """What the walk-through shows of the channels (after the quarterly statistics)."""
-    yield "本季度的活动日（接待日、同心谈、走访）", [*base, "event", "list", "--quarter", "2026Q3"]
-    yield "按渠道统计", [*base, "report", "channels", "--quarter", "2026Q3"]
+    yield "上季度的活动日（接待日、同心谈、走访）", [*base, "event", "list", "--quarter", "2026Q3"]
+    # This quarter so far: the 12345 work orders, the 即办 and the 转送 came in October.
+    yield "按渠道统计（本季度截至今日）", [*base, "report", "channels", "--quarter", "2026Q4"]
     yield "单位考核：响应率、解决率、满意率", [*base, "report", "scores", "--quarter", "2026Q3"]

@@ -38,7 +38,7 @@ How each figure of ``report quarterly`` is defined (the README quotes this):
   A reopened appeal is open again until its new round is closed.
 * **按期办结** — closed appeals closed on or before their round's report deadline, as
   extended (延期) or set by law (the round's ``report`` deadline row); an appeal resolved
-  on the spot counts as closed on time.
+  on the spot (or 即办) or forwarded (转送) before any hand-off counts as closed on time.
 * **超期未办结** — appeals not closed whose round was handed off and whose report deadline,
   as it stood at the cut-off, had passed on the day overdue is judged: the last day of the
   quarter, or the cut-off if earlier (a deadline runs to the end of its day). Appeals not
@@ -411,7 +411,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
                 CASE WHEN {v.on_spot} AND {v.handed} THEN 1 ELSE 0 END AS respot,
                 CASE WHEN {v.handed} THEN 1 ELSE 0 END AS handed,
                 CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
-                CASE WHEN {closed} AND ((h.id IS NULL AND {v.on_spot})
+                CASE WHEN {closed} AND ((h.id IS NULL AND ({v.on_spot} OR a.outcome = '转送'))
                         OR (h.id IS NOT NULL AND ({v.closed_on}) <= rd.due))
                      THEN 1 ELSE 0 END AS on_time,
                 CASE WHEN NOT {closed} AND NOT (a.status = 'withdrawn' AND a.ended_on <= :cutoff) AND h.id IS NOT NULL
