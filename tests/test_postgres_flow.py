@@ -147,8 +147,49 @@ def season(db: str, folder: Path) -> list[tuple[list[str], int, Any]]:
        today="2026-12-31")  # fmt: skip
     do("report", "bulletin", "--quarter", "2026Q3", "--format", "md", today="2026-12-31")
     do("session", "list", "--json")
+    _channels_and_ledgers(do, folder)
     do("verify", "--json")
     return seen
+
+
+def _channels_and_ledgers(do: Any, folder: Path) -> None:
+    """Issues 14 and 15 on both engines: intake single and from a 12345 export (again:
+    nothing added), a held 接待日, 即办, 转送, a hand-off, a ledger and its items, and the
+    reports of channels, scores, cadence and ledgers."""
+    unit, csv = "省发展改革委", str(ROOT / "data/sample/12345.csv")
+    event = do("event", "add", "--channel", "接待日", "--date", "2026-10-15", "--unit", unit,
+               "--json", today="2026-10-15")["id"]  # fmt: skip
+    who = ("--enterprise", "昆明某物流有限公司", "--uscc", uscc(2), "--contact", "李大成",
+           "--phone", "0871-63123456")  # fmt: skip
+    (i1,) = do("intake", "--channel", "接待日", *who, "--appeal", "仓库消防验收慢",
+               "--event", event, "--json", today="2026-10-15")["appeals"]  # fmt: skip
+    (i2,) = do("intake", "--channel", "12345", *who, "--ref", "GD-PG-1", "--appeal",
+               "咨询稳岗返还", "--resolved", "已电话答复", "--json", today="2026-10-16")["appeals"]  # fmt: skip
+    for _ in range(2):  # a daily export imported twice: the second adds nothing
+        do("intake", "--from-csv", csv, "--channel", "12345", "--json", today="2026-10-20")
+    do("triage", i1, "--unit", unit, "--need", "个性诉求", "--json", today="2026-10-16")
+    do("assign", "to", i1, "--unit", unit, "--json", today="2026-10-19")
+    listed = do("list", "--channel", "12345", "--json")["appeals"]
+    do("close", listed[-1]["id"], "--outcome", "转送", "--result", "转送至市信访局，已告知企业",
+       today="2026-10-21")  # fmt: skip
+    do("show", i1, "--json")
+    do("show", i2, "--json")
+    do("search", "GD-PG-1", "--json")
+    ledger = do("ledger", "new", "--name", "整改清单", "--source", "评估反馈", "--year", "2026",
+                "--json", today="2026-10-21")["id"]  # fmt: skip
+    item = do("ledger", "add", ledger, "--item", "审批时间偏长", "--unit", unit, "--unit",
+              "省财政厅", "--due", "2026-12-31", "--json", today="2026-10-21")["id"]  # fmt: skip
+    do("assign", "accept", item, "--handler", "张处长", "--measures", "并联审批",
+       today="2026-10-22")  # fmt: skip
+    do("ledger", "show", ledger, "--json", today="2026-12-31")
+    do("report", "ledger", ledger, "--csv", str(folder / "ledger.csv"), today="2026-12-31")
+    do("history", item, "--json")
+    do("event", "list", "--quarter", "2026Q4", "--json")
+    do("audit", "cadence", "--quarter", "2026Q4", "--json", today="2026-12-31")
+    do("report", "channels", "--quarter", "2026Q4", "--json", today="2026-12-31")
+    do("report", "scores", "--quarter", "2026Q4", "--json", today="2026-12-31")
+    do("report", "quarterly", "--quarter", "2026Q4", "--by", "渠道", "--json", today="2026-12-31")
+    do("audit", "--json", today="2026-12-31")
 
 
 @pytest.mark.slow
@@ -161,5 +202,5 @@ def test_a_season_on_postgres_equals_sqlite(pg_db: str, tmp_path: Path) -> None:
     assert len(lite) == len(pg)
     for (args, code, doc), (_, code_pg, doc_pg) in zip(lite, pg, strict=True):
         assert (code, doc) == (code_pg, doc_pg), args
-    for name in ("2026Q3.csv", "2026Q4.csv", "items.csv"):
+    for name in ("2026Q3.csv", "2026Q4.csv", "items.csv", "ledger.csv"):
         assert (lite_dir / name).read_bytes() == (pg_dir / name).read_bytes(), name
