@@ -44,6 +44,7 @@ from zuozhen.bookings_check import Rejected
 from zuozhen.bookings_import import ImportRefused as _Refused
 from zuozhen.bookings_import import _CommitGuard
 from zuozhen.config import Channel
+from zuozhen.deadlines import Due
 from zuozhen.enterprises import Applicant, Keeper, Namesakes, screen
 from zuozhen.errors import InputError, RuleError
 from zuozhen.files import csvin
@@ -211,7 +212,7 @@ class _Writer:
         self.created: list[str] = []
         self.events: list[Event] = []
         self.duplicates: list[str] = []
-        self.dues: dict[date, date] = {}
+        self.dues: dict[date, Due] = {}  # start -> its triage due date
         self.ix = f.index
 
     def _known(self) -> dict[str, bytes]:
@@ -402,8 +403,7 @@ class _Writer:
             tx.session.execute(insert(Appeal.__table__), appeals)  # type: ignore[attr-defined]
             index([a["id"] for a in appeals])
         limit = self.ch.limits.verify
-        for start, ids in starts.items():
-            self.dues[start] = duties.open_many(tx, ids, "triage", start, limit, "wd").date
+        duties.open_groups(tx, starts, "triage", limit, "wd", self.dues)
         self.imported += len(appeals)
         for code, items in new.items():
             had = known.get(code, [])
@@ -459,7 +459,7 @@ class _Writer:
             rejected=bad,
             intakes=self.created,
             enterprises_created=len(self.keeper.created),
-            triage_due=min(self.dues.values()) if self.dues else None,
+            triage_due=min(d.date for d in self.dues.values()) if self.dues else None,
             ignored_columns=list(self.f.ignored),
             warnings=warnings,
         )
