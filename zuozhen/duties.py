@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from zuozhen.deadlines import Due
 from zuozhen.errors import RuleError
 from zuozhen.models import Deadline
+from zuozhen.store import seal
 from zuozhen.store.storage import Tx
 
 RULES = ("wd", "cd", "before", "fixed")
@@ -110,8 +111,6 @@ def open_groups(
 
     ``known`` caches each start date's due date across calls (a bulk import computes each
     distinct date once); it is filled in and returned."""
-    from sqlalchemy import insert
-
     rows = []
     for start, appeal_ids in groups.items():
         due = known.get(start)
@@ -133,8 +132,7 @@ def open_groups(
             }
             for aid in appeal_ids
         ]
-    if rows:
-        tx.session.execute(insert(Deadline.__table__), rows)  # type: ignore[attr-defined]
+    seal.insert_rows(tx.session, Deadline.__table__, rows)  # type: ignore[attr-defined]
     return known
 
 

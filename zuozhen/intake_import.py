@@ -36,8 +36,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
 from zuozhen import duties, names, withdrawal
 from zuozhen.booking import APPEAL_LIMIT, NAME_LIMIT
 from zuozhen.bookings_check import Rejected
@@ -50,7 +48,7 @@ from zuozhen.errors import InputError, RuleError
 from zuozhen.files import csvin
 from zuozhen.intake import REF_LIMIT, channel_of, date_problem, first_year
 from zuozhen.models import Appeal, Booking
-from zuozhen.store import search_index
+from zuozhen.store import seal, search_index
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.store.trail import Event
 from zuozhen.validation import (
@@ -398,9 +396,9 @@ class _Writer:
                 line_of[aid] = x.line
                 self.created.append(bid)
                 self.events.append(_event(bid, aid, x, self.ch.name))
-        tx.session.execute(insert(Booking.__table__), bookings)  # type: ignore[attr-defined]
+        seal.insert_rows(tx.session, Booking.__table__, bookings)  # type: ignore[attr-defined]
         with search_index.bulk(tx.session.connection(), "appeal") as index:
-            tx.session.execute(insert(Appeal.__table__), appeals)  # type: ignore[attr-defined]
+            seal.insert_rows(tx.session, Appeal.__table__, appeals)  # type: ignore[attr-defined]
             index([a["id"] for a in appeals])
         limit = self.ch.limits.verify
         duties.open_groups(tx, starts, "triage", limit, "wd", self.dues)
