@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import book, must, query, run_cli, unchanged, uscc
+from tests.factories import book, must, query, run_cli, tamper, unchanged, uscc
 from zuozhen.booking import CSV_REQUIRED as BOOKING_HEADER
 from zuozhen.intake_import import CSV_REQUIRED
 
@@ -197,3 +197,52 @@ def test_imported_appeals_are_sealed_searchable_and_in_the_loop(
     assert any(e["action"] == "intake.import" for e in history)
     must(db_path, "triage", "J202612-0002-1", "--unit", "省水利厅", today=TODAY)
     must(db_path, "assign", "to", "J202612-0002-1", "--unit", "省水利厅", today=TODAY)
+
+
+def test_rows_written_in_bulk_are_stored_and_sealed_like_one_intake(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The import writes bookings, appeals and deadlines straight through the driver: the
+    rows hold what a single ``intake`` stores, and an edit of any of them is named."""
+    imports(db_path, write(tmp_path / "a.csv", [order(1), order(2), order(3)]))
+    must(
+        db_path,
+        "intake",
+        "--channel",
+        "12345",
+        "--ref",
+        "GD9",
+        "--date",
+        "2026-12-01",
+        "--enterprise",
+        "云南测试9号有限公司",
+        "--uscc",
+        uscc(9),
+        "--contact",
+        "王小明",
+        "--phone",
+        "13812345678",
+        "--appeal",
+        "厂区门口路灯损坏，夜间不安全",
+        today=TODAY,
+    )
+    cols = {
+        "booking": "month, booked_on, typeof(booked_on), channel, late_reason, event_id",
+        "appeal": "month, status, units, renotify, typeof(renotify), round, resolved_on_spot,"
+        " theme, verified_on",
+        "deadline": "step, round, start, typeof(start), due, count, rule, provisional, late,"
+        " typeof(late), done_on",
+    }
+    for table, sql in cols.items():
+        rows = query(db_path, f"SELECT DISTINCT {sql} FROM {table}")
+        assert len(rows) == 1, (table, rows)  # the imported rows and the single one alike
+    tamper(
+        db_path,
+        "UPDATE booking SET booked_on = '2026-11-30' WHERE id = 'J202612-0001'",
+        "UPDATE deadline SET due = '2027-01-04' WHERE appeal_id = 'J202612-0002-1'",
+    )
+    ran = run_cli(db_path, "verify", "--json", today=TODAY)
+    problems = [t["problem"] for t in ran.json()["records"]]
+    assert ran.code == 1 and len(problems) == 2
+    assert any("挂号 J202612-0001" in p for p in problems)
+    assert any("诉求 J202612-0002-1" in p and "期限" in p for p in problems)

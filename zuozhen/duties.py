@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from zuozhen.deadlines import Due
 from zuozhen.errors import RuleError
 from zuozhen.models import Deadline
+from zuozhen.store import seal
 from zuozhen.store.storage import Tx
 
 RULES = ("wd", "cd", "before", "fixed")
@@ -95,27 +96,44 @@ def await_handoff(tx: Tx, appeal_id: str, start: date, round: int) -> Deadline:
 
 def open_many(tx: Tx, appeal_ids: list[str], step: str, start: date, count: int, rule: str) -> Due:
     """The same time limit for many new appeals at once (a bulk import), in one insert."""
-    from sqlalchemy import insert
+    return open_groups(tx, {start: appeal_ids}, step, count, rule, {})[start]
 
-    due = compute(tx, start, count, rule)
-    rows = [
-        {
-            "appeal_id": aid,
-            "round": 1,
-            "step": step,
-            "unit": None,
-            "start": start,
-            "count": count,
-            "rule": rule,
-            "due": due.date,
-            "provisional": due.provisional,
-            "done_on": None,
-            "late": False,
-        }
-        for aid in appeal_ids
-    ]
-    tx.session.execute(insert(Deadline.__table__), rows)  # type: ignore[attr-defined]
-    return due
+
+def open_groups(
+    tx: Tx,
+    groups: dict[date, list[str]],
+    step: str,
+    count: int,
+    rule: str,
+    known: dict[date, Due],
+) -> dict[date, Due]:
+    """``open_many`` for several start dates in one insert (rows in ``groups`` order).
+
+    ``known`` caches each start date's due date across calls (a bulk import computes each
+    distinct date once); it is filled in and returned."""
+    rows = []
+    for start, appeal_ids in groups.items():
+        due = known.get(start)
+        if due is None:
+            due = known[start] = compute(tx, start, count, rule)
+        rows += [
+            {
+                "appeal_id": aid,
+                "round": 1,
+                "step": step,
+                "unit": None,
+                "start": start,
+                "count": count,
+                "rule": rule,
+                "due": due.date,
+                "provisional": due.provisional,
+                "done_on": None,
+                "late": False,
+            }
+            for aid in appeal_ids
+        ]
+    seal.insert_rows(tx.session, Deadline.__table__, rows)  # type: ignore[attr-defined]
+    return known
 
 
 def meet(tx: Tx, appeal_id: str, step: str, on: date) -> Deadline | None:

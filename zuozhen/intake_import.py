@@ -20,8 +20,9 @@ row is bad), so an interrupted import leaves nothing.
 Each row becomes one intake (booking ``J{YYYYMM}-{NNNN}``, numbered in file order in one
 block per month) holding one appeal ``…-1`` in state ``received`` with its ``triage`` time
 limit (the channel's ``verify`` limit from the intake date). Rows are checked and written
-a chunk at a time with Core ``executemany`` inserts (sealed from their parameters,
-store/seal.py), and the search index is filled for a chunk in one statement instead of
+a chunk at a time with the driver's ``executemany`` (``seal.insert_rows``: each column
+bound as SQLAlchemy would, the records marked for the seal; the chunk's deadlines in one
+insert, each intake date's due date computed once), and the search index is filled for a chunk in one statement instead of
 by the per-row trigger (``search_index.bulk``). What stays in memory is small per work
 order: its number and a 16-byte digest of (credit code, text). The trail gets one summary
 event and one event per intake.
@@ -36,20 +37,19 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
 from zuozhen import duties, names, withdrawal
 from zuozhen.booking import APPEAL_LIMIT, NAME_LIMIT
 from zuozhen.bookings_check import Rejected
 from zuozhen.bookings_import import ImportRefused as _Refused
 from zuozhen.bookings_import import _CommitGuard
 from zuozhen.config import Channel
+from zuozhen.deadlines import Due
 from zuozhen.enterprises import Applicant, Keeper, Namesakes, screen
 from zuozhen.errors import InputError, RuleError
 from zuozhen.files import csvin
 from zuozhen.intake import REF_LIMIT, channel_of, date_problem, first_year
 from zuozhen.models import Appeal, Booking
-from zuozhen.store import search_index
+from zuozhen.store import seal, search_index
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.store.trail import Event
 from zuozhen.validation import (
@@ -211,7 +211,7 @@ class _Writer:
         self.created: list[str] = []
         self.events: list[Event] = []
         self.duplicates: list[str] = []
-        self.dues: dict[date, date] = {}
+        self.dues: dict[date, Due] = {}  # start -> its triage due date
         self.ix = f.index
 
     def _known(self) -> dict[str, bytes]:
@@ -397,13 +397,12 @@ class _Writer:
                 line_of[aid] = x.line
                 self.created.append(bid)
                 self.events.append(_event(bid, aid, x, self.ch.name))
-        tx.session.execute(insert(Booking.__table__), bookings)  # type: ignore[attr-defined]
+        seal.insert_rows(tx.session, Booking.__table__, bookings)  # type: ignore[attr-defined]
         with search_index.bulk(tx.session.connection(), "appeal") as index:
-            tx.session.execute(insert(Appeal.__table__), appeals)  # type: ignore[attr-defined]
+            seal.insert_rows(tx.session, Appeal.__table__, appeals)  # type: ignore[attr-defined]
             index([a["id"] for a in appeals])
         limit = self.ch.limits.verify
-        for start, ids in starts.items():
-            self.dues[start] = duties.open_many(tx, ids, "triage", start, limit, "wd").date
+        duties.open_groups(tx, starts, "triage", limit, "wd", self.dues)
         self.imported += len(appeals)
         for code, items in new.items():
             had = known.get(code, [])
@@ -459,7 +458,7 @@ class _Writer:
             rejected=bad,
             intakes=self.created,
             enterprises_created=len(self.keeper.created),
-            triage_due=min(self.dues.values()) if self.dues else None,
+            triage_due=min(d.date for d in self.dues.values()) if self.dues else None,
             ignored_columns=list(self.f.ignored),
             warnings=warnings,
         )

@@ -275,6 +275,8 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     params = state.parameters
     batch = params if isinstance(params, list) else [params or {}]
+    if batch and _mark(touched, table, batch):
+        return
     keys = [_key_of(table, p) for p in batch]
     if not batch or any(k is None for k in keys):
         raise RuntimeError(
@@ -282,6 +284,45 @@ def _on_execute(state: ORMExecuteState) -> None:
             " pass them (or use the ORM) so the change can be sealed"
         )
     touched.update(k for k in keys if k is not None)
+
+
+def _mark(touched: set[tuple[str, str]], table: str, batch: list[Any]) -> bool:
+    """The records of a batch of parameter dicts, marked touched (the common case, fast);
+    False if some row does not name its record (``_key_of`` then says which)."""
+    appeal_part = table in APPEAL_PARTS and table != "appeal"
+    kind = "appeal" if appeal_part else _KIND_OF_TABLE[table]
+    name = "appeal_id" if appeal_part else RECORDS[kind][1]
+    if not all(isinstance(p, dict) and p.get(name) is not None for p in batch):
+        return False
+    touched.update([(kind, str(p[name])) for p in batch])
+    return True
+
+
+def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows of a sealed table straight through the driver (a bulk import):
+    what SQLAlchemy's ``insert(table)`` with these parameters stores (each column's own
+    bind processing), without its per-row work; their records are marked touched.
+
+    Every row has the same keys, which include every column with a default."""
+    if not rows:
+        return
+    touched = session.info.get(TOUCHED)
+    name = str(table.name)
+    keys = list(rows[0])
+    defaulted = {c.name for c in table.columns if c.default is not None or c.server_default}
+    if defaulted - set(keys) or any(len(r) != len(keys) for r in rows):
+        raise ValueError(f"insert_rows({name}): every row needs the same keys and {defaulted}")
+    if touched is not None and not _mark(touched, name, rows):
+        raise RuntimeError(f"insert_rows({name}): a row without its record key")
+    conn = session.connection()
+    dialect = conn.dialect
+    procs = [table.c[k].type.bind_processor(dialect) for k in keys]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    cols = ", ".join(f'"{k}"' for k in keys)
+    sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(keys))})'
+    pairs = list(zip(keys, procs, strict=True))
+    params = [tuple(r[k] if p is None else p(r[k]) for k, p in pairs) for r in rows]
+    conn.exec_driver_sql(sql, params)
 
 
 def track(session: Session) -> None:
