@@ -223,6 +223,7 @@ def hand_off_new(
     from sqlalchemy import insert
 
     from zuozhen.models import Deadline
+    from zuozhen.store import search_index
     from zuozhen.store.trail import Event
 
     plan = duties.compute(tx, tx.today, tx.case.config.limits.plan, "wd")
@@ -244,9 +245,17 @@ def hand_off_new(
         detail = {"round": 1, "units": given, "joint": joint, "plan_due": plan.date,
                   "report_due": due, "provisional": plan.provisional}  # fmt: skip
         events.append(Event("assign.to", "appeal", aid, detail))
-    for model, batch in ((Appeal, rows), (Handoff, handoffs), (Deadline, limits)):
-        if batch:
-            tx.session.execute(insert(model.__table__), batch)  # type: ignore[union-attr]
+    if not rows:
+        return events
+    conn, ids = tx.session.connection(), [r["id"] for r in rows]
+    # Indexed for search in one statement per 500 rows, not by a trigger row by row.
+    with search_index.bulk(conn, "appeal") as index_appeals:
+        tx.session.execute(insert(Appeal.__table__), rows)  # type: ignore[attr-defined]
+        index_appeals(ids)
+    with search_index.bulk(conn, "handoff", by="appeal_id") as index_handoffs:
+        tx.session.execute(insert(Handoff.__table__), handoffs)  # type: ignore[attr-defined]
+        index_handoffs(ids)
+    tx.session.execute(insert(Deadline.__table__), limits)  # type: ignore[attr-defined]
     return events
 
 
