@@ -270,15 +270,21 @@ def _on_execute(state: ORMExecuteState) -> None:
     stmt = state.statement
     if touched is None or not isinstance(stmt, Insert | Update | Delete):
         return
-    table = str(getattr(stmt.table, "name", ""))
-    if table not in APPEAL_PARTS and table not in _KIND_OF_TABLE:
-        return
     params = state.parameters
     batch = params if isinstance(params, list) else [params or {}]
+    touch(state.session, str(getattr(stmt.table, "name", "")), batch, type(stmt).__name__)
+
+
+def touch(session: Session, table: str, batch: list[Any], what: str = "Insert") -> None:
+    """Note the records that rows (dicts) written to ``table`` belong to, to be sealed:
+    for a statement sent to the driver directly (``Tx.insert_many``)."""
+    touched = session.info.get(TOUCHED)
+    if touched is None or (table not in APPEAL_PARTS and table not in _KIND_OF_TABLE):
+        return
     keys = [_key_of(table, p) for p in batch]
     if not batch or any(k is None for k in keys):
         raise RuntimeError(
-            f"bulk {type(stmt).__name__} on {table} without the record keys in its parameters:"
+            f"bulk {what} on {table} without the record keys in its parameters:"
             " pass them (or use the ORM) so the change can be sealed"
         )
     touched.update(k for k in keys if k is not None)

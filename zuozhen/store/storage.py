@@ -141,6 +141,33 @@ class Tx:
             self.session, events, at=self.at, as_of=self.act.today, operator=self.act.operator
         )
 
+    def insert_many(self, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+        """INSERT many new rows (dicts with the same keys) of ``model`` in one statement.
+
+        On SQLite the values go through each column's own SQLAlchemy conversion (dates,
+        times, booleans stored exactly as the ORM stores them) straight to the driver's
+        executemany, skipping SQLAlchemy's per-row work; elsewhere it is SQLAlchemy's
+        executemany. Columns missing from the rows take their database default."""
+        if not rows:
+            return
+        table: Any = model.__table__  # type: ignore[attr-defined]
+        conn = self.session.connection()
+        if conn.dialect.name != "sqlite":
+            from sqlalchemy import insert
+
+            self.session.execute(insert(table), rows)
+            return
+        names = list(rows[0])
+        procs = [table.c[n].type._cached_bind_processor(conn.dialect) for n in names]
+        converted = [
+            tuple(r[n] if f is None else f(r[n]) for n, f in zip(names, procs, strict=True))
+            for r in rows
+        ]
+        seal.touch(self.session, table.name, rows)  # what do_orm_execute notes otherwise
+        marks = ", ".join("?" * len(names))
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
+        conn.exec_driver_sql(sql, converted)
+
     def get(self, model: type[M], key: Any, *, lock: bool = True) -> M | None:
         """Load a row to change it; on PostgreSQL the row is locked (SELECT … FOR UPDATE)."""
         return self.session.get(model, key, with_for_update=lock or None)
