@@ -275,7 +275,7 @@ def _on_execute(state: ORMExecuteState) -> None:
     touch(state.session, str(getattr(stmt.table, "name", "")), batch, type(stmt).__name__)
 
 
-def touch(session: Session, table: str, batch: list[Any], what: str = "Insert") -> None:
+def touch(session: Any, table: str, batch: list[Any], what: str = "Insert") -> None:
     """Note the records that rows (dicts) written to ``table`` belong to, to be sealed:
     for a statement sent to the driver directly (``Tx.insert_many``)."""
     touched = session.info.get(TOUCHED)
