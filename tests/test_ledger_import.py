@@ -207,3 +207,38 @@ def test_report_ledger_csv_xlsx_docx(city: Path, tmp_path: Path) -> None:
     with unchanged(city):
         ran = run_cli(city, "report", "ledger", lid, "--format", "docx", today="2026-07-01")
         assert ran.code == 1
+
+
+def test_import_is_verified_and_indexed_as_one_by_one(city: Path, tmp_path: Path) -> None:
+    """The bulk path (search rows written in one statement, not by the insert triggers)
+    leaves a file ``verify`` passes (trail sealed), each item indexed exactly as ``ledger
+    add`` indexes it, and the triggers back in place for the items added afterwards."""
+    lid = new_ledger(city)
+    must(city, "ledger", "import", lid, str(SAMPLE), "--json", today=START)
+    checked = run_cli(city, "verify", today=START)
+    assert checked.code == 0, checked.stdout + checked.stderr
+    assert query(city, "SELECT count(*) FROM trail WHERE entity_id LIKE 'L2026-01-%'") == [(96,)]
+    (sealed,) = query(city, "SELECT detail FROM trail WHERE action = 'seal' ORDER BY id DESC")[0]
+    assert '"L2026-01-048":{"appeal"' in sealed  # the rows' seals are written
+    other = must(city, "ledger", "new", "--name", "对照", "--source", "对照", "--year", "2026",
+                 "--json", today=START)["id"]  # fmt: skip
+    must(city, "ledger", "add", other, "--item", "低压小微企业接电时间偏长，外线工程审批多头办理",
+         "--unit", "市发展改革委", "--unit", "市住房城乡建设局",
+         "--measures", "外线工程审批并联办理，推行“零审批”接电", "--due", "2026-11-30",
+         today=START)  # fmt: skip
+    texts = "SELECT src, field, round, body FROM search_text WHERE appeal_id = ? ORDER BY 1, 2"
+    imported = query(city, texts, "L2026-01-003")
+    assert imported == query(city, texts, f"{other}-001")
+    assert ("handoff", "measures", 1, "外线工程审批并联办理，推行“零审批”接电") in imported
+    assert query(city, "SELECT count(DISTINCT appeal_id) FROM search_text") == [(49,)]
+    hits = "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?"
+    assert query(city, hits, "零审批") == [(2,)]  # the full-text index too
+    triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ORDER BY 1"
+    assert query(city, triggers, "search_%_ai") == [
+        (f"search_{t}_ai",)
+        for t in sorted(
+            ("appeal", "closure", "extension", "handoff", "progress", "rating", "revisit", "text")
+        )
+    ]
+    checked = run_cli(city, "verify", today=START)
+    assert checked.code == 0, checked.stdout + checked.stderr

@@ -179,6 +179,8 @@ def _channels_and_ledgers(do: Any, folder: Path) -> None:
                 "--json", today="2026-10-21")["id"]  # fmt: skip
     item = do("ledger", "add", ledger, "--item", "审批时间偏长", "--unit", unit, "--unit",
               "省财政厅", "--due", "2026-12-31", "--json", today="2026-10-21")["id"]  # fmt: skip
+    do("ledger", "import", ledger, str(ROOT / "data/sample/ledger-tongliao.csv"), "--allow-new",
+       "--json", today="2026-10-21")  # fmt: skip
     do("assign", "accept", item, "--handler", "张处长", "--measures", "并联审批",
        today="2026-10-22")  # fmt: skip
     do("ledger", "show", ledger, "--json", today="2026-12-31")

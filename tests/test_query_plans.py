@@ -6,8 +6,9 @@ analysed, so SQLite's planner sees realistic statistics. Every SQL statement tha
 progress), the bulletin, ``report items``, ``search``, ``report channels``, ``report
 scores`` and ``event list`` send through the Reader is
 captured and explained; a plan step ``SCAN <table>`` of a table that grows with the
-appeals (without an index) fails the test. Also checked: the read commands do not
-import SQLAlchemy or pydantic (the fast read path).
+appeals (without an index) fails the test. Also checked: the read commands (with ``ledger
+show``, ``ledger list`` and ``report ledger`` on a small ledger) do not import SQLAlchemy
+or pydantic (the fast read path).
 """
 
 from __future__ import annotations
@@ -197,11 +198,42 @@ def test_a_full_scan_is_detected(bench_db: Path) -> None:
 def test_read_commands_import_neither_sqlalchemy_nor_pydantic(
     bench_db: Path, args: list[str]
 ) -> None:
+    assert_light(bench_db, args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ledger", "show", "L2026-01"],
+        ["ledger", "show", "L2026-01", "--json"],
+        ["ledger", "list"],
+        ["report", "ledger", "L2026-01"],
+    ],
+)
+def test_ledger_read_commands_take_the_fast_path(ledger_db: Path, args: list[str]) -> None:
+    assert_light(ledger_db, args)
+
+
+@pytest.fixture(scope="module")
+def ledger_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.factories import make_case, must
+
+    db = tmp_path_factory.mktemp("ledger") / "case.db"
+    make_case(db, "city", date(2026, 3, 2)).close()
+    must(db, "ledger", "new", "--name", "整改清单", "--source", "反馈报告", "--year", "2026",
+         today="2026-03-02")  # fmt: skip
+    must(db, "ledger", "import", "L2026-01", str(ROOT / "data" / "sample" / "ledger-tongliao.csv"),
+         today="2026-03-02")  # fmt: skip
+    return db
+
+
+def assert_light(db: Path, args: list[str]) -> None:
+    """``zuozhen args`` on ``db`` succeeds without importing SQLAlchemy, sqlmodel or pydantic."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     code = (
         "import sys\n"
         "from zuozhen.cli import main\n"
-        f"sys.argv = ['zuozhen', '--db', {str(bench_db)!r}, '--today', '2026-10-20', *{args!r}]\n"
+        f"sys.argv = ['zuozhen', '--db', {str(db)!r}, '--today', '2026-10-20', *{args!r}]\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as e:\n"

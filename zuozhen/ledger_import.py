@@ -165,6 +165,7 @@ def _check_rows(
     rejected: list[dict[str, Any]] = []
     warnings: list[str] = []
     seen: dict[int, int] = {}
+    dues: dict[date, list[str] | ZuozhenError] = {}  # each 完成时限 checked once
     for line, cells in rows:
         try:
             it = _item(tx, config, cells, allow_new=allow_new)
@@ -172,13 +173,26 @@ def _check_rows(
                 raise InputError(f"序号 {it.seq} 在台账 {ledger_id} 中已有事项")
             if it.seq in seen:
                 raise InputError(f"序号 {it.seq} 与第 {seen[it.seq]} 行重复")
-            warnings += ledgers.check_due(tx, it.due, tip="请改填 {next} 或其他工作日。")
+            warnings += _due_checked(tx, dues, it.due)
         except ZuozhenError as exc:
             rejected.append({"line": line, "error": str(exc).rstrip("。")})
             continue
         seen[it.seq] = line
         items.append(it)
     return items, rejected, sorted(set(warnings))
+
+
+def _due_checked(tx: Tx, dues: dict[date, list[str] | ZuozhenError], due: date) -> list[str]:
+    """``ledgers.check_due`` once per date: its warnings, or its refusal raised again."""
+    if due not in dues:
+        try:
+            dues[due] = ledgers.check_due(tx, due, tip="请改填 {next} 或其他工作日。")
+        except ZuozhenError as exc:
+            dues[due] = exc
+    got = dues[due]
+    if isinstance(got, ZuozhenError):
+        raise got.with_traceback(None)
+    return got
 
 
 def _item(tx: Tx, config: Any, cells: dict[str, str], *, allow_new: bool) -> ledgers.Item:

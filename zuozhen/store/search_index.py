@@ -338,13 +338,14 @@ def create(conn: Any, *, fill: bool = False) -> None:
 
 
 @contextmanager
-def bulk(conn: Any, table: str) -> Iterator[Callable[[list[str]], None]]:
+def bulk(conn: Any, table: str, by: str | None = None) -> Iterator[Callable[[list[str]], None]]:
     """Insert many rows of ``table`` and index them in a few statements (a bulk import).
 
     On SQLite the table's per-row insert trigger is dropped for the block (DDL is part of
     the caller's transaction, so a rollback restores it) and the rows are indexed by the
-    function yielded, given their ids, with one INSERT … SELECT per 500; the trigger is
-    created again at the end. PostgreSQL keeps its trigger (the function does nothing)."""
+    function yielded, given their ids (or the values of column ``by``: the appeal ids of
+    new appeals' hand-offs), with one INSERT … SELECT per 500; the trigger is created
+    again at the end. PostgreSQL keeps its trigger (the function does nothing)."""
     s = next(s for s in SOURCES if s.table == table)
     if conn.dialect.name != "sqlite":
         yield lambda ids: None
@@ -356,7 +357,7 @@ def bulk(conn: Any, table: str) -> Iterator[Callable[[list[str]], None]]:
     if ddl is None:  # not there (an index being rebuilt): rows are indexed by the caller
         yield lambda ids: None
         return
-    key = s.key or "id"
+    key = by or s.key or "id"
 
     def index(ids: list[str]) -> None:
         for i in range(0, len(ids), 500):

@@ -141,6 +141,11 @@ class Tx:
             self.session, events, at=self.at, as_of=self.act.today, operator=self.act.operator
         )
 
+    def insert_many(self, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+        """INSERT many new rows (dicts with the same keys, every defaulted column given) of
+        ``model`` straight through the driver, sealed (``seal.insert_rows``)."""
+        seal.insert_rows(self.session, model.__table__, rows)  # type: ignore[attr-defined]
+
     def get(self, model: type[M], key: Any, *, lock: bool = True) -> M | None:
         """Load a row to change it; on PostgreSQL the row is locked (SELECT … FOR UPDATE)."""
         return self.session.get(model, key, with_for_update=lock or None)
