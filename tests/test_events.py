@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.factories import make_case, must, query, run_cli, unchanged
+from tests.factories import ROOT, make_case, must, query, run_cli, unchanged
 
 A, B, C = "市发展改革委", "市财政局", "市商务局"
 
@@ -169,3 +171,19 @@ def test_daily_audit_lists_units_short_near_period_end(city: Path) -> None:
     assert must(city, "audit", "--json", today="2026-10-05")["cadence"] == []
     only = must(city, "audit", "--unit", A, "--json", today="2026-10-12")["cadence"]
     assert only == []
+
+
+def test_no_cadence_said_with_the_table_name(tmp_path: Path) -> None:
+    """Said on the screen with ``[channels]`` intact: not eaten as Rich markup (which only a
+    real process's console shows, so a real process runs it)."""
+    province = tmp_path / "p.db"
+    make_case(province).close()
+    argv = [sys.executable, "-m", "zuozhen", "--db", str(province), "--today", "2026-12-31"]
+    shown = subprocess.run(
+        [*argv, "audit", "cadence", "--quarter", "2026Q4"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert "配置中没有设定举办频次的渠道（[channels] 的 cadence）" in shown.stdout

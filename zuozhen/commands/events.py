@@ -207,6 +207,8 @@ def cadence(
         render.emit_json(rep)
         return
     if not rep.rows:
-        render.out().print("配置中没有设定举办频次的渠道（[channels] 的 cadence），无需检查。")
+        render.out().print(
+            render.escape("配置中没有设定举办频次的渠道（[channels] 的 cadence），无需检查。")
+        )
         return
     _print_cadence(rep)
