@@ -31,9 +31,12 @@ def test_items_go_round_the_loop_without_rating(quarter_db: Path) -> None:
     db = quarter_db
     lid = ledger_with_items(db)
     item = f"{lid}-001"
+    before = must(db, "show", item, today=DAY)
+    assert "2026-12-31（完成时限）" in before and "延期/法定" not in before
     must(db, "assign", "accept", item, "--handler", "赵科长", "--measures", "成立专班", today=DAY)
     must(db, "assign", "progress", item, "--text", "已完成设计", today=DAY)
     must(db, "assign", "extend", item, "--to", "2027-01-29", "--reason", "冬季停工", today=DAY)
+    assert "2027-01-29（延期/法定）" in must(db, "show", item, today=DAY)  # moved: no longer
     must(db, "assign", "report", item, "--text", "已完工", today=LATER)
     r = must(db, "close", item, "--outcome", "解释说明", "--result", "证据：竣工验收报告", "--json",
              today=LATER)  # fmt: skip
@@ -55,7 +58,9 @@ def test_items_go_round_the_loop_without_rating(quarter_db: Path) -> None:
     history = must(db, "history", item, today=LATER)
     for word in ("列入台账", "交办", "承办", "阶段性进展", "延期", "反馈", "销号", "更正"):
         assert word in history
-    must(db, "withdraw", f"{lid}-002", "--reason", "已并入其他任务", today=LATER)
+    ran = run_cli(db, "withdraw", f"{lid}-002", "--reason", "已并入其他任务", today=LATER)
+    said = ran.stdout + ran.stderr
+    assert ran.code == 0 and "已撤销（台账事项" in said and "企业" not in said  # none to withdraw
     p = must(db, "ledger", "show", lid, "--json", today=LATER)
     assert (p["total"], p["closed"], p["completion_rate"]) == (1, 1, 100.0)
 

@@ -351,11 +351,11 @@ def _print_appeal(d: dict[str, Any]) -> None:
                 f"（{e(x['reason'] or '')}）：{e(x['text'])}"
             )
     for rnd in d["rounds"]:
-        _print_round(rnd, len(d["rounds"]) > 1)
+        _print_round(rnd, len(d["rounds"]) > 1, ledger_item=bool(d.get("ledger")))
     print_amendments(d["amendments"])
 
 
-def _print_round(rnd: dict[str, Any], several: bool) -> None:
+def _print_round(rnd: dict[str, Any], several: bool, *, ledger_item: bool = False) -> None:
     """One round: the answer at the session, the hand-off, its end, rating and re-visits."""
     from zuozhen.commands import render
 
@@ -415,10 +415,11 @@ def _print_round(rnd: dict[str, Any], several: bool) -> None:
         con.print(
             f"  回访 {v['visited_on']}：{e(v['note'])}" + ("（退回重办）" if v["reopened"] else "")
         )
-    _print_deadlines(rnd["deadlines"])
+    item = "（完成时限）" if ledger_item and not rnd["extensions"] else None
+    _print_deadlines(rnd["deadlines"], fixed_report=item)
 
 
-def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
+def _print_deadlines(deadlines: list[dict[str, Any]], fixed_report: str | None = None) -> None:
     from zuozhen.commands import render
     from zuozhen.supervision import step_label
 
@@ -436,6 +437,7 @@ def _print_deadlines(deadlines: list[dict[str, Any]]) -> None:
         else:
             flags.append("未完成")
         rule = "（延期/法定）" if x["rule"] == "fixed" else ""
+        rule = fixed_report if rule and fixed_report and x["step"] == "report" else rule
         con.print(
             f"    {step_label(x['step']):<4} {x['due']}{rule}  {'，'.join(flags)}  "
             f"{e(x['unit'] or '')}"

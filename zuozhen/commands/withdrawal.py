@@ -38,7 +38,11 @@ def withdraw(
     from zuozhen import withdrawal
 
     r = act(ctx, withdrawal.withdraw, appeal, reason=reason, void=void)
+    from zuozhen.appeals import is_ledger_item
+
     what = "已作废（不计入统计）" if r.status == "void" else "已由企业撤回"
+    if r.status != "void" and is_ledger_item(r.appeal):  # no enterprise: the item is dropped
+        what = "已撤销（台账事项不再推进，不计入完成率）"
     _said(r, json, f"诉求 {r.appeal} {what}。")
 
 
