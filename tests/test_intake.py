@@ -264,6 +264,9 @@ def test_resolved_at_intake_closes_at_once(db_path: Path) -> None:
         (1, "已解决")
     ]
     assert open_steps(db_path, a) == ["rate"]
+    with unchanged(db_path):  # closed at intake: closing again is refused in its words
+        again = run_cli(db_path, "close", a, "--outcome", "已解决", "--result", "再次销号")
+    assert again.code == 1 and "已在受理时即办" in again.stderr and "坐诊" not in again.stderr
     must(db_path, "rate", a, "--service", "满意", "--handling", "满意", today="2026-12-08")
 
 

@@ -58,7 +58,8 @@ def close_out(case: CaseFile, act: Act, appeal_id: str, *, outcome: str, result:
         if kind == FORWARD:
             return _forward(tx, a, body)
         if a.status in ("closed", "rated") and a.resolved_on_spot and a.round == 1:
-            raise RuleError(f"诉求 {a.id} 已在坐诊现场答复解决，已经销号，无需再次销号。")
+            how = "已在坐诊现场答复解决" if a.heard_on else "已在受理时即办（当场答复）"
+            raise RuleError(f"诉求 {a.id} {how}，已经销号，无需再次销号。")
         states.require(a.id, a.status, "close")
         duties.meet(tx, a.id, "close", tx.today)
         rate_due = appeals.close_and_await_rating(tx, a, outcome=kind, result=body)
