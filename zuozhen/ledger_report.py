@@ -319,7 +319,11 @@ def to_docx(p: Progress, office: str, signature: str) -> Any:
     )
     doc.heading1("一、", "各责任单位整改进展")
     doc.table(
-        HEAD, [[str(c) for c in row] for row in unit_table(p)], (50, 20, 20, 20, 24, 22), size=11
+        HEAD,
+        [[str(c) for c in row] for row in unit_table(p)],
+        (50, 20, 20, 20, 24, 22),
+        size=11,
+        numeric=(1, 2, 3, 4, 5),
     )
     doc.heading1("二、", "未销号事项")
     rows = open_items(p)
@@ -327,7 +331,7 @@ def to_docx(p: Progress, office: str, signature: str) -> Any:
         doc.table(
             ["序号", "事项编号", "问题", "责任单位", "完成时限", "状态"],
             [[str(c) for c in row[:6]] for row in rows],
-            (10, 26, 50, 32, 24, 14),
+            (10, 31, 45, 32, 24, 14),  # an item ID (L2026-01-005) on one line
             size=10,
         )
     else:
