@@ -185,3 +185,11 @@ def test_bulletin_gains_a_ledger_section(quarter_db: Path, tmp_path: Path) -> No
     assert lid in cells and "50.0%" in cells
     html = must(db, "report", "bulletin", "--quarter", "2026Q4", "--format", "html", today=LATER)
     assert "台账整改进展" in html
+
+
+def test_show_on_screen_rules_end_with_their_columns(quarter_db: Path) -> None:
+    """The unit table's rule stops at its last column (完成率), not at the screen's edge."""
+    lid = ledger_with_items(quarter_db)
+    shown = must(quarter_db, "ledger", "show", lid, today=LATER)
+    (rule,) = [line for line in shown.splitlines() if line.startswith("──")]
+    assert rule.split()[-1] == "─" * 6  # 完成率: three wide characters

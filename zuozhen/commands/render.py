@@ -146,7 +146,8 @@ def columns(head: list[str], rows: Any, *, width: int | None = None) -> int:
         return "  ".join([*parts, cut(cells[-1], last)]).rstrip() + "\n"
 
     write(line(head))
-    write("  ".join("─" * w for w in [*widths, min(last, 40)]) + "\n")
+    tail = max([cell_len(head[-1])] + [cell_len(r[-1]) for r in sample])  # the rule's end
+    write("  ".join("─" * w for w in [*widths, min(last, 40, tail)]) + "\n")
     n = 0
     for r in chain(sample, it):
         write(line(r))
