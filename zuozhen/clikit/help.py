@@ -164,9 +164,17 @@ class Group(_Chinese, TyperGroup):
         super().format_options(ctx, formatter)
         self.format_commands(ctx, formatter)
 
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return list(self.commands)  # the names only: lazy commands stay unbuilt
+
     def format_commands(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
+            known = getattr(self.commands, "help_of", None)
+            text = known(name) if known is not None else None
+            if text is not None:  # a lazy command's line, from its static table
+                rows.append((name, text))
+                continue
             command = self.get_command(ctx, name)
             if command is not None and not command.hidden:
                 rows.append((name, short_help(command)))
