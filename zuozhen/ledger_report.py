@@ -128,14 +128,36 @@ class Progress:
 
 _ITEMS = (
     "SELECT a.id, a.seq, a.text, a.units, a.lead_unit, a.status, a.closed_on, a.carried_from,"
-    " d.due AS due FROM appeal a"
-    + appeals.due_join("d", "report")
-    + " WHERE a.booking_id = :l ORDER BY a.seq"
+    " d.due AS due FROM appeal a" + appeals.due_join("d", "report") + " WHERE a.booking_id = :l"
 )
 
 
-def progress(r: Reader, ledger_id: str, today: date) -> Progress:
-    """``ledger show``: the ledger's figures and its items in 序号 order."""
+def _in(values: tuple[str, ...]) -> str:
+    """SQL: a list of the module's own status constants, ``('closed','rated')``."""
+    return "(" + ",".join(f"'{v}'" for v in values) + ")"
+
+
+#: Per leading unit, in one statement: items (left ones apart), closed, on time, overdue.
+_UNITS = (
+    "SELECT COALESCE(NULLIF(a.lead_unit, ''), '（未交办）') AS u,"
+    f" SUM(CASE WHEN a.status IN {_in(LEFT)} THEN 0 ELSE 1 END) AS n,"
+    f" SUM(CASE WHEN a.status IN {_in(LEFT)} THEN 1 ELSE 0 END) AS gone,"
+    f" SUM(CASE WHEN a.status IN {_in(states.FINISHED)} THEN 1 ELSE 0 END) AS c,"
+    f" SUM(CASE WHEN a.status IN {_in(states.FINISHED)} AND a.closed_on <= d.due"
+    " THEN 1 ELSE 0 END) AS ot,"
+    f" SUM(CASE WHEN a.status IN {_in(states.OPEN_STATES)} AND d.due < :t THEN 1 ELSE 0 END)"
+    " AS od FROM appeal a"
+    + appeals.due_join("d", "report")
+    + " WHERE a.booking_id = :l GROUP BY COALESCE(NULLIF(a.lead_unit, ''), '（未交办）')"
+)
+_OVERDUE = f" AND a.status IN {_in(states.OPEN_STATES)} AND d.due < :t"
+
+
+def progress(r: Reader, ledger_id: str, today: date, *, full: bool = True) -> Progress:
+    """``ledger show``: the ledger's figures and its items in 序号 order.
+
+    ``full=False`` (the text view): the figures per unit from one GROUP BY, and only the
+    overdue items in ``items`` — the same figures without reading 10,000 items."""
     key = (ledger_id or "").strip()
     led = r.one("SELECT * FROM ledger WHERE id = :l", {"l": key})
     if led is None:
@@ -143,22 +165,12 @@ def progress(r: Reader, ledger_id: str, today: date) -> Progress:
 
         raise not_found(ledger_id, r.column("SELECT id FROM ledger ORDER BY id DESC"))
     carried_to = r.scalar("SELECT MIN(id) FROM ledger WHERE carried_from = :l", {"l": key})
-    # Items carried into a later ledger: one scan, no index on carried_from needed.
-    onward: dict[str, str] = {}
-    pattern = {"p": key.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "-%"}
-    for row in r.iter(
-        "SELECT carried_from, id FROM appeal WHERE carried_from LIKE :p ESCAPE '!' ORDER BY id",
-        pattern,
-    ):
-        onward.setdefault(row["carried_from"], row["id"])
-    items = [_item(row, today, onward.get(row["id"])) for row in r.iter(_ITEMS, {"l": key})]
-    counted = [i for i in items if i.status not in LEFT]
-    closed = [i for i in counted if i.status in states.FINISHED]
-    by_unit: dict[str, list[ItemRow]] = {}
-    for i in counted:
-        by_unit.setdefault(i.lead_unit or "（未交办）", []).append(i)
-    units = [_unit_row(u, rows) for u, rows in by_unit.items()]
+    onward = _onward(r, key)
+    where = "" if full else _OVERDUE
+    items = _items(r, _ITEMS + where + " ORDER BY a.seq", {"l": key, "t": today}, today, onward)
+    units, left = _units(items) if full else _unit_figures(r, key, today)
     units.sort(key=lambda u: (-u.items, u.unit))
+    total, closed = sum(u.items for u in units), sum(u.closed for u in units)
     return Progress(
         id=key,
         name=str(led["name"]),
@@ -167,35 +179,88 @@ def progress(r: Reader, ledger_id: str, today: date) -> Progress:
         carried_from=led["carried_from"],
         carried_to=carried_to,
         today=today,
-        total=len(counted),
-        closed=len(closed),
-        on_time=sum(i.on_time for i in counted),
-        overdue=sum(i.overdue for i in counted),
-        completion_rate=rate(len(closed), len(counted)),
+        total=total,
+        closed=closed,
+        on_time=sum(u.on_time for u in units),
+        overdue=sum(u.overdue for u in units),
+        completion_rate=rate(closed, total),
         items=items,
         units=units,
-        left=len(items) - len(counted),
+        left=left,
     )
 
 
-def _item(row: Any, today: date, carried_to: str | None) -> ItemRow:
-    status = str(row["status"])
-    due, closed_on = _day(row["due"]), _day(row["closed_on"])
-    finished = status in states.FINISHED
-    return ItemRow(
-        id=row["id"],
-        seq=int(row["seq"]),
-        text=row["text"],
-        units=appeals.unit_list(row["units"]),
-        lead_unit=row["lead_unit"],
-        status=status,
-        due=due,
-        closed_on=closed_on,
-        on_time=finished and due is not None and closed_on is not None and closed_on <= due,
-        overdue=states.is_open(status) and due is not None and today > due,
-        carried_from=row["carried_from"],
-        carried_to=carried_to,
-    )
+def _onward(r: Reader, key: str) -> dict[str, str]:
+    """Items carried into a later ledger: one scan, no index on carried_from needed."""
+    onward: dict[str, str] = {}
+    pattern = {"p": key.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "-%"}
+    for row in r.tuples(
+        "SELECT carried_from, id FROM appeal WHERE carried_from LIKE :p ESCAPE '!' ORDER BY id",
+        pattern,
+    ):
+        onward.setdefault(row[0], row[1])
+    return onward
+
+
+def _items(
+    r: Reader, sql: str, params: dict[str, Any], today: date, onward: dict[str, str]
+) -> list[ItemRow]:
+    """Plain tuples into ItemRows: each distinct date parsed once, no lookups by name."""
+    days: dict[Any, date | None] = {None: None}
+    finished, open_ = frozenset(states.FINISHED), frozenset(states.OPEN_STATES)
+    out = []
+    for aid, seq, text, units, lead, status, closed_at, carried_from, due_at in r.tuples(
+        sql, params
+    ):
+        due = days[due_at] if due_at in days else days.setdefault(due_at, _day(due_at))
+        closed_on = (
+            days[closed_at] if closed_at in days else days.setdefault(closed_at, _day(closed_at))
+        )
+        out.append(
+            ItemRow(
+                aid,
+                int(seq),
+                text,
+                appeals.unit_list(units),
+                lead,
+                status,
+                due,
+                closed_on,
+                status in finished
+                and due is not None
+                and closed_on is not None
+                and closed_on <= due,
+                status in open_ and due is not None and today > due,
+                carried_from,
+                onward.get(aid),
+            )
+        )
+    return out
+
+
+def _units(items: list[ItemRow]) -> tuple[list[UnitRow], int]:
+    """The figures per leading unit from the items themselves; and how many left."""
+    by_unit: dict[str, list[ItemRow]] = {}
+    left = 0
+    for i in items:
+        if i.status in LEFT:
+            left += 1
+        else:
+            by_unit.setdefault(i.lead_unit or "（未交办）", []).append(i)
+    return [_unit_row(u, rows) for u, rows in by_unit.items()], left
+
+
+def _unit_figures(r: Reader, key: str, today: date) -> tuple[list[UnitRow], int]:
+    """The same figures as :func:`_units`, counted by the database."""
+    units, left = [], 0
+    for unit, n, gone, closed, on_time, overdue in r.tuples(_UNITS, {"l": key, "t": today}):
+        left += int(gone or 0)
+        if n:
+            c = int(closed or 0)
+            units.append(
+                UnitRow(str(unit), int(n), c, int(on_time or 0), int(overdue or 0), rate(c, int(n)))
+            )
+    return units, left
 
 
 def _day(value: Any) -> date | None:

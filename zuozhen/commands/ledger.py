@@ -169,7 +169,8 @@ def show(ctx: typer.Context, ledger: LedgerArg, json: Json = False) -> None:
     from zuozhen import ledger_report
     from zuozhen.commands import render
 
-    p = read(ctx, ledger_report.progress, ledger, get_app(ctx).today)
+    # The text view lists only the overdue items: the figures come from one GROUP BY.
+    p = read(ctx, ledger_report.progress, ledger, get_app(ctx).today, full=json)
     if json:
         render.emit_json(p)
         return

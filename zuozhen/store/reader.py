@@ -134,6 +134,25 @@ class Reader:
                 self._tx.session.flush()  # the act's pending changes are part of what it reads
             yield from self._sa.execute(text(sql), dict(params or {})).mappings()
 
+    def tuples(
+        self, sql: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows as plain tuples, in the order of the SELECT: the fastest way through 10,000
+        rows (no ``sqlite3.Row`` lookups by name)."""
+        if self._sqlite is not None:
+            cur = self._sqlite.cursor()
+            cur.row_factory = None
+            cur.execute(sql, dict(params or {}))
+            while batch := cur.fetchmany(2000):
+                yield from batch
+        else:
+            from sqlalchemy import text
+
+            if self._tx is not None:
+                self._tx.session.flush()
+            for row in self._sa.execute(text(sql), dict(params or {})):
+                yield tuple(row)
+
     def column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """The first column of every row."""
         return [self._first(r) for r in self.iter(sql, params)]
