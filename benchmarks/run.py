@@ -17,8 +17,8 @@ LIKE over every text) — it measures (``--only NAME…``: only those commands):
   program on the same file (a fresh process too, output to a file), and the ratio CLI/floor;
 * whether the command imported SQLAlchemy or pydantic (``python -X importtime``).
 
-And the start-up: ``zuozhen --help``, ``zuozhen calendar due 2026-09-24 15`` and
-``zuozhen show ID`` (10,000 appeals) against ``python -c pass``.
+And the start-up: ``zuozhen --help``, ``zuozhen assign --help``, ``zuozhen calendar due
+2026-09-24 15`` and ``zuozhen show ID`` (10,000 appeals) against ``python -c pass``.
 
 Bytecode caching: this machine sets ``PYTHONDONTWRITEBYTECODE=1``, which makes every import
 recompile (~+100 ms). Users' installs have .pyc files, so the children run without it, and
@@ -367,6 +367,7 @@ def startup(runs: int, db: Path) -> list[Row]:
     out = [Row(0, "python -c pass", base, None, None)]
     for name, argv in (
         ("zuozhen --help", [ZUOZHEN, "--help"]),
+        ("zuozhen assign --help", [ZUOZHEN, "assign", "--help"]),  # one group, built lazily
         ("zuozhen calendar due", [ZUOZHEN, "calendar", "due", "2026-09-24", "15"]),
         ("zuozhen show (10k)", [*with_db, "show", appeal]),
     ):

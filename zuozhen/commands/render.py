@@ -73,7 +73,7 @@ class _Writer:
 
         self.enc = encode_basestring
         self.out: list[str] = []
-        self.keys: dict[tuple[str, str], str] = {}  # (indent, key) → its line's start
+        self.lines: dict[str, dict[str, str]] = {}  # indent → key → the start of its line
 
     def write(self, v: Any, nl: str) -> None:
         t = type(v)
@@ -92,20 +92,27 @@ class _Writer:
             put("{}")
             return
         inner = nl + "  "
+        lines = self.lines.setdefault(inner, {})
         mark = "{"
         for k, x in v.items():
-            if type(k) is str:
-                line = self.keys.get((inner, k))
-                if line is None:
-                    line = self.keys.setdefault((inner, k), inner + enc(k) + ": ")
-            else:
+            line = lines.get(k) if type(k) is str else None
+            if line is None:
                 line = inner + enc(_key(k)) + ": "
-            put(mark + line)
-            mark = ","
-            if type(x) is str:
-                put(enc(x))
+                if type(k) is str:
+                    lines[k] = line
+            t = type(x)  # the common values inline: one call less each
+            if t is str:
+                put(mark + line + enc(x))
+            elif x is None:
+                put(mark + line + "null")
+            elif t is bool:
+                put(mark + line + ("true" if x else "false"))
+            elif t is int:
+                put(mark + line + int.__repr__(x))
             else:
+                put(mark + line)
                 self.write(x, inner)
+            mark = ","
         put(nl + "}")
 
     def array(self, v: list[Any] | tuple[Any, ...], nl: str) -> None:
@@ -114,6 +121,11 @@ class _Writer:
             put("[]")
             return
         inner = nl + "  "
+        try:  # a list of strings (units, IDs) in one join
+            put("[" + inner + ("," + inner).join(map(enc, v)) + nl + "]")
+            return
+        except TypeError:
+            pass
         sep = "[" + inner
         for x in v:
             put(sep)
