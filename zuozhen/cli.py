@@ -136,13 +136,22 @@ def _globals(
 ) -> None:
     """坐诊接诉案卷管理。"""
     if not operator:
-        import getpass
-
-        try:
-            operator = getpass.getuser()
-        except Exception:
-            operator = "unknown"
+        operator = _login_name()
     ctx.obj = App(db=db, operator=operator, today_text=today)
+
+
+def _login_name() -> str:
+    """``getpass.getuser()`` without importing getpass (and termios) when the environment
+    names the user, as it does on every login."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if user := os.environ.get(name):
+            return user
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
 
 
 def _root(cls: type[ZuozhenGroup]) -> typer.Typer:
