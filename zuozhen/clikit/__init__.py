@@ -28,6 +28,10 @@ zuozhen imports it. In this module:
    :func:`localize`: Click's, Typer's and pydantic's messages become one Chinese message
    (:func:`translate`), shown by :class:`ChineseUsageError` with Click's layout and exit
    code 2.
+
+5. **Lazy commands** (:mod:`zuozhen.clikit.lazy`). A group's ``commands`` mapping builds
+   each command on first access (Click's "lazy loading subcommands"); the top-level names
+   and lines come from a static table in ``zuozhen/cli.py``.
 """
 
 from zuozhen.clikit.errors import localize, translate, translate_text
