@@ -219,3 +219,31 @@ def test_ledger_show_json_is_indented_as_before(mixed: tuple[Path, str]) -> None
     ran = run_cli(db, "ledger", "show", lid, "--json", today="2026-10-30")
     assert ran.code == 0
     assert ran.stdout == json.dumps(json.loads(ran.stdout), ensure_ascii=False, indent=2) + "\n"
+
+
+@pytest.mark.postgres
+def test_text_view_figures_on_postgres(pg_db: str) -> None:
+    """The GROUP BY and the plain-tuple read on PostgreSQL: the same figures as the full read."""
+    from zuozhen.ledger_report import progress
+    from zuozhen.store.reader import Reader
+
+    must(pg_db, "init", "--preset", "city", today="2026-03-02")
+    lid = str(
+        must(pg_db, "ledger", "new", "--name", "整改清单", "--source", "反馈报告", "--year",
+             "2026", "--json", today="2026-03-02")["id"]
+    )  # fmt: skip
+    sample = ROOT / "data" / "sample" / "ledger-tongliao.csv"
+    must(pg_db, "ledger", "import", lid, str(sample), today="2026-03-02")
+    for n in (1, 2):
+        aid = f"{lid}-{n:03d}"
+        day = date(2026, 6, 15) if n == 1 else date(2027, 1, 11)
+        undertake(pg_db, date(2026, 3, 5), aid)
+        report_back(pg_db, day, aid)
+        close_out(pg_db, day, aid)
+    with Reader(pg_db) as r:
+        full = progress(r, lid, date(2027, 1, 11))
+        lean = progress(r, lid, date(2027, 1, 11), full=False)
+    assert (full.total, full.closed, full.on_time, full.overdue) == (48, 2, 1, 46)
+    assert full.units == lean.units and lean.items == [i for i in full.items if i.overdue]
+    text = must(pg_db, "ledger", "show", lid, today="2027-01-11")
+    assert "共 48 项，已销号 2 项（按期 1 项）" in text and f"{lid}-048" in text
