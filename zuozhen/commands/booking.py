@@ -106,16 +106,8 @@ def book(
     """
     if from_csv is not None:
         refuse_beside_csv(
-            {
-                "--enterprise": enterprise,
-                "--uscc": uscc,
-                "--contact": contact,
-                "--phone": phone,
-                "--appeal": appeal,
-                "--category": category,
-                "--region": region,
-                "--industry": industry,
-            }
+            (enterprise, uscc, contact, phone, appeal),
+            {"--category": category, "--region": region, "--industry": industry},
         )
         import_bookings(
             ctx,
@@ -162,17 +154,9 @@ def book(
     _show_booked(r)
 
 
-def refuse_beside_csv(given: dict[str, object]) -> None:
-    """``--from-csv`` takes the enterprise and its appeals from the file: any of ``given``
-    (option → value) also filled in on the command line is refused."""
-    extra = [option for option, value in given.items() if value]
-    if extra:
-        raise typer.BadParameter(
-            f"--from-csv 导入时不能同时填写 {'、'.join(extra)}：企业和诉求信息取自文件。",
-            param_hint="--from-csv",
-        )
-
-
+#: What ``book`` and ``intake`` are given of the enterprise and its appeals: enterprise,
+#: credit code, contact, phone, appeals.
+Entry = tuple[str | None, str | None, str | None, str | None, list[str] | None]
 _ENTRY_OPTIONS = (
     "--enterprise 企业名称",
     "--uscc 统一社会信用代码",
@@ -182,10 +166,23 @@ _ENTRY_OPTIONS = (
 )
 
 
+def refuse_beside_csv(entry: Entry, more: dict[str, object]) -> None:
+    """``--from-csv`` takes the enterprise and its appeals from the file: any of ``entry``
+    (enterprise, credit code, contact, phone, appeals) or ``more`` (option → value) also
+    filled in on the command line is refused."""
+    given = {**dict(zip(_ENTRY_OPTIONS, entry, strict=True)), **more}
+    extra = [option.split()[0] for option, value in given.items() if value]
+    if extra:
+        raise typer.BadParameter(
+            f"--from-csv 导入时不能同时填写 {'、'.join(extra)}：企业和诉求信息取自文件。",
+            param_hint="--from-csv",
+        )
+
+
 def refuse_incomplete(
     command: str,
     verb: str,
-    entry: tuple[str | None, str | None, str | None, str | None, list[str] | None],
+    entry: Entry,
     *,
     strict: bool,
     bulk: str,

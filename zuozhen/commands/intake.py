@@ -102,12 +102,8 @@ def intake(
     """
     if from_csv is not None:
         refuse_beside_csv(
+            (enterprise, uscc, contact, phone, appeal),
             {
-                "--enterprise": enterprise,
-                "--uscc": uscc,
-                "--contact": contact,
-                "--phone": phone,
-                "--appeal": appeal,
                 "--ref": ref,
                 "--event": event,
                 "--date": on,
@@ -115,7 +111,7 @@ def intake(
                 "--region": region,
                 "--industry": industry,
                 "--resolved": resolved,
-            }
+            },
         )
         _from_csv(ctx, from_csv, channel, strict, json, allow_new, update_enterprise)
         return
