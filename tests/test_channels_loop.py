@@ -2,8 +2,7 @@
 ``intake`` (a 即办, a hand-off closed and rated, a 转送, an overdue one at a held
 接待日), a ledger item beside them, and ``report channels`` / ``report scores`` /
 ``report quarterly --by channel`` computed by hand (tests/channel_case.py builds the
-larger quarter of test_channel_reports.py by retagging bookings; this one uses none of
-that)."""
+larger quarter of test_channel_reports.py the same way, with 坐诊 bookings beside)."""
 
 from __future__ import annotations
 
