@@ -2,16 +2,19 @@
 ``intake`` (a 即办, a hand-off closed and rated, a 转送, an overdue one at a held
 接待日), a ledger item beside them, and ``report channels`` / ``report scores`` /
 ``report quarterly --by channel`` computed by hand (tests/channel_case.py builds the
-larger quarter of test_channel_reports.py by retagging bookings; this one uses none of
-that)."""
+larger quarter of test_channel_reports.py the same way, with 坐诊 bookings beside)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
-from tests.factories import make_case, must, uscc
+from tests.factories import ROOT, make_case, must, uscc
 
 U1, U2 = "省发展改革委", "省工业和信息化厅"
 AS_OF = "2026-12-10"
@@ -114,3 +117,40 @@ def test_quarterly_by_channel_and_events(case: tuple[Path, dict[str, str]]) -> N
     # the 即办 waits only for the enterprise's rating; the 转送 waits for nothing
     assert {x["step"] for x in audit["overdue"] if x["appeal"] == ids["i1"]} == {"rate"}
     assert not any(x["appeal"] == ids["i3"] for x in audit["overdue"] + audit["due_soon"])
+
+
+LONG = ("国家金融监督管理总局云南监管局", "国家外汇管理局云南省分局")  # the province's longest
+
+
+def test_report_scores_keeps_long_unit_names_on_one_line(tmp_path: Path) -> None:
+    """At 80 and 120 columns (a real process, as a clerk's terminal) each unit's name
+    stands whole on its row beside all nine figures, and no line is wider than the
+    terminal; before, a name was folded over two or three lines."""
+    db = tmp_path / "c.db"
+    make_case(db).close()
+    for n, unit in enumerate(LONG, 1):
+        aid = _intake(db, 1, "12345", f"诉求{n}", "2026-11-02", "--ref", f"GD{n}")
+        must(db, "triage", aid, "--unit", unit, today="2026-11-02")
+        must(db, "assign", "to", aid, "--unit", unit, today="2026-11-03")
+        must(db, "assign", "accept", aid, "--handler", "张科长", "--measures", "办理",
+             today="2026-11-04")  # fmt: skip
+        must(db, "assign", "report", aid, "--text", "已办结", today="2026-11-10")
+        must(db, "close", aid, "--outcome", "已解决", "--result", "已办", today="2026-11-11")
+        must(db, "rate", aid, "--service", "满意", "--handling", "满意", today="2026-11-12")
+    # 应响应 1, 按期响应 1, 响应率 100.0, 已办结 1, 已解决 1, 解决率 100.0, 评价数 1,
+    # 满意率 100.0, 综合得分 100.0 for each unit
+    figures = ["1", "1", "100.0", "1", "1", "100.0", "1", "100.0", "100.0"]
+    for columns in (80, 120):
+        env = {**os.environ, "COLUMNS": str(columns), "PYTHONPATH": str(ROOT)}
+        ran = subprocess.run(
+            [sys.executable, "-m", "zuozhen", "--db", str(db), "--today", AS_OF,
+             "report", "scores", "--quarter", "2026Q4"],
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
+        lines = ran.stdout.splitlines()
+        assert max(cell_len(line) for line in lines) <= columns
+        for unit in LONG:
+            (row,) = [line.split() for line in lines if unit in line]
+            assert row == [unit, *figures], (columns, ran.stdout)
+        assert "…" not in ran.stdout

@@ -144,6 +144,27 @@ def test_intake_receives_appeals_owing_triage(db_path: Path) -> None:
     assert take(db_path, 2)["appeals"] == ["J202612-0002-1"]
 
 
+def test_audit_lists_an_intakes_triage_like_a_bookings(db_path: Path) -> None:
+    """分办 is the organiser's clerks' step whichever way the appeal came in: a received
+    intake (even one raised at a 省财政厅 接待日) is listed under the organiser, beside a
+    坐诊 booking's 分办 and 核实, never under a unit (cli.md: only 承办/反馈 are a unit's)."""
+    booked = book(db_path, date(2026, 12, 1), 2, "用地审批慢").appeals[0]
+    add_event(db_path, "E202612-01", "接待日", date(2026, 12, 7))
+    (taken,) = take(db_path, 1, event="E202612-01", channel="接待日")["appeals"]  # type: ignore[misc]
+    audit = must(db_path, "audit", "--all", "--json", today=TODAY)
+    items = audit["overdue"] + audit["due_soon"] + audit["later"]
+    units = {(x["appeal"], x["step"]): x["unit"] for x in items}
+    organiser = "云南省发展改革委"
+    assert units == {
+        (taken, "triage"): organiser,
+        (booked, "triage"): organiser,
+        (booked, "verify"): organiser,
+    }
+    screen = must(db_path, "audit", "--all", today=TODAY)
+    assert "省财政厅" not in screen  # one group, the organiser's, holds all three
+    assert screen.count(organiser) == 1 and taken in screen and booked in screen
+
+
 def test_intake_uses_the_enterprise_records_of_book(db_path: Path) -> None:
     book(db_path, date(2026, 10, 8), 1, "电费补贴迟迟未兑现")
     ran = run_cli(

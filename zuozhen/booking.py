@@ -238,6 +238,44 @@ def _appeal_texts(appeals: Iterable[str]) -> tuple[list[str], list[str]]:
     return texts, skipped
 
 
+def admit_applicant(
+    tx: Tx, who: Applicant, *, allow_new: bool, update: bool, via: str
+) -> tuple[list[str], enterprises.Changes]:
+    """The enterprise of a booking or intake (``via``) in the case file: its region admitted
+    to the list (``allow_new``), namesakes under other codes noted, its record kept or, with
+    ``update``, changed. Returns the warnings and what changed."""
+    places = [who.region] if who.region else []
+    notes = names.admit(tx, names.REGION, places, allow_new=allow_new, via=via)
+    notes += enterprises.namesakes(tx, who)
+    return notes, enterprises.keep(tx, who, update=update)
+
+
+def add_appeals(
+    tx: Tx, booking: Booking, texts: list[str], category: str, status: str, *, first: int = 1
+) -> list[str]:
+    """One appeal of ``booking`` per text, numbered on from ``first`` (``202610-007-1`` …,
+    ``J202612-0001-1`` …), in ``status``; their IDs."""
+    ids = []
+    for k, text in enumerate(texts, first):
+        aid = f"{booking.id}-{k}"
+        tx.session.add(
+            Appeal(
+                id=aid,
+                booking_id=booking.id,
+                seq=k,
+                month=booking.month,
+                text=text,
+                category=category,
+                status=status,
+                created_at=tx.at,
+                updated_at=tx.at,
+            )
+        )
+        ids.append(aid)
+    tx.session.flush()
+    return ids
+
+
 def book(
     case: CaseFile,
     act: Act,
@@ -275,13 +313,12 @@ def book(
     warnings: list[str] = []
     if reason is not None and timing.late_reason is None:
         warnings.append(unused_late(timing.window))
-    places = [who.region] if who.region else []
     for attempt in (1, 2):
         try:
             with case.write(act) as tx:
-                notes = names.admit(tx, names.REGION, places, allow_new=allow_new, via="book")
-                notes += enterprises.namesakes(tx, who)
-                changed = enterprises.keep(tx, who, update=update_enterprise)
+                notes, changed = admit_applicant(
+                    tx, who, allow_new=allow_new, update=update_enterprise, via="book"
+                )
                 return _book(tx, who, cat, texts, list(skipped), timing, warnings + notes, changed)
         except IntegrityError:
             # PostgreSQL: another clerk created the same enterprise or booking a moment
@@ -342,24 +379,7 @@ def _book(
         tx.session.add(booking)
         tx.session.flush()
 
-    ids = []
-    for k, text in enumerate(texts, seq0 + 1):
-        aid = f"{booking.id}-{k}"
-        tx.session.add(
-            Appeal(
-                id=aid,
-                booking_id=booking.id,
-                seq=k,
-                month=month,
-                text=text,
-                category=category,
-                status="booked",
-                created_at=tx.at,
-                updated_at=tx.at,
-            )
-        )
-        ids.append(aid)
-    tx.session.flush()
+    ids = add_appeals(tx, booking, texts, category, "booked", first=seq0 + 1)
     due = None
     for aid in ids:
         due = duties.open_duty(tx, aid, "verify", timing.verify_start, config.limits.verify, "wd")

@@ -44,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from zuozhen.asof import RECEIVED, ROUND, as_of
 from zuozhen.config import LEDGER
@@ -83,8 +83,39 @@ def _blank(value: object) -> object:
     return "" if value is None else value
 
 
+class _Tally:
+    """What a row of both reports has: its counts, the handling ratings among them, and
+    adding another row's counts into it (the 合计 row)."""
+
+    __slots__ = ()
+    SUMS: ClassVar[tuple[str, ...]]
+    rated: int
+    satisfied: int
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return percent(self.satisfied, self.rated)
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.SUMS}
+
+    def add(self, other: Self) -> None:
+        for name in self.SUMS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
 @dataclass(slots=True)
-class ChannelFigures:
+class ChannelFigures(_Tally):
+    SUMS: ClassVar[tuple[str, ...]] = (
+        "appeals",
+        "immediate",
+        "handed_off",
+        "closed",
+        "closed_on_time",
+        "overdue",
+        "rated",
+        "satisfied",
+    )
     channel: str
     appeals: int = 0
     immediate: int = 0  # 即办
@@ -103,14 +134,6 @@ class ChannelFigures:
     def on_time_rate(self) -> float | None:
         return percent(self.closed_on_time, self.closed)
 
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return percent(self.satisfied, self.rated)
-
-    def add(self, other: ChannelFigures) -> None:
-        for name in _CHANNEL_SUMS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     def cells(self) -> list[object]:
         return [
             self.channel,
@@ -128,27 +151,16 @@ class ChannelFigures:
     def as_json(self) -> dict[str, Any]:
         return {
             "channel": self.channel,
-            **{name: getattr(self, name) for name in _CHANNEL_SUMS},
+            **self.counts(),
             "closure_rate": self.closure_rate,
             "on_time_rate": self.on_time_rate,
             "satisfaction_rate": self.satisfaction_rate,
         }
 
 
-_CHANNEL_SUMS = (
-    "appeals",
-    "immediate",
-    "handed_off",
-    "closed",
-    "closed_on_time",
-    "overdue",
-    "rated",
-    "satisfied",
-)
-
-
 @dataclass(slots=True)
-class UnitScore:
+class UnitScore(_Tally):
+    SUMS: ClassVar[tuple[str, ...]] = ("due", "responded", "closed", "solved", "rated", "satisfied")
     unit: str
     weights: tuple[float, float, float]
     due: int = 0  # 应响应
@@ -167,10 +179,6 @@ class UnitScore:
         return percent(self.solved, self.closed)
 
     @property
-    def satisfaction_rate(self) -> float | None:
-        return percent(self.satisfied, self.rated)
-
-    @property
     def score(self) -> float | None:
         rates = (self.response_rate, self.solution_rate, self.satisfaction_rate)
         if any(r is None for r in rates):
@@ -180,10 +188,6 @@ class UnitScore:
             Decimal(0),
         )
         return float(total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-    def add(self, other: UnitScore) -> None:
-        for name in _SCORE_SUMS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def cells(self) -> list[object]:
         return [
@@ -202,7 +206,7 @@ class UnitScore:
     def as_json(self) -> dict[str, Any]:
         return {
             "unit": self.unit,
-            **{name: getattr(self, name) for name in _SCORE_SUMS},
+            **self.counts(),
             "response_rate": self.response_rate,
             "solution_rate": self.solution_rate,
             "satisfaction_rate": self.satisfaction_rate,
@@ -210,59 +214,67 @@ class UnitScore:
         }
 
 
-_SCORE_SUMS = ("due", "responded", "closed", "solved", "rated", "satisfied")
+class _Row(Protocol):
+    def cells(self) -> list[object]: ...
+    def as_json(self) -> dict[str, Any]: ...
+
+
+Row = TypeVar("Row", bound=_Row)
+
+
+class _Report(Generic[Row]):
+    """What both reports are: a header, rows and a 合计 row, as a table and as JSON."""
+
+    __slots__ = ()
+    HEADER: ClassVar[list[str]]
+    quarter: Quarter
+    as_of: date
+    rows: list[Row]
+    total: Row
+
+    def header(self) -> list[str]:
+        return self.HEADER
+
+    def table(self) -> list[list[object]]:
+        return [r.cells() for r in [*self.rows, self.total]]
+
+    def _as_json(self, **extra: object) -> dict[str, Any]:
+        """The report as JSON, ``extra`` (what only this report has) after its date."""
+        return {
+            "quarter": self.quarter.code,
+            "as_of": self.as_of.isoformat(),
+            **extra,
+            "header": self.header(),
+            "rows": [r.as_json() for r in self.rows],
+            "total": self.total.as_json(),
+            "table": self.table(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
-class ChannelReport:
+class ChannelReport(_Report[ChannelFigures]):
+    HEADER: ClassVar[list[str]] = CHANNEL_HEADER
     quarter: Quarter
     as_of: date
     overdue_on: date
     rows: list[ChannelFigures]
     total: ChannelFigures
 
-    def header(self) -> list[str]:
-        return CHANNEL_HEADER
-
-    def table(self) -> list[list[object]]:
-        return [r.cells() for r in [*self.rows, self.total]]
-
     def as_json(self) -> dict[str, Any]:
-        return {
-            "quarter": self.quarter.code,
-            "as_of": self.as_of.isoformat(),
-            "overdue_on": self.overdue_on.isoformat(),
-            "header": self.header(),
-            "rows": [r.as_json() for r in self.rows],
-            "total": self.total.as_json(),
-            "table": self.table(),
-        }
+        return self._as_json(overdue_on=self.overdue_on.isoformat())
 
 
 @dataclass(frozen=True, slots=True)
-class ScoreReport:
+class ScoreReport(_Report[UnitScore]):
+    HEADER: ClassVar[list[str]] = SCORE_HEADER
     quarter: Quarter
     as_of: date
     weights: tuple[float, float, float]
     rows: list[UnitScore]
     total: UnitScore = field()
 
-    def header(self) -> list[str]:
-        return SCORE_HEADER
-
-    def table(self) -> list[list[object]]:
-        return [r.cells() for r in [*self.rows, self.total]]
-
     def as_json(self) -> dict[str, Any]:
-        return {
-            "quarter": self.quarter.code,
-            "as_of": self.as_of.isoformat(),
-            "weights": list(self.weights),
-            "header": self.header(),
-            "rows": [r.as_json() for r in self.rows],
-            "total": self.total.as_json(),
-            "table": self.table(),
-        }
+        return self._as_json(weights=list(self.weights))
 
 
 def _scope(quarter: Quarter) -> str:
@@ -377,7 +389,7 @@ def scores_report(
     for row in r.iter(_score_sql(r, quarter), {**quarter.params(), "cutoff": today}):
         if row["unit"] is None or row["unit"] == "":
             continue
-        u = UnitScore(str(row["unit"]), w, *(int(row[k] or 0) for k in _SCORE_SUMS))
+        u = UnitScore(str(row["unit"]), w, *(int(row[k] or 0) for k in UnitScore.SUMS))
         if u.due or u.closed or u.rated:
             rows.append(u)
     rows.sort(key=lambda u: (u.score is None, -(u.score or 0), -u.due, u.unit))

@@ -37,13 +37,19 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import select
 
-from zuozhen import appeals, duties, enterprises, names, withdrawal
-from zuozhen.booking import _appeal_texts, category_of, check_applicant
+from zuozhen import appeals, duties, enterprises, withdrawal
+from zuozhen.booking import (
+    _appeal_texts,
+    add_appeals,
+    admit_applicant,
+    category_of,
+    check_applicant,
+)
 from zuozhen.config import LEDGER, ZUOZHEN, Channel, Config
 from zuozhen.deadlines import WorkCalendar
 from zuozhen.enterprises import Applicant
 from zuozhen.errors import InputError, NotFoundError, RuleError
-from zuozhen.models import Appeal, Booking, ChannelEvent, Trail
+from zuozhen.models import Booking, ChannelEvent, Trail
 from zuozhen.store.storage import Act, CaseFile, Tx
 from zuozhen.validation import clean_text, mask_phone, month_key
 
@@ -255,10 +261,9 @@ def intake(
         answer,
     )
     with case.write(act) as tx:
-        places = [who.region] if who.region else []
-        notes = names.admit(tx, names.REGION, places, allow_new=allow_new, via="intake")
-        notes += enterprises.namesakes(tx, who)
-        changed = enterprises.keep(tx, who, update=update_enterprise)
+        notes, changed = admit_applicant(
+            tx, who, allow_new=allow_new, update=update_enterprise, via="intake"
+        )
         return _intake(tx, given, notes, changed)
 
 
@@ -294,24 +299,7 @@ def _intake(tx: Tx, g: _Given, warnings: list[str], changed: enterprises.Changes
     )
     tx.session.add(booking)
     tx.session.flush()
-    ids = []
-    for k, text in enumerate(g.texts, 1):
-        aid = f"{booking.id}-{k}"
-        tx.session.add(
-            Appeal(
-                id=aid,
-                booking_id=booking.id,
-                seq=k,
-                month=month,
-                text=text,
-                category=g.category,
-                status="received",
-                created_at=tx.at,
-                updated_at=tx.at,
-            )
-        )
-        ids.append(aid)
-    tx.session.flush()
+    ids = add_appeals(tx, booking, g.texts, g.category, "received")
     limits = g.channel.limits
     triage_due = rate_due = None
     provisional = False

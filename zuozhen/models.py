@@ -20,6 +20,17 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching ``where`` only, on SQLite and PostgreSQL alike."""
+    return Index(
+        name,
+        *columns,
+        unique=unique,
+        sqlite_where=text(where),
+        postgresql_where=text(where),
+    )
+
+
 class Setting(SQLModel, table=True):
     """Key/value settings; ``config`` holds the programme's configuration as TOML text."""
 
@@ -120,28 +131,13 @@ class Booking(SQLModel, table=True):
     """
 
     __table_args__ = (
-        Index(
-            "ux_booking_month_uscc",
-            "month",
-            "uscc",
-            unique=True,
-            sqlite_where=text("channel = '坐诊'"),
-            postgresql_where=text("channel = '坐诊'"),
+        partial_index(
+            "ux_booking_month_uscc", "month", "uscc", where="channel = '坐诊'", unique=True
         ),
-        Index(
-            "ux_booking_channel_ref",
-            "channel",
-            "ref",
-            unique=True,
-            sqlite_where=text("ref IS NOT NULL"),
-            postgresql_where=text("ref IS NOT NULL"),
+        partial_index(
+            "ux_booking_channel_ref", "channel", "ref", where="ref IS NOT NULL", unique=True
         ),
-        Index(
-            "ix_booking_event_id",
-            "event_id",
-            sqlite_where=text("event_id IS NOT NULL"),
-            postgresql_where=text("event_id IS NOT NULL"),
-        ),
+        partial_index("ix_booking_event_id", "event_id", where="event_id IS NOT NULL"),
     )
     id: str = Field(primary_key=True, max_length=16)
     month: str = Field(index=True, max_length=7)
@@ -182,12 +178,7 @@ class Appeal(SQLModel, table=True):
         Index("ix_appeal_status", "status"),
         Index("ix_appeal_lead_unit", "lead_unit"),
         Index("ix_appeal_month", "month"),
-        Index(
-            "ix_appeal_merged_into",
-            "merged_into",
-            sqlite_where=text("merged_into IS NOT NULL"),
-            postgresql_where=text("merged_into IS NOT NULL"),
-        ),
+        partial_index("ix_appeal_merged_into", "merged_into", where="merged_into IS NOT NULL"),
     )
     id: str = Field(primary_key=True, max_length=24)
     booking_id: str = Field(foreign_key="booking.id", index=True)
@@ -369,23 +360,17 @@ class Deadline(SQLModel, table=True):
     """
 
     __table_args__ = (
-        Index(
-            "ix_deadline_open_due",
-            "due",
-            sqlite_where=text("done_on IS NULL"),
-            postgresql_where=text("done_on IS NULL"),
-        ),
+        partial_index("ix_deadline_open_due", "due", where="done_on IS NULL"),
         # Also covers a round's due (reports join the hand-off dues on it, index only).
         Index("ix_deadline_appeal_step", "appeal_id", "step", "round", "due"),
         # A hand-off round has one plan and one report deadline: the one place they are kept.
-        Index(
+        partial_index(
             "ux_deadline_handoff",
             "appeal_id",
             "round",
             "step",
+            where="step IN ('accept', 'report')",
             unique=True,
-            sqlite_where=text("step IN ('accept', 'report')"),
-            postgresql_where=text("step IN ('accept', 'report')"),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)

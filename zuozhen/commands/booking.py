@@ -7,11 +7,28 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from zuozhen.commands.bookings_import import import_bookings
 from zuozhen.commands.common import AllowNew, Json, act, day_label
 
 if TYPE_CHECKING:
     from zuozhen.booking import Booked
-from zuozhen.commands.bookings_import import import_bookings
+    from zuozhen.intake import Taken
+
+# The enterprise and its appeals, as ``book`` and ``intake`` (and their CSV imports) take them.
+EnterpriseOpt = Annotated[str | None, typer.Option("--enterprise", help="企业名称。")]
+UsccOpt = Annotated[
+    str | None, typer.Option("--uscc", help="统一社会信用代码（18 位，校验位会核对）。")
+]
+ContactOpt = Annotated[str | None, typer.Option("--contact", help="企业联系人。")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="联系电话：手机号，或带区号的座机。")]
+AppealsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--appeal", help="诉求内容（2000 字以内）；可重复，每项一条诉求。"),
+]
+IndustryOpt = Annotated[str | None, typer.Option("--industry", help="所属行业。")]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="导入时只要有一行有误就全部不导入（退出码 1）。")
+]
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -23,18 +40,11 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 
 def book(
     ctx: typer.Context,
-    enterprise: Annotated[str | None, typer.Option("--enterprise", help="企业名称。")] = None,
-    uscc: Annotated[
-        str | None, typer.Option("--uscc", help="统一社会信用代码（18 位，校验位会核对）。")
-    ] = None,
-    contact: Annotated[str | None, typer.Option("--contact", help="企业联系人。")] = None,
-    phone: Annotated[
-        str | None, typer.Option("--phone", help="联系电话：手机号，或带区号的座机。")
-    ] = None,
-    appeal: Annotated[
-        list[str] | None,
-        typer.Option("--appeal", help="诉求内容（2000 字以内）；可重复，每项一条诉求。"),
-    ] = None,
+    enterprise: EnterpriseOpt = None,
+    uscc: UsccOpt = None,
+    contact: ContactOpt = None,
+    phone: PhoneOpt = None,
+    appeal: AppealsOpt = None,
     category: Annotated[
         str | None,
         typer.Option(
@@ -46,7 +56,7 @@ def book(
         str | None,
         typer.Option("--region", help="所属地区，须是配置名单中的地区（zuozhen config show）。"),
     ] = None,
-    industry: Annotated[str | None, typer.Option("--industry", help="所属行业。")] = None,
+    industry: IndustryOpt = None,
     late: Annotated[
         str | None,
         typer.Option("--late", help="窗口外挂号（加号）的原因；挂号窗口外必须填写，记入留痕。"),
@@ -58,9 +68,7 @@ def book(
             help="从网上专窗导出的 CSV 批量导入（每行一条诉求；UTF-8 或 GB18030 编码）。",
         ),
     ] = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="导入时只要有一行有误就全部不导入（退出码 1）。")
-    ] = False,
+    strict: StrictOpt = False,
     allow_new: AllowNew = False,
     update_enterprise: Annotated[
         bool,
@@ -97,25 +105,10 @@ def book(
     示例：zuozhen book --from-csv 10月挂号.csv
     """
     if from_csv is not None:
-        given = [
-            name
-            for name, value in (
-                ("--enterprise", enterprise),
-                ("--uscc", uscc),
-                ("--contact", contact),
-                ("--phone", phone),
-                ("--appeal", appeal),
-                ("--category", category),
-                ("--region", region),
-                ("--industry", industry),
-            )
-            if value
-        ]
-        if given:
-            raise typer.BadParameter(
-                f"--from-csv 导入时不能同时填写 {'、'.join(given)}：企业和诉求信息取自文件。",
-                param_hint="--from-csv",
-            )
+        refuse_beside_csv(
+            (enterprise, uscc, contact, phone, appeal),
+            {"--category": category, "--region": region, "--industry": industry},
+        )
         import_bookings(
             ctx,
             from_csv,
@@ -126,24 +119,13 @@ def book(
             update_enterprise=update_enterprise,
         )
         return
-    if strict:
-        raise typer.BadParameter("--strict 只用于 --from-csv 导入。", param_hint="--strict")
-    missing = [
-        name
-        for name, value in (
-            ("--enterprise 企业名称", enterprise),
-            ("--uscc 统一社会信用代码", uscc),
-            ("--contact 联系人", contact),
-            ("--phone 联系电话", phone),
-            ("--appeal 诉求内容", appeal),
-        )
-        if value is None or value == []
-    ]
-    if missing:
-        raise typer.BadParameter(
-            f"挂号缺少：{'、'.join(missing)}（或用 --from-csv 文件 批量导入）。",
-            param_hint="book",
-        )
+    refuse_incomplete(
+        "book",
+        "挂号",
+        (enterprise, uscc, contact, phone, appeal),
+        strict=strict,
+        bulk="--from-csv 文件",
+    )
     from zuozhen import booking
     from zuozhen.commands import render
 
@@ -172,19 +154,69 @@ def book(
     _show_booked(r)
 
 
-def _show_booked(r: Booked) -> None:
+#: What ``book`` and ``intake`` are given of the enterprise and its appeals: enterprise,
+#: credit code, contact, phone, appeals.
+Entry = tuple[str | None, str | None, str | None, str | None, list[str] | None]
+_ENTRY_OPTIONS = (
+    "--enterprise 企业名称",
+    "--uscc 统一社会信用代码",
+    "--contact 联系人",
+    "--phone 联系电话",
+    "--appeal 诉求内容",
+)
+
+
+def refuse_beside_csv(entry: Entry, more: dict[str, object]) -> None:
+    """``--from-csv`` takes the enterprise and its appeals from the file: any of ``entry``
+    (enterprise, credit code, contact, phone, appeals) or ``more`` (option → value) also
+    filled in on the command line is refused."""
+    given = {**dict(zip(_ENTRY_OPTIONS, entry, strict=True)), **more}
+    extra = [option.split()[0] for option, value in given.items() if value]
+    if extra:
+        raise typer.BadParameter(
+            f"--from-csv 导入时不能同时填写 {'、'.join(extra)}：企业和诉求信息取自文件。",
+            param_hint="--from-csv",
+        )
+
+
+def refuse_incomplete(
+    command: str,
+    verb: str,
+    entry: Entry,
+    *,
+    strict: bool,
+    bulk: str,
+    also: dict[str, object] | None = None,
+) -> None:
+    """One entry typed on the command line (``book``, ``intake``): ``--strict`` belongs to an
+    import, and the enterprise, credit code, contact, phone and appeals (``entry``), and
+    what the command ``also`` needs first (option and its name → value), must be filled in;
+    ``bulk`` is how the import is called instead."""
+    if strict:
+        raise typer.BadParameter("--strict 只用于 --from-csv 导入。", param_hint="--strict")
+    needed = {
+        **(also or {}),
+        **dict(zip(_ENTRY_OPTIONS, entry, strict=True)),
+    }
+    missing = [name for name, value in needed.items() if value is None or value == []]
+    if missing:
+        raise typer.BadParameter(
+            f"{verb}缺少：{'、'.join(missing)}（或用 {bulk} 批量导入）。", param_hint=command
+        )
+
+
+def show_entry(r: Booked | Taken, *, changed: bool = False) -> None:
+    """The enterprise (with ``changed``, what ``--update-enterprise`` changed of it) and the
+    appeals just booked or taken in, as ``book`` and ``intake`` show them."""
     from rich.table import Table
 
     from zuozhen.commands import render
     from zuozhen.commands.render import escape
 
-    verb = "追加到本月已有挂号" if r.merged else "挂号成功"
-    late = f"（加号：{escape(r.late_reason)}）" if r.late_reason else ""
-    render.done(f"{verb}：挂号号 [bold]{r.booking}[/bold]，新增诉求 {len(r.appeals)} 项{late}。")
     con = render.out()
     con.print(f"企业    {escape(r.enterprise)}（{r.uscc}）")
     con.print(f"联系人  {escape(r.contact)}  {r.phone}")
-    if r.changed:
+    if changed and r.changed:
         names = {"name": "名称", "contact": "联系人", "phone": "电话", "region": "地区"}
         parts = [f"{names.get(k, '行业')} {v[0] or '—'} → {v[1]}" for k, v in r.changed.items()]
         con.print(f"[yellow]企业信息已更新[/yellow]  {escape('；'.join(parts))}")
@@ -195,6 +227,17 @@ def _show_booked(r: Booked) -> None:
     for aid, text in zip(r.appeals, r.texts, strict=True):
         table.add_row(aid, r.category, escape(text if len(text) <= 60 else text[:59] + "…"))
     con.print(table)
+
+
+def _show_booked(r: Booked) -> None:
+    from zuozhen.commands import render
+    from zuozhen.commands.render import escape
+
+    verb = "追加到本月已有挂号" if r.merged else "挂号成功"
+    late = f"（加号：{escape(r.late_reason)}）" if r.late_reason else ""
+    render.done(f"{verb}：挂号号 [bold]{r.booking}[/bold]，新增诉求 {len(r.appeals)} 项{late}。")
+    con = render.out()
+    show_entry(r, changed=True)
     rolling = r.window.rolling
     start = (
         "挂号当日" if r.late_reason or rolling else f"挂号窗口截止日 {r.window.last.isoformat()}"

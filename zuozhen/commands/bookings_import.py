@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from zuozhen.booking import Progress
     from zuozhen.bookings_check import Rejected
     from zuozhen.bookings_import import Imported
+    from zuozhen.store.storage import Act, CaseFile
 
 
 def import_bookings(
@@ -32,33 +33,20 @@ def import_bookings(
     from zuozhen import bookings_import
     from zuozhen.commands import render
 
-    a = get_app(ctx)
-    case = a.open()
-    run = partial(
-        bookings_import.import_csv,
-        case,
-        a.act,
-        path,
-        strict=strict,
-        late=late,
-        allow_new=allow_new,
-        update_enterprise=update_enterprise,
-    )
-    try:
-        try:
-            r = _with_progress(lambda p: run(progress=p)) if sys.stderr.isatty() else run()
-        except bookings_import.ImportRefused as exc:
-            _list_rejected(exc.rejected)
-            if json:
-                render.emit_json(exc)
-            raise
-        except KeyboardInterrupt:
-            # The import is one transaction, rolled back on the way here (the commit
-            # itself is never interrupted: bookings_import defers Ctrl-C while it runs).
-            render.fail(f"已中断（Ctrl-C）：{path.name} 未导入任何数据，案卷未改动。")
-            raise typer.Exit(130) from None
-    finally:
-        case.close()
+    def run(case: CaseFile, act: Act) -> Imported:
+        go = partial(
+            bookings_import.import_csv,
+            case,
+            act,
+            path,
+            strict=strict,
+            late=late,
+            allow_new=allow_new,
+            update_enterprise=update_enterprise,
+        )
+        return _with_progress(lambda p: go(progress=p)) if sys.stderr.isatty() else go()
+
+    r = import_file(ctx, path, run, json=json)
     for w in r.warnings:
         render.warn(w)
     if r.rejected:
@@ -66,6 +54,36 @@ def import_bookings(
     if json:
         render.emit_json(r)
     _show_imported(r)
+
+
+Result = TypeVar("Result")
+
+
+def import_file(
+    ctx: typer.Context, path: Path, run: Callable[[CaseFile, Act], Result], *, json: bool
+) -> Result:
+    """``run`` one CSV import (``book`` or ``intake --from-csv``) on the case file. When it
+    imports nothing, every bad row is listed (and with ``--json`` the refusal is the JSON
+    document); Ctrl-C says nothing was imported and exits 130."""
+    from zuozhen import bookings_import
+    from zuozhen.commands import render
+
+    a = get_app(ctx)
+    case = a.open()
+    try:
+        return run(case, a.act)
+    except bookings_import.ImportRefused as exc:  # intake_import's too
+        _list_rejected(exc.rejected)
+        if json:
+            render.emit_json(exc)
+        raise
+    except KeyboardInterrupt:
+        # The import is one transaction, rolled back on the way here (a booking import's
+        # commit itself is never interrupted: bookings_import defers Ctrl-C while it runs).
+        render.fail(f"已中断（Ctrl-C）：{path.name} 未导入任何数据，案卷未改动。")
+        raise typer.Exit(130) from None
+    finally:
+        case.close()
 
 
 def _with_progress(run: Callable[[Progress], Imported]) -> Imported:

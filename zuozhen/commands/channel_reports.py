@@ -12,6 +12,8 @@ from zuozhen.commands.common import Force, Json, get_app
 if TYPE_CHECKING:
     from datetime import date
 
+    from rich.table import Table
+
     from zuozhen.channel_reports import ChannelReport, ScoreReport
     from zuozhen.commands.common import App
     from zuozhen.reports import Quarter
@@ -30,13 +32,34 @@ CsvOpt = Annotated[
 
 
 def _print(title: str, head: list[str], table: list[list[object]], note: str) -> None:
+    from zuozhen.commands import render
+
+    con = render.out()
+    t = _figures(title, head, table, spaced=True)
+    if con.measure(t, options=con.options.update_width(10_000)).maximum > con.width:
+        # A unit's name stays on one line: 国家金融监督管理总局云南监管局 beside nine figures
+        # fits 80 columns with one space between the columns instead of three.
+        t = _figures(title, head, table, spaced=False)
+    con.print(t)
+    con.print(f"[dim]{note}[/dim]")
+
+
+def _figures(title: str, head: list[str], table: list[list[object]], *, spaced: bool) -> Table:
+    """The report as a table: the names (channels or units) on one line each, cut with …
+    only where the terminal is too narrow for them and the figures."""
     from rich import box
     from rich.table import Table
 
     from zuozhen.commands import render
 
-    t = Table(title=title, box=box.SIMPLE_HEAVY, pad_edge=False, padding=(0, 1))
-    t.add_column(head[0], min_width=8, max_width=18, overflow="fold")
+    t = Table(
+        title=title,
+        box=box.SIMPLE_HEAVY,
+        pad_edge=False,
+        padding=(0, 1 if spaced else 0),
+        show_edge=spaced,
+    )
+    t.add_column(head[0], min_width=8, no_wrap=True, overflow="ellipsis")
     for h in head[1:]:
         label = h if len(h) <= 2 else f"{h[:2]}\n{h[2:]}"
         t.add_column(label, justify="right", no_wrap=True)
@@ -46,8 +69,7 @@ def _print(title: str, head: list[str], table: list[list[object]], note: str) ->
             "—" if c == "" else (f"{c:.1f}" if isinstance(c, float) else str(c)) for c in cells[1:]
         ]
         t.add_row(*shown, style="bold" if last else None, end_section=i == len(table) - 2)
-    render.out().print(t)
-    render.out().print(f"[dim]{note}[/dim]")
+    return t
 
 
 def _export(csv: Path | None, force: bool, head: list[str], table: list[list[object]]) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import AllowNew, Json, get_app, warn_all
+from zuozhen.commands.common import AllowNew, Json, act, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.cadence import CadenceReport, CadenceRow
@@ -78,22 +78,17 @@ def add(
     from zuozhen.commands import render
     from zuozhen.validation import parse_date
 
-    a = get_app(ctx)
     day = parse_date(date, "活动日期")
-    case = a.open()
-    try:
-        added = domain.add_event(
-            case,
-            a.act,
-            channel=channel,
-            day=day,
-            units=unit or [],
-            lead=lead,
-            theme=theme,
-            allow_new=allow_new,
-        )
-    finally:
-        case.close()
+    added = act(
+        ctx,
+        domain.add_event,
+        channel=channel,
+        day=day,
+        units=unit or [],
+        lead=lead,
+        theme=theme,
+        allow_new=allow_new,
+    )
     if json:
         render.emit_json(added)
         warn_all(added.warnings)

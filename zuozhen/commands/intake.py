@@ -8,7 +8,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from zuozhen.commands.common import AllowNew, Json, act, day_label, get_app, optional_date
+from zuozhen.commands.booking import (
+    AppealsOpt,
+    ContactOpt,
+    EnterpriseOpt,
+    IndustryOpt,
+    PhoneOpt,
+    StrictOpt,
+    UsccOpt,
+    refuse_beside_csv,
+    refuse_incomplete,
+    show_entry,
+)
+from zuozhen.commands.bookings_import import import_file
+from zuozhen.commands.common import AllowNew, Json, act, day_label, optional_date
 
 if TYPE_CHECKING:
     from zuozhen.intake import Taken
@@ -25,18 +38,11 @@ def intake(
         str | None,
         typer.Option("--channel", help="来源渠道，须是配置中的渠道（zuozhen config show）。"),
     ] = None,
-    enterprise: Annotated[str | None, typer.Option("--enterprise", help="企业名称。")] = None,
-    uscc: Annotated[
-        str | None, typer.Option("--uscc", help="统一社会信用代码（18 位，校验位会核对）。")
-    ] = None,
-    contact: Annotated[str | None, typer.Option("--contact", help="企业联系人。")] = None,
-    phone: Annotated[
-        str | None, typer.Option("--phone", help="联系电话：手机号，或带区号的座机。")
-    ] = None,
-    appeal: Annotated[
-        list[str] | None,
-        typer.Option("--appeal", help="诉求内容（2000 字以内）；可重复，每项一条诉求。"),
-    ] = None,
+    enterprise: EnterpriseOpt = None,
+    uscc: UsccOpt = None,
+    contact: ContactOpt = None,
+    phone: PhoneOpt = None,
+    appeal: AppealsOpt = None,
     ref: Annotated[
         str | None,
         typer.Option("--ref", help="渠道自己的编号（如 12345 工单编号）；带编号的渠道必填。"),
@@ -56,7 +62,7 @@ def intake(
         str | None,
         typer.Option("--region", help="所属地区，须是配置名单中的地区。"),
     ] = None,
-    industry: Annotated[str | None, typer.Option("--industry", help="所属行业。")] = None,
+    industry: IndustryOpt = None,
     resolved: Annotated[
         str | None,
         typer.Option("--resolved", help="即办：受理时当场答复解决，写明答复内容（直接销号）。"),
@@ -65,9 +71,7 @@ def intake(
         Path | None,
         typer.Option("--from-csv", help="从渠道导出的 CSV 批量受理（UTF-8 或 GB18030 编码）。"),
     ] = None,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="导入时只要有一行有误就全部不导入（退出码 1）。")
-    ] = False,
+    strict: StrictOpt = False,
     allow_new: AllowNew = False,
     update_enterprise: Annotated[
         bool,
@@ -97,27 +101,28 @@ def intake(
     示例：zuozhen intake --from-csv 12345工单.csv --channel 12345
     """
     if from_csv is not None:
-        _from_csv(ctx, from_csv, channel, strict, json, allow_new, update_enterprise, locals())
+        refuse_beside_csv(
+            (enterprise, uscc, contact, phone, appeal),
+            {
+                "--ref": ref,
+                "--event": event,
+                "--date": on,
+                "--category": category,
+                "--region": region,
+                "--industry": industry,
+                "--resolved": resolved,
+            },
+        )
+        _from_csv(ctx, from_csv, channel, strict, json, allow_new, update_enterprise)
         return
-    if strict:
-        raise typer.BadParameter("--strict 只用于 --from-csv 导入。", param_hint="--strict")
-    missing = [
-        name
-        for name, value in (
-            ("--channel 渠道", channel),
-            ("--enterprise 企业名称", enterprise),
-            ("--uscc 统一社会信用代码", uscc),
-            ("--contact 联系人", contact),
-            ("--phone 联系电话", phone),
-            ("--appeal 诉求内容", appeal),
-        )
-        if value is None or value == []
-    ]
-    if missing:
-        raise typer.BadParameter(
-            f"受理缺少：{'、'.join(missing)}（或用 --from-csv 文件 --channel 渠道 批量导入）。",
-            param_hint="intake",
-        )
+    refuse_incomplete(
+        "intake",
+        "受理",
+        (enterprise, uscc, contact, phone, appeal),
+        strict=strict,
+        bulk="--from-csv 文件 --channel 渠道",
+        also={"--channel 渠道": channel},
+    )
     from zuozhen import intake as domain
     from zuozhen.commands import render
 
@@ -158,44 +163,27 @@ def _from_csv(
     json: bool,
     allow_new: bool,
     update_enterprise: bool,
-    given: dict[str, object],
 ) -> None:
     from zuozhen import intake_import
     from zuozhen.commands import render
     from zuozhen.commands.bookings_import import _list_rejected
 
-    options: tuple[str, ...] = ("enterprise", "uscc", "contact", "phone", "appeal", "ref")
-    options += ("event", "on", "category", "region", "industry", "resolved")
-    extra = [f"--{'date' if k == 'on' else k}" for k in options if given.get(k)]
-    if extra:
-        raise typer.BadParameter(
-            f"--from-csv 导入时不能同时填写 {'、'.join(extra)}：企业和诉求信息取自文件。",
-            param_hint="--from-csv",
-        )
     if not channel:
         raise typer.BadParameter("请用 --channel 指明文件来自哪个渠道。", param_hint="--channel")
-    a = get_app(ctx)
-    case = a.open()
-    try:
-        r = intake_import.import_csv(
+    r = import_file(
+        ctx,
+        path,
+        lambda case, act: intake_import.import_csv(
             case,
-            a.act,
+            act,
             path,
             channel=channel,
             strict=strict,
             allow_new=allow_new,
             update_enterprise=update_enterprise,
-        )
-    except intake_import.ImportRefused as exc:
-        _list_rejected(exc.rejected)
-        if json:
-            render.emit_json(exc)
-        raise
-    except KeyboardInterrupt:  # one transaction, rolled back on the way here
-        render.fail(f"已中断（Ctrl-C）：{path.name} 未导入任何数据，案卷未改动。")
-        raise typer.Exit(130) from None
-    finally:
-        case.close()
+        ),
+        json=json,
+    )
     for w in r.warnings:
         render.warn(render.escape(w))
     if r.rejected:
@@ -219,8 +207,6 @@ def origin_lines(d: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _show_taken(r: Taken) -> None:
-    from rich.table import Table
-
     from zuozhen.commands import render
     from zuozhen.commands.render import escape
 
@@ -231,16 +217,8 @@ def _show_taken(r: Taken) -> None:
         f"{verb}：{escape(r.channel)}渠道{ref}{ev}，受理号 [bold]{r.booking}[/bold]，"
         f"诉求 {len(r.appeals)} 项（受理日期 {r.received_on.isoformat()}）。"
     )
+    show_entry(r)
     con = render.out()
-    con.print(f"企业    {escape(r.enterprise)}（{r.uscc}）")
-    con.print(f"联系人  {escape(r.contact)}  {r.phone}")
-    table = Table(show_header=True, pad_edge=False, box=None)
-    table.add_column("诉求号", no_wrap=True)
-    table.add_column("类别", no_wrap=True)
-    table.add_column("诉求内容", overflow="fold")
-    for aid, text in zip(r.appeals, r.texts, strict=True):
-        table.add_row(aid, r.category, escape(text if len(text) <= 60 else text[:59] + "…"))
-    con.print(table)
     prov = "（暂定：该年官方放假安排未载入）" if r.provisional else ""
     if r.triage_due is not None:
         con.print(f"分办期限 {day_label(r.triage_due)}{prov}")

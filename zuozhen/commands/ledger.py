@@ -10,7 +10,10 @@ import typer
 from zuozhen.commands.common import AllowNew, Force, Json, act, get_app, read, warn_all
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from zuozhen.ledger_report import Progress
+    from zuozhen.ledgers import Added
 
 LedgerArg = Annotated[str, typer.Argument(help="台账编号，如 L2026-01。")]
 
@@ -69,21 +72,10 @@ def add(
     """
     from zuozhen import ledgers
     from zuozhen.commands import render
-    from zuozhen.commands.common import optional_date
 
-    when = optional_date(due, "完成时限（--due）")
-    assert when is not None
-    r = act(
-        ctx,
-        ledgers.add,
-        ledger,
-        item=item,
-        units=unit,
-        due=when,
-        measures=measures,
-        allow_new=allow_new,
+    r = _new_item(
+        ctx, ledgers.add, ledger, due, item=item, units=unit, measures=measures, allow_new=allow_new
     )
-    warn_all(r.warnings)
     render.outcome(
         r,
         json,
@@ -91,6 +83,20 @@ def add(
         f"完成时限 {r.due.isoformat()}。",
         next_step=f"承办：zuozhen assign accept {r.id} --handler … --measures …",
     )
+
+
+def _new_item(
+    ctx: typer.Context, fn: Callable[..., Added], ledger: str, due: str, **fields: Any
+) -> Added:
+    """One new item of LEDGER by ``fn`` (``add`` or ``raise``), due on the 完成时限 the clerk
+    typed (``--due``), its warnings shown."""
+    from zuozhen.commands.common import optional_date
+
+    when = optional_date(due, "完成时限（--due）")
+    assert when is not None
+    r: Added = act(ctx, fn, ledger, due=when, **fields)
+    warn_all(r.warnings)
+    return r
 
 
 def import_(
@@ -260,22 +266,18 @@ def raise_(
     """
     from zuozhen import ledgers
     from zuozhen.commands import render
-    from zuozhen.commands.common import optional_date
 
-    when = optional_date(due, "完成时限（--due）")
-    assert when is not None
-    r = act(
+    r = _new_item(
         ctx,
         ledgers.raise_item,
         ledger,
+        due,
         problem_class=class_,
         appeal_ids=appeal or [],
-        due=when,
         units=unit,
         item=item,
         allow_new=allow_new,
     )
-    warn_all(r.warnings)
     render.outcome(
         r,
         json,

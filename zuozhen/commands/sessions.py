@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zuozhen.commands.common import AllowNew, Json, get_app, warn_all
+from zuozhen.commands.common import AllowNew, Json, act, get_app, warn_all
 
 if TYPE_CHECKING:
     from zuozhen.session_status import SessionInfo
@@ -112,7 +112,6 @@ def plan(
     from zuozhen.errors import InputError
     from zuozhen.validation import parse_date, parse_month
 
-    a = get_app(ctx)
     if weekly or month is not None:
         if again:
             raise InputError("--again 只用于安排一场（--date）；按周安排重复运行不会重复安排。")
@@ -125,23 +124,19 @@ def plan(
                 "按周安排整月请同时写 --month YYYY-MM 和 --weekly，例如 --month 2026-10 --weekly。"
             )
         year, mon = parse_month(month)
-        case = a.open()
-        try:
-            result = domain.plan_weekly(
-                case,
-                a.act,
-                year=year,
-                month=mon,
-                kind=kind or "专场",
-                theme=theme,
-                units=unit,
-                lead=lead,
-                start=start,
-                end=end,
-                allow_new=allow_new,
-            )
-        finally:
-            case.close()
+        result = act(
+            ctx,
+            domain.plan_weekly,
+            year=year,
+            month=mon,
+            kind=kind or "专场",
+            theme=theme,
+            units=unit,
+            lead=lead,
+            start=start,
+            end=end,
+            allow_new=allow_new,
+        )
         if json:
             render.emit_json(result)
             warn_all(result.warnings)
@@ -165,24 +160,20 @@ def plan(
             "安排一场坐诊需要 --kind（主场、专场或加诊）和 --theme 主题，以及至少一个 --unit 单位。"
         )
     day = parse_date(date, "坐诊日期")
-    case = a.open()
-    try:
-        planned = domain.plan_session(
-            case,
-            a.act,
-            day=day,
-            kind=kind,
-            theme=theme,
-            units=unit or [],
-            lead=lead,
-            start=start,
-            end=end,
-            note=note,
-            again=again,
-            allow_new=allow_new,
-        )
-    finally:
-        case.close()
+    planned = act(
+        ctx,
+        domain.plan_session,
+        day=day,
+        kind=kind,
+        theme=theme,
+        units=unit or [],
+        lead=lead,
+        start=start,
+        end=end,
+        note=note,
+        again=again,
+        allow_new=allow_new,
+    )
     s = planned.session
     if json:
         render.emit_json(planned)
