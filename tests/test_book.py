@@ -226,3 +226,27 @@ def test_cli_late_booking(db_path: Path, cli: Cli) -> None:
 def test_cli_missing_option_is_usage_error(db_path: Path, cli: Cli) -> None:
     ran = cli(db_path, "book", "--enterprise", "某公司", today="2026-10-09")
     assert ran.code == 2 and "--uscc" in ran.stderr
+
+
+def test_book_warnings_keep_the_clerks_brackets(db_path: Path) -> None:
+    """A warning quoting the clerk's text keeps "[ce]" on the terminal (a real process:
+    Rich would read it as a style tag and drop it)."""
+    import os
+    import subprocess
+    import sys
+
+    text = "出口产品[ce]认证费用补贴"
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "ZUOZHEN_TODAY": "2026-10-09"}
+    zuozhen = [sys.executable, "-m", "zuozhen", "--db", str(db_path)]
+    first = subprocess.run(
+        [*zuozhen, "book", *_args(**{"--appeal": text})],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run(
+        [*zuozhen, "book", *_args(**{"--appeal": text}), "--appeal", "电费补贴"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert f"1 项诉求与已登记的内容相同，未重复登记：{text}" in again.stderr.replace("\n", "")

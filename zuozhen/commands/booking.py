@@ -147,7 +147,7 @@ def book(
         update_enterprise=update_enterprise,
     )
     for w in r.warnings:
-        render.warn(w)
+        render.warn(render.escape(w))
     if json:
         render.emit_json(r)
         return

@@ -48,7 +48,7 @@ def import_bookings(
 
     r = import_file(ctx, path, run, json=json)
     for w in r.warnings:
-        render.warn(w)
+        render.warn(render.escape(w))
     if r.rejected:
         _list_rejected(r.rejected)
     if json:
