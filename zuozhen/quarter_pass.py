@@ -69,6 +69,33 @@ BITS = (
     "ch_satisfied",
 )
 BIT = {name: 1 << i for i, name in enumerate(BITS)}
+#: The flags each report needs: a pass computes only those of the reports it serves.
+FAMILIES = {
+    "quarterly": BITS[:14],
+    "channels": ("appeals", "overdue", *BITS[14:]),
+}
+#: The values of ``p`` each flag is made of (see ``_appeal_flags``).
+_USES = {
+    "withdrawn": ("wd",),
+    "on_spot": ("os", "hd"),
+    "respot": ("os", "hd"),
+    "handed": ("hd",),
+    "closed": ("c_on",),
+    "on_time": ("c_on", "hh", "os", "fwd", "due"),
+    "overdue": ("od",),
+    "extended": ("ext",),
+    "explained": ("expl",),
+    "rated": ("rated",),
+    "satisfied": ("sat",),
+    "span": ("hh", "c_on", "rh", "rc"),
+    "odd_span": ("hh", "c_on", "rh", "rc"),
+    "immediate": ("wd", "c_on", "rso", "hd"),
+    "ch_handed": ("wd", "hd"),
+    "ch_closed": ("wd", "c_on"),
+    "ch_on_time": ("wd", "c_on", "rso", "hd", "fwd", "hh", "due"),
+    "ch_rated": ("rated", "wd"),
+    "ch_satisfied": ("sat", "wd"),
+}
 
 
 def _appeal_values(v: AsOf, dialect: str) -> dict[str, str]:
@@ -149,28 +176,50 @@ def _unit(v: AsOf, *, rating: bool) -> str:
 
 
 def figures_sql(
-    r: Reader, quarter: Quarter, cutoff: date, keys: Sequence[str], *, enterprises: bool
+    r: Reader,
+    quarter: Quarter,
+    cutoff: date,
+    keys: Sequence[str],
+    *,
+    enterprises: bool,
+    families: Sequence[str] = tuple(FAMILIES),
 ) -> str:
     """The one statement of the module docstring; rows ``(by_index, grp, bits, n, days)``,
     ``by_index`` the key's place in ``keys`` (-1: the enterprises served, in ``n``)."""
     v = as_of(r.dialect)
-    head, tail = quarter.scope(cutoff, booking=True)
     raw = {k: _KEY_SQL.get(k, "") for k in keys}
     if enterprises and "region" not in raw:
         raw["region"] = "b.uscc"
     cols = [k for k in KEYS if k in raw]
+    head, tail = quarter.scope(cutoff, booking=bool({"region", "channel"} & set(cols)))
 
     def keys_of(rating: bool) -> str:
         return ", ".join(
             f"{_unit(v, rating=rating) if k == 'unit' else raw[k]} AS k_{k}" for k in cols
         )
 
-    values = ", ".join(f"{sql} AS {name}" for name, sql in _appeal_values(v, r.dialect).items())
+    wanted = {f for family in families for f in FAMILIES[family]}
+    flags = {k: x for k, x in _appeal_flags().items() if k in wanted}
+    used = {u for f in flags for u in _USES.get(f, ())}
+    values = (
+        ", ".join(
+            f"{sql} AS {name}" for name, sql in _appeal_values(v, r.dialect).items() if name in used
+        )
+        or "1 AS one"
+    )
+    rating = {k: x for k, x in _RATING_FLAGS.items() if k in wanted}
     p_keys = ", ".join(f"p.k_{k}" for k in cols)
-    days = "CASE WHEN p.hh AND p.c_on IS NOT NULL AND p.rc > p.rh THEN p.rc - p.rh ELSE 0 END"
+    days = (
+        "CASE WHEN p.hh AND p.c_on IS NOT NULL AND p.rc > p.rh THEN p.rc - p.rh ELSE 0 END"
+        if "span" in flags
+        else "0"
+    )
     # OFFSET keeps ``p`` a query of its own (neither engine merges it into the outer one),
-    # so its expressions are computed once per appeal.
-    fence = "LIMIT -1 OFFSET 0" if r.dialect == "sqlite" else "OFFSET 0"
+    # so its expressions are computed once per appeal: worth it when many flags are made
+    # of them (the bulletin's pass), not for one report's few, which the engine inlines.
+    fence = ""
+    if "quarterly" in families:
+        fence = "LIMIT -1 OFFSET 0" if r.dialect == "sqlite" else "OFFSET 0"
     arms = []
     for i, k in enumerate(keys):
         if k == "region":  # summed per enterprise, then joined to it once per enterprise
@@ -193,7 +242,7 @@ def figures_sql(
     union = "\nUNION ALL\n".join(arms)
     return f"""
         WITH base AS (
-            SELECT {p_keys}, {_pack(_appeal_flags())} AS bits, {days} AS days
+            SELECT {p_keys}, {_pack(flags)} AS bits, {days} AS days
             FROM (
                 SELECT {keys_of(False)}, {values}
                 FROM {head}{v.joins()}
@@ -202,7 +251,7 @@ def figures_sql(
                 WHERE {tail} {fence}
             ) p
             UNION ALL
-            SELECT {keys_of(True)}, {_pack(_RATING_FLAGS)} AS bits, 0 AS days
+            SELECT {keys_of(True)}, {_pack(rating) if rating else "0"} AS bits, 0 AS days
             FROM {head}
             JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff
             LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round
@@ -243,14 +292,22 @@ class Tallies:
 
 
 def tally(
-    r: Reader, quarter: Quarter, keys: Sequence[str], *, today: date, enterprises: bool = False
+    r: Reader,
+    quarter: Quarter,
+    keys: Sequence[str],
+    *,
+    today: date,
+    enterprises: bool = False,
+    families: Sequence[str] = tuple(FAMILIES),
 ) -> Tallies:
-    """Count the quarter's figures per value of each key (``KEYS``) in one pass."""
+    """Count the quarter's figures per value of each key (``KEYS``) in one pass: the flags
+    of the reports named in ``families`` (``FAMILIES``; the others stay 0)."""
     keys = tuple(keys)
-    params = params_of(r, quarter, today)
+    params = params_of(r, quarter, today, ranks="quarterly" in families)
     groups: dict[str, dict[str | None, Tally]] = {k: {} for k in keys}
     served = None
-    for row in r.iter(figures_sql(r, quarter, today, keys, enterprises=enterprises), params):
+    sql = figures_sql(r, quarter, today, keys, enterprises=enterprises, families=families)
+    for row in r.iter(sql, params):
         i = int(row["by_index"])
         if i < 0:
             served = int(row["n"] or 0)
@@ -262,8 +319,11 @@ def tally(
     return Tallies(quarter, today, keys, groups, served)
 
 
-def params_of(r: Reader, quarter: Quarter, today: date) -> dict[str, Any]:
+def params_of(r: Reader, quarter: Quarter, today: date, *, ranks: bool = True) -> dict[str, Any]:
+    """The statement's parameters; ``ranks``: with the calendar's ranks (spans.py)."""
     params = {**quarter.params(), "cutoff": today, "judged": quarter.overdue_on(today)}
+    if not ranks:
+        return params
     return params | spans.params(r.calendar, r.dialect, quarter.first_day, today)
 
 

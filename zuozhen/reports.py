@@ -375,14 +375,17 @@ _FIELDS = tuple(f for f in _FROM_BITS if f != "workdays_count")  # the counts Fi
 def quarterly_many(
     r: Reader, quarter: Quarter, bys: Sequence[str], *, today: date, tallies: Tallies | None = None
 ) -> dict[str, QuarterlyReport]:
-    """Several break-downs from one pass over the quarter (quarter_pass.py); ``tallies``:
-    that pass, already made with these keys among its own (the bulletin's)."""
-    from zuozhen.quarter_pass import tally
-
+    """Several break-downs of ``report quarterly``: from ``tallies``, the bulletin's one pass
+    over the quarter (quarter_pass.py) made with these keys among its own, else from a
+    statement of their own (quarterly_sql.py)."""
     for by in bys:
         check_by(by)
     quarter.require_started(today)
-    t = tallies if tallies is not None else tally(r, quarter, bys, today=today)
+    if tallies is None:  # one report: its own statement (quarterly_sql.py) is the quicker
+        from zuozhen.quarterly_sql import quarterly_groups
+
+        return quarterly_groups(r, quarter, bys, today=today)
+    t = tallies
     groups: dict[str, dict[str, Figures]] = {}
     for by in bys:
         figures = groups[by] = {}

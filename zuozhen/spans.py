@@ -58,3 +58,24 @@ def rank(dialect: str, day: str) -> str:
     The working days from a hand-off to its closing are ``rank(closed) - rank(handed)``
     when both are inside the range (a closing before the hand-off counts 0)."""
     return _rank(dialect, day)
+
+
+def columns(dialect: str, pair: str, handed: str, closed: str) -> str:
+    """Select-list items of a row where ``pair`` holds with hand-off day ``handed`` and
+    closing day ``closed``: ``spans`` (1), ``rh`` and ``rc`` (the two ranks; NULL outside
+    the range). A row without a pair gives ``0 AS spans, NULL AS rh, NULL AS rc``."""
+    return (
+        f"CASE WHEN {pair} THEN 1 ELSE 0 END AS spans,"
+        f" CASE WHEN {pair} THEN {_rank(dialect, handed)} END AS rh,"
+        f" CASE WHEN {pair} THEN {_rank(dialect, closed)} END AS rc"
+    )
+
+
+NONE = "0 AS spans, NULL AS rh, NULL AS rc"
+
+#: Aggregates over rows of ``columns``: the pairs, the working days of those inside the
+#: range (``span_days``; a closing before the hand-off counts 0) and those outside.
+SUMS = (
+    "SUM(spans) AS spans, SUM(CASE WHEN rc > rh THEN rc - rh ELSE 0 END) AS span_days,"
+    " SUM(CASE WHEN spans = 1 AND (rh IS NULL OR rc IS NULL) THEN 1 ELSE 0 END) AS odd_spans"
+)
