@@ -1,5 +1,7 @@
-"""One pass over a quarter's appeals: the grouped figures of ``report quarterly``, ``report
-channels`` and the bulletin (季度通报), as reports.py and channel_reports.py define them.
+"""One pass over a quarter's appeals: the bulletin's (季度通报) grouped figures — those of
+``report quarterly`` and ``report channels``, as reports.py and channel_reports.py define
+them. (Each of those two reports on its own keeps a statement of its own, quicker for one
+grouping: quarterly_sql.py, channel_reports.py; tests/test_figure_pass.py compares all.)
 
 The bulletin shows the quarter by unit, theme, region and channel, its enterprises and
 its most frequent problem classes. Each was once its own pass over the quarter's appeals
@@ -10,8 +12,9 @@ alone a dozen times. Here one SQL statement does it all:
 * ``base`` — one row per appeal received by the cut-off (and one per rating of a reopened
   appeal, which counts by the round it rates): the raw group keys, every 0/1 figure of
   the appeal packed into one integer (``bits``, one bit per flag of ``BITS``) and the
-  working days of a closed handed-off appeal (``days``, spans.py). Each cut-off
-  expression is written once per flag, as before, but evaluated once per appeal.
+  working days of a closed handed-off appeal (``days``, spans.py). The cut-off
+  expressions are computed once per appeal in an inner query (``p``) kept apart by
+  ``OFFSET``; the flags are made of its columns.
 * one ``GROUP BY key, bits`` per grouping over ``base``: a few hundred rows (the appeals
   of a group fall into a few combinations of flags), which Python unpacks into counts.
   The region is the enterprise's: ``base`` is first summed per credit code, then joined to
