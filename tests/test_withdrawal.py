@@ -273,6 +273,25 @@ def test_quarterly_counts_withdrawn_as_received_void_and_merged_nowhere(
     assert "撤回" in human.stdout and "受理诉求含企业撤回 1 件" in human.stdout
 
 
+def test_void_and_merged_count_nowhere_after_the_quarter_too(
+    db_path: Path, ended: dict[str, str]
+) -> None:
+    """Past the quarter's end every booking of its months was made, but a voided or merged
+    appeal still counts nowhere: in the figures, the enterprises and the problem classes."""
+    later = "2027-01-15"
+    doc = must(db_path, "report", "quarterly", "--quarter", "2026Q4", "--json", today=later)
+    assert (doc["total"]["appeals"], doc["total"]["withdrawn"]) == (3, 1)
+    by_class = must(
+        db_path, "report", "quarterly", "--quarter", "2026Q4", "--by", "class", "--json",
+        today=later,
+    )  # fmt: skip
+    assert by_class["total"]["appeals"] == 3
+    channels = must(db_path, "report", "channels", "--quarter", "2026Q4", "--json", today=later)
+    assert channels["total"]["appeals"] == 3
+    text = must(db_path, "report", "bulletin", "--quarter", "2026Q4", "--format", "md", today=later)
+    assert "共受理企业诉求 3 件（其中企业撤回 1 件），涉及企业 3 家" in text
+
+
 def test_bulletin_counts_enterprises_once_and_notes_the_withdrawn(
     db_path: Path, ended: dict[str, str], tmp_path: Path
 ) -> None:

@@ -45,6 +45,8 @@ from zuozhen.errors import InputError
 # Booked by the cut-off; an entry voided as made in error, or a duplicate merged into
 # another appeal, counts nowhere (the appeal it joined counts once).
 RECEIVED = "b.booked_on <= :cutoff AND a.status NOT IN ('void', 'merged')"
+# Withdrawn by the enterprise (企业撤回) by the cut-off.
+WITHDRAWN = "(a.status = 'withdrawn' AND a.ended_on <= :cutoff)"
 ROUND = (
     "(CASE WHEN a.round = 1 THEN 1 ELSE a.round - (SELECT COUNT(*) FROM revisit v"
     " WHERE v.appeal_id = a.id AND v.reopened AND v.visited_on > :cutoff) END)"

@@ -23,10 +23,9 @@ from zuozhen.reports import (
     OverdueItem,
     Quarter,
     QuarterlyReport,
-    enterprises_served,
     overdue_items,
-    problem_classes,
     quarterly_many,
+    top_classes,
 )
 from zuozhen.store.reader import Reader
 
@@ -66,25 +65,33 @@ class Bulletin:
 
 
 def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
+    """Every figure of the 通报 as of ``today``. The tables by unit, theme, region and
+    channel, the enterprises and the problem classes come from one pass over the quarter
+    (quarter_pass.py); the overdue items, the units' three rates and the ledgers have their
+    own queries."""
     from zuozhen.channel_reports import channels_report, scores_report
+    from zuozhen.quarter_pass import tally
 
     cfg = r.config
-    reports = quarterly_many(r, quarter, ("unit", "theme", "region"), today=today)
+    quarter.require_started(today)
+    keys = ("unit", "theme", "region", "channel", "class")
+    t = tally(r, quarter, keys, today=today, enterprises=True)
+    reports = quarterly_many(r, quarter, ("unit", "theme", "region"), today=today, tallies=t)
     return Bulletin(
         quarter=quarter,
         organiser=cfg.organiser,
         programme=cfg.programme,
         as_of=today,
         overdue_on=quarter.overdue_on(today),
-        enterprises=enterprises_served(r, quarter, today=today),
+        enterprises=t.enterprises or 0,
         by_unit=reports["unit"],
         by_theme=reports["theme"],
         by_region=reports["region"],
         overdue=overdue_items(r, quarter, today=today, limit=OVERDUE_SHOWN),
-        classes=problem_classes(r, quarter, today=today, limit=10),
+        classes=top_classes(t, limit=10),
         office=cfg.docs.office,
         signature=cfg.docs.signature,
-        by_channel=channels_report(r, quarter, today=today),
+        by_channel=channels_report(r, quarter, today=today, tallies=t),
         scores=scores_report(r, quarter, today=today),
         ledgers=tuple(
             of_quarter(r, quarter.first_day, quarter.last_day, quarter.overdue_on(today))

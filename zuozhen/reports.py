@@ -67,19 +67,20 @@ Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 
 from __future__ import annotations
 
 import calendar as _cal
-import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zuozhen import spans
 from zuozhen.appeals import NOT_LEDGER_ITEM
-from zuozhen.asof import RECEIVED, AsOf, as_of, refuse_future
+from zuozhen.asof import as_of, refuse_future
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader, as_date
 from zuozhen.validation import month_key, parse_quarter
+
+if TYPE_CHECKING:
+    from zuozhen.quarter_pass import Tallies
 
 BY = ("unit", "theme", "region", "class", "channel")
 BY_LABEL = {
@@ -110,12 +111,6 @@ FIGURES = (
     "评价数",
     "满意率",
 )
-_KEY_SQL = {
-    "theme": "a.theme",
-    "region": "e.region",
-    "class": "a.problem_class",
-    "channel": "b.channel",
-}
 SATISFIED = ("满意", "基本满意")
 ON_TIME_RATE = "按期办结率"
 ON_TIME_AT = 1 + FIGURES.index("按期办结") + 1  # the workbook's 按期办结率 column
@@ -198,7 +193,10 @@ class Quarter:
         joins = " JOIN booking b ON b.id = a.booking_id" if received or region or booking else ""
         if region:
             joins += " JOIN enterprise e ON e.uscc = b.uscc"
-        where = self.month_in + (f" AND {RECEIVED}" if received else "")
+        # asof.RECEIVED: a voided or merged appeal counts nowhere, whatever the cut-off.
+        where = f"{self.month_in} AND a.status NOT IN ('void', 'merged')"
+        if received:
+            where += " AND b.booked_on <= :cutoff"
         return f"appeal a{joins}", where
 
 
@@ -332,18 +330,6 @@ class QuarterlyReport:
         }
 
 
-def _group_key(by: str, v: AsOf, *, rating: bool = False) -> str:
-    """The group of an appeal (or, with ``rating``, of one of its ratings ``g``)."""
-    if by != "unit":
-        col = _KEY_SQL[by]
-    elif rating:
-        # A rating judges the round it rates: that round's leading unit.
-        col = f"COALESCE(NULLIF(gh.lead_unit, ''), {v.lead_unit_alone})"
-    else:
-        col = v.lead_unit
-    return f"COALESCE(NULLIF({col}, ''), '{NONE_LABEL[by]}')"
-
-
 #: ``--by`` in the clerk's words (cli.md): 单位, 主题, 地区, 类别 (问题类别 as the column says).
 BY_WORDS = {label: key for key, label in BY_LABEL.items()} | {"类别": "class"}
 
@@ -367,155 +353,52 @@ def quarterly(r: Reader, quarter: Quarter, *, by: str = "unit", today: date) -> 
     return quarterly_many(r, quarter, (code,), today=today)[code]
 
 
-_FLAGS = (
-    "withdrawn",
-    "on_spot",
-    "respot",
-    "handed",
-    "closed",
-    "on_time",
-    "overdue",
-    "extended",
-    "explained",
-)
-
-
-def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str) -> str:
-    """One query: each appeal's 0/1 flags and each rating, computed once (``u``) and
-    summed per value of each key (``by_index``, ``grp``: a few hundred rows). The flags are
-    computed in the CTE so the aggregates contain no subquery (PostgreSQL).
-
-    Ratings count by the round they rate. An appeal never reopened has one round, rated
-    at most once, and the unit of that round is the appeal's own at any cut-off after the
-    rating (the hand-off came before the closing, or there was none: on the spot); so its
-    rating rides on the appeal's row (one index probe), and only reopened appeals'
-    ratings are read one by one with the unit of their round. The working days of closed
-    handed-off appeals are summed in the same pass (spans.py)."""
-    keys = ", ".join(f"{_group_key(by, v)} AS k{i}" for i, by in enumerate(bys))
-    rating_keys = ", ".join(f"{_group_key(by, v, rating=True)} AS k{i}" for i, by in enumerate(bys))
-    closed = v.closed
-    ok = ", ".join(f"'{g}'" for g in SATISFIED)
-    sums = ", ".join([*(f"SUM({f}) AS {f}" for f in _SUMMED[:-3]), spans.SUMS])
-    pair = f"h.id IS NOT NULL AND {closed}"
-    spans_sql = spans.columns(dialect, pair, "h.handed_on", v.closed_on)
-    # Each key grouped on its own (a few hundred rows), over the rows computed once: the
-    # combinations of three keys were nearly one row per appeal to fetch and add up.
-    per_key = " UNION ALL ".join(
-        f"SELECT {i} AS by_index, k{i} AS grp, {sums} FROM u GROUP BY k{i}" for i in range(len(bys))
-    )
-    return f"""
-        WITH u AS (
-            SELECT {keys}, 1 AS appeals,
-                CASE WHEN (a.status = 'withdrawn' AND a.ended_on <= :cutoff) THEN 1 ELSE 0 END AS withdrawn,
-                CASE WHEN {v.on_spot} AND NOT {v.handed} THEN 1 ELSE 0 END AS on_spot,
-                CASE WHEN {v.on_spot} AND {v.handed} THEN 1 ELSE 0 END AS respot,
-                CASE WHEN {v.handed} THEN 1 ELSE 0 END AS handed,
-                CASE WHEN {closed} THEN 1 ELSE 0 END AS closed,
-                CASE WHEN {closed} AND ((h.id IS NULL AND ({v.on_spot} OR a.outcome = '转送'))
-                        OR (h.id IS NOT NULL AND ({v.closed_on}) <= rd.due))
-                     THEN 1 ELSE 0 END AS on_time,
-                CASE WHEN NOT {closed} AND NOT (a.status = 'withdrawn' AND a.ended_on <= :cutoff) AND h.id IS NOT NULL
-                          AND {v.report_due} < :judged
-                     THEN 1 ELSE 0 END AS overdue,
-                CASE WHEN {v.extended} THEN 1 ELSE 0 END AS extended,
-                CASE WHEN {closed} AND ({v.outcome}) = '解释说明' THEN 1 ELSE 0 END AS explained,
-                CASE WHEN g.id IS NOT NULL THEN 1 ELSE 0 END AS rated,
-                CASE WHEN g.handling IN ({ok}) THEN 1 ELSE 0 END AS satisfied, {spans_sql}
-            FROM {src}{v.joins()}
-            LEFT JOIN rating g ON g.appeal_id = a.id AND g.round = 1 AND a.round = 1
-                AND g.rated_on <= :cutoff
-            WHERE {where}
-            UNION ALL
-            SELECT {rating_keys}, 0 AS appeals, {", ".join(f"0 AS {f}" for f in _FLAGS)},
-                1 AS rated, CASE WHEN g.handling IN ({ok}) THEN 1 ELSE 0 END AS satisfied,
-                {spans.NONE}
-            FROM {src}
-            JOIN rating g ON g.appeal_id = a.id AND g.rated_on <= :cutoff
-            LEFT JOIN handoff gh ON gh.appeal_id = g.appeal_id AND gh.round = g.round
-            WHERE {where} AND a.round > 1
-        )
-        {per_key}
-    """
-
-
-#: The summed columns of ``_figures_sql`` and the Figures fields they fill, in order.
-_SUMMED = ("appeals", *_FLAGS, "rated", "satisfied", "span_days", "spans", "odd_spans")
-_FIELDS = (
-    "appeals",
-    "withdrawn",
-    "resolved_on_spot",
-    "reopened_handed",
-    "handed_off",
-    "closed",
-    "closed_on_time",
-    "overdue",
-    "extended",
-    "explained",
-    "rated",
-    "satisfied",
-)
-_INTO = (*_FIELDS, "workdays_total", "workdays_count")  # (odd_spans: for quarterly_many)
-
-
-def _count_workdays(
-    r: Reader,
-    groups: list[dict[str, Figures]],
-    bys: Sequence[str],
-    src: str,
-    where: str,
-    params: dict[str, Any],
-) -> None:
-    """The working days of closed handed-off appeals, fetched pair by pair and counted
-    with the calendar's rank index (the rare case spans.py leaves to Python)."""
-    v = as_of(r.dialect)
-    cal = r.calendar
-    keys = ", ".join(f"{_group_key(by, v)} AS k{i}" for i, by in enumerate(bys))
-    pairs = f"""
-        SELECT {keys}, h.handed_on, {v.closed_on} AS closed_on
-        FROM {src}{v.joins(report=False)}
-        WHERE {where} AND h.id IS NOT NULL AND {v.closed}
-    """
-    for by_group in groups:
-        for fig in by_group.values():
-            fig.workdays_total = fig.workdays_count = 0
-    for row in r.iter(pairs, params):
-        handed, closed = as_date(row["handed_on"]), as_date(row["closed_on"])
-        assert handed is not None and closed is not None
-        days = cal.workdays_between(handed, closed)
-        for i in range(len(bys)):
-            fig = groups[i][str(row[f"k{i}"])]
-            fig.workdays_total += days
-            fig.workdays_count += 1
+#: Figures field ← the flag of quarter_pass.BITS that counts it.
+_FROM_BITS = {
+    "appeals": "appeals",
+    "withdrawn": "withdrawn",
+    "resolved_on_spot": "on_spot",
+    "reopened_handed": "respot",
+    "handed_off": "handed",
+    "closed": "closed",
+    "closed_on_time": "on_time",
+    "overdue": "overdue",
+    "extended": "extended",
+    "explained": "explained",
+    "rated": "rated",
+    "satisfied": "satisfied",
+    "workdays_count": "span",
+}
+_FIELDS = tuple(f for f in _FROM_BITS if f != "workdays_count")  # the counts Figures.add sums
 
 
 def quarterly_many(
-    r: Reader, quarter: Quarter, bys: Sequence[str], *, today: date
+    r: Reader, quarter: Quarter, bys: Sequence[str], *, today: date, tallies: Tallies | None = None
 ) -> dict[str, QuarterlyReport]:
-    """Several break-downs in one pass: grouped by every key at once, rolled up here."""
+    """Several break-downs of ``report quarterly``: from ``tallies``, the bulletin's one pass
+    over the quarter (quarter_pass.py) made with these keys among its own, else from a
+    statement of their own (quarterly_sql.py)."""
     for by in bys:
         check_by(by)
     quarter.require_started(today)
-    v = as_of(r.dialect)
-    judged = quarter.overdue_on(today)
-    params = {**quarter.params(), "cutoff": today, "judged": judged}
-    params |= spans.params(r.calendar, r.dialect, quarter.first_day, today)
-    src, where = quarter.scope(today, region="region" in bys, booking="channel" in bys)
-    sums: list[dict[str, list[int]]] = [{} for _ in bys]
-    for row in r.iter(_figures_sql(v, bys, src, where, r.dialect), params):
-        part = [int(row[c] or 0) for c in _SUMMED]
-        cur = sums[int(row["by_index"])].setdefault(str(row["grp"]), [0] * len(part))
-        cur[:] = map(operator.add, cur, part)
-    groups: list[dict[str, Figures]] = [
-        {g: Figures(g, **dict(zip(_INTO, vals, strict=False))) for g, vals in by_group.items()}
-        for by_group in sums
-    ]
-    odd = any(vals[-1] for vals in sums[0].values()) if sums else False
-    if odd:  # a hand-off or closing day outside the ranked range: all counted one by one
-        _count_workdays(r, groups, bys, src, where, params)
+    if tallies is None:  # one report: its own statement (quarterly_sql.py) is the quicker
+        from zuozhen.quarterly_sql import quarterly_groups
+
+        return quarterly_groups(r, quarter, bys, today=today)
+    t = tallies
+    groups: dict[str, dict[str, Figures]] = {}
+    for by in bys:
+        figures = groups[by] = {}
+        for raw, counts in t.groups[by].items():
+            name = NONE_LABEL[by] if raw is None else raw
+            figures.setdefault(name, Figures(name)).add(_figures(name, counts.count, counts.days))
+    if t.odd_spans:  # a hand-off or closing day outside the ranked range: all counted one by one
+        _count_workdays(r, quarter, today, groups)
     out = {}
-    for i, by in enumerate(bys):
+    judged = quarter.overdue_on(today)
+    for by in bys:
         none = NONE_LABEL[by]
-        rows = sorted(groups[i].values(), key=lambda f: (f.group == none, -f.appeals, f.group))
+        rows = sorted(groups[by].values(), key=lambda f: (f.group == none, -f.appeals, f.group))
         total = Figures(group=TOTAL)
         for f in rows:
             total.add(f)
@@ -523,20 +406,35 @@ def quarterly_many(
     return out
 
 
+def _figures(group: str, count: dict[str, int], days: int) -> Figures:
+    return Figures(group, **{f: count[bit] for f, bit in _FROM_BITS.items()}, workdays_total=days)
+
+
+def _count_workdays(
+    r: Reader, quarter: Quarter, today: date, groups: dict[str, dict[str, Figures]]
+) -> None:
+    """The working days of closed handed-off appeals, pair by pair (quarter_pass.py)."""
+    from zuozhen.quarter_pass import workday_pairs
+
+    for figures in groups.values():
+        for f in figures.values():
+            f.workdays_total = f.workdays_count = 0
+    for keys, days in workday_pairs(r, quarter, today, groups):
+        for by, figures in groups.items():
+            raw = keys[by]
+            f = figures[NONE_LABEL[by] if raw is None else raw]
+            f.workdays_total += days
+            f.workdays_count += 1
+
+
 # -- figures for the bulletin ---------------------------------------------------------------
 
 
-def enterprises_served(r: Reader, quarter: Quarter, *, today: date) -> int:
-    """Distinct enterprises (统一社会信用代码) with an appeal of the quarter booked by the
-    cut-off."""
-    return int(
-        r.scalar(
-            f"SELECT COUNT(DISTINCT b.uscc) FROM appeal a JOIN booking b ON b.id = a.booking_id "
-            f"WHERE {quarter.month_in} AND {RECEIVED}",
-            {**quarter.params(), "cutoff": today},
-        )
-        or 0
-    )
+def top_classes(t: Tallies, limit: int = 10) -> list[tuple[str, int]]:
+    """共性诉求: the most frequent problem classes of the quarter's appeals received by the
+    cut-off, with their counts (``t``: a pass with the key ``class``)."""
+    counts = [(name, c.count["appeals"]) for name, c in t.groups["class"].items() if name]
+    return sorted((x for x in counts if x[1]), key=lambda x: (-x[1], x[0]))[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,22 +473,3 @@ def overdue_items(
             )
         )
     return items  # the earliest deadline is the most working days overdue
-
-
-def problem_classes(
-    r: Reader, quarter: Quarter, *, today: date, limit: int = 10
-) -> list[tuple[str, int]]:
-    """共性诉求: the most frequent problem classes of the quarter's appeals booked by the
-    cut-off, with their counts."""
-    src, where = quarter.scope(today)
-    rows = r.rows(
-        f"""
-        SELECT a.problem_class AS cls, COUNT(*) AS n FROM {src}
-        WHERE {where} AND a.problem_class IS NOT NULL AND a.problem_class <> ''
-        GROUP BY a.problem_class
-        ORDER BY COUNT(*) DESC, a.problem_class
-        LIMIT {int(limit)}
-        """,
-        {**quarter.params(), "cutoff": today},
-    )
-    return [(str(x["cls"]), int(x["n"])) for x in rows]

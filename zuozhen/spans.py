@@ -53,6 +53,13 @@ def _rank(dialect: str, day: str) -> str:
     )
 
 
+def rank(dialect: str, day: str) -> str:
+    """The day's rank (working days from the range's first day), or NULL outside the range.
+    The working days from a hand-off to its closing are ``rank(closed) - rank(handed)``
+    when both are inside the range (a closing before the hand-off counts 0)."""
+    return _rank(dialect, day)
+
+
 def columns(dialect: str, pair: str, handed: str, closed: str) -> str:
     """Select-list items of a row where ``pair`` holds with hand-off day ``handed`` and
     closing day ``closed``: ``spans`` (1), ``rh`` and ``rc`` (the two ranks; NULL outside
