@@ -3,8 +3,9 @@
 Words are split on white space (a full-width space too); every character is literal;
 control and invisible characters are left out with a note. Words of three or more
 characters go through the trigram index (store/search_index.py: FTS5 on SQLite, pg_trgm on
-PostgreSQL); shorter words are matched with LIKE, on the long words' hits when there are
-any. Each appeal found says where each word matched (field and round).
+PostgreSQL); on SQLite words of two characters go through the bigram index; other words
+are matched with LIKE, on the indexed words' hits when there are any. Each appeal found
+says where each word matched (field and round).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from zuozhen import states
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader
-from zuozhen.store.search_index import FIELDS
+from zuozhen.store.search_index import BIGRAM_TABLE, FIELDS
 from zuozhen.validation import (
     MAX_TEXT,
 )
@@ -29,6 +30,9 @@ from zuozhen.validation import (
 MAX_WORDS = 10
 #: The trigram index finds words of at least this many characters; shorter ones use LIKE.
 TRIGRAM = 3
+#: Words of exactly this many characters use the bigram index (SQLite), when every
+#: character belongs to a word of its ``ascii`` tokenizer (not ASCII punctuation).
+BIGRAM = 2
 _FIELD_ORDER = {name: k for k, name in enumerate(FIELDS)}
 _LATIN = re.compile("[A-Za-z]")  # letters whose case LIKE folds
 
@@ -93,9 +97,10 @@ def search(r: Reader, query: str | Sequence[str], limit: int = 100) -> Found:
 
     Each word is looked up on its own and the appeals intersected, so the words may sit in
     different texts (the enterprise's name and a unit's report). Words of three or more
-    characters go through the index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL); when
-    there is one, shorter words are only checked on the appeals it found; otherwise the
-    first short word is a LIKE over every text.
+    characters go through the index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL), and on
+    SQLite words of two characters through the bigram index; when there is one, other
+    words are only checked on the appeals it found; otherwise the first word is a LIKE
+    over every text.
     """
     if not 1 <= limit <= 10_000:
         raise InputError(f"--limit {limit} 不合理：请写 1 到 10000 之间的条数。")
@@ -166,9 +171,19 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
                 "SELECT appeal_id FROM search_text WHERE id IN"
                 f" (SELECT rowid FROM search_fts WHERE search_fts MATCH :q{i})"
             )
+        if dialect == "sqlite" and _bigram(words[i]):
+            params[f"q{i}"] = f'"{words[i]}"'  # one token: letters, digits, non-ASCII
+            return (
+                "SELECT appeal_id FROM search_text WHERE id IN"
+                f" (SELECT rowid FROM {BIGRAM_TABLE} WHERE {BIGRAM_TABLE} MATCH :q{i})"
+            )
         return f"SELECT appeal_id FROM search_text WHERE {holds(i, 'body')}"
 
-    indexed = [i for i, w in enumerate(words) if len(w) >= TRIGRAM] or [0]
+    indexed = [
+        i
+        for i, w in enumerate(words)
+        if len(w) >= TRIGRAM or (dialect == "sqlite" and _bigram(w))
+    ] or [0]
     found = " INTERSECT ".join(hits(i) for i in indexed)
     rest = [
         "EXISTS (SELECT 1 FROM search_text s WHERE s.appeal_id = m.appeal_id"
@@ -178,6 +193,12 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
     ]
     rest.append("m.appeal_id NOT LIKE 'L%'")  # ledger items: no enterprise's appeals
     return f"SELECT m.appeal_id FROM ({found}) m WHERE {' AND '.join(rest)}", params
+
+
+def _bigram(word: str) -> bool:
+    """A word the bigram index finds exactly: two characters, each either not ASCII or an
+    ASCII letter or digit (the ``ascii`` tokenizer splits at ASCII punctuation)."""
+    return len(word) == BIGRAM and all(not c.isascii() or c.isalnum() for c in word)
 
 
 def _describe(r: Reader, ids: list[str], words: list[str]) -> list[dict[str, Any]]:

@@ -508,8 +508,8 @@ def _m007_channels_and_ledgers(conn: Connection) -> dict[str, Any]:
 
 def _m008_short_words(conn: Connection) -> dict[str, Any]:
     """Two-character words through an index (issue 12): on SQLite the bigram index of every
-    recorded text (search_index.py), filled from ``search_text``; PostgreSQL's trigram index
-    already serves them."""
+    recorded text (search_index.py), filled from ``search_text``. PostgreSQL is unchanged:
+    its short words stay an ILIKE (its trigram index serves words of three or more)."""
     if conn.dialect.name != "sqlite":
         return {"texts": 0}
     for sql in search_index.bigram_statements(fill=True):
