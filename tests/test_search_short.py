@@ -24,7 +24,7 @@ from zuozhen.search import _matching
 from zuozhen.store import search_index
 
 # CJK, ASCII letters of both cases, digits, ASCII and full-width punctuation, spaces.
-ALPHABET = "出口退税企业电费融资报关茶园道路abAB09xX,._%!\"*()- ，。！“”"
+ALPHABET = '出口退税企业电费融资报关茶园道路abAB09xX,._%!"*()- ，。！“”'
 APPEALS = [f"2026{k:02d}-001-1" for k in range(1, 31)] + ["L2026-01-001", "L2026-01-002"]
 
 

@@ -180,9 +180,7 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
         return f"SELECT appeal_id FROM search_text WHERE {holds(i, 'body')}"
 
     indexed = [
-        i
-        for i, w in enumerate(words)
-        if len(w) >= TRIGRAM or (dialect == "sqlite" and _bigram(w))
+        i for i, w in enumerate(words) if len(w) >= TRIGRAM or (dialect == "sqlite" and _bigram(w))
     ] or [0]
     found = " INTERSECT ".join(hits(i) for i in indexed)
     rest = [

@@ -262,8 +262,7 @@ def bigram_statements(*, fill: bool = False) -> list[str]:
         else []
     )
     return [
-        f"CREATE VIRTUAL TABLE {t} USING fts5("
-        "body, content='', tokenize='ascii', detail='none')",
+        f"CREATE VIRTUAL TABLE {t} USING fts5(body, content='', tokenize='ascii', detail='none')",
         *backfill,
         f"CREATE TRIGGER search_text_bi AFTER INSERT ON search_text BEGIN {insert}; END",
         f"CREATE TRIGGER search_text_bd AFTER DELETE ON search_text BEGIN {delete}; END",
