@@ -512,6 +512,9 @@ def _m008_short_words(conn: Connection) -> dict[str, Any]:
     its short words stay an ILIKE (its trigram index serves words of three or more)."""
     if conn.dialect.name != "sqlite":
         return {"texts": 0}
+    for trigger in ("search_text_bi", "search_text_bd", "search_text_bu"):  # built afresh
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {search_index.BIGRAM_TABLE}")
     for sql in search_index.bigram_statements(fill=True):
         conn.exec_driver_sql(sql)
     return {"texts": int(conn.exec_driver_sql("SELECT count(*) FROM search_text").scalar_one())}
