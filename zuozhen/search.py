@@ -164,25 +164,29 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
         params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
         return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
 
+    def rowids(i: int) -> str:  # SQLite: the texts holding word i, from its index
+        table = "search_fts" if len(words[i]) >= TRIGRAM else BIGRAM_TABLE
+        params[f"q{i}"] = '"' + words[i].replace('"', '""') + '"'  # one literal phrase
+        return f"SELECT rowid FROM {table} WHERE {table} MATCH :q{i}"
+
     def hits(i: int) -> str:
-        if dialect == "sqlite" and len(words[i]) >= TRIGRAM:
-            params[f"q{i}"] = '"' + words[i].replace('"', '""') + '"'  # one literal phrase
-            return (
-                "SELECT appeal_id FROM search_text WHERE id IN"
-                f" (SELECT rowid FROM search_fts WHERE search_fts MATCH :q{i})"
-            )
-        if dialect == "sqlite" and _bigram(words[i]):
-            params[f"q{i}"] = f'"{words[i]}"'  # one token: letters, digits, non-ASCII
-            return (
-                "SELECT appeal_id FROM search_text WHERE id IN"
-                f" (SELECT rowid FROM {BIGRAM_TABLE} WHERE {BIGRAM_TABLE} MATCH :q{i})"
-            )
+        if dialect == "sqlite" and (len(words[i]) >= TRIGRAM or _bigram(words[i])):
+            return f"SELECT appeal_id FROM search_text WHERE id IN ({rowids(i)})"
         return f"SELECT appeal_id FROM search_text WHERE {holds(i, 'body')}"
 
     indexed = [
         i for i, w in enumerate(words) if len(w) >= TRIGRAM or (dialect == "sqlite" and _bigram(w))
     ] or [0]
     found = " INTERSECT ".join(hits(i) for i in indexed)
+    if dialect == "sqlite" and len(indexed) > 1:
+        # Each text found by any word is read once (words found together, as they mostly
+        # are, cost one lookup instead of one per word); an appeal needs a text of each.
+        each = ", ".join(f"h{i} AS MATERIALIZED ({rowids(i)})" for i in indexed)
+        found = (
+            f"WITH {each} SELECT appeal_id FROM search_text WHERE id IN"
+            f" ({' UNION '.join(f'SELECT rowid FROM h{i}' for i in indexed)})"
+            f" GROUP BY appeal_id HAVING {' AND '.join(f'max(id IN h{i})' for i in indexed)}"
+        )
     rest = [
         "EXISTS (SELECT 1 FROM search_text s WHERE s.appeal_id = m.appeal_id"
         f" AND {holds(i, 's.body')})"
