@@ -136,6 +136,7 @@ DAILY: dict[str, Callable[[Reader], object]] = {
     # Two indexed words; an indexed word and a short one (checked on its appeals only).
     "search two words": lambda r: search(r, "出口退税 研究制定办理方案"),
     "search a short word too": lambda r: search(r, ["出口退税", "退税"]),
+    "search one character too": lambda r: search(r, ["出口退税", "税"]),
     "report channels": lambda r: channels_report(r, Quarter.parse("2026Q3"), today=TODAY),
     "report scores": lambda r: scores_report(r, Quarter.parse("2026Q3"), today=TODAY),
     "event list": lambda r: list_events(r, Quarter.parse("2026Q3")),
@@ -171,7 +172,12 @@ def test_show_finds_merged_duplicates_and_the_record_its_absences_by_index(
 
 
 def test_search_goes_through_the_trigram_index(bench_db: Path) -> None:
+    """A long word through the trigram index, a two-character one through the bigram
+    index (schema 8), a one-character word checked on their hits, appeal by appeal."""
     text = plans(bench_db, captured(bench_db, DAILY["search a short word too"]))
+    assert "SCAN search_fts VIRTUAL TABLE INDEX" in text
+    assert "SCAN search_fts_bigram VIRTUAL TABLE INDEX" in text
+    text = plans(bench_db, captured(bench_db, DAILY["search one character too"]))
     assert "search_fts VIRTUAL TABLE INDEX" in text
     assert "SEARCH s USING INDEX ix_search_text_appeal (appeal_id=?)" in text
 

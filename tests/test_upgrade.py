@@ -319,6 +319,18 @@ def test_v1_upgrade_keeps_every_round_and_indexes_every_text(v1: Path) -> None:
     assert r.code == 0, r.stderr
     found = run_cli(v1, "search", "升级以后录入", "--json").json()["appeals"]
     assert [(a["id"], a["matches"][0]["round"]) for a in found] == [("202607-015-2", 2)]
+    # Two-character words (migration 8's bigram index): the texts of version 1 and the new
+    # round's, exactly those that hold the word.
+    assert [a["id"] for a in run_cli(v1, "search", "录入", "--json").json()["appeals"]] == [
+        "202607-015-2"
+    ]
+    conn = sqlite3.connect(v1)
+    bodies = conn.execute("SELECT id, body FROM search_text").fetchall()
+    for word in ("专人", "措施", "资金", "企业"):
+        bigram = "SELECT rowid FROM search_fts_bigram WHERE search_fts_bigram MATCH ?"
+        hits = {k for (k,) in conn.execute(bigram, (f'"{word}"',))}
+        assert hits == {k for k, body in bodies if word in body} != set(), word
+    conn.close()
 
 
 def test_v1_becomes_v7_booking_rebuilt_with_keys_and_triggers_intact(v1: Path) -> None:

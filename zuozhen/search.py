@@ -3,8 +3,9 @@
 Words are split on white space (a full-width space too); every character is literal;
 control and invisible characters are left out with a note. Words of three or more
 characters go through the trigram index (store/search_index.py: FTS5 on SQLite, pg_trgm on
-PostgreSQL); shorter words are matched with LIKE, on the long words' hits when there are
-any. Each appeal found says where each word matched (field and round).
+PostgreSQL); on SQLite words of two characters go through the bigram index; other words
+are matched with LIKE, on the indexed words' hits when there are any. Each appeal found
+says where each word matched (field and round).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from zuozhen import states
 from zuozhen.errors import InputError
 from zuozhen.store.reader import Reader
-from zuozhen.store.search_index import FIELDS
+from zuozhen.store.search_index import BIGRAM_TABLE, FIELDS
 from zuozhen.validation import (
     MAX_TEXT,
 )
@@ -29,6 +30,9 @@ from zuozhen.validation import (
 MAX_WORDS = 10
 #: The trigram index finds words of at least this many characters; shorter ones use LIKE.
 TRIGRAM = 3
+#: Words of exactly this many characters use the bigram index (SQLite), when every
+#: character belongs to a word of its ``ascii`` tokenizer (not ASCII punctuation).
+BIGRAM = 2
 _FIELD_ORDER = {name: k for k, name in enumerate(FIELDS)}
 _LATIN = re.compile("[A-Za-z]")  # letters whose case LIKE folds
 
@@ -93,9 +97,10 @@ def search(r: Reader, query: str | Sequence[str], limit: int = 100) -> Found:
 
     Each word is looked up on its own and the appeals intersected, so the words may sit in
     different texts (the enterprise's name and a unit's report). Words of three or more
-    characters go through the index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL); when
-    there is one, shorter words are only checked on the appeals it found; otherwise the
-    first short word is a LIKE over every text.
+    characters go through the index (FTS5 trigram on SQLite, pg_trgm on PostgreSQL), and on
+    SQLite words of two characters through the bigram index; when there is one, other
+    words are only checked on the appeals it found; otherwise the first word is a LIKE
+    over every text.
     """
     if not 1 <= limit <= 10_000:
         raise InputError(f"--limit {limit} 不合理：请写 1 到 10000 之间的条数。")
@@ -159,17 +164,29 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
         params[f"l{i}"] = "%" + w.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
         return f"{column} {'ILIKE' if dialect == 'postgresql' else 'LIKE'} :l{i} ESCAPE '!'"
 
+    def rowids(i: int) -> str:  # SQLite: the texts holding word i, from its index
+        table = "search_fts" if len(words[i]) >= TRIGRAM else BIGRAM_TABLE
+        params[f"q{i}"] = '"' + words[i].replace('"', '""') + '"'  # one literal phrase
+        return f"SELECT rowid FROM {table} WHERE {table} MATCH :q{i}"
+
     def hits(i: int) -> str:
-        if dialect == "sqlite" and len(words[i]) >= TRIGRAM:
-            params[f"q{i}"] = '"' + words[i].replace('"', '""') + '"'  # one literal phrase
-            return (
-                "SELECT appeal_id FROM search_text WHERE id IN"
-                f" (SELECT rowid FROM search_fts WHERE search_fts MATCH :q{i})"
-            )
+        if dialect == "sqlite" and (len(words[i]) >= TRIGRAM or _bigram(words[i])):
+            return f"SELECT appeal_id FROM search_text WHERE id IN ({rowids(i)})"
         return f"SELECT appeal_id FROM search_text WHERE {holds(i, 'body')}"
 
-    indexed = [i for i, w in enumerate(words) if len(w) >= TRIGRAM] or [0]
+    indexed = [
+        i for i, w in enumerate(words) if len(w) >= TRIGRAM or (dialect == "sqlite" and _bigram(w))
+    ] or [0]
     found = " INTERSECT ".join(hits(i) for i in indexed)
+    if dialect == "sqlite" and len(indexed) > 1:
+        # Each text found by any word is read once (words found together, as they mostly
+        # are, cost one lookup instead of one per word); an appeal needs a text of each.
+        each = ", ".join(f"h{i} AS MATERIALIZED ({rowids(i)})" for i in indexed)
+        found = (
+            f"WITH {each} SELECT appeal_id FROM search_text WHERE id IN"
+            f" ({' UNION '.join(f'SELECT rowid FROM h{i}' for i in indexed)})"
+            f" GROUP BY appeal_id HAVING {' AND '.join(f'max(id IN h{i})' for i in indexed)}"
+        )
     rest = [
         "EXISTS (SELECT 1 FROM search_text s WHERE s.appeal_id = m.appeal_id"
         f" AND {holds(i, 's.body')})"
@@ -178,6 +195,12 @@ def _matching(dialect: str, words: list[str]) -> tuple[str, dict[str, str]]:
     ]
     rest.append("m.appeal_id NOT LIKE 'L%'")  # ledger items: no enterprise's appeals
     return f"SELECT m.appeal_id FROM ({found}) m WHERE {' AND '.join(rest)}", params
+
+
+def _bigram(word: str) -> bool:
+    """A word the bigram index finds exactly: two characters, each either not ASCII or an
+    ASCII letter or digit (the ``ascii`` tokenizer splits at ASCII punctuation)."""
+    return len(word) == BIGRAM and all(not c.isascii() or c.isalnum() for c in word)
 
 
 def _describe(r: Reader, ids: list[str], words: list[str]) -> list[dict[str, Any]]:

@@ -25,6 +25,8 @@ found), so a value a migration had to choose is on the record.
    continuously
 6. ``seals``  every record sealed in the trail (store/seal.py), so verify finds edits
 7. ``channels_and_ledgers``  intakes of every channel, held events and ledgers (台账)
+8. ``short_words``  two-character words found through an index too (search_index.py: the
+   bigram index on SQLite; PostgreSQL keeps its trigram index)
 """
 
 from __future__ import annotations
@@ -263,7 +265,7 @@ def _m004_search_every_round(conn: Connection) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS appeal_fts")
     else:
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_appeal_text_trgm")
-    search_index.create(conn, fill=True)
+    search_index.create(conn, fill=True, short_words=False)  # schema 8 adds them
 
 
 def _m005_owed_steps(conn: Connection) -> dict[str, Any]:
@@ -504,6 +506,20 @@ def _m007_channels_and_ledgers(conn: Connection) -> dict[str, Any]:
     return {"bookings": int(conn.exec_driver_sql("SELECT count(*) FROM booking").scalar_one())}
 
 
+def _m008_short_words(conn: Connection) -> dict[str, Any]:
+    """Two-character words through an index (issue 12): on SQLite the bigram index of every
+    recorded text (search_index.py), filled from ``search_text``. PostgreSQL is unchanged:
+    its short words stay an ILIKE (its trigram index serves words of three or more)."""
+    if conn.dialect.name != "sqlite":
+        return {"texts": 0}
+    for trigger in ("search_text_bi", "search_text_bd", "search_text_bu"):  # built afresh
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {search_index.BIGRAM_TABLE}")
+    for sql in search_index.bigram_statements(fill=True):
+        conn.exec_driver_sql(sql)
+    return {"texts": int(conn.exec_driver_sql("SELECT count(*) FROM search_text").scalar_one())}
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial", None),
     Migration(2, "handoff_dues_once", _m002_handoff_dues_once),
@@ -512,6 +528,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "owed_steps", _m005_owed_steps),
     Migration(6, "seals", _m006_seals, reseal=True),
     Migration(7, "channels_and_ledgers", _m007_channels_and_ledgers, reseal=True, rebuild=True),
+    Migration(8, "short_words", _m008_short_words),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -24,6 +24,14 @@ appeals (a rename, which is rare, rewrites them).
   trigram tokenizer over its ``body`` (external content, kept by triggers on
   ``search_text``): any substring of three or more characters is found through the index,
   in any script; shorter words use LIKE on ``search_text``.
+* SQLite, words of two characters: ``search_fts_bigram``, a contentless FTS5 index (schema
+  8) whose document for each ``search_text`` row is the body's bigrams written as words
+  (``出口退税`` → ``出口 口退 退税``), with the ``ascii`` tokenizer: every character that is
+  not ASCII, and ASCII letters and digits, belong to a word; ASCII letters are folded to
+  lower case, as LIKE folds them. A two-character word without ASCII punctuation is found
+  by looking up its one token: exactly the rows whose body contains it (search.py). The
+  bigrams are written in SQL by triggers on ``search_text`` (``_BIGRAMS``), so every
+  write path keeps them, as it keeps the trigram index.
 * PostgreSQL: ILIKE on ``search_text.body``, served by a ``pg_trgm`` GIN index from three
   characters on.
 
@@ -225,6 +233,44 @@ _SQLITE_FTS = [
 ]
 
 
+#: The bigrams of a body as words (``出口退税`` → ``出口 口退 退税``; a body of one character is
+#: itself), in SQL a trigger may hold (no WITH clause): ``json_each`` over a list of
+#: ``length - 1`` zeros gives the positions. The delete trigger recomputes the same words
+#: from the old body, as a contentless FTS5 table requires.
+_BIGRAMS = (
+    "(SELECT group_concat(substr({b}, key + 1, 2), ' ') FROM json_each("
+    "'[0' || replace(hex(zeroblob(length({b}) - 2)), '00', ',0') || ']'))"
+)
+BIGRAM_TABLE = "search_fts_bigram"
+
+
+def bigrams(body: str) -> str:
+    """The same words as ``_BIGRAMS`` computes in SQL (tests compare them)."""
+    return " ".join(body[k : k + 2] for k in range(max(len(body) - 1, 1)))
+
+
+def bigram_statements(*, fill: bool = False) -> list[str]:
+    """The bigram index of two-character words (SQLite only; schema 8), with ``fill``
+    also the statement indexing the rows already in ``search_text``."""
+    t = BIGRAM_TABLE
+    old, new = _BIGRAMS.format(b="old.body"), _BIGRAMS.format(b="new.body")
+    delete = f"INSERT INTO {t}({t}, rowid, body) VALUES ('delete', old.id, {old})"
+    insert = f"INSERT INTO {t}(rowid, body) VALUES (new.id, {new})"
+    backfill = (
+        [f"INSERT INTO {t}(rowid, body) SELECT id, {_BIGRAMS.format(b='body')} FROM search_text"]
+        if fill
+        else []
+    )
+    return [
+        f"CREATE VIRTUAL TABLE {t} USING fts5(body, content='', tokenize='ascii', detail='none')",
+        *backfill,
+        f"CREATE TRIGGER search_text_bi AFTER INSERT ON search_text BEGIN {insert}; END",
+        f"CREATE TRIGGER search_text_bd AFTER DELETE ON search_text BEGIN {delete}; END",
+        "CREATE TRIGGER search_text_bu AFTER UPDATE OF body ON search_text"
+        f" WHEN old.body IS NOT new.body BEGIN {delete}; {insert}; END",
+    ]
+
+
 def _sqlite_triggers() -> list[str]:
     out = []
     for s in SOURCES:
@@ -317,23 +363,26 @@ def _pg_triggers() -> list[str]:
 # -- building it -----------------------------------------------------------------------
 
 
-def statements(dialect: str, *, fill: bool = False) -> list[str]:
+def statements(dialect: str, *, fill: bool = False, short_words: bool = True) -> list[str]:
     """The DDL of the index, and with ``fill`` the statements indexing existing rows.
 
     Existing rows are indexed in bulk before the triggers exist (one INSERT … SELECT per
-    table, then FTS5's ``rebuild``), which is much faster than row by row.
+    table, then FTS5's ``rebuild``), which is much faster than row by row. ``short_words``
+    False leaves out the bigram index (SQLite), for the migration to schema 4 of an old
+    file: schema 8 adds it (``bigram_statements``).
     """
     backfill = [_insert(dialect, s, "r", f" FROM {s.table} AS r") for s in SOURCES] if fill else []
     if dialect == "sqlite":
-        return [*_SQLITE_TABLE, *backfill, *_SQLITE_FTS, *_sqlite_triggers()]
+        short = bigram_statements(fill=fill) if short_words else []
+        return [*_SQLITE_TABLE, *backfill, *_SQLITE_FTS, *short, *_sqlite_triggers()]
     if dialect == "postgresql":
         return [*_PG_TABLE, *backfill, *_PG_INDEX, *_pg_triggers()]
     raise ValueError(f"no search index for {dialect}")
 
 
-def create(conn: Any, *, fill: bool = False) -> None:
+def create(conn: Any, *, fill: bool = False, short_words: bool = True) -> None:
     """Build the index on a SQLAlchemy connection (inside the caller's transaction)."""
-    for sql in statements(conn.dialect.name, fill=fill):
+    for sql in statements(conn.dialect.name, fill=fill, short_words=short_words):
         conn.exec_driver_sql(sql)
 
 
