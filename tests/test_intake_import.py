@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import book, must, query, run_cli, tamper, unchanged, uscc
+from tests.factories import book, make_case, must, query, run_cli, tamper, unchanged, uscc
 from zuozhen.booking import CSV_REQUIRED as BOOKING_HEADER
 from zuozhen.intake_import import CSV_REQUIRED
 
@@ -246,3 +246,58 @@ def test_rows_written_in_bulk_are_stored_and_sealed_like_one_intake(
     assert ran.code == 1 and len(problems) == 2
     assert any("挂号 J202612-0001" in p for p in problems)
     assert any("诉求 J202612-0002-1" in p and "期限" in p for p in problems)
+
+
+def _contents(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the tables an intake writes, minus the times of writing and the
+    row numbers (the import writes a chunk's deadlines grouped by intake date)."""
+    out = {}
+    for table in ("booking", "appeal", "deadline", "enterprise", "search_text", "counter"):
+        skip = {"created_at", "updated_at"} | (
+            {"id"} if table in ("deadline", "search_text") else set()
+        )
+        cols = [r[1] for r in query(db, f"PRAGMA table_info({table})") if r[1] not in skip]
+        out[table] = sorted(query(db, f"SELECT {', '.join(cols)} FROM {table}"), key=repr)
+    return out
+
+
+def test_import_of_n_rows_stores_what_n_single_intakes_store(db_path: Path, tmp_path: Path) -> None:
+    """The bulk path (driver executemany, bulk search rows, one seal pass) leaves the same
+    bookings, appeals, deadlines, enterprises, search rows and counters as ``intake`` run
+    once per row; only the booking's source says 导入 instead of 窗口."""
+    rows = [
+        order(1, 受理时间="2026-11-28 10:00:00"),
+        order(2, text="园区周边道路施工封闭，未设置绕行标志", 所属地区="昆明市"),
+        order(3, 受理时间="2026-12-02 16:45:00", 诉求类别="政策咨询"),
+        order(
+            4,
+            text="厂区门口路灯损坏，夜间不安全。",
+            企业名称="云南测试1号有限公司",
+            统一社会信用代码=uscc(1),
+        ),
+    ]
+    imports(db_path, write(tmp_path / "a.csv", rows))
+    single = tmp_path / "single.db"
+    make_case(single).close()
+    for r in rows:
+        cell = dict(zip(HEADER, r, strict=True))
+        region = ["--region", cell["所属地区"]] if cell["所属地区"] else []
+        must(single, "intake", "--channel", "12345", "--ref", cell["工单编号"],
+             "--date", cell["受理时间"][:10], "--enterprise", cell["企业名称"],
+             "--uscc", cell["统一社会信用代码"], "--contact", cell["联系人"],
+             "--phone", cell["联系电话"], "--appeal", cell["诉求内容"],
+             "--category", cell["诉求类别"], *region, today=TODAY)  # fmt: skip
+    bulk, one = _contents(db_path), _contents(single)
+    assert [r[-1] for r in query(db_path, "SELECT id, source FROM booking")] == ["导入"] * 4
+    assert [r[-1] for r in query(single, "SELECT id, source FROM booking")] == ["窗口"] * 4
+    for table in bulk:
+        if table == "booking":
+            cols = [r[1] for r in query(db_path, "PRAGMA table_info(booking)")]
+            at = [c for c in cols if c not in ("created_at", "updated_at")].index("source")
+            bulk[table] = [r[:at] + r[at + 1 :] for r in bulk[table]]
+            one[table] = [r[:at] + r[at + 1 :] for r in one[table]]
+        assert bulk[table] == one[table], table
+    assert len(bulk["appeal"]) == 4 and len(bulk["deadline"]) == 4 and len(bulk["enterprise"]) == 3
+    for db in (db_path, single):
+        checked = run_cli(db, "verify", today=TODAY)
+        assert checked.code == 0, checked.stdout + checked.stderr

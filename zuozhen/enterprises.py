@@ -25,11 +25,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy import update as sql_update
 
 from zuozhen.errors import RuleError
 from zuozhen.models import Enterprise
+from zuozhen.store import seal
 from zuozhen.store.storage import Tx
 from zuozhen.validation import fold_width, mask_phone
 
@@ -182,7 +183,7 @@ class Keeper:
             current[code] = new
             (inserts if code in inserts else updates)[code] = new
         if inserts:
-            tx.session.execute(insert(_TABLE), list(inserts.values()))
+            seal.insert_rows(tx.session, _TABLE, list(inserts.values()))
         if updates:
             fields = ("name", "contact", "phone", "region", "industry", "updated_at")
             tx.session.execute(

@@ -35,7 +35,7 @@ from sqlalchemy import Delete, Insert, Update, event
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
-from zuozhen.store import trail
+from zuozhen.store import bulk, trail
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -153,6 +153,7 @@ def digests(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, Digest
     cols = _columns(conn)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     out: dict[str, Digest] = {}
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     for chunk in _chunks(sorted(set(ids)), 500):
         tables = APPEAL_PARTS if kind == "appeal" else [RECORDS[kind][0]]
         typed: list[Any] = [int(i) for i in chunk] if kind == "calendar" else chunk
@@ -161,7 +162,8 @@ def digests(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, Digest
         for table in tables:
             key = "appeal_id" if table in APPEAL_PARTS and table != "appeal" else RECORDS[kind][1]
             sql = f'SELECT "{key}", {cols.select(table)} FROM "{table}" WHERE "{key}" IN ({marks})'
-            _sums(conn.exec_driver_sql(sql, tuple(typed)), table, sums)
+            cur.execute(sql, typed)
+            _sums(cur.fetchall(), table, sums)
         for rid in chunk:
             parts = sums.get(rid, {})
             out[rid] = _digest(kind, parts)
@@ -314,15 +316,7 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
         raise ValueError(f"insert_rows({name}): every row needs the same keys and {defaulted}")
     if touched is not None and not _mark(touched, name, rows):
         raise RuntimeError(f"insert_rows({name}): a row without its record key")
-    conn = session.connection()
-    dialect = conn.dialect
-    procs = [table.c[k].type.bind_processor(dialect) for k in keys]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    cols = ", ".join(f'"{k}"' for k in keys)
-    sql = f'INSERT INTO "{name}" ({cols}) VALUES ({", ".join([mark] * len(keys))})'
-    pairs = list(zip(keys, procs, strict=True))
-    params = [tuple(r[k] if p is None else p(r[k]) for k, p in pairs) for r in rows]
-    conn.exec_driver_sql(sql, params)
+    bulk.insert(session.connection(), table, rows)
 
 
 def track(session: Session) -> None:

@@ -25,14 +25,19 @@ from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from zuozhen.models import Trail, TrailHead
+from zuozhen.store import bulk
 
 GENESIS = "0" * 64
 
 
+# json.dumps with these options, its encoder made once (a bulk import encodes 100,000).
+_CANONICAL = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+).encode
+
+
 def canonical(detail: dict[str, Any]) -> str:
-    return json.dumps(
-        detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
-    )
+    return _CANONICAL(detail)
 
 
 def row_hash(
@@ -112,7 +117,7 @@ def append_many(
             }
         )
         prev = digest
-    session.execute(insert(trail_t), rows)
+    bulk.insert(session.connection(), trail_t, rows)  # one executemany, through the driver
     # Appends are serialised (the head's lock; SQLite's single writer): the newest row is ours.
     last = int(session.execute(select(func.max(trail_t.c.id))).scalar_one())
     if locked is None:
