@@ -69,6 +69,9 @@ def refuse_repeats(units: list[str]) -> None:
 
 #: SQL: the appeal ``a`` is not a ledger item (its booking is no ledger ``L2026-01``).
 NOT_LEDGER_ITEM = "a.booking_id NOT LIKE 'L%'"
+#: Ledger items found by their IDs' range (``L…``; other appeals' IDs begin with a digit or
+#: ``J``): the primary key's index reads only them, where a LIKE would read every appeal.
+LEDGER_ITEM_IDS = "{0}.id >= 'L' AND {0}.id < 'M'"
 _LEDGER_ITEM = re.compile(r"L\d{4}-\d{2,}-\d{3,}")
 
 

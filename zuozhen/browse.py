@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from zuozhen import names, states
-from zuozhen.appeals import is_ledger_item, not_found, unit_list
+from zuozhen.appeals import LEDGER_ITEM_IDS, is_ledger_item, not_found, unit_list
 from zuozhen.config import local_time
 from zuozhen.errors import InputError, NotFoundError
 from zuozhen.session_status import lead_text
@@ -163,14 +163,15 @@ def show_appeal(r: Reader, appeal_id: str, *, unmask: bool = False) -> AppealVie
                e.uscc, e.name AS enterprise, e.contact, e.phone, e.region, e.industry,
                c.date AS session_date, c.kind AS session_kind, c.theme AS session_theme,
                c.lead AS session_lead, c.units AS session_units, l.name AS ledger_name,
-               (SELECT MIN(n.id) FROM appeal n WHERE n.carried_from = a.id) AS carried_to
+               (SELECT MIN(n.id) FROM appeal n
+                WHERE {items} AND n.carried_from = a.id) AS carried_to
         FROM appeal a
         JOIN booking b ON b.id = a.booking_id
         LEFT JOIN enterprise e ON e.uscc = b.uscc
         LEFT JOIN consultation c ON c.id = a.session_id
         LEFT JOIN ledger l ON l.id = a.booking_id
         WHERE a.id = :id
-        """,
+        """.format(items=LEDGER_ITEM_IDS.format("n")),  # only ledger items are carried
         {"id": key},
     )
     if a is None:
@@ -384,8 +385,10 @@ def _linked(r: Reader, key: str, cls: str | None) -> list[str]:
     items of its class (the class is the link, ledgers.py)."""
     if not cls:
         return []
-    other = "NOT LIKE" if is_ledger_item(key) else "LIKE"  # the other side of the link
-    sql = f"SELECT id FROM appeal WHERE problem_class = :c AND booking_id {other} 'L%' ORDER BY id"
+    # the other side of the link: an item's appeals, or an appeal's items (by the IDs'
+    # range, so showing an appeal does not read every appeal of a million)
+    other = "booking_id NOT LIKE 'L%'" if is_ledger_item(key) else LEDGER_ITEM_IDS.format("a")
+    sql = f"SELECT id FROM appeal a WHERE problem_class = :c AND {other} ORDER BY id"
     return [str(x) for x in r.column(sql, {"c": cls})]
 
 
