@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
+from operator import mul
 
 from zuozhen.errors import InputError
 
@@ -70,7 +71,9 @@ def parse_timestamp(value: str) -> datetime:
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(_USCC_INDEX[c] * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    if len(first17) != len(USCC_WEIGHTS):
+        raise ValueError(f"uscc_check_char needs 17 characters, not {len(first17)}")
+    total = sum(map(mul, map(_USCC_INDEX.__getitem__, first17), USCC_WEIGHTS))
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
@@ -81,6 +84,7 @@ def fold_width(value: str | None) -> str:
 
 # Hyphens and dashes people type between digit groups (NFKC leaves most of them alone).
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_USCC_GAPS = re.compile(rf"[\s\-{_DASHES}]")  # what people type between a code's groups
 
 
 def normalize_uscc(value: str) -> str:
@@ -88,7 +92,7 @@ def normalize_uscc(value: str) -> str:
 
     Full-width characters are folded (NFKC) and letters upper-cased first, so a code typed
     with a Chinese input method (９１５３…) is the same code."""
-    code = re.sub(rf"[\s\-{_DASHES}]", "", fold_width(value)).upper()
+    code = _USCC_GAPS.sub("", fold_width(value)).upper()
     if not code:
         raise InputError("统一社会信用代码不能为空：请填写营业执照上的 18 位代码。")
     if len(code) != 18:
