@@ -19,7 +19,6 @@ from zuozhen.asof import AsOf, as_of
 from zuozhen.reports import (
     NONE_LABEL,
     SATISFIED,
-    TOTAL,
     Figures,
     Quarter,
     QuarterlyReport,
@@ -190,10 +189,5 @@ def quarterly_groups(
         _count_workdays(r, groups, bys, src, where, params)
     out = {}
     for i, by in enumerate(bys):
-        none = NONE_LABEL[by]
-        rows = sorted(groups[i].values(), key=lambda f: (f.group == none, -f.appeals, f.group))
-        total = Figures(group=TOTAL)
-        for f in rows:
-            total.add(f)
-        out[by] = QuarterlyReport(quarter, by, today, judged, rows, total)
+        out[by] = QuarterlyReport.of(quarter, by, today, judged, groups[i].values())
     return out

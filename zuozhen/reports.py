@@ -67,7 +67,7 @@ Derived rates used by the terminal bars and the bulletin: 办结率 = 已办结 
 from __future__ import annotations
 
 import calendar as _cal
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -294,6 +294,19 @@ class QuarterlyReport:
     rows: list[Figures]
     total: Figures
 
+    @classmethod
+    def of(
+        cls, quarter: Quarter, by: str, today: date, judged: date, groups: Iterable[Figures]
+    ) -> QuarterlyReport:
+        """The groups in report order (the most appeals first, the unnamed group last) and
+        their 合计."""
+        none = NONE_LABEL[by]
+        rows = sorted(groups, key=lambda f: (f.group == none, -f.appeals, f.group))
+        total = Figures(group=TOTAL)
+        for f in rows:
+            total.add(f)
+        return cls(quarter, by, today, judged, rows, total)
+
     def header(self) -> list[str]:
         return header(self.by)
 
@@ -397,12 +410,7 @@ def quarterly_many(
     out = {}
     judged = quarter.overdue_on(today)
     for by in bys:
-        none = NONE_LABEL[by]
-        rows = sorted(groups[by].values(), key=lambda f: (f.group == none, -f.appeals, f.group))
-        total = Figures(group=TOTAL)
-        for f in rows:
-            total.add(f)
-        out[by] = QuarterlyReport(quarter, by, today, judged, rows, total)
+        out[by] = QuarterlyReport.of(quarter, by, today, judged, groups[by].values())
     return out
 
 
