@@ -348,7 +348,7 @@ def test_range_refusal_is_the_same_chinese_both_ways() -> None:
     own = _coercion.build_runtime_param(n.type_descriptor)
     for value, words in (("0", "不能小于 1"), ("1001", "不能大于 1000"), ("x", "应为整数")):
         assert _outcome(fast, value, n, ctx) == _outcome(own, value, n, ctx)
-        assert _outcome(fast, value, n, ctx)[2] == f"参数 n 的取值无效：{words}"
+        assert _outcome(fast, value, n, ctx)[2] == f"参数 工作日数 的取值无效：{words}"
 
 
 # --- (c) help: Chinese chrome, no line wider than the terminal ---------------------------
@@ -377,9 +377,10 @@ def test_help_notes_are_chinese() -> None:
     assert "命令：" in r.stdout and "[选项] 命令 [参数]…" in r.stdout
     r = CliRunner().invoke(cli.app, ["calendar", "due", "-h"], env={"COLUMNS": "80"})
     assert "参数：" in r.stdout and "[范围：1–1000；必填]" in r.stdout
-    assert "n <整数>" in r.stdout and "start <文本>" in r.stdout
+    # A text argument shows its Chinese name alone; any other kind follows the name.
+    assert "\n  工作日数 <整数>  " in r.stdout and "\n  起算日           YYYY" in r.stdout
     r = CliRunner().invoke(cli.app, ["backup", "-h"], env={"COLUMNS": "80"})
-    assert "file <路径>" in r.stdout
+    assert "备份文件 <路径>" in r.stdout
 
 
 def test_book_help_in_a_real_80_column_terminal() -> None:
@@ -422,17 +423,18 @@ def test_usage_line_of_an_error_is_wrapped_too() -> None:
 
 USAGE_ERRORS = [
     (["close", "X", "--outcome", "已解决"], "zuozhen close", "缺少选项 --result"),
-    (["show"], "zuozhen show", "缺少参数 appeal"),
+    (["show"], "zuozhen show", "缺少参数 诉求号"),
+    (["search"], "zuozhen search", "缺少参数 检索词"),
     (["audit", "--within", "abc"], "zuozhen audit", "选项 --within 的取值无效：应为整数"),
     (
         ["calendar", "due", "2026-09-24", "0"],
         "zuozhen calendar due",
-        "参数 n 的取值无效：不能小于 1",
+        "参数 工作日数 的取值无效：不能小于 1",
     ),
     (
         ["calendar", "due", "2026-09-24", "1001"],
         "zuozhen calendar due",
-        "参数 n 的取值无效：不能大于 1000",
+        "参数 工作日数 的取值无效：不能大于 1000",
     ),
     (["book", "--jsn"], "zuozhen book", "没有这个选项：--jsn（可选：--json）"),
     # (calender would also suggest amend: Click lists every command at least 60 % alike)
@@ -462,6 +464,26 @@ def test_usage_errors_are_chinese_with_exit_code_2(
     assert lines[1] == f"用 '{command} -h' 查看帮助。"
     assert lines[-1] == f"错误：{message}"
     assert not [word for word in ENGLISH_CHROME if word in r.stderr]
+
+
+def test_every_argument_is_named_in_chinese_on_the_usage_line_and_in_errors() -> None:
+    """An argument shows by its Chinese name (诉求号), never its Python one (appeal)."""
+    arguments = [
+        (path, p)
+        for path, cmd in _tree()
+        for p in getattr(cmd, "params", [])
+        if p.param_type_name == "argument"
+    ]
+    assert len(arguments) >= 20
+    for path, p in arguments:
+        assert p.metavar and all(cell_width(c) == 2 for c in p.metavar), (path, p.name)
+    r = CliRunner().invoke(cli.app, ["calendar", "due"], env={"COLUMNS": "80"})
+    assert r.stderr.splitlines()[0] == "用法：zuozhen calendar due [选项] 起算日 工作日数"
+    r = CliRunner().invoke(cli.app, ["search"], env={"COLUMNS": "80"})
+    assert r.stderr.splitlines()[0] == "用法：zuozhen search [选项] 检索词…"
+    r = CliRunner().invoke(cli.app, ["history", "-h"], env={"COLUMNS": "80"})
+    assert r.stdout.splitlines()[0] == "用法：zuozhen history [选项] [诉求号]"
+    assert "\n  诉求号  如 202610-007-1；" in r.stdout
 
 
 def test_a_group_without_its_command_shows_its_help() -> None:

@@ -111,7 +111,7 @@ class _Chinese(_click.Command):
             raise
 
     def collect_usage_pieces(self, ctx: _click.Context) -> list[str]:
-        return [_TYPER_METAVARS.get(p, p) for p in super().collect_usage_pieces(ctx)]
+        return [usage_piece(p) for p in super().collect_usage_pieces(ctx)]
 
     def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
         option = super().get_help_option(ctx)
@@ -223,10 +223,26 @@ def short_help(command: _click.Command) -> str:
     return join_lines(text.split("\n\n")[0].splitlines())
 
 
+def usage_piece(piece: str) -> str:
+    """One piece of the usage line in Chinese: a required argument bare (``诉求号``, Typer
+    writes ``{诉求号}``), an optional one in brackets, several as ``检索词…``."""
+    piece = _TYPER_METAVARS.get(piece, piece)
+    if piece.endswith("..."):
+        piece = piece[:-3] + "…"
+    if piece.startswith("{") and piece.rstrip("…").endswith("}"):
+        piece = piece[1:].replace("}", "", 1)
+    return piece
+
+
 def type_label(param: TyperOption | TyperArgument) -> str:
     """The value's kind, in Chinese, for the help: 文本、整数、路径、a|b|c …"""
     if param.metavar is not None:
         return param.metavar
+    return value_label(param)
+
+
+def value_label(param: TyperOption | TyperArgument) -> str:
+    """The value's kind from its type alone (``type_label`` without the metavar)."""
     desc = param.type_descriptor
     if desc.is_choice:
         label = "|".join(plain(c) for c in desc.choices or ())
@@ -301,8 +317,12 @@ def help_record(param: _click.Parameter, ctx: _click.Context) -> tuple[str, str]
             names = [f"{n} {type_label(param)}" for n in names]
         name = " / ".join(names)
     else:
-        name = param.display_name_raw + ("…" if param.nargs != 1 and param.metavar is None else "")
-        name = f"{name} {type_label(param)}"
+        # An argument is named in Chinese by its metavar (诉求号); its kind follows unless
+        # it is plain text, which the name already says.
+        name = param.display_name_raw + ("…" if param.nargs != 1 else "")
+        kind = value_label(param) if param.metavar is not None else type_label(param)
+        if param.metavar is None or kind.rstrip("…") != "<文本>":
+            name = f"{name} {kind}"
     notes = []
     if param.show_envvar and param.envvar:
         envvar = param.envvar if isinstance(param.envvar, str) else "、".join(param.envvar)

@@ -62,7 +62,7 @@ def init(
 
 def backup(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="备份文件路径（不能已存在）。")],
+    file: Annotated[Path, typer.Argument(metavar="备份文件", help="备份文件的路径，不能已存在。")],
     json: Json = False,
 ) -> None:
     """备份案卷：在他人继续办理时也能得到一致的副本，写完后校验。

@@ -449,7 +449,8 @@ def history(
     appeal: Annotated[
         str | None,
         typer.Argument(
-            help="诉求号，如 202610-007-1；不写则看案卷本身的留痕（配置、场次、公告、放假安排、导入、导出）。"
+            metavar="诉求号",
+            help="如 202610-007-1；不写则看案卷本身的留痕（配置、场次、公告、放假安排、导入、导出）。",
         ),
     ] = None,
     since: Annotated[
@@ -551,6 +552,7 @@ def search(
     words: Annotated[
         list[str],
         typer.Argument(
+            metavar="检索词",
             help="要搜索的文字，可写几个词（用空格分开，须全部出现）：诉求、现场答复、办理措施、"
             "反馈、办理结果、回访、评价意见、延期理由、企业名称、信用代码、单位名称，各轮次都查。",
             show_default=False,

@@ -39,8 +39,10 @@ def _calendar(a: App) -> WorkCalendar:
 
 def due(
     ctx: typer.Context,
-    start: Annotated[str, typer.Argument(help="起算日（该日不计入），YYYY-MM-DD。")],
-    n: Annotated[int, typer.Argument(help="工作日数 N（1–1000）。", min=1, max=1000)],
+    start: Annotated[str, typer.Argument(metavar="起算日", help="YYYY-MM-DD，该日不计入。")],
+    n: Annotated[
+        int, typer.Argument(metavar="工作日数", help="从起算日往后数的工作日数。", min=1, max=1000)
+    ],
     json: Json = False,
 ) -> None:
     """起算日之后第 N 个工作日（民法典第二百零一条：开始的当日不计入）。
@@ -72,7 +74,7 @@ def due(
 
 def show(
     ctx: typer.Context,
-    month: Annotated[str, typer.Argument(help="月份，YYYY-MM。")],
+    month: Annotated[str, typer.Argument(metavar="月份", help="YYYY-MM。")],
 ) -> None:
     """一个月的日历：工作日、法定节假日、调休上班日。
 
@@ -128,7 +130,8 @@ def show(
 def load(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="放假安排文件（TOML：year, source, holidays, workdays）。")
+        Path,
+        typer.Argument(metavar="放假安排文件", help="TOML：year, source, holidays, workdays。"),
     ],
     json: Json = False,
 ) -> None:

@@ -57,7 +57,7 @@ def get_app(ctx: typer.Context) -> App:
 
 Json = Annotated[bool, typer.Option("--json", help="输出一个 JSON 文档（供脚本使用）。")]
 
-AppealArg = Annotated[str, typer.Argument(help="诉求号，如 202610-007-1。")]
+AppealArg = Annotated[str, typer.Argument(metavar="诉求号", help="如 202610-007-1。")]
 Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件。")]
 AllowNew = Annotated[
     bool,

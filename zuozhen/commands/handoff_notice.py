@@ -17,7 +17,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 def assign_notice(
     ctx: typer.Context,
     appeal: Annotated[
-        str | None, typer.Argument(help="诉求号，如 202610-007-1（与 --unit 二选一）。")
+        str | None, typer.Argument(metavar="诉求号", help="如 202610-007-1（与 --unit 二选一）。")
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", help="Word 文件名，以 .docx 结尾。")

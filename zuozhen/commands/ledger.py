@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from zuozhen.ledger_report import Progress
     from zuozhen.ledgers import Added
 
-LedgerArg = Annotated[str, typer.Argument(help="台账编号，如 L2026-01。")]
+LedgerArg = Annotated[str, typer.Argument(metavar="台账编号", help="如 L2026-01。")]
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -102,7 +102,9 @@ def _new_item(
 def import_(
     ctx: typer.Context,
     ledger: LedgerArg,
-    file: Annotated[Path, typer.Argument(help="CSV（UTF-8 或 GB18030）或 Excel（.xlsx）文件。")],
+    file: Annotated[
+        Path, typer.Argument(metavar="文件", help="CSV（UTF-8 或 GB18030）或 Excel（.xlsx）文件。")
+    ],
     strict: Annotated[bool, typer.Option("--strict", help="有任何错误行时全部不导入。")] = False,
     allow_new: AllowNew = False,
     json: Json = False,

@@ -44,7 +44,7 @@ def _changed(result: Changed, verb: str) -> None:
 
 def cancel(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="场次号，如 S202610-01。")],
+    session: Annotated[str, typer.Argument(metavar="场次号", help="如 S202610-01。")],
     reason: Annotated[str, typer.Option("--reason", help="取消原因（记入留痕）。")],
     json: Json = False,
 ) -> None:
@@ -69,7 +69,7 @@ def cancel(
 
 def postpone(
     ctx: typer.Context,
-    session: Annotated[str, typer.Argument(help="场次号，如 S202610-01。")],
+    session: Annotated[str, typer.Argument(metavar="场次号", help="如 S202610-01。")],
     to: Annotated[str, typer.Option("--to", help="新日期 YYYY-MM-DD。")],
     reason: Annotated[str, typer.Option("--reason", help="改期原因（记入留痕）。")],
     start: Annotated[str | None, typer.Option("--start", help="新的开始时间 HH:MM。")] = None,

@@ -22,7 +22,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 
 def triage(
     ctx: typer.Context,
-    appeal: Annotated[str, typer.Argument(help="诉求号，如 202610-007-1。")],
+    appeal: Annotated[str, typer.Argument(metavar="诉求号", help="如 202610-007-1。")],
     theme: Annotated[str | None, typer.Option("--theme", help="主题（专场主题）。")] = None,
     unit: Annotated[
         list[str] | None,

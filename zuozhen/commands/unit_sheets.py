@@ -53,7 +53,7 @@ def assign_sheet(
 
 def assign_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="单位交回的办理表（.xlsx）。")],
+    file: Annotated[Path, typer.Argument(metavar="办理表", help="单位交回的办理表（.xlsx）。")],
     strict: Annotated[bool, typer.Option("--strict", help="有任何一行有误时全部不导入。")] = False,
     unit: Annotated[
         str | None,
