@@ -80,8 +80,10 @@ def _intake(
 
 def _handled(db: Path, aid: str, handed: date, unit: str, *steps: date) -> None:
     hand_off(db, handed, aid, [unit])
-    for step, day in zip((undertake, report_back), steps, strict=False):
-        step(db, day, aid)
+    if steps:
+        undertake(db, steps[0], aid)
+    if len(steps) > 1:
+        report_back(db, steps[1], aid)
 
 
 def build_channels(db: Path) -> dict[str, str]:
