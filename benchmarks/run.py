@@ -357,7 +357,7 @@ def run_size(
     return rows
 
 
-def startup(runs: int, db: Path) -> list[Row]:
+def startup(runs: int, db: Path, size: int) -> list[Row]:
     with_db = [ZUOZHEN, "--db", str(db), "--today", TODAY.isoformat()]
     from zuozhen.store.reader import Reader
 
@@ -371,7 +371,7 @@ def startup(runs: int, db: Path) -> list[Row]:
         ("zuozhen --help", [ZUOZHEN, "--help"]),
         ("zuozhen assign --help", [ZUOZHEN, "assign", "--help"]),  # one group, built lazily
         ("zuozhen calendar due", [ZUOZHEN, "calendar", "due", "2026-09-24", "15"]),
-        ("zuozhen show (10k)", [*with_db, "show", appeal]),
+        (f"zuozhen show ({size:,})", [*with_db, "show", appeal]),
     ):
         m = measure(argv, runs)
         row = Row(0, name, m, None, base, heavy_imports(argv))
@@ -448,7 +448,8 @@ def main() -> None:
     args = ap.parse_args()
     for n in args.sizes:
         generate.ensure(n, args.seed, args.folder)
-    start = startup(args.runs * 2, generate.ensure(min(args.sizes), args.seed, args.folder))
+    smallest = min(args.sizes)
+    start = startup(args.runs * 2, generate.ensure(smallest, args.seed, args.folder), smallest)
     rows: list[Row] = []
     for n in args.sizes:
         rows += run_size(n, args.runs, args.folder, args.seed, args.only)
