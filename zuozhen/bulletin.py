@@ -364,6 +364,16 @@ def _md_cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def warm_up(fmt: str) -> None:
+    """Import what writing ``fmt`` needs (python-docx; Jinja2): run in a thread while the
+    case file is read, it uses a processor the queries leave idle."""
+    if fmt == "docx":
+        import zuozhen.files.gongwen  # noqa: F401
+    else:
+        import jinja2  # noqa: F401
+        import markupsafe  # noqa: F401
+
+
 def render_bulletin(b: Bulletin, fmt: str = "html") -> str:
     import jinja2
     from markupsafe import Markup
