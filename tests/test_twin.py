@@ -47,9 +47,12 @@ def _plain(t: Tallies) -> dict[str, object]:
 
 @pytest.mark.parametrize("n", [2, 3, 7])
 @pytest.mark.parametrize("today", [date(2026, 8, 14), date(2026, 10, 20)])
-def test_shares_merged_are_the_whole_pass(case: Path, n: int, today: date) -> None:
+@pytest.mark.parametrize("month", ["2026-08", None])  # cut by its bookings / by the codes
+def test_shares_merged_are_the_whole_pass(
+    case: Path, n: int, today: date, month: str | None
+) -> None:
     with Reader(str(case)) as r:
-        parts = shares(r, n)
+        parts = shares(r, n, month)
         assert len(parts) == n and parts[0][0] is None and parts[-1][1] is None
         assert all(a[1] == b[0] for a, b in pairwise(parts))
         whole = tally(r, QUARTER, KEYS, today=today, enterprises=True)
@@ -61,7 +64,7 @@ def test_shares_merged_are_the_whole_pass(case: Path, n: int, today: date) -> No
 
 def test_one_share_is_the_whole(case: Path) -> None:
     with Reader(str(case)) as r:
-        assert shares(r, 1) == [WHOLE]
+        assert shares(r, 1) == shares(r, 1, "2026-08") == [WHOLE]
 
 
 def test_a_side_reader_never_shows_a_later_change(case: Path, tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
     def part(within: tuple[str | None, str | None]) -> Callable[[Reader], Any]:
         return lambda rd: tally(rd, quarter, keys, today=today, enterprises=True, within=within)
 
-    parts = shares(r, SHARES) if can_share(r) else [WHOLE]
+    parts = shares(r, SHARES, quarter.months[1]) if can_share(r) else [WHOLE]
     *passes, rest = side_by_side(
         r, [*map(part, parts), partial(_others, quarter=quarter, today=today)]
     )

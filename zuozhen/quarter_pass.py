@@ -287,28 +287,46 @@ def _within_sql(within: Share) -> str:
     return out
 
 
-def shares(r: Reader, n: int) -> list[Share]:
-    """``n`` shares of the enterprises by credit code: the range from the first code to
-    the last cut in ``n`` equal spans (codes read as numbers; two index look-ups each, no
-    scan), each span's first code the cut. Fewer where the codes are too few to cut."""
+def shares(r: Reader, n: int, month: str | None = None) -> list[Share]:
+    """``n`` shares of the enterprises by credit code, cut where ``month``'s 坐诊 bookings
+    (in the order of the index on month and code) are cut in ``n`` equal parts, so the
+    shares hold about as many appeals; without such bookings, where the range from the
+    first code to the last is cut in equal spans (codes read as numbers). Index look-ups
+    only; fewer shares where the codes are too few to cut."""
+    where = "month = :month AND channel = '坐诊'"
+    count = int(r.scalar(f"SELECT COUNT(*) FROM booking WHERE {where}", {"month": month}) or 0)
+    if count >= 2 * n:
+        sql = f"SELECT uscc FROM booking WHERE {where} ORDER BY uscc LIMIT 1 OFFSET :k"
+        found = [r.scalar(sql, {"month": month, "k": count * i // n}) for i in range(1, n)]
+        cuts = {str(c) for c in found if c is not None}
+    else:
+        cuts = _even_cuts(r, n)
+    low = r.scalar("SELECT MIN(uscc) FROM enterprise")
+    bounds: list[str | None] = [None, *sorted(c for c in cuts if low is None or c > low), None]
+    return list(pairwise(bounds))
+
+
+def _even_cuts(r: Reader, n: int) -> set[str]:
+    """Cuts of the range of credit codes in ``n`` equal spans (each the first code of
+    its span)."""
     low, high = (
         r.scalar("SELECT MIN(uscc) FROM enterprise"),
         r.scalar("SELECT MAX(uscc) FROM enterprise"),
     )
     cuts: set[str] = set()
-    if low is not None and high is not None and low < high:
-        width, base = max(len(low), len(high)), max(map(ord, low + high)) + 1
-        a, b = _as_number(low, width, base), _as_number(high, width, base)
-        sql = "SELECT MIN(uscc) FROM enterprise WHERE uscc >= :probe"
-        for i in range(1, n):
-            probe = _as_code(a + (b - a) * i // n, width, base)
-            if not _encodable(probe):  # between two odd codes: not cut there
-                continue
-            cut = r.scalar(sql, {"probe": probe})
-            if cut is not None and low < cut:
-                cuts.add(str(cut))
-    bounds: list[str | None] = [None, *sorted(cuts), None]
-    return list(pairwise(bounds))
+    if low is None or high is None or low >= high:
+        return cuts
+    width, base = max(len(low), len(high)), max(map(ord, low + high)) + 1
+    a, b = _as_number(low, width, base), _as_number(high, width, base)
+    sql = "SELECT MIN(uscc) FROM enterprise WHERE uscc >= :probe"
+    for i in range(1, n):
+        probe = _as_code(a + (b - a) * i // n, width, base)
+        if not _encodable(probe):  # between two odd codes: not cut there
+            continue
+        cut = r.scalar(sql, {"probe": probe})
+        if cut is not None:
+            cuts.add(str(cut))
+    return cuts
 
 
 def _as_number(code: str, width: int, base: int) -> int:
