@@ -12,8 +12,10 @@ No personal data appears: overdue items name the appeal, the unit and the deadli
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from zuozhen.errors import InputError
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from zuozhen.channel_reports import ChannelReport, ScoreReport
     from zuozhen.files.gongwen import Gongwen
 
+#: The pass over the quarter is made in this many shares, side by side (twin.py).
+SHARES = 2
 FORMATS = ("html", "md", "docx")  # docx: bulletin_docx, a GB/T 9704 Word 公文
 OVERDUE_SHOWN = 30  # the bulletin lists the most overdue; the table gives the full count
 ON_TIME_COLOUR = "#2f5d9e"
@@ -68,15 +72,26 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
     """Every figure of the 通报 as of ``today``. The tables by unit, theme, region and
     channel, the enterprises and the problem classes come from one pass over the quarter
     (quarter_pass.py); the overdue items, the units' three rates and the ledgers have their
-    own queries."""
-    from zuozhen.channel_reports import channels_report, scores_report
-    from zuozhen.quarter_pass import tally
+    own queries. On SQLite the pass is made in two halves (by enterprise) beside those
+    queries, each on a reader of its own (twin.py)."""
+    from zuozhen.channel_reports import channels_report
+    from zuozhen.quarter_pass import WHOLE, Tallies, shares, tally
+    from zuozhen.twin import can_share, side_by_side
 
     cfg = r.config
     quarter.require_started(today)
     keys = ("unit", "theme", "region", "channel", "class")
-    t = tally(r, quarter, keys, today=today, enterprises=True)
+
+    def part(within: tuple[str | None, str | None]) -> Callable[[Reader], Any]:
+        return lambda rd: tally(rd, quarter, keys, today=today, enterprises=True, within=within)
+
+    parts = shares(r, SHARES, quarter.months[1]) if can_share(r) else [WHOLE]
+    *passes, rest = side_by_side(
+        r, [*map(part, parts), partial(_others, quarter=quarter, today=today)]
+    )
+    t = Tallies.merge(passes)
     reports = quarterly_many(r, quarter, ("unit", "theme", "region"), today=today, tallies=t)
+    overdue, scores, ledgers = rest
     return Bulletin(
         quarter=quarter,
         organiser=cfg.organiser,
@@ -87,15 +102,28 @@ def build(r: Reader, quarter: Quarter, *, today: date) -> Bulletin:
         by_unit=reports["unit"],
         by_theme=reports["theme"],
         by_region=reports["region"],
-        overdue=overdue_items(r, quarter, today=today, limit=OVERDUE_SHOWN),
+        overdue=overdue,
         classes=top_classes(t, limit=10),
         office=cfg.docs.office,
         signature=cfg.docs.signature,
         by_channel=channels_report(r, quarter, today=today, tallies=t),
-        scores=scores_report(r, quarter, today=today),
-        ledgers=tuple(
-            of_quarter(r, quarter.first_day, quarter.last_day, quarter.overdue_on(today))
-        ),
+        scores=scores,
+        ledgers=ledgers,
+    )
+
+
+def _others(
+    r: Reader, *, quarter: Quarter, today: date
+) -> tuple[list[OverdueItem], ScoreReport, tuple[Any, ...]]:
+    """What the bulletin reads besides its pass: the overdue items, the units' three
+    rates (report scores) and the quarter's ledgers."""
+    from zuozhen.channel_reports import scores_report
+
+    judged = quarter.overdue_on(today)
+    return (
+        overdue_items(r, quarter, today=today, limit=OVERDUE_SHOWN),
+        scores_report(r, quarter, today=today),
+        tuple(of_quarter(r, quarter.first_day, quarter.last_day, judged)),
     )
 
 
@@ -334,6 +362,16 @@ def summary(b: Bulletin) -> str:
 
 def _md_cell(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def warm_up(fmt: str) -> None:
+    """Import what writing ``fmt`` needs (python-docx; Jinja2): run in a thread while the
+    case file is read, it uses a processor the queries leave idle."""
+    if fmt == "docx":
+        import zuozhen.files.gongwen  # noqa: F401
+    else:
+        import jinja2  # noqa: F401
+        import markupsafe  # noqa: F401
 
 
 def render_bulletin(b: Bulletin, fmt: str = "html") -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from zuozhen import spans
@@ -167,6 +168,14 @@ _RATING_FLAGS = {
 }
 
 
+#: A share of the enterprises by credit code: ``[from, to)``, None for no bound. The
+#: share with no lower bound leaves out an appeal without a code; the one with no upper
+#: bound takes it. Every figure of the pass, the enterprises served included, is a sum
+#: over disjoint shares (``Tallies.merge``).
+Share = tuple[str | None, str | None]
+WHOLE: Share = (None, None)
+
+
 def _pack(flags: dict[str, str]) -> str:
     return " + ".join(
         f"CASE WHEN {cond} THEN {BIT[name]} ELSE 0 END" for name, cond in flags.items()
@@ -186,15 +195,19 @@ def figures_sql(
     *,
     enterprises: bool,
     families: Sequence[str] = tuple(FAMILIES),
+    within: Share = WHOLE,
 ) -> str:
     """The one statement of the module docstring; rows ``(by_index, grp, bits, n, days)``,
-    ``by_index`` the key's place in ``keys`` (-1: the enterprises served, in ``n``)."""
+    ``by_index`` the key's place in ``keys`` (-1: the enterprises served, in ``n``);
+    ``within``: only the appeals of those enterprises (``shares``)."""
     v = as_of(r.dialect)
     raw = {k: _KEY_SQL.get(k, "") for k in keys}
     if enterprises and "region" not in raw:
         raw["region"] = "b.uscc"
     cols = [k for k in KEYS if k in raw]
-    head, tail = quarter.scope(cutoff, booking=bool({"region", "channel"} & set(cols)))
+    booking = bool({"region", "channel"} & set(cols)) or within != WHOLE
+    head, tail = quarter.scope(cutoff, booking=booking)
+    tail += _within_sql(within)
 
     def keys_of(rating: bool) -> str:
         return ", ".join(
@@ -264,6 +277,83 @@ def figures_sql(
     """
 
 
+def _within_sql(within: Share) -> str:
+    low, high = within
+    out = ""
+    if low is not None:
+        out += " AND (b.uscc >= :uscc_from OR b.uscc IS NULL)"
+    if high is not None:
+        out += " AND b.uscc < :uscc_to"
+    return out
+
+
+def shares(r: Reader, n: int, month: str | None = None) -> list[Share]:
+    """``n`` shares of the enterprises by credit code, cut where ``month``'s 坐诊 bookings
+    (in the order of the index on month and code) are cut in ``n`` equal parts, so the
+    shares hold about as many appeals; without such bookings, where the range from the
+    first code to the last is cut in equal spans (codes read as numbers). Index look-ups
+    only; fewer shares where the codes are too few to cut."""
+    where = "month = :month AND channel = '坐诊'"
+    count = int(r.scalar(f"SELECT COUNT(*) FROM booking WHERE {where}", {"month": month}) or 0)
+    if count >= 2 * n:
+        sql = f"SELECT uscc FROM booking WHERE {where} ORDER BY uscc LIMIT 1 OFFSET :k"
+        found = [r.scalar(sql, {"month": month, "k": count * i // n}) for i in range(1, n)]
+        cuts = {str(c) for c in found if c is not None}
+    else:
+        cuts = _even_cuts(r, n)
+    low = r.scalar("SELECT MIN(uscc) FROM enterprise")
+    bounds: list[str | None] = [None, *sorted(c for c in cuts if low is None or c > low), None]
+    return list(pairwise(bounds))
+
+
+def _even_cuts(r: Reader, n: int) -> set[str]:
+    """Cuts of the range of credit codes in ``n`` equal spans (each the first code of
+    its span)."""
+    low, high = (
+        r.scalar("SELECT MIN(uscc) FROM enterprise"),
+        r.scalar("SELECT MAX(uscc) FROM enterprise"),
+    )
+    cuts: set[str] = set()
+    if low is None or high is None or low >= high:
+        return cuts
+    width, base = max(len(low), len(high)), max(map(ord, low + high)) + 1
+    a, b = _as_number(low, width, base), _as_number(high, width, base)
+    sql = "SELECT MIN(uscc) FROM enterprise WHERE uscc >= :probe"
+    for i in range(1, n):
+        probe = _as_code(a + (b - a) * i // n, width, base)
+        if not _encodable(probe):  # between two odd codes: not cut there
+            continue
+        cut = r.scalar(sql, {"probe": probe})
+        if cut is not None:
+            cuts.add(str(cut))
+    return cuts
+
+
+def _as_number(code: str, width: int, base: int) -> int:
+    """The code as a number of ``width`` digits in ``base`` (one a character): numbers
+    in the order of the codes."""
+    n = 0
+    for ch in code.ljust(width, "\0"):
+        n = n * base + ord(ch)
+    return n
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
+
+
+def _as_code(n: int, width: int, base: int) -> str:
+    out = []
+    for _ in range(width):
+        n, ch = divmod(n, base)
+        out.append(chr(ch))
+    return "".join(reversed(out)).rstrip("\0")
+
+
 @dataclass(slots=True)
 class Tally:
     """How many rows of a group have each flag (``count``), and their working days."""
@@ -288,6 +378,25 @@ class Tallies:
     groups: dict[str, dict[str | None, Tally]]
     enterprises: int | None = None
 
+    @classmethod
+    def merge(cls, parts: Sequence[Tallies]) -> Tallies:
+        """The tallies of disjoint shares of the quarter's appeals (``shares``) as one pass
+        over them all; groups in the order one statement gives them (missing first)."""
+        first = parts[0]
+        groups: dict[str, dict[str | None, Tally]] = {}
+        for key in first.keys:
+            merged: dict[str | None, Tally] = {}
+            for part in parts:
+                for group, t in part.groups[key].items():
+                    m = merged.setdefault(group, Tally())
+                    for flag, n in t.count.items():
+                        m.count[flag] += n
+                    m.days += t.days
+            groups[key] = {k: merged[k] for k in sorted(merged, key=lambda x: (x is not None, x))}
+        served = [p.enterprises for p in parts if p.enterprises is not None]
+        total = sum(served) if served else None
+        return cls(first.quarter, first.cutoff, first.keys, groups, total)
+
     @property
     def odd_spans(self) -> bool:
         """Some working days are to be counted one by one (outside the ranked range)."""
@@ -302,21 +411,28 @@ def tally(
     today: date,
     enterprises: bool = False,
     families: Sequence[str] = tuple(FAMILIES),
+    within: Share = WHOLE,
 ) -> Tallies:
     """Count the quarter's figures per value of each key (``KEYS``) in one pass: the flags
-    of the reports named in ``families`` (``FAMILIES``; the others stay 0)."""
+    of the reports named in ``families`` (``FAMILIES``; the others stay 0); ``within``:
+    of one share of the enterprises only (``shares``, ``Tallies.merge``)."""
     keys = tuple(keys)
     params = params_of(r, quarter, today, ranks="quarterly" in families)
+    for param, bound in zip(("uscc_from", "uscc_to"), within, strict=True):
+        if bound is not None:
+            params[param] = bound
     groups: dict[str, dict[str | None, Tally]] = {k: {} for k in keys}
     served = None
-    sql = figures_sql(r, quarter, today, keys, enterprises=enterprises, families=families)
+    sql = figures_sql(
+        r, quarter, today, keys, enterprises=enterprises, families=families, within=within
+    )
     for row in r.iter(sql, params):
         i = int(row["by_index"])
         if i < 0:
             served = int(row["n"] or 0)
             continue
         grp = row["grp"]
-        name = None if grp is None or grp == "" else str(grp)
+        name: str | None = None if grp is None or grp == "" else str(grp)
         t = groups[keys[i]].setdefault(name, Tally())
         t.add(int(row["bits"]), int(row["n"] or 0), int(row["days"] or 0))
     return Tallies(quarter, today, keys, groups, served)

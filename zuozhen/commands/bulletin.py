@@ -55,8 +55,17 @@ def bulletin(
         raise InputError("Word 通报要写入文件：请加 --output 通报.docx。")
     if output is not None:
         check_target(output, overwrite=force, fmt=kind, option="--output")
-    with a.reader() as r:
-        doc = build(r, q, today=today)
+    from threading import Thread
+
+    from zuozhen.bulletin import warm_up
+
+    warming = Thread(target=warm_up, args=(kind,))
+    warming.start()
+    try:
+        with a.reader() as r:
+            doc = build(r, q, today=today)
+    finally:
+        warming.join()
     if kind == "docx":
         from zuozhen.bulletin import bulletin_docx
         from zuozhen.files.gongwen import save

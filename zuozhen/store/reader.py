@@ -116,6 +116,12 @@ class Reader:
         return self.location.path
 
     @property
+    def own_file(self) -> Path | None:
+        """The SQLite file this reader opened itself (None on PostgreSQL, or inside an act:
+        ``Reader.inside``). Another reader may open it beside this one (twin.py)."""
+        return self.location.path if self._sqlite is not None else None
+
+    @property
     def dialect(self) -> str:
         return "sqlite" if self._sqlite is not None else str(self._sa.dialect.name)
 
