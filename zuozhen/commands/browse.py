@@ -444,15 +444,12 @@ def _print_deadlines(deadlines: list[dict[str, Any]], fixed_report: str | None =
         )
 
 
+_HISTORY_OF = "如 202610-007-1；不写则看案卷本身的留痕（配置、场次、公告、放假安排、导入、导出）。"
+
+
 def history(
     ctx: typer.Context,
-    appeal: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="诉求号",
-            help="如 202610-007-1；不写则看案卷本身的留痕（配置、场次、公告、放假安排、导入、导出）。",
-        ),
-    ] = None,
+    appeal: Annotated[str | None, typer.Argument(metavar="诉求号", help=_HISTORY_OF)] = None,
     since: Annotated[
         str | None,
         typer.Option("--since", help="只看这一天（YYYY-MM-DD）及以后办理或录入的留痕。"),
