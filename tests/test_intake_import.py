@@ -329,7 +329,9 @@ def test_the_full_text_indexes_of_an_import_are_what_the_triggers_write(
     ref = tmp_path / "ref.db"
     make_case(ref).close()
     done = sqlite3.connect(db_path)
-    texts_of = done.execute("SELECT id, appeal_id, src, src_id, field, round, body FROM search_text")
+    texts_of = done.execute(
+        "SELECT id, appeal_id, src, src_id, field, round, body FROM search_text"
+    )
     with sqlite3.connect(ref) as one_by_one:
         for r in texts_of:
             one_by_one.execute("INSERT INTO search_text VALUES (?, ?, ?, ?, ?, ?, ?)", r)
