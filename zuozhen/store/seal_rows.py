@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -79,6 +80,46 @@ def stored(value: Any, aff: str) -> tuple[bool, Any]:
     return False, value
 
 
+#: The Python types SQLite stores unchanged in a column of each affinity, whatever the value.
+_AS_GIVEN: dict[str, frozenset[type]] = {
+    "TEXT": frozenset({type(None), str}),
+    "INTEGER": frozenset({type(None), int}),
+    "NUMERIC": frozenset({type(None), int}),
+    "REAL": frozenset({type(None), float}),
+    "BLOB": frozenset({type(None), int, float, str}),
+}
+
+
+def _doubtful(
+    params: list[tuple[Any, ...]], picks: list[int], affinities: tuple[str, ...], width: int
+) -> set[int]:
+    """The rows with a value SQLite may store otherwise than given (a column at a time:
+    the types of a column settle most; text in a numeric column is looked at once per
+    distinct value, a number in a text column or a boolean makes its row doubtful)."""
+    out: set[int] = set()
+    for i, aff in zip(picks, affinities, strict=True):
+        if i == width + 1:  # the generated id: an integer
+            if aff not in ("INTEGER", "NUMERIC", "BLOB"):
+                return set(range(len(params)))
+            continue
+        if i == width:  # not given: NULL
+            continue
+        column = [p[i] for p in params]
+        if set(map(type, column)) <= _AS_GIVEN[aff]:
+            continue
+        seen: dict[Any, bool] = {}
+        for n, v in enumerate(column):
+            ok = seen.get(v) if type(v) is str else None
+            if ok is None:
+                certain, value = stored(v, aff)
+                ok = certain and type(value) is type(v)
+                if type(v) is str:
+                    seen[v] = ok
+            if not ok:
+                out.add(n)
+    return out
+
+
 class Known:
     """The row sums of the records inserted whole in this transaction, per table and
     record (as ``seal._sums`` adds them), and the records touched in another way."""
@@ -120,35 +161,34 @@ class Known:
         ``key`` column) unless a value's storage is uncertain: then it is read back."""
         layout = self._layout(conn, table, columns)
         at = {k: i for i, k in enumerate(keys)}
+        k = at[key]
+        width = len(keys)
         if "" in layout.affinity or (layout.defaulted - set(keys) - {"id"}):
-            self.dirty.update((kind, str(p[at[key]])) for p in params)
+            self.dirty.update((kind, str(p[k])) for p in params)
             return
-        picks: list[int | None] = []
+        picks: list[int] = []  # where each column's value is in a row + (None, its id)
         for c in layout.columns:
             if c in at:
                 picks.append(at[c])
             elif c != "id":
-                picks.append(None)
+                picks.append(width)
             elif first_id is not None:
-                picks.append(-1)
+                picks.append(width + 1)
             else:  # an id numbered by the database, not known here
-                self.dirty.update((kind, str(p[at[key]])) for p in params)
+                self.dirty.update((kind, str(p[k])) for p in params)
                 return
+        doubtful = _doubtful(params, picks, layout.affinity, width)
+        pick = itemgetter(*picks)
         sums = self.sums.setdefault(table, {})
         sha, whole = hashlib.sha256, int.from_bytes
+        first = first_id or 0
         for n, p in enumerate(params):
-            rid = str(p[at[key]])
-            row = []
-            certain = True
-            for i, aff in zip(picks, layout.affinity, strict=True):
-                raw = None if i is None else (first_id + n if i < 0 else p[i])  # type: ignore[operator]
-                ok, value = stored(raw, aff)
-                certain = certain and ok
-                row.append(value)
-            if not certain:
+            rid = str(p[k])
+            if n in doubtful:
                 self.dirty.add((kind, rid))
                 continue
-            bits = whole(sha(repr(tuple(row)).encode("utf-8")).digest()[:8], "big")
+            row = pick((*p, None, first + n))
+            bits = whole(sha(repr(row).encode("utf-8")).digest()[:8], "big")
             sums[rid] = sums.get(rid, 0) + bits
 
     def parts(self, kind: str, rid: str, tables: list[str]) -> dict[str, int] | None:
