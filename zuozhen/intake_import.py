@@ -209,7 +209,9 @@ class _Writer:
         self.skipped = 0
         self.imported = 0
         self.created: list[str] = []
-        self.events: list[Event] = []
+        # per intake what its trail event says (Event objects made 5,000 at a time at the
+        # end: 100,000 of them at once cost tens of MB)
+        self.events: list[tuple[str, str, int, str, date, str]] = []
         self.duplicates: list[str] = []
         self.dues: dict[date, Due] = {}  # start -> its triage due date
         self.ix = f.index
@@ -398,7 +400,7 @@ class _Writer:
                 new.setdefault(x.who.uscc, []).append((aid, x.text))
                 line_of[aid] = x.line
                 self.created.append(bid)
-                self.events.append(_event(bid, aid, x, self.ch.name))
+                self.events.append((bid, aid, x.line, x.ref, x.day, x.who.uscc))
         seal.insert_rows(tx.session, Booking.__table__, bookings)  # type: ignore[attr-defined]
         with search_index.bulk(tx.session.connection(), "appeal") as index:
             seal.insert_rows(tx.session, Appeal.__table__, appeals)  # type: ignore[attr-defined]
@@ -438,7 +440,8 @@ class _Writer:
         }
         tx.record_many([Event("intake.import", "import", self.f.sha256[:16], summary)])
         for i in range(0, len(self.events), 5000):
-            tx.record_many(self.events[i : i + 5000])
+            part = self.events[i : i + 5000]
+            tx.record_many([_event(*e, self.ch.name) for e in part])
         warnings = []
         note = csvin.ignored_note(self.f, (*CSV_REQUIRED, *CSV_OPTIONAL))
         if note:
@@ -500,17 +503,17 @@ def _appeal(tx: Tx, aid: str, bid: str, key: str, x: _Row) -> dict[str, Any]:
     }
 
 
-def _event(bid: str, aid: str, x: _Row, channel: str) -> Event:
+def _event(bid: str, aid: str, line: int, ref: str, day: date, uscc: str, channel: str) -> Event:
     return Event(
         "intake.import",
         "booking",
         bid,
         {
-            "line": x.line,
+            "line": line,
             "channel": channel,
-            "ref": x.ref,
-            "received_on": x.day,
-            "uscc": x.who.uscc,
+            "ref": ref,
+            "received_on": day,
+            "uscc": uscc,
             "appeals": [aid],
         },
     )
