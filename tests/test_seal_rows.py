@@ -183,3 +183,33 @@ def test_a_csv_with_every_row_known_changes_no_seal(db_path: Path, tmp_path: Pat
     before = sealed(db_path)
     must(db_path, "intake", "--from-csv", str(path), "--channel", "12345", "--json", today=TODAY)
     assert sealed(db_path) == before
+
+
+@pytest.mark.parametrize("undone", [True, False])
+def test_rows_inserted_in_a_savepoint_are_read_back(
+    tmp_path: Path, read_back: dict[str, set[str]], undone: bool
+) -> None:
+    """A savepoint (one row of a unit's workbook) may be rolled back after its insert:
+    its records are read back, so an undone insert is sealed as absent, a kept one as is."""
+    db = tmp_path / "case.db"
+    make_case(db).close()
+    row = {"uscc": uscc(3), "name": "云南测试有限公司", "contact": "王小明",
+           "phone": "13812345678", "region": None, "industry": None, "created_at": "t",
+           "updated_at": "t"}  # fmt: skip
+    case = open_case_file(str(db))
+    try:
+        with case.write(Act("测试员", date(2026, 12, 7))) as tx:
+            tx.insert_many(Enterprise, [{**row, "uscc": uscc(4)}])  # outside: from the row
+            try:
+                with tx.session.begin_nested():
+                    tx.insert_many(Enterprise, [row])
+                    if undone:
+                        raise KeyError("undo")
+            except KeyError:
+                pass
+    finally:
+        case.close()
+    assert read_back.get("enterprise") == {uscc(3)}
+    seals = same_as_read_back(db)
+    assert (seals["enterprise", uscc(3)] is None) is undone
+    assert seals["enterprise", uscc(4)] is not None

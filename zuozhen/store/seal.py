@@ -339,11 +339,13 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     defaulted = {c.name for c in table.columns if c.default is not None or c.server_default}
     if defaulted - set(keys) or any(len(r) != len(keys) for r in rows):
         raise ValueError(f"insert_rows({name}): every row needs the same keys and {defaulted}")
-    if touched is not None and not _mark(touched, name, rows):
+    known: Known | None = session.info.get(KNOWN)
+    nested = session.in_nested_transaction()  # a savepoint may be rolled back: read back
+    dirty = known.dirty if known is not None and nested else None
+    if touched is not None and not _mark(touched, name, rows, dirty):
         raise RuntimeError(f"insert_rows({name}): a row without its record key")
     conn = session.connection()
-    known: Known | None = session.info.get(KNOWN)
-    if touched is None or known is None or conn.dialect.name != "sqlite":
+    if touched is None or known is None or nested or conn.dialect.name != "sqlite":
         bulk.insert(conn, table, rows)
         return
     numbered = "id" not in keys and "id" in table.c
