@@ -21,9 +21,10 @@ Each row becomes one intake (booking ``J{YYYYMM}-{NNNN}``, numbered in file orde
 block per month) holding one appeal ``…-1`` in state ``received`` with its ``triage`` time
 limit (the channel's ``verify`` limit from the intake date). Rows are checked and written
 a chunk at a time with the driver's ``executemany`` (``seal.insert_rows``: each column
-bound as SQLAlchemy would, the records marked for the seal; the chunk's deadlines in one
-insert, each intake date's due date computed once), and the search index is filled for a chunk in one statement instead of
-by the per-row trigger (``search_index.bulk``). What stays in memory is small per work
+bound as SQLAlchemy would, the records sealed from the inserted values, ``seal_rows``; the
+chunk's deadlines in one insert, each intake date's due date computed once), and the search
+index is filled for a chunk in one statement, its full-text indexes in one more each,
+instead of by the per-row triggers (``search_index.bulk``). What stays in memory is small per work
 order: its number and a 16-byte digest of (credit code, text). The trail gets one summary
 event and one event per intake.
 """

@@ -42,6 +42,7 @@ rows already there (the schema migration that introduced it).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -387,6 +388,9 @@ def create(conn: Any, *, fill: bool = False, short_words: bool = True) -> None:
         conn.exec_driver_sql(sql)
 
 
+#: SQLite 3.35 and later take ``WITH … AS MATERIALIZED`` (a bulk block's rows read once).
+_MATERIALIZED = sqlite3.sqlite_version_info >= (3, 35)
+
 #: The triggers on ``search_text`` that feed the FTS5 indexes a row at a time (a bulk block
 #: drops them and feeds the rows it added in one statement each, ``_feed``).
 _FEEDS = ("search_text_ai", "search_text_bi")
@@ -460,8 +464,12 @@ def bulk(conn: Any, table: str, by: str | None = None) -> Iterator[Callable[[lis
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             marks = ", ".join(f"?{k}" for k in range(1, len(part) + 1))  # reused by each part
-            where = f" FROM {table} AS r WHERE r.{key} IN ({marks})"
-            conn.exec_driver_sql(_insert("sqlite", s, "r", where), tuple(part))
+            if _MATERIALIZED:  # the rows looked up once, not once per text of a row
+                rows = f"SELECT * FROM {table} WHERE {key} IN ({marks})"
+                sql = f"WITH r AS MATERIALIZED ({rows}) {_insert('sqlite', s, 'r', ' FROM r')}"
+            else:
+                sql = _insert("sqlite", s, "r", f" FROM {table} AS r WHERE r.{key} IN ({marks})")
+            conn.exec_driver_sql(sql, tuple(part))
 
     feeds = _triggers(conn, _FEEDS)
     after = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM search_text").scalar()
