@@ -350,3 +350,24 @@ def test_the_full_text_indexes_of_an_import_are_what_the_triggers_write(
          "13812345670", "--appeal", "咨询电价补贴", today=TODAY)  # fmt: skip
     for word, hit in (("电价", "J202612-0006-1"), ("报关", "J202612-0004-1")):
         assert [x["id"] for x in must(db_path, "search", word, "--json")["appeals"]] == [hit]
+
+
+def test_a_row_with_several_problems_names_each_in_column_order(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The cells are checked in one pass; a row that fails is checked again cell by cell,
+    so its error names every problem, in the order of the columns."""
+    rows = [
+        order(1),
+        order(2, 统一社会信用代码="91530100MA6K5X7Q2X", 联系电话="12345", 诉求内容=""),
+        order(3, 企业名称="", 联系电话="138-1234-5678"),
+    ]
+    with unchanged(db_path):
+        ran = run_cli(db_path, "intake", "--from-csv", str(write(tmp_path / "b.csv", rows)),
+                      "--channel", "12345", "--strict", "--json", today=TODAY)  # fmt: skip
+    assert ran.code == 1
+    errors = {r["line"]: r["error"] for r in ran.json()["rejected"]}
+    parts = errors[3].split("；")
+    assert len(parts) == 3
+    assert "校验位" in parts[0] and "联系电话" in parts[1] and "诉求内容不能为空" in parts[2]
+    assert errors[4].startswith("企业名称不能为空") and "；" not in errors[4]

@@ -216,6 +216,13 @@ def test_a_schema_7_file_is_upgraded_and_indexed(office: str) -> None:
     assert found(db, "合龙") == {A2: [("report", 2)]}
 
 
+def test_the_bulk_bigram_function_is_bigrams() -> None:
+    rng = random.Random(3)
+    for body in ["", "a", "出口", "出口退", *(text(rng) for _ in range(500))]:
+        assert search_index._bigrams_or_none(body) == search_index.bigrams(body)
+    assert search_index._bigrams_or_none("a\x00b") is None
+
+
 def test_a_bulk_block_indexes_what_the_triggers_index(tmp_path: Path) -> None:
     """Texts added inside ``search_index.bulk`` (its FTS5 feeding triggers dropped, the
     texts fed at its end, bigrams made in Python where SQLite's are the same, in SQL for a

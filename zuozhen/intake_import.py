@@ -32,6 +32,7 @@ event and one event per intake.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -281,11 +282,7 @@ class _Writer:
         elif len(ref) > REF_LIMIT or len(ref.split()) > 1:  # a space inside
             errors.append(f"工单编号“{ref}”不合理：应为 {REF_LIMIT} 个字符以内、不含空格")
         day = self._date(cell("受理时间"), errors)
-        name = _try(errors, clean_text, cell("企业名称"), "企业名称", limit=NAME_LIMIT)
-        code = _try(errors, normalize_uscc, cell("统一社会信用代码"))
-        contact = _try(errors, clean_text, cell("联系人"), "联系人", limit=50)
-        phone = _try(errors, normalize_phone, cell("联系电话"))
-        text = _try(errors, clean_text, cell("诉求内容"), "诉求内容", limit=APPEAL_LIMIT)
+        name, code, contact, phone, text = _checked(cell, errors)
         category = self.categories[0]
         raw_cat = cell("诉求类别").strip()
         if raw_cat:
@@ -517,6 +514,28 @@ def _event(bid: str, aid: str, line: int, ref: str, day: date, uscc: str, channe
             "uscc": uscc,
             "appeals": [aid],
         },
+    )
+
+
+def _checked(cell: Callable[[str], str], errors: list[str]) -> tuple[str, str, str, str, str]:
+    """The row's enterprise name, credit code, contact, phone and text, checked: in one
+    pass, and when something is wrong again one by one, each problem in ``errors``."""
+    try:
+        return (
+            clean_text(cell("企业名称"), "企业名称", limit=NAME_LIMIT),
+            normalize_uscc(cell("统一社会信用代码")),
+            clean_text(cell("联系人"), "联系人", limit=50),
+            normalize_phone(cell("联系电话")),
+            clean_text(cell("诉求内容"), "诉求内容", limit=APPEAL_LIMIT),
+        )
+    except InputError:
+        pass
+    return (
+        _try(errors, clean_text, cell("企业名称"), "企业名称", limit=NAME_LIMIT),
+        _try(errors, normalize_uscc, cell("统一社会信用代码")),
+        _try(errors, clean_text, cell("联系人"), "联系人", limit=50),
+        _try(errors, normalize_phone, cell("联系电话")),
+        _try(errors, clean_text, cell("诉求内容"), "诉求内容", limit=APPEAL_LIMIT),
     )
 
 

@@ -424,7 +424,11 @@ def _bigrams_or_none(body: str) -> str | None:
     """``bigrams(body)``, the same words as ``_BIGRAMS`` for a text without NUL (where
     Python's characters are SQLite's); None for one with it, which ``_BIGRAMS`` then makes
     (SQLite's text functions count characters up to a NUL)."""
-    return bigrams(body) if isinstance(body, str) and "\x00" not in body else None
+    if not isinstance(body, str) or "\x00" in body:
+        return None
+    if len(body) < 3:  # no pair, or one: the text itself
+        return body
+    return " ".join(map(str.__add__, body, body[1:]))  # ``bigrams``, pairs by zip
 
 
 def _triggers(conn: Any, names: tuple[str, ...]) -> dict[str, str]:
