@@ -214,3 +214,45 @@ def test_a_schema_7_file_is_upgraded_and_indexed(office: str) -> None:
         assert hits == {k for k, b in bodies.items() if word in fold(b)}, word
     must_cli(db, "assign", "report", A2, "--text", "第二轮反馈：桥梁合龙", today="2026-10-28")
     assert found(db, "合龙") == {A2: [("report", 2)]}
+
+
+def test_the_bulk_bigram_function_is_bigrams() -> None:
+    rng = random.Random(3)
+    for body in ["", "a", "出口", "出口退", *(text(rng) for _ in range(500))]:
+        assert search_index._bigrams_or_none(body) == search_index.bigrams(body)
+    assert search_index._bigrams_or_none("a\x00b") is None
+
+
+def test_a_bulk_block_indexes_what_the_triggers_index(tmp_path: Path) -> None:
+    """Texts added inside ``search_index.bulk`` (its FTS5 feeding triggers dropped, the
+    texts fed at its end, bigrams made in Python where SQLite's are the same, in SQL for a
+    text with NUL) give both indexes the postings the triggers give the same texts."""
+    from sqlalchemy import create_engine
+
+    from tests.test_intake_import import _postings
+
+    rng = random.Random(7)
+    bodies = [text(rng) for _ in range(300)] + ["a", "出", "ab\x00cd", "\x00x", "退税\x00退税"]
+    rows = [(k, rng.choice(APPEALS), b) for k, b in enumerate(bodies, 1)]
+    sql = (
+        "INSERT INTO search_text (id, appeal_id, src, src_id, field, round, body)"
+        " VALUES (?, ?, 'appeal', 0, 'text', NULL, ?)"
+    )
+    bulk_db, ref_db = tmp_path / "bulk.db", tmp_path / "ref.db"
+    for db in (bulk_db, ref_db):
+        make_case(db).close()
+    with sqlite3.connect(ref_db) as ref:
+        ref.executemany(sql, rows)
+    engine = create_engine(f"sqlite:///{bulk_db}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(sql, rows[0])  # before the block: by the triggers
+        with search_index.bulk(conn, "appeal"):
+            conn.exec_driver_sql(sql, rows[1:])
+    engine.dispose()
+    got, want = sqlite3.connect(bulk_db), sqlite3.connect(ref_db)
+    got.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+    for table in ("search_fts", "search_fts_bigram"):
+        assert _postings(got, table) == _postings(want, table), table
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    assert got.execute(triggers).fetchall() == want.execute(triggers).fetchall()
+    assert indexed(got, ["退税"]) == indexed(want, ["退税"])

@@ -21,9 +21,10 @@ Each row becomes one intake (booking ``J{YYYYMM}-{NNNN}``, numbered in file orde
 block per month) holding one appeal ``…-1`` in state ``received`` with its ``triage`` time
 limit (the channel's ``verify`` limit from the intake date). Rows are checked and written
 a chunk at a time with the driver's ``executemany`` (``seal.insert_rows``: each column
-bound as SQLAlchemy would, the records marked for the seal; the chunk's deadlines in one
-insert, each intake date's due date computed once), and the search index is filled for a chunk in one statement instead of
-by the per-row trigger (``search_index.bulk``). What stays in memory is small per work
+bound as SQLAlchemy would, the records sealed from the inserted values, ``seal_rows``; the
+chunk's deadlines in one insert, each intake date's due date computed once), and the search
+index is filled for a chunk in one statement, its full-text indexes in one more each,
+instead of by the per-row triggers (``search_index.bulk``). What stays in memory is small per work
 order: its number and a 16-byte digest of (credit code, text). The trail gets one summary
 event and one event per intake.
 """
@@ -31,6 +32,7 @@ event and one event per intake.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -209,7 +211,9 @@ class _Writer:
         self.skipped = 0
         self.imported = 0
         self.created: list[str] = []
-        self.events: list[Event] = []
+        # per intake what its trail event says (Event objects made 5,000 at a time at the
+        # end: 100,000 of them at once cost tens of MB)
+        self.events: list[tuple[str, str, int, str, date, str]] = []
         self.duplicates: list[str] = []
         self.dues: dict[date, Due] = {}  # start -> its triage due date
         self.ix = f.index
@@ -278,11 +282,7 @@ class _Writer:
         elif len(ref) > REF_LIMIT or len(ref.split()) > 1:  # a space inside
             errors.append(f"工单编号“{ref}”不合理：应为 {REF_LIMIT} 个字符以内、不含空格")
         day = self._date(cell("受理时间"), errors)
-        name = _try(errors, clean_text, cell("企业名称"), "企业名称", limit=NAME_LIMIT)
-        code = _try(errors, normalize_uscc, cell("统一社会信用代码"))
-        contact = _try(errors, clean_text, cell("联系人"), "联系人", limit=50)
-        phone = _try(errors, normalize_phone, cell("联系电话"))
-        text = _try(errors, clean_text, cell("诉求内容"), "诉求内容", limit=APPEAL_LIMIT)
+        name, code, contact, phone, text = _checked(cell, errors)
         category = self.categories[0]
         raw_cat = cell("诉求类别").strip()
         if raw_cat:
@@ -398,7 +398,7 @@ class _Writer:
                 new.setdefault(x.who.uscc, []).append((aid, x.text))
                 line_of[aid] = x.line
                 self.created.append(bid)
-                self.events.append(_event(bid, aid, x, self.ch.name))
+                self.events.append((bid, aid, x.line, x.ref, x.day, x.who.uscc))
         seal.insert_rows(tx.session, Booking.__table__, bookings)  # type: ignore[attr-defined]
         with search_index.bulk(tx.session.connection(), "appeal") as index:
             seal.insert_rows(tx.session, Appeal.__table__, appeals)  # type: ignore[attr-defined]
@@ -438,7 +438,8 @@ class _Writer:
         }
         tx.record_many([Event("intake.import", "import", self.f.sha256[:16], summary)])
         for i in range(0, len(self.events), 5000):
-            tx.record_many(self.events[i : i + 5000])
+            part = self.events[i : i + 5000]
+            tx.record_many([_event(*e, self.ch.name) for e in part])
         warnings = []
         note = csvin.ignored_note(self.f, (*CSV_REQUIRED, *CSV_OPTIONAL))
         if note:
@@ -500,19 +501,41 @@ def _appeal(tx: Tx, aid: str, bid: str, key: str, x: _Row) -> dict[str, Any]:
     }
 
 
-def _event(bid: str, aid: str, x: _Row, channel: str) -> Event:
+def _event(bid: str, aid: str, line: int, ref: str, day: date, uscc: str, channel: str) -> Event:
     return Event(
         "intake.import",
         "booking",
         bid,
         {
-            "line": x.line,
+            "line": line,
             "channel": channel,
-            "ref": x.ref,
-            "received_on": x.day,
-            "uscc": x.who.uscc,
+            "ref": ref,
+            "received_on": day,
+            "uscc": uscc,
             "appeals": [aid],
         },
+    )
+
+
+def _checked(cell: Callable[[str], str], errors: list[str]) -> tuple[str, str, str, str, str]:
+    """The row's enterprise name, credit code, contact, phone and text, checked: in one
+    pass, and when something is wrong again one by one, each problem in ``errors``."""
+    try:
+        return (
+            clean_text(cell("企业名称"), "企业名称", limit=NAME_LIMIT),
+            normalize_uscc(cell("统一社会信用代码")),
+            clean_text(cell("联系人"), "联系人", limit=50),
+            normalize_phone(cell("联系电话")),
+            clean_text(cell("诉求内容"), "诉求内容", limit=APPEAL_LIMIT),
+        )
+    except InputError:
+        pass
+    return (
+        _try(errors, clean_text, cell("企业名称"), "企业名称", limit=NAME_LIMIT),
+        _try(errors, normalize_uscc, cell("统一社会信用代码")),
+        _try(errors, clean_text, cell("联系人"), "联系人", limit=50),
+        _try(errors, normalize_phone, cell("联系电话")),
+        _try(errors, clean_text, cell("诉求内容"), "诉求内容", limit=APPEAL_LIMIT),
     )
 
 

@@ -209,11 +209,23 @@ class Duplicate:
         return {"appeal": self.appeal, "like": self.like, "merge": self.command}
 
 
+class _Kept(dict[int, int | None]):
+    """``str.translate`` table: a character of a category P, S, Z or C is dropped, any
+    other kept; each character's category looked up once, when first met."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code))[0] in "PSZC" else code
+        self[code] = kept
+        return kept
+
+
+_KEPT = _Kept()
+
+
 def text_key(text: str) -> str:
     """The text as compared for duplicates: NFKC, case folded, without punctuation,
     symbols, spaces or control characters (“电费补贴。” and “电费补贴” are the same)."""
-    norm = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in norm if unicodedata.category(ch)[0] not in "PSZC")
+    return unicodedata.normalize("NFKC", text).casefold().translate(_KEPT)
 
 
 def _near(a: str, b: str) -> bool:

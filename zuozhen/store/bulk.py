@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
 
 
-def insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[Any]:
     """INSERT ``rows`` (dicts with the same keys) into ``table`` by one ``executemany``,
-    each value bound as SQLAlchemy's ``insert(table)`` binds it on this engine."""
+    each value bound as SQLAlchemy's ``insert(table)`` binds it on this engine; returns
+    the bound values (a tuple a row, in the order of the first row's keys)."""
     if not rows:
-        return
+        return []
     dialect = conn.dialect
     keys = list(rows[0])
     procs = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
@@ -39,3 +40,4 @@ def insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
                 values[i] = p(values[i])
             params[n] = tuple(values)
     conn.exec_driver_sql(sql, params)
+    return params

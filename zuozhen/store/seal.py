@@ -19,7 +19,9 @@ column added by a later version changes nothing), cut to 16 hex digits.
 Which records a transaction touched is collected without the domain code's help: ORM
 changes from the session's flushes, bulk Core statements from their parameters
 (``do_orm_execute``). A bulk UPDATE or DELETE whose parameters do not name the records is a
-programming error, raised at once. Personal data never enters the trail this way: a digest
+programming error, raised at once. Records a bulk import inserted whole through
+``insert_rows`` are digested from the inserted values, not read back (``seal_rows``).
+Personal data never enters the trail this way: a digest
 of an enterprise row does not reveal its phone number to anyone without the row.
 """
 
@@ -36,6 +38,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from zuozhen.store import bulk, trail
+from zuozhen.store.seal_rows import KNOWN, Known
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -89,8 +92,10 @@ class _Columns:
         tables = set(APPEAL_PARTS) | {t for t, _k, _n in RECORDS.values()}
         meta = SQLModel.metadata.tables
         self.row: dict[str, str] = {}
+        self.names: dict[str, tuple[str, ...]] = {}
         for t in tables:
             exprs = []
+            self.names[t] = tuple(sorted(c.name for c in meta[t].columns))
             for c in sorted(meta[t].columns, key=lambda c: c.name):
                 q = f'"{c.name}"'
                 if pg and isinstance(c.type, Date):
@@ -260,11 +265,14 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     touched = session.info.get(TOUCHED)
     if touched is None:
         return
+    known: Known | None = session.info.get(KNOWN)
     for obj in chain(session.new, session.dirty, session.deleted):
         table = _table_of(obj)
         key = None if table is None else _key_of(table, obj)
         if key is not None:
             touched.add(key)
+            if known is not None:
+                known.dirty.add(key)
 
 
 def _on_execute(state: ORMExecuteState) -> None:
@@ -277,7 +285,8 @@ def _on_execute(state: ORMExecuteState) -> None:
         return
     params = state.parameters
     batch = params if isinstance(params, list) else [params or {}]
-    if batch and _mark(touched, table, batch):
+    known: Known | None = state.session.info.get(KNOWN)
+    if batch and _mark(touched, table, batch, None if known is None else known.dirty):
         return
     keys = [_key_of(table, p) for p in batch]
     if not batch or any(k is None for k in keys):
@@ -286,17 +295,33 @@ def _on_execute(state: ORMExecuteState) -> None:
             " pass them (or use the ORM) so the change can be sealed"
         )
     touched.update(k for k in keys if k is not None)
+    if known is not None:
+        known.dirty.update(k for k in keys if k is not None)
 
 
-def _mark(touched: set[tuple[str, str]], table: str, batch: list[Any]) -> bool:
-    """The records of a batch of parameter dicts, marked touched (the common case, fast);
-    False if some row does not name its record (``_key_of`` then says which)."""
+def _record_key(table: str) -> tuple[str, str]:
+    """(kind, key column) of the records a sealed table's rows belong to."""
     appeal_part = table in APPEAL_PARTS and table != "appeal"
     kind = "appeal" if appeal_part else _KIND_OF_TABLE[table]
-    name = "appeal_id" if appeal_part else RECORDS[kind][1]
+    return kind, "appeal_id" if appeal_part else RECORDS[kind][1]
+
+
+def _mark(
+    touched: set[tuple[str, str]],
+    table: str,
+    batch: list[Any],
+    dirty: set[tuple[str, str]] | None = None,
+) -> bool:
+    """The records of a batch of parameter dicts, marked touched (the common case, fast)
+    and, given ``dirty``, changed otherwise than by ``insert_rows`` (read back at the
+    seal); False if some row does not name its record (``_key_of`` then says which)."""
+    kind, name = _record_key(table)
     if not all(isinstance(p, dict) and p.get(name) is not None for p in batch):
         return False
-    touched.update([(kind, str(p[name])) for p in batch])
+    keys = [(kind, str(p[name])) for p in batch]
+    touched.update(keys)
+    if dirty is not None:
+        dirty.update(keys)
     return True
 
 
@@ -314,14 +339,35 @@ def insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     defaulted = {c.name for c in table.columns if c.default is not None or c.server_default}
     if defaulted - set(keys) or any(len(r) != len(keys) for r in rows):
         raise ValueError(f"insert_rows({name}): every row needs the same keys and {defaulted}")
-    if touched is not None and not _mark(touched, name, rows):
+    known: Known | None = session.info.get(KNOWN)
+    nested = session.in_nested_transaction()  # a savepoint may be rolled back: read back
+    dirty = known.dirty if known is not None and nested else None
+    if touched is not None and not _mark(touched, name, rows, dirty):
         raise RuntimeError(f"insert_rows({name}): a row without its record key")
-    bulk.insert(session.connection(), table, rows)
+    conn = session.connection()
+    if touched is None or known is None or nested or conn.dialect.name != "sqlite":
+        bulk.insert(conn, table, rows)
+        return
+    numbered = "id" not in keys and "id" in table.c
+    before = _top(conn, name) if numbered else None
+    params = bulk.insert(conn, table, rows)
+    first = None
+    if before is not None and _top(conn, name) == before + len(rows):  # numbered 1 by 1
+        first = before + 1
+    kind, key = _record_key(name)
+    known.add(conn, name, _columns(conn).names[name], kind, key, keys, params, first)
+
+
+def _top(conn: Connection, table: str) -> int | None:
+    """The largest integer id of a table (0 when empty; None when an id is not one)."""
+    top = conn.exec_driver_sql(f'SELECT max("id"), typeof(max("id")) FROM "{table}"').one()
+    return 0 if top[0] is None else (top[0] if top[1] == "integer" else None)
 
 
 def track(session: Session) -> None:
     """Start collecting the records this session's transaction touches."""
     session.info[TOUCHED] = set()
+    session.info[KNOWN] = Known()
     event.listen(session, "before_flush", _before_flush)
     event.listen(session, "do_orm_execute", _on_execute)
 
@@ -331,10 +377,11 @@ def seal(session: Session, *, at: str, as_of: date, operator: str) -> int:
     session.flush()
     touched: set[tuple[str, str]] = session.info.get(TOUCHED) or set()
     session.info[TOUCHED] = None  # the seal's own trail rows are not records
+    known: Known | None = session.info.pop(KNOWN, None)
     by_kind: dict[str, list[str]] = {}
     for kind, rid in touched:
         by_kind.setdefault(kind, []).append(rid)
-    return _append(session, by_kind, at=at, as_of=as_of, operator=operator)
+    return _append(session, by_kind, known, at=at, as_of=as_of, operator=operator)
 
 
 def seal_all(session: Session, *, at: str, as_of: date, operator: str) -> int:
@@ -364,10 +411,18 @@ def seal_all(session: Session, *, at: str, as_of: date, operator: str) -> int:
 
 
 def _append(
-    session: Session, by_kind: dict[str, list[str]], *, at: str, as_of: date, operator: str
+    session: Session,
+    by_kind: dict[str, list[str]],
+    known: Known | None,
+    *,
+    at: str,
+    as_of: date,
+    operator: str,
 ) -> int:
     """One seal event per ``CHUNK`` records (one for an ordinary change), each written as
-    soon as it is made, so a bulk import holds one chunk's digests at a time."""
+    soon as it is made, so a bulk import holds one chunk's digests at a time. Records a
+    bulk import inserted whole are digested from what it inserted (``seal_rows``), the
+    others read back."""
     conn = session.connection()
     keys = ((kind, rid) for kind in RECORDS for rid in sorted(by_kind.get(kind, [])))
     total = 0
@@ -376,8 +431,27 @@ def _append(
         for kind in RECORDS:
             ids = [rid for k, rid in chunk if k == kind]
             if ids:
-                detail[kind] = digests(conn, kind, ids)
+                detail[kind] = _known_or_read(conn, kind, ids, known)
         event = trail.Event(ACTION, ACTION, ",".join(detail), detail)
         trail.append_many(session, [event], at=at, as_of=as_of, operator=operator)
         total += len(chunk)
     return total
+
+
+def _known_or_read(
+    conn: Connection, kind: str, ids: list[str], known: Known | None
+) -> dict[str, Digest]:
+    if known is None:
+        return digests(conn, kind, ids)
+    tables = list(APPEAL_PARTS) if kind == "appeal" else [RECORDS[kind][0]]
+    out: dict[str, Digest] = {}
+    rest = []
+    for rid in ids:
+        parts = known.parts(kind, rid, tables)
+        if parts is None:
+            rest.append(rid)
+        else:
+            out[rid] = _digest(kind, parts)
+    if rest:
+        out.update(digests(conn, kind, rest))
+    return out

@@ -31,7 +31,8 @@ appeals (a rename, which is rare, rewrites them).
   lower case, as LIKE folds them. A two-character word without ASCII punctuation is found
   by looking up its one token: exactly the rows whose body contains it (search.py). The
   bigrams are written in SQL by triggers on ``search_text`` (``_BIGRAMS``), so every
-  write path keeps them, as it keeps the trigram index.
+  write path keeps them, as it keeps the trigram index. A bulk import's texts are fed to
+  both indexes at the end of its block instead (``bulk``), the bigrams made in Python.
 * PostgreSQL: ILIKE on ``search_text.body``, served by a ``pg_trgm`` GIN index from three
   characters on.
 
@@ -41,6 +42,7 @@ rows already there (the schema migration that introduced it).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -386,6 +388,58 @@ def create(conn: Any, *, fill: bool = False, short_words: bool = True) -> None:
         conn.exec_driver_sql(sql)
 
 
+#: SQLite 3.35 and later take ``WITH … AS MATERIALIZED`` (a bulk block's rows read once).
+_MATERIALIZED = sqlite3.sqlite_version_info >= (3, 35)
+
+#: The triggers on ``search_text`` that feed the FTS5 indexes a row at a time (a bulk block
+#: drops them and feeds the rows it added in one statement each, ``_feed``).
+_FEEDS = ("search_text_ai", "search_text_bi")
+
+
+def _feed(conn: Any, after: int, names: set[str]) -> None:
+    """Index in FTS5 the ``search_text`` rows with an id above ``after``, as the triggers
+    ``names`` would have one by one (the same rowids and bodies, the same bigram words)."""
+    if "search_text_ai" in names:
+        conn.exec_driver_sql(
+            "INSERT INTO search_fts(rowid, body) SELECT id, body FROM search_text WHERE id > ?",
+            (after,),
+        )
+    if "search_text_bi" in names:
+        raw = conn.connection.dbapi_connection
+        raw.create_function(_PY_BIGRAMS, 1, _bigrams_or_none, deterministic=True)
+        t = BIGRAM_TABLE
+        conn.exec_driver_sql(
+            f"INSERT INTO {t}(rowid, body) SELECT id, coalesce({_PY_BIGRAMS}(body),"
+            f" {_BIGRAMS.format(b='body')}) FROM search_text WHERE id > ?",
+            (after,),
+        )
+
+
+#: ``bigrams`` as an SQL function of the connection feeding a bulk block's texts (cheaper
+#: than ``_BIGRAMS``'s JSON list per text).
+_PY_BIGRAMS = "zuozhen_bigrams"
+
+
+def _bigrams_or_none(body: str) -> str | None:
+    """``bigrams(body)``, the same words as ``_BIGRAMS`` for a text without NUL (where
+    Python's characters are SQLite's); None for one with it, which ``_BIGRAMS`` then makes
+    (SQLite's text functions count characters up to a NUL)."""
+    if not isinstance(body, str) or "\x00" in body:
+        return None
+    if len(body) < 3:  # no pair, or one: the text itself
+        return body
+    return " ".join(map(str.__add__, body, body[1:]))  # ``bigrams``, pairs by zip
+
+
+def _triggers(conn: Any, names: tuple[str, ...]) -> dict[str, str]:
+    marks = ", ".join("?" for _ in names)
+    rows = conn.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+        names,
+    )
+    return {name: sql for name, sql in rows}
+
+
 @contextmanager
 def bulk(conn: Any, table: str, by: str | None = None) -> Iterator[Callable[[list[str]], None]]:
     """Insert many rows of ``table`` and index them in a few statements (a bulk import).
@@ -394,15 +448,17 @@ def bulk(conn: Any, table: str, by: str | None = None) -> Iterator[Callable[[lis
     the caller's transaction, so a rollback restores it) and the rows are indexed by the
     function yielded, given their ids (or the values of column ``by``: the appeal ids of
     new appeals' hand-offs), with one INSERT … SELECT per 500; the trigger is created
-    again at the end. PostgreSQL keeps its trigger (the function does nothing)."""
+    again at the end. The triggers feeding the FTS5 indexes from ``search_text`` are
+    dropped too, and the texts the block added (ids above the largest before it: the
+    block only adds texts) are fed to them at its end in one statement per index, which
+    costs less than a trigger program per text. PostgreSQL keeps its trigger (the
+    function does nothing)."""
     s = next(s for s in SOURCES if s.table == table)
     if conn.dialect.name != "sqlite":
         yield lambda ids: None
         return
     name = f"search_{table}_ai"
-    ddl = conn.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
-    ).scalar()
+    ddl = _triggers(conn, (name,)).get(name)
     if ddl is None:  # not there (an index being rebuilt): rows are indexed by the caller
         yield lambda ids: None
         return
@@ -412,11 +468,20 @@ def bulk(conn: Any, table: str, by: str | None = None) -> Iterator[Callable[[lis
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             marks = ", ".join(f"?{k}" for k in range(1, len(part) + 1))  # reused by each part
-            where = f" FROM {table} AS r WHERE r.{key} IN ({marks})"
-            conn.exec_driver_sql(_insert("sqlite", s, "r", where), tuple(part))
+            if _MATERIALIZED:  # the rows looked up once, not once per text of a row
+                rows = f"SELECT * FROM {table} WHERE {key} IN ({marks})"
+                sql = f"WITH r AS MATERIALIZED ({rows}) {_insert('sqlite', s, 'r', ' FROM r')}"
+            else:
+                sql = _insert("sqlite", s, "r", f" FROM {table} AS r WHERE r.{key} IN ({marks})")
+            conn.exec_driver_sql(sql, tuple(part))
 
-    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+    feeds = _triggers(conn, _FEEDS)
+    after = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM search_text").scalar()
+    for drop in (name, *feeds):
+        conn.exec_driver_sql(f"DROP TRIGGER {drop}")
     try:
         yield index
+        _feed(conn, after, set(feeds))
     finally:
-        conn.exec_driver_sql(ddl)
+        for sql in (ddl, *feeds.values()):
+            conn.exec_driver_sql(sql)
