@@ -128,7 +128,7 @@ def test_a_value_stored_otherwise_is_read_back(
             "industry": None, "created_at": "t", "updated_at": "t"}  # fmt: skip
     case = open_case_file(str(db))
     try:
-        with case.write(Act("测试员", date(2026, 12, 7))) as tx:
+        with case.write(Act("测试员", date(2026, 12, 7)), bulk=True) as tx:
             tx.insert_many(
                 Enterprise,
                 [
@@ -198,7 +198,7 @@ def test_rows_inserted_in_a_savepoint_are_read_back(
            "updated_at": "t"}  # fmt: skip
     case = open_case_file(str(db))
     try:
-        with case.write(Act("测试员", date(2026, 12, 7))) as tx:
+        with case.write(Act("测试员", date(2026, 12, 7)), bulk=True) as tx:
             tx.insert_many(Enterprise, [{**row, "uscc": uscc(4)}])  # outside: from the row
             try:
                 with tx.session.begin_nested():
@@ -213,3 +213,23 @@ def test_rows_inserted_in_a_savepoint_are_read_back(
     seals = same_as_read_back(db)
     assert (seals["enterprise", uscc(3)] is None) is undone
     assert seals["enterprise", uscc(4)] is not None
+
+
+def test_only_a_bulk_import_digests_from_its_rows(
+    tmp_path: Path, read_back: dict[str, set[str]]
+) -> None:
+    """An ordinary change (``book --from-csv`` among them) reads its records back: keeping
+    the inserted rows' digests costs memory until the commit, paid only by a bulk import."""
+    db = tmp_path / "case.db"
+    make_case(db).close()
+    row = {"name": "云南测试有限公司", "contact": "王小明", "phone": "13812345678",
+           "region": None, "industry": None, "created_at": "t", "updated_at": "t"}  # fmt: skip
+    case = open_case_file(str(db))
+    try:
+        for n, bulk in ((5, False), (6, True)):
+            with case.write(Act("测试员", date(2026, 12, 7)), bulk=bulk) as tx:
+                tx.insert_many(Enterprise, [{**row, "uscc": uscc(n)}])
+    finally:
+        case.close()
+    assert read_back.get("enterprise") == {uscc(5)}
+    same_as_read_back(db)

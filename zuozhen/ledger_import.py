@@ -129,7 +129,7 @@ def import_file(
     rows = read_rows(path)
     if not rows:
         raise InputError(f"文件 {path} 没有数据行：本次未导入任何数据。")
-    with case.write(act) as tx:
+    with case.write(act, bulk=True) as tx:
         ledger = ledgers.load(tx, ledger_id)
         items, rejected, warnings = _check_rows(tx, ledger.id, rows, allow_new=allow_new)
         if rejected and (strict or not items):

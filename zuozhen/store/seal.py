@@ -364,10 +364,12 @@ def _top(conn: Connection, table: str) -> int | None:
     return 0 if top[0] is None else (top[0] if top[1] == "integer" else None)
 
 
-def track(session: Session) -> None:
-    """Start collecting the records this session's transaction touches."""
+def track(session: Session, *, known: bool = False) -> None:
+    """Start collecting the records this session's transaction touches; with ``known``
+    (a bulk import) also the digests of the rows ``insert_rows`` inserts (seal_rows.py)."""
     session.info[TOUCHED] = set()
-    session.info[KNOWN] = Known()
+    if known:
+        session.info[KNOWN] = Known()
     event.listen(session, "before_flush", _before_flush)
     event.listen(session, "do_orm_execute", _on_execute)
 
