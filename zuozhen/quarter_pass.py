@@ -35,7 +35,7 @@ from typing import Any
 
 from zuozhen import spans
 from zuozhen.asof import WITHDRAWN, AsOf, as_of
-from zuozhen.reports import SATISFIED, Quarter
+from zuozhen.reports import FLAGS, SATISFIED, Quarter
 from zuozhen.store.reader import Reader, as_date
 
 _OK = ", ".join(f"'{g}'" for g in SATISFIED)
@@ -52,15 +52,7 @@ _KEY_SQL = {
 #: those report channels counts its own way (a withdrawn appeal only in 受理诉求).
 BITS = (
     "appeals",
-    "withdrawn",
-    "on_spot",  # 现场解决 and not handed off since
-    "respot",  # answered on the spot, reopened and handed off: in 交办 only
-    "handed",
-    "closed",
-    "on_time",
-    "overdue",
-    "extended",
-    "explained",
+    *FLAGS,
     "rated",
     "satisfied",
     "span",  # a closed handed-off appeal: its working days are in ``days``

@@ -17,6 +17,7 @@ from typing import Any
 from zuozhen import spans
 from zuozhen.asof import AsOf, as_of
 from zuozhen.reports import (
+    FLAGS,
     NONE_LABEL,
     SATISFIED,
     Figures,
@@ -43,19 +44,6 @@ def _group_key(by: str, v: AsOf, *, rating: bool = False) -> str:
     else:
         col = v.lead_unit
     return f"COALESCE(NULLIF({col}, ''), '{NONE_LABEL[by]}')"
-
-
-_FLAGS = (
-    "withdrawn",
-    "on_spot",
-    "respot",
-    "handed",
-    "closed",
-    "on_time",
-    "overdue",
-    "extended",
-    "explained",
-)
 
 
 def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str) -> str:
@@ -104,7 +92,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
                 AND g.rated_on <= :cutoff
             WHERE {where}
             UNION ALL
-            SELECT {rating_keys}, 0 AS appeals, {", ".join(f"0 AS {f}" for f in _FLAGS)},
+            SELECT {rating_keys}, 0 AS appeals, {", ".join(f"0 AS {f}" for f in FLAGS)},
                 1 AS rated, CASE WHEN g.handling IN ({ok}) THEN 1 ELSE 0 END AS satisfied,
                 {spans.NONE}
             FROM {src}
@@ -117,7 +105,7 @@ def _figures_sql(v: AsOf, bys: Sequence[str], src: str, where: str, dialect: str
 
 
 #: The summed columns of ``_figures_sql`` and the Figures fields they fill, in order.
-_SUMMED = ("appeals", *_FLAGS, "rated", "satisfied", "span_days", "spans", "odd_spans")
+_SUMMED = ("appeals", *FLAGS, "rated", "satisfied", "span_days", "spans", "odd_spans")
 _FIELDS = (
     "appeals",
     "withdrawn",

@@ -112,6 +112,19 @@ FIGURES = (
     "满意率",
 )
 SATISFIED = ("满意", "基本满意")
+#: An appeal's 0/1 figures that report quarterly sums (beside 受理 and the ratings), as
+#: both of its statements compute them (quarterly_sql.py, quarter_pass.py).
+FLAGS = (
+    "withdrawn",
+    "on_spot",  # 现场解决 and not handed off since
+    "respot",  # answered on the spot, reopened and handed off: in 交办 only
+    "handed",
+    "closed",
+    "on_time",
+    "overdue",
+    "extended",
+    "explained",
+)
 ON_TIME_RATE = "按期办结率"
 ON_TIME_AT = 1 + FIGURES.index("按期办结") + 1  # the workbook's 按期办结率 column
 
